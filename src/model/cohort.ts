@@ -1,0 +1,187 @@
+// The lab model: one cohort file describes a whole lab (candidates, target, options).
+// Everything else (stacks, servers, inventories, checks) is compiled from the parsed value.
+// This module is engine-neutral: it must never import cdktf or any provider.
+import ipaddr from 'ipaddr.js';
+import { utils as sshUtils } from 'ssh2';
+import { z } from 'zod';
+import { t } from '../i18n/index.ts';
+
+/** Roles of the reference lab; each maps to Ansible roles and, on AWS, to an instance type. */
+export const ROLES = ['gateway', 'app', 'db', 'mon', 'k8s'] as const;
+export type Role = (typeof ROLES)[number];
+
+const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
+
+const dnsLabel = (max: number) =>
+  z.string().check((ctx) => {
+    const v = ctx.value;
+    if (!DNS_LABEL.test(v) || v.length > max) {
+      ctx.issues.push({ code: 'custom', input: v, message: t('model.dnsLabel', { max, got: JSON.stringify(v) }) });
+    }
+  });
+
+/** An OpenSSH public key line, checked by parsing it (not by a regular expression). */
+export const sshPublicKey = z.string().check((ctx) => {
+  const v = ctx.value.trim();
+  const parsed = sshUtils.parseKey(v);
+  const short = JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (parsed instanceof Error || Array.isArray(parsed)) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: t('model.sshKey', { got: short }) });
+  } else if (parsed.getPrivatePEM() !== null) {
+    ctx.issues.push({ code: 'custom', input: '(redacted)', message: t('model.sshKeyPrivate') });
+  }
+});
+
+/** An IPv4 or IPv6 CIDR such as 203.0.113.0/24. */
+export const cidr = z.string().check((ctx) => {
+  if (!ipaddr.isValidCIDR(ctx.value)) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: t('model.cidr', { got: JSON.stringify(ctx.value) }) });
+  }
+});
+
+/** A CIDR from which SSH may be opened: never the whole Internet. */
+const adminCidr = cidr.check((ctx) => {
+  if (ipaddr.isValidCIDR(ctx.value) && ipaddr.parseCIDR(ctx.value)[1] === 0) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: t('model.cidrWorld', { got: ctx.value }) });
+  }
+});
+
+const isoDate = z.union([z.date(), z.string()]).transform((v, ctx) => {
+  const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
+    ctx.issues.push({ code: 'custom', input: v, message: t('model.date', { got: JSON.stringify(s) }) });
+    return z.NEVER;
+  }
+  return s;
+});
+
+export const serverSpec = z.strictObject({
+  name: dnsLabel(12),
+  role: z.enum(ROLES),
+  /** Memory cap, in MiB (local target: cgroup limit; vm driver: guest RAM). */
+  memoryMiB: z.number().int().min(128).max(16384).default(512),
+  cpus: z.number().min(0.1).max(16).default(1),
+});
+export type ServerSpec = z.output<typeof serverSpec>;
+
+/** The reference lab of one candidate: bastion, application, PostgreSQL primary and replica, monitoring. */
+export const REFERENCE_SERVERS: ServerSpec[] = [
+  { name: 'gateway', role: 'gateway', memoryMiB: 256, cpus: 0.5 },
+  { name: 'app', role: 'app', memoryMiB: 768, cpus: 1 },
+  { name: 'db1', role: 'db', memoryMiB: 512, cpus: 1 },
+  { name: 'db2', role: 'db', memoryMiB: 512, cpus: 1 },
+  { name: 'mon', role: 'mon', memoryMiB: 512, cpus: 1 },
+];
+
+const instanceTypes = z.strictObject({
+  gateway: z.string().default('t3.nano'),
+  app: z.string().default('t3.small'),
+  db: z.string().default('t3.small'),
+  mon: z.string().default('t3.small'),
+  k8s: z.string().default('t3.medium'),
+});
+export type InstanceTypes = z.output<typeof instanceTypes>;
+
+const modules = z.strictObject({
+  data: z.boolean().default(true),
+  containers: z.boolean().default(true),
+  kubernetes: z.boolean().default(true),
+  monitoring: z.boolean().default(true),
+});
+
+const candidate = z.strictObject({
+  id: dnsLabel(20),
+  name: z.string().min(1).optional(),
+  sshKey: sshPublicKey,
+  overrides: z
+    .strictObject({
+      servers: z.array(serverSpec).min(1).optional(),
+      instanceTypes: instanceTypes.partial().optional(),
+    })
+    .optional(),
+});
+
+export const cohortSchema = z
+  .strictObject({
+    cohort: dnsLabel(24),
+    target: z.enum(['local', 'aws']).default('local'),
+    /** Last day the lab may run (YYYY-MM-DD); required on AWS so that costs stay bounded. */
+    expires: isoDate.optional(),
+    admin: z
+      .strictObject({
+        cidrs: z.array(adminCidr).default([]),
+        sshKeys: z.array(sshPublicKey).default([]),
+      })
+      .default({ cidrs: [], sshKeys: [] }),
+    candidates: z.array(candidate).min(1),
+    servers: z.array(serverSpec).min(1).default(REFERENCE_SERVERS),
+    modules: modules.default({ data: true, containers: true, kubernetes: true, monitoring: true }),
+    local: z
+      .strictObject({
+        driver: z.enum(['container', 'vm']).default('container'),
+        /** Pool from which each candidate gets its own subnet. */
+        subnetPool: cidr.default('10.98.0.0/16'),
+        subnetPrefix: z.number().int().min(16).max(28).default(24),
+      })
+      .default({ driver: 'container', subnetPool: '10.98.0.0/16', subnetPrefix: 24 }),
+    aws: z
+      .strictObject({
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default('eu-west-3'),
+        vpcCidr: cidr.default('10.100.0.0/16'),
+        bastion: z.enum(['per-cohort', 'per-candidate']).default('per-cohort'),
+        instanceTypes: instanceTypes.default({
+          gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium',
+        }),
+        backupRetentionDays: z.number().int().min(1).max(3650).default(30),
+        dataVolumeGiB: z.number().int().min(1).max(1024).default(10),
+      })
+      .default({
+        region: 'eu-west-3', vpcCidr: '10.100.0.0/16', bastion: 'per-cohort',
+        instanceTypes: { gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium' },
+        backupRetentionDays: 30, dataVolumeGiB: 10,
+      }),
+  })
+  ;
+
+/**
+ * Checks across fields. They run on the raw document, even when the schema already failed,
+ * so that the user sees every problem in one pass (zod skips refinements after an issue).
+ */
+export function crossFieldProblems(raw: Record<string, unknown>): { path: (string | number)[]; message: string }[] {
+  const out: { path: (string | number)[]; message: string }[] = [];
+  const list = (v: unknown): Record<string, unknown>[] =>
+    Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {})) : [];
+  const uniqueNames = (items: Record<string, unknown>[], key: string, path: (string | number)[], msg: (name: string, first: number) => string) => {
+    const seen = new Map<unknown, number>();
+    items.forEach((item, i) => {
+      const v = item[key];
+      if (typeof v !== 'string') return;
+      const first = seen.get(v);
+      if (first !== undefined) out.push({ path: [...path, i, key], message: msg(v, first) });
+      else seen.set(v, i);
+    });
+  };
+  const candidates = list(raw.candidates);
+  uniqueNames(candidates, 'id', ['candidates'], (id, first) => t('model.duplicateId', { id, first }));
+  const serverMsg = (name: string) => t('model.duplicateServer', { name });
+  uniqueNames(list(raw.servers), 'name', ['servers'], serverMsg);
+  candidates.forEach((c, i) => {
+    const o = c.overrides;
+    if (o && typeof o === 'object') uniqueNames(list((o as Record<string, unknown>).servers), 'name', ['candidates', i, 'overrides', 'servers'], serverMsg);
+  });
+  if (raw.target === 'aws' && raw.expires === undefined) out.push({ path: ['expires'], message: t('model.expiresRequired') });
+  return out;
+}
+
+export type Cohort = z.output<typeof cohortSchema>;
+export type Candidate = Cohort['candidates'][number];
+
+/** The servers of one candidate: their own override, else the cohort's list. */
+export function serversOf(cohort: Cohort, cand: Candidate): ServerSpec[] {
+  return cand.overrides?.servers ?? cohort.servers;
+}
+
+/** Instance types of one candidate on AWS: the cohort's, with the candidate's overrides on top. */
+export function instanceTypesOf(cohort: Cohort, cand: Candidate): InstanceTypes {
+  return { ...cohort.aws.instanceTypes, ...cand.overrides?.instanceTypes };
+}
