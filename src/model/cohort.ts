@@ -2,7 +2,7 @@
 // Everything else (stacks, servers, inventories, checks) is compiled from the parsed value.
 // This module is engine-neutral: it must never import cdktf or any provider.
 import ipaddr from 'ipaddr.js';
-import { utils as sshUtils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { z } from 'zod';
 import { t } from '../i18n/index.ts';
 
@@ -23,7 +23,7 @@ const dnsLabel = (max: number) =>
 /** An OpenSSH public key line, checked by parsing it (not by a regular expression). */
 export const sshPublicKey = z.string().check((ctx) => {
   const v = ctx.value.trim();
-  const parsed = sshUtils.parseKey(v);
+  const parsed = ssh2.utils.parseKey(v);
   const short = JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
   if (parsed instanceof Error || Array.isArray(parsed)) {
     ctx.issues.push({ code: 'custom', input: ctx.value, message: t('model.sshKey', { got: short }) });

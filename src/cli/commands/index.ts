@@ -1,0 +1,5 @@
+// The command modules, in the order `--help` lists them. One module per command.
+import type { Command } from 'commander';
+import { register as validate } from './validate.ts';
+
+export const COMMANDS: ((program: Command) => void)[] = [validate];

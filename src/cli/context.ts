@@ -1,0 +1,31 @@
+// What every command shares: the global options, the loaded cohort, and output helpers.
+import type { Command } from 'commander';
+import { loadCohort } from '../model/load.ts';
+import type { Cohort } from '../model/cohort.ts';
+
+/** An error the user can act on: printed without a stack trace, with its exit code. */
+export class UserError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export interface GlobalOptions {
+  cohort?: string;
+  json?: boolean;
+  lang: 'fr' | 'en';
+}
+
+export function globals(cmd: Command): GlobalOptions {
+  return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+/** Load and validate the cohort named by -c (or the embedded default); throws CohortError. */
+export function cohortOf(cmd: Command): { cohort: Cohort; file: string } {
+  return loadCohort(globals(cmd).cohort);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

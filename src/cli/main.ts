@@ -1,0 +1,40 @@
+// The asd-lab command line. Each command lives in its own module under ./commands and registers
+// itself on the program; this file only wires the global options and turns errors into exit codes.
+import { Command, CommanderError, Option } from 'commander';
+import { getLang, setLang, t, type Lang } from '../i18n/index.ts';
+import { CohortError } from '../model/load.ts';
+import { COMMANDS } from './commands/index.ts';
+import { UserError } from './context.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  // --lang must take effect before the help texts are built.
+  const langIdx = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  if (langIdx >= 0) {
+    const value = argv[langIdx]!.includes('=') ? argv[langIdx]!.split('=')[1] : argv[langIdx + 1];
+    if (value === 'fr' || value === 'en') setLang(value as Lang);
+  }
+  const program = new Command('asd-lab')
+    .description(t('cli.description'))
+    .addOption(new Option('--lang <lang>', 'fr | en (default from LANG)').choices(['fr', 'en']).default(getLang()))
+    .option('-c, --cohort <file>', 'cohort file (default: the bundled solo example)')
+    .option('--json', 'machine-readable output on stdout')
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of COMMANDS) register(program);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CohortError) {
+      console.error(t('model.invalidHeader', { count: err.problems.length }));
+      console.error(err.message);
+      return 1;
+    }
+    if (err instanceof UserError) {
+      console.error(t('cli.error', { message: err.message }));
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
