@@ -27,6 +27,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof CohortError) {
+      if (argv.includes('--json')) {
+        process.stdout.write(`${JSON.stringify({ file: err.file, valid: false, problems: err.problems }, null, 2)}\n`);
+      }
       console.error(t('model.invalidHeader', { count: err.problems.length }));
       console.error(err.message);
       return 1;

@@ -25,7 +25,9 @@ export const sshPublicKey = z.string().check((ctx) => {
   const v = ctx.value.trim();
   const parsed = ssh2.utils.parseKey(v);
   const short = JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  if (parsed instanceof Error || Array.isArray(parsed)) {
+  if (/PRIVATE KEY/.test(v)) {
+    ctx.issues.push({ code: 'custom', input: '(redacted)', message: t('model.sshKeyPrivate') });
+  } else if (parsed instanceof Error || Array.isArray(parsed)) {
     ctx.issues.push({ code: 'custom', input: ctx.value, message: t('model.sshKey', { got: short }) });
   } else if (parsed.getPrivatePEM() !== null) {
     ctx.issues.push({ code: 'custom', input: '(redacted)', message: t('model.sshKeyPrivate') });

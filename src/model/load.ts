@@ -56,7 +56,7 @@ export interface LoadOptions {
 
 /** Parse and validate cohort text; throws CohortError listing every problem. */
 export function parseCohort(text: string, file: string, opts: LoadOptions = {}): Cohort {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new CohortError(
       file,

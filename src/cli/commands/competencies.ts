@@ -1,0 +1,18 @@
+// `asd-lab competencies`: the competency map (table, --json, or --markdown for docs/competencies.md).
+import type { Command } from 'commander';
+import { competencyMap, renderMarkdown, renderTable } from '../../competencies/map.ts';
+import { globals, printJson } from '../context.ts';
+
+export function register(program: Command): void {
+  program
+    .command('competencies')
+    .description('print which lab artifacts exercise each competency and criterion of the title')
+    .option('--markdown', 'print the Markdown of docs/competencies.md')
+    .action((opts: { markdown?: boolean }, cmd: Command) => {
+      const map = competencyMap();
+      const g = globals(cmd);
+      if (g.json) printJson({ competencies: map });
+      else if (opts.markdown) process.stdout.write(renderMarkdown(map));
+      else console.log(renderTable(map, g.lang));
+    });
+}

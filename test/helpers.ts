@@ -1,0 +1,16 @@
+// Shared test helpers: fixed keys, a pinned "today", and running the real CLI.
+import { resolve } from 'node:path';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../src/model/load.ts';
+
+export const KEY_A = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w38bDzsLWz3jhc a@test';
+export const KEY_B = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAa8sJXno/Di+FUx4Vi9Racsw8Cb8wwwraQVNI2lCrB+ b@test';
+export const NOW = new Date('2026-11-29T12:00:00Z');
+
+/** Run bin/asd-lab.js as a user would; never throws, returns the exit code and outputs. */
+export async function cli(args: string[], env: Record<string, string> = {}) {
+  const r = await execa(process.execPath, [resolve(REPO_ROOT, 'bin/asd-lab.js'), ...args], {
+    cwd: REPO_ROOT, reject: false, env: { LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '', ...env },
+  });
+  return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+}

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { setLang } from '../src/i18n/index.ts';
+import { serversOf, instanceTypesOf } from '../src/model/cohort.ts';
+import { CohortError, loadCohort, parseCohort } from '../src/model/load.ts';
+import { KEY_A, KEY_B, NOW } from './helpers.ts';
+
+setLang('en');
+const parse = (text: string) => parseCohort(text, 'test.yaml', { now: NOW });
+
+/** The problems of an invalid cohort, as "path: message" lines. */
+function problems(text: string): { path: string; message: string }[] {
+  try {
+    parse(text);
+  } catch (err) {
+    if (err instanceof CohortError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected the cohort to be refused');
+}
+
+const minimal = `cohort: promo
+candidates:
+  - id: alice
+    sshKey: ${KEY_A}
+`;
+
+describe('cohort model', () => {
+  it('accepts a 5-line file and fills sensible defaults', () => {
+    expect(minimal.trim().split('\n')).toHaveLength(4);
+    const c = parse(minimal);
+    expect(c.target).toBe('local');
+    expect(c.servers.map((s) => s.name)).toEqual(['gateway', 'app', 'db1', 'db2', 'mon']);
+    expect(c.local.driver).toBe('container');
+    expect(c.aws.region).toBe('eu-west-3');
+    expect(c.modules).toEqual({ data: true, containers: true, kubernetes: true, monitoring: true });
+  });
+
+  it('loads the bundled examples, the solo one being the embedded default', () => {
+    const solo = loadCohort(undefined, { now: NOW });
+    expect(solo.file).toMatch(/examples\/solo\.yaml$/);
+    expect(solo.cohort.candidates).toHaveLength(1);
+    const cohort = loadCohort('examples/cohort.yaml', { now: NOW });
+    expect(cohort.cohort.target).toBe('aws');
+    expect(cohort.cohort.candidates).toHaveLength(12);
+    expect(new Set(cohort.cohort.candidates.map((c) => c.sshKey)).size).toBe(12);
+  });
+
+  it('names the field path of a bad candidate id, with what was given', () => {
+    const p = problems(`cohort: promo
+candidates:
+  - {id: a, sshKey: "${KEY_A}"}
+  - {id: b, sshKey: "${KEY_B}"}
+  - {id: Jean Dupont, sshKey: "${KEY_A}"}
+`);
+    expect(p).toEqual([{ path: 'candidates[2].id', message: expect.stringContaining('must be a DNS label') }]);
+    expect(p[0]!.message).toContain('got "Jean Dupont"');
+  });
+
+  it('reports every problem at once', () => {
+    const p = problems(`cohort: Promo!
+target: aws
+colour: red
+admin: {cidrs: [0.0.0.0/0, 10.0.0.0/33], sshKeys: [nope]}
+candidates:
+  - {id: alice, sshKey: "${KEY_A}"}
+  - {id: alice, sshKey: "ssh-rsa AAAAB3Nza"}
+servers: [{name: web, role: web}]
+`);
+    const paths = p.map((x) => x.path).sort();
+    expect(paths).toEqual([
+      'admin.cidrs[0]', 'admin.cidrs[1]', 'admin.sshKeys[0]', 'candidates[1].id', 'candidates[1].sshKey',
+      'cohort', 'colour', 'expires', 'servers[0].role',
+    ].sort());
+    expect(p.find((x) => x.path === 'admin.cidrs[0]')!.message).toMatch(/whole Internet/);
+    expect(p.find((x) => x.path === 'candidates[1].id')!.message).toMatch(/already used by candidates\[0\]/);
+    expect(p.find((x) => x.path === 'colour')!.message).toMatch(/unknown key "colour"/);
+    expect(p.find((x) => x.path === 'expires')!.message).toMatch(/required on the aws target/);
+  });
+
+  it('refuses an IPv6 world CIDR too', () => {
+    const p = problems(`${minimal}admin: {cidrs: ["::/0"]}\n`);
+    expect(p).toEqual([{ path: 'admin.cidrs[0]', message: expect.stringMatching(/whole Internet/) }]);
+  });
+
+  it('refuses a private key pasted instead of the public one, without echoing it', () => {
+    const priv = `-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACDsmADEWGJxfENi78yCB+vJ+lTTOM67C9lChzLzz9EWFwAAAJhe81tyXvNb
+cgAAAAtzc2gtZWQyNTUxOQAAACDsmADEWGJxfENi78yCB+vJ+lTTOM67C9lChzLzz9EWFw
+AAAEDl0Bc2l9Xx8yqm0xYcnFcUbLBx9N3sJtO6dU2u0f1B3+yYAMRYYnF8Q2LvzIIH68n6
+VNM4zrsL2UKHMvPP0RYXAAAADWFsaWNlQGV4YW1wbGUBAgMEBQ==
+-----END OPENSSH PRIVATE KEY-----`;
+    const doc = `cohort: promo\ncandidates:\n  - id: alice\n    sshKey: |\n${priv.split('\n').map((l) => `      ${l}`).join('\n')}\n`;
+    const p = problems(doc);
+    expect(p).toHaveLength(1);
+    expect(p[0]!.path).toBe('candidates[0].sshKey');
+    expect(p[0]!.message).toMatch(/PRIVATE key/);
+    expect(p[0]!.message).not.toContain('b3BlbnNzaC1rZXkt');
+  });
+
+  it('refuses an expiry in the past, and accepts today', () => {
+    expect(problems(`${minimal}expires: 2026-11-28\n`)).toEqual([
+      { path: 'expires', message: expect.stringMatching(/expired on 2026-11-28/) },
+    ]);
+    expect(parse(`${minimal}expires: 2026-11-29\n`).expires).toBe('2026-11-29');
+    expect(problems(`${minimal}expires: 2026-13-45\n`)[0]!.path).toBe('expires');
+  });
+
+  it('refuses duplicate server names, in the cohort and in a candidate override', () => {
+    const p = problems(`cohort: promo
+servers: [{name: db, role: db}, {name: db, role: db}]
+candidates:
+  - id: alice
+    sshKey: ${KEY_A}
+    overrides: {servers: [{name: x, role: app}, {name: x, role: db}]}
+`);
+    expect(p.map((x) => x.path).sort()).toEqual(['candidates[0].overrides.servers[1].name', 'servers[1].name']);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const p = problems('cohort: promo\ncandidates: [\n  - id: a\n');
+    expect(p[0]!.path).toMatch(/^line \d+$/);
+    expect(p[0]!.message).toMatch(/not valid YAML/);
+  });
+
+  it('applies candidate overrides for servers and instance types', () => {
+    const c = parse(`cohort: promo
+candidates:
+  - id: alice
+    sshKey: ${KEY_A}
+    overrides:
+      servers: [{name: app, role: app, memoryMiB: 1024}]
+      instanceTypes: {app: t3.medium}
+  - id: bob
+    sshKey: ${KEY_B}
+`);
+    expect(serversOf(c, c.candidates[0]!).map((s) => s.name)).toEqual(['app']);
+    expect(serversOf(c, c.candidates[1]!)).toHaveLength(5);
+    expect(instanceTypesOf(c, c.candidates[0]!).app).toBe('t3.medium');
+    expect(instanceTypesOf(c, c.candidates[0]!).db).toBe('t3.small');
+  });
+});
