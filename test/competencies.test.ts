@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ARTIFACTS } from '../src/competencies/artifacts.ts';
 import { artifactProblems, competencyMap, renderMarkdown } from '../src/competencies/map.ts';
 import { COMPETENCIES } from '../src/competencies/registry.ts';
+import { generatedDocs } from '../src/cli/commands/docs.ts';
 import { REPO_ROOT } from '../src/model/load.ts';
 import { cli } from './helpers.ts';
 
@@ -53,9 +54,10 @@ describe('competency registry', () => {
     expect(renderMarkdown(map)).toContain('## CP11');
   });
 
-  it('docs/competencies.md is generated from the registry and up to date (npm run docs)', () => {
-    const onDisk = readFileSync(resolve(REPO_ROOT, 'docs/competencies.md'), 'utf8');
-    expect(onDisk).toBe(renderMarkdown(competencyMap()));
+  it('generated docs (competencies, cohort reference, JSON Schema) are up to date: run npm run docs', () => {
+    for (const [path, content] of generatedDocs()) {
+      expect(readFileSync(resolve(REPO_ROOT, path), 'utf8'), path).toBe(content);
+    }
   });
 
   it('prints the map as a table and as JSON', async () => {

@@ -58,11 +58,11 @@ const isoDate = z.union([z.date(), z.string()]).transform((v, ctx) => {
 });
 
 export const serverSpec = z.strictObject({
-  name: dnsLabel(12),
-  role: z.enum(ROLES),
+  name: dnsLabel(12).describe('server name, unique within a candidate (DNS label, at most 12 characters)'),
+  role: z.enum(ROLES).describe('what the server does: gateway (bastion), app, db, mon, k8s'),
   /** Memory cap, in MiB (local target: cgroup limit; vm driver: guest RAM). */
-  memoryMiB: z.number().int().min(128).max(16384).default(512),
-  cpus: z.number().min(0.1).max(16).default(1),
+  memoryMiB: z.number().int().min(128).max(16384).default(512).describe('memory cap in MiB (local target)'),
+  cpus: z.number().min(0.1).max(16).default(1).describe('CPU cap in cores (local target)'),
 });
 export type ServerSpec = z.output<typeof serverSpec>;
 
@@ -76,72 +76,76 @@ export const REFERENCE_SERVERS: ServerSpec[] = [
 ];
 
 const instanceTypes = z.strictObject({
-  gateway: z.string().default('t3.nano'),
-  app: z.string().default('t3.small'),
-  db: z.string().default('t3.small'),
-  mon: z.string().default('t3.small'),
-  k8s: z.string().default('t3.medium'),
+  gateway: z.string().default('t3.nano').describe('bastion'),
+  app: z.string().default('t3.small').describe('application server'),
+  db: z.string().default('t3.small').describe('PostgreSQL primary and replica'),
+  mon: z.string().default('t3.small').describe('monitoring server'),
+  k8s: z.string().default('t3.medium').describe('Kubernetes node (k3s)'),
 });
 export type InstanceTypes = z.output<typeof instanceTypes>;
 
 const modules = z.strictObject({
-  data: z.boolean().default(true),
-  containers: z.boolean().default(true),
-  kubernetes: z.boolean().default(true),
-  monitoring: z.boolean().default(true),
+  data: z.boolean().default(true).describe('PostgreSQL, replication and backups (CP6)'),
+  containers: z.boolean().default(true).describe('application containers (CP7)'),
+  kubernetes: z.boolean().default(true).describe('Kubernetes node and manifests (CP8); adds a k8s server on AWS'),
+  monitoring: z.boolean().default(true).describe('Prometheus, agents and alerts (CP9, CP10)'),
 });
 
 const candidate = z.strictObject({
-  id: dnsLabel(20),
-  name: z.string().min(1).optional(),
-  sshKey: sshPublicKey,
+  id: dnsLabel(20).describe('unique identifier, used in host names (DNS label, at most 20 characters)'),
+  name: z.string().min(1).optional().describe('display name in reports'),
+  sshKey: sshPublicKey.describe('the candidate\'s OpenSSH public key'),
   overrides: z
     .strictObject({
-      servers: z.array(serverSpec).min(1).optional(),
-      instanceTypes: instanceTypes.partial().optional(),
+      servers: z.array(serverSpec).min(1).optional().describe('this candidate\'s servers instead of the cohort\'s'),
+      instanceTypes: instanceTypes.partial().optional().describe('AWS instance types for this candidate'),
     })
-    .optional(),
+    .optional()
+    .describe('per-candidate changes to the cohort defaults'),
 });
 
 export const cohortSchema = z
   .strictObject({
-    cohort: dnsLabel(24),
-    target: z.enum(['local', 'aws']).default('local'),
+    cohort: dnsLabel(24).describe('cohort name, used in every resource name and tag (DNS label, at most 24 characters)'),
+    target: z.enum(['local', 'aws']).default('local').describe('where the lab runs: this Linux machine, or AWS'),
     /** Last day the lab may run (YYYY-MM-DD); required on AWS so that costs stay bounded. */
-    expires: isoDate.optional(),
+    expires: isoDate.optional().describe('last day of the lab, YYYY-MM-DD; required on aws; a past date is refused'),
     admin: z
       .strictObject({
-        cidrs: z.array(adminCidr).default([]),
-        sshKeys: z.array(sshPublicKey).default([]),
+        cidrs: z.array(adminCidr).default([]).describe('networks from which trainers reach SSH and consoles; /0 is refused'),
+        sshKeys: z.array(sshPublicKey).default([]).describe('trainers\' OpenSSH public keys, installed on every server'),
       })
-      .default({ cidrs: [], sshKeys: [] }),
-    candidates: z.array(candidate).min(1),
-    servers: z.array(serverSpec).min(1).default(REFERENCE_SERVERS),
-    modules: modules.default({ data: true, containers: true, kubernetes: true, monitoring: true }),
+      .default({ cidrs: [], sshKeys: [] })
+      .describe('the trainers\' access'),
+    candidates: z.array(candidate).min(1).describe('one isolated environment each'),
+    servers: z.array(serverSpec).min(1).default(REFERENCE_SERVERS).describe('the servers of each candidate\'s lab (default: gateway, app, db1, db2, mon)'),
+    modules: modules.default({ data: true, containers: true, kubernetes: true, monitoring: true }).describe('which lab modules are on'),
     local: z
       .strictObject({
-        driver: z.enum(['container', 'vm']).default('container'),
+        driver: z.enum(['container', 'vm']).default('container').describe('container (systemd-nspawn) or vm (qemu)'),
         /** Pool from which each candidate gets its own subnet. */
-        subnetPool: cidr.default('10.98.0.0/16'),
-        subnetPrefix: z.number().int().min(16).max(28).default(24),
+        subnetPool: cidr.default('10.98.0.0/16').describe('pool from which each candidate gets its own subnet'),
+        subnetPrefix: z.number().int().min(16).max(28).default(24).describe('prefix length of each candidate\'s subnet'),
       })
-      .default({ driver: 'container', subnetPool: '10.98.0.0/16', subnetPrefix: 24 }),
+      .default({ driver: 'container', subnetPool: '10.98.0.0/16', subnetPrefix: 24 })
+      .describe('options of the local target'),
     aws: z
       .strictObject({
-        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default('eu-west-3'),
-        vpcCidr: cidr.default('10.100.0.0/16'),
-        bastion: z.enum(['per-cohort', 'per-candidate']).default('per-cohort'),
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default('eu-west-3').describe('AWS region (default Paris)'),
+        vpcCidr: cidr.default('10.100.0.0/16').describe('the cohort VPC'),
+        bastion: z.enum(['per-cohort', 'per-candidate']).default('per-cohort').describe('one bastion for the cohort, or one per candidate'),
         instanceTypes: instanceTypes.default({
           gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium',
-        }),
-        backupRetentionDays: z.number().int().min(1).max(3650).default(30),
-        dataVolumeGiB: z.number().int().min(1).max(1024).default(10),
+        }).describe('EC2 instance type per role'),
+        backupRetentionDays: z.number().int().min(1).max(3650).default(30).describe('days before old backups expire from the bucket'),
+        dataVolumeGiB: z.number().int().min(1).max(1024).default(10).describe('size of each database server\'s data volume'),
       })
       .default({
         region: 'eu-west-3', vpcCidr: '10.100.0.0/16', bastion: 'per-cohort',
         instanceTypes: { gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium' },
         backupRetentionDays: 30, dataVolumeGiB: 10,
-      }),
+      })
+      .describe('options of the AWS target'),
   })
   ;
 

@@ -1,0 +1,28 @@
+// `asd-lab docs`: regenerates the reference documents that are derived from the code.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { competencyMap, renderMarkdown } from '../../competencies/map.ts';
+import { cohortJsonSchema, renderCohortDoc } from '../../model/docs.ts';
+import { REPO_ROOT } from '../../model/load.ts';
+
+/** Every generated document: path from the repository root, and its content. */
+export function generatedDocs(): [string, string][] {
+  return [
+    ['docs/competencies.md', renderMarkdown(competencyMap())],
+    ['docs/cohort.md', renderCohortDoc()],
+    ['docs/cohort.schema.json', `${JSON.stringify(cohortJsonSchema(), null, 2)}\n`],
+  ];
+}
+
+export function register(program: Command): void {
+  program
+    .command('docs')
+    .description('regenerate docs/competencies.md, docs/cohort.md and docs/cohort.schema.json from the code')
+    .action(() => {
+      for (const [path, content] of generatedDocs()) {
+        writeFileSync(resolve(REPO_ROOT, path), content);
+        console.log(path);
+      }
+    });
+}
