@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { t, type Lang } from '../i18n/index.ts';
 import { REPO_ROOT } from '../model/load.ts';
+import { CHECKS } from '../verify/index.ts';
 import { ARTIFACTS, type Artifact } from './artifacts.ts';
 import { COMPETENCIES, competency, criterion } from './registry.ts';
 
@@ -22,7 +23,12 @@ export interface CompetencyCoverage {
   criteria: CriterionCoverage[];
 }
 
-export function competencyMap(artifacts: Artifact[] = ARTIFACTS): CompetencyCoverage[] {
+/** Declared artifacts plus the registered checks (each check declares its own criterion). */
+export function allArtifacts(): Artifact[] {
+  return [...ARTIFACTS, ...CHECKS.map((c) => ({ kind: 'check' as const, name: c.id, path: c.path, covers: [c.criterion] }))];
+}
+
+export function competencyMap(artifacts: Artifact[] = allArtifacts()): CompetencyCoverage[] {
   return COMPETENCIES.map((comp) => {
     const criteria = comp.criteria.map((cr) => ({
       id: cr.id,
@@ -39,7 +45,7 @@ export function competencyMap(artifacts: Artifact[] = ARTIFACTS): CompetencyCove
 }
 
 /** Problems in the declarations: unknown criteria or competencies, missing files. */
-export function artifactProblems(artifacts: Artifact[] = ARTIFACTS, root = REPO_ROOT): string[] {
+export function artifactProblems(artifacts: Artifact[] = allArtifacts(), root = REPO_ROOT): string[] {
   const out: string[] = [];
   for (const a of artifacts) {
     if (a.covers.length === 0) out.push(`${a.path}: declares no criterion`);

@@ -1,0 +1,69 @@
+// CP1 and CP2: the servers of the model exist, work, and are configured as the model says.
+import { sshExec } from '../ssh/client.ts';
+import { serversOf } from '../model/cohort.ts';
+import { perServer, type CheckDefinition, type LabServer } from './types.ts';
+
+const PATH = 'src/verify/servers.ts';
+const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath });
+
+export const serverWorks: CheckDefinition = {
+  id: 'server-works',
+  criterion: 'CP1.1',
+  path: PATH,
+  description: 'the server answers SSH with the lab key and systemd reports it running, with no failed unit',
+  run: (ctx) =>
+    perServer(ctx, async (s) => {
+      const r = await sshExec(target(s), 'systemctl is-system-running; systemctl --failed --no-legend --plain | cut -d" " -f1 | paste -sd,');
+      const [state = '', failed = ''] = r.stdout.trim().split('\n');
+      return {
+        status: state === 'running' ? 'pass' : 'fail',
+        evidence: `systemd: ${state}${failed ? `; failed units: ${failed}` : ''}`,
+      };
+    }),
+};
+
+export const serverMatchesModel: CheckDefinition = {
+  id: 'server-matches-model',
+  criterion: 'CP1.2',
+  path: PATH,
+  description: 'host name, role and memory cap are the ones the cohort file specifies',
+  run: (ctx) => {
+    const specs = serversOf(ctx.cohort, ctx.candidate);
+    return perServer(ctx, async (s) => {
+      const spec = specs.find((x) => x.name === s.name);
+      if (!spec) return { status: 'fail', evidence: 'server is not in the cohort model' };
+      const r = await sshExec(target(s), 'hostname; cat /etc/asd-lab/role 2>/dev/null || echo "?"; awk \'/MemTotal/ {print int($2/1024)}\' /proc/meminfo');
+      const [hostname = '', role = '', memMiB = '0'] = r.stdout.trim().split('\n');
+      const problems: string[] = [];
+      if (hostname !== s.name && hostname !== `${ctx.candidate.id}-${s.name}`) problems.push(`host name ${hostname}`);
+      if (role !== spec.role) problems.push(`role ${role}, expected ${spec.role}`);
+      // Inside a capped container /proc/meminfo shows the cap (LXCFS-like views are absent), so
+      // compare with a margin only when the kernel reports less than the host's memory.
+      const mem = Number(memMiB);
+      if (mem > spec.memoryMiB * 1.1) problems.push(`sees ${mem} MiB, cap ${spec.memoryMiB} MiB`);
+      return {
+        status: problems.length === 0 ? 'pass' : 'fail',
+        evidence: `host ${hostname}, role ${role}, memory ${mem} MiB (cap ${spec.memoryMiB} MiB)${problems.length ? `; mismatch: ${problems.join(', ')}` : ''}`,
+      };
+    });
+  },
+};
+
+export const inventoryMatchesModel: CheckDefinition = {
+  id: 'inventory-matches-model',
+  criterion: 'CP2.2',
+  path: PATH,
+  description: 'every server of the model is deployed and running, and nothing else is',
+  run: async (ctx) => {
+    const expected = serversOf(ctx.cohort, ctx.candidate).map((s) => s.name).sort();
+    const running = ctx.servers.filter((s) => s.state === 'running').map((s) => s.name).sort();
+    const missing = expected.filter((n) => !running.includes(n));
+    const extra = running.filter((n) => !expected.includes(n));
+    return [{
+      status: missing.length === 0 && extra.length === 0 ? 'pass' : 'fail',
+      evidence: `model: ${expected.join(', ')}; running: ${running.join(', ') || 'none'}${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; not in the model: ${extra.join(', ')}` : ''}`,
+    }];
+  },
+};
+
+export const SERVER_CHECKS = [serverWorks, serverMatchesModel, inventoryMatchesModel];
