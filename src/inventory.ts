@@ -42,6 +42,7 @@ export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: Inv
     (candidateGroups[`candidate_${groupName(h.candidate)}`] ??= {})[name] = null;
     hostvars[name] = {
       ansible_host: h.address,
+      lab_ip: h.address,
       lab_candidate: h.candidate,
       lab_candidate_name: cand.name ?? cand.id,
       lab_candidate_ssh_keys: [cand.sshKey],

@@ -54,7 +54,10 @@ export async function runPlaybook(opts: {
   writeFileSync(opts.logFile, `$ ansible-playbook ${args.join(' ')}\n${r.stdout}\n${r.stderr}\n`);
   let parsed: JsonCallback;
   try {
-    parsed = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as JsonCallback;
+    // The json callback prints one document; timing callbacks may print lines around it.
+    const start = r.stdout.search(/^\{$/m);
+    const end = r.stdout.lastIndexOf('\n}');
+    parsed = JSON.parse(r.stdout.slice(start, end + 2)) as JsonCallback;
   } catch {
     throw new Error(`ansible-playbook exited ${r.exitCode} without a readable result; see ${opts.logFile}\n${r.stderr.split('\n').slice(-5).join('\n')}`);
   }

@@ -5,7 +5,10 @@ import type { Candidate, Cohort } from '../model/cohort.ts';
 
 /** A running server as the checks see it (the shape of `asd-lab status --json`). */
 export interface LabServer {
+  /** Server name in the model (db1). */
   name: string;
+  /** Machine and host name (<candidate>-<server>). */
+  machine?: string;
   role: string;
   state: 'running' | 'stopped' | 'missing';
   address: string;

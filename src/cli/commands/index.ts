@@ -3,6 +3,16 @@ import type { Command } from 'commander';
 import { register as competencies } from './competencies.ts';
 import { register as docs } from './docs.ts';
 import { register as doctor } from './doctor.ts';
+import { register as down } from './down.ts';
+import { register as inventory } from './inventory.ts';
+import { register as plan } from './plan.ts';
+import { register as ssh } from './ssh.ts';
+import { register as status } from './status.ts';
+import { register as synth } from './synth.ts';
+import { register as up } from './up.ts';
 import { register as validate } from './validate.ts';
+import { register as verify } from './verify.ts';
 
-export const COMMANDS: ((program: Command) => void)[] = [validate, competencies, doctor, docs];
+export const COMMANDS: ((program: Command) => void)[] = [
+  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, inventory, down,
+];
