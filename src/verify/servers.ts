@@ -1,4 +1,5 @@
 // CP1 and CP2: the servers of the model exist, work, and are configured as the model says.
+import { existsSync, readFileSync } from 'node:fs';
 import { sshExec } from '../ssh/client.ts';
 import { serversOf } from '../model/cohort.ts';
 import { perServer, type CheckDefinition, type LabServer } from './types.ts';
@@ -22,6 +23,17 @@ export const serverWorks: CheckDefinition = {
     }),
 };
 
+/** The memory cap the host enforces on a local server (cgroup v2, or v1 on hybrid hosts), in MiB. */
+export function hostMemoryCapMiB(machine: string): number | undefined {
+  for (const file of [`/sys/fs/cgroup/asd-lab/${machine}/memory.max`, `/sys/fs/cgroup/memory/asd-lab/${machine}/memory.limit_in_bytes`]) {
+    if (existsSync(file)) {
+      const raw = readFileSync(file, 'utf8').trim();
+      return raw === 'max' ? Infinity : Math.round(Number(raw) / 1048576);
+    }
+  }
+  return undefined;
+}
+
 export const serverMatchesModel: CheckDefinition = {
   id: 'server-matches-model',
   criterion: 'CP1.2',
@@ -32,18 +44,22 @@ export const serverMatchesModel: CheckDefinition = {
     return perServer(ctx, async (s) => {
       const spec = specs.find((x) => x.name === s.name);
       if (!spec) return { status: 'fail', evidence: 'server is not in the cohort model' };
-      const r = await sshExec(target(s), 'hostname; cat /etc/asd-lab/role 2>/dev/null || echo "?"; awk \'/MemTotal/ {print int($2/1024)}\' /proc/meminfo');
-      const [hostname = '', role = '', memMiB = '0'] = r.stdout.trim().split('\n');
+      const r = await sshExec(target(s), 'hostname; . /etc/asd-lab/server 2>/dev/null; echo "${ROLE:-?}"');
+      const [hostname = '', role = ''] = r.stdout.trim().split('\n');
       const problems: string[] = [];
-      if (hostname !== s.name && hostname !== `${ctx.candidate.id}-${s.name}`) problems.push(`host name ${hostname}`);
+      const machine = s.machine ?? `${ctx.candidate.id}-${s.name}`;
+      if (hostname !== machine) problems.push(`host name ${hostname}, expected ${machine}`);
       if (role !== spec.role) problems.push(`role ${role}, expected ${spec.role}`);
-      // Inside a capped container /proc/meminfo shows the cap (LXCFS-like views are absent), so
-      // compare with a margin only when the kernel reports less than the host's memory.
-      const mem = Number(memMiB);
-      if (mem > spec.memoryMiB * 1.1) problems.push(`sees ${mem} MiB, cap ${spec.memoryMiB} MiB`);
+      let memory = '';
+      if (ctx.cohort.target === 'local') {
+        // A container sees the host's /proc/meminfo: the cap is read where it is enforced, on the host.
+        const cap = hostMemoryCapMiB(machine);
+        memory = `, memory cap ${cap ?? 'none'} MiB (model ${spec.memoryMiB} MiB)`;
+        if (cap === undefined || Math.abs(cap - spec.memoryMiB) > spec.memoryMiB * 0.5) problems.push(`memory cap ${cap ?? 'none'} MiB`);
+      }
       return {
         status: problems.length === 0 ? 'pass' : 'fail',
-        evidence: `host ${hostname}, role ${role}, memory ${mem} MiB (cap ${spec.memoryMiB} MiB)${problems.length ? `; mismatch: ${problems.join(', ')}` : ''}`,
+        evidence: `host ${hostname}, role ${role}${memory}${problems.length ? `; mismatch: ${problems.join(', ')}` : ''}`,
       };
     });
   },
