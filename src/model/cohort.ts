@@ -5,6 +5,7 @@ import ipaddr from 'ipaddr.js';
 import ssh2 from 'ssh2';
 import { z } from 'zod';
 import { t } from '../i18n/index.ts';
+import { sloSchema } from '../monitoring/slo.ts';
 
 /** Roles of the reference lab; each maps to Ansible roles and, on AWS, to an instance type. */
 export const ROLES = ['gateway', 'app', 'db', 'mon', 'k8s'] as const;
@@ -119,6 +120,7 @@ export const cohortSchema = z
       .describe('the trainers\' access'),
     candidates: z.array(candidate).min(1).describe('one isolated environment each'),
     servers: z.array(serverSpec).min(1).default(REFERENCE_SERVERS).describe('the servers of each candidate\'s lab (default: gateway, app, db1, db2, mon)'),
+    slo: sloSchema,
     modules: modules.default({ data: true, containers: true, kubernetes: true, monitoring: true }).describe('which lab modules are on'),
     local: z
       .strictObject({
