@@ -222,12 +222,12 @@ build_vm() {
   } >"$tmp/apt.log" 2>&1 || die "apt-get failed in the VM layer (log: $tmp/apt.log): $(tail -n 3 "$tmp/apt.log" | tr '\n' ' ')"
   chroot_teardown "$merged"
   local kernel initrd
-  kernel=$(ls "$merged"/boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
-  initrd=$(ls "$merged"/boot/initrd.img-* 2>/dev/null | sort -V | tail -n 1)
+  # chroot_teardown unmounted the overlay: the kernel is a new file, so it is in the layer itself.
+  kernel=$(find "$tmp/layer/boot" -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n 1)
+  initrd=$(find "$tmp/layer/boot" -name 'initrd.img-*' 2>/dev/null | sort -V | tail -n 1)
   [ -n "$kernel" ] && [ -n "$initrd" ] || die "the VM layer has no kernel or initrd in /boot (log: $tmp/apt.log)"
   cp "$kernel" "$tmp/vmlinuz"
   cp "$initrd" "$tmp/initrd.img"
-  unmount_all
   # Disk of the whole tree (image + layer), read through a read-only overlay of both.
   mount_tracked -t overlay overlay -o "ro,lowerdir=$tmp/layer:$dir/rootfs" "$merged"
   mkfs.ext4 -q -L asd-root -d "$merged" "$tmp/root.raw" 4G >"$tmp/mkfs.log" 2>&1 ||
@@ -259,13 +259,24 @@ if [ "$VM" = 1 ]; then
 fi
 
 # Prune images that are neither current nor used by a server (their lower directory must stay).
-used=$(cat "$STATE"/servers/*/server.env 2>/dev/null | sed -n 's/^IMAGE=//p' | sort -u)
-for d in "$IMAGES"/*/; do
+used=$(cat "$STATE"/servers/*/server.env 2>/dev/null | sed -n 's/^IMAGE=//p' | sort -u || true)
+for d in "$IMAGES"/*; do
   h=$(basename "$d")
+  [ -d "$d" ] && [ ! -L "$d" ] && [[ $h =~ ^[0-9a-f]{12}$ ]] || continue
   [ "$h" = "$HASH" ] && continue
   grep -qx "$h" <<<"$used" && continue
-  [ -f "$d/rootfs/etc/asd-lab-image" ] || [[ $h =~ ^[0-9a-f]{12}$ ]] || continue
   info "removing unused image $h"
+  rm -rf "$d"
+done
+# Same for VM variants of the current image.
+used_vm=$(cat "$STATE"/servers/*/server.env 2>/dev/null | sed -n 's/^VM_IMAGE=//p' | sort -u || true)
+current_vm=$(readlink "$DIR/vm-current" 2>/dev/null || true)
+for d in "$DIR"/vm-*; do
+  v=$(basename "$d")
+  [ -d "$d" ] && [ ! -L "$d" ] || continue
+  [ "$v" = "$current_vm" ] && continue
+  grep -qx "$v" <<<"$used_vm" && continue
+  info "removing unused VM variant $v"
   rm -rf "$d"
 done
 echo "IMAGE=$DIR"

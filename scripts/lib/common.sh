@@ -4,6 +4,9 @@
 # Every message starts with the script's name so that a trainer knows which step spoke.
 ASD_PROG=${ASD_PROG:-$(basename "$0")}
 
+# A command that fails under "set -e" outside of any check says where, instead of exiting silently.
+trap 'printf "%s: error: unexpected failure at line %s: %s\n" "$ASD_PROG" "$LINENO" "$BASH_COMMAND" >&2' ERR
+
 info() { printf '%s: %s\n' "$ASD_PROG" "$*"; }
 warn() { printf '%s: warning: %s\n' "$ASD_PROG" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$ASD_PROG" "$*" >&2; exit "${ASD_EXIT:-1}"; }
