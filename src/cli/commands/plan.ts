@@ -128,7 +128,7 @@ export function register(program: Command): void {
       const { cohort } = cohortOf(cmd);
       if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
       const concurrency = opts.concurrency ? Number(opts.concurrency) : defaultConcurrency();
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency must be a positive integer, got ${opts.concurrency}`);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(t('cli.concurrency', { got: String(opts.concurrency) }));
       // Input problems first, then missing tools: both before anything is written.
       const { awsTopology, AwsInputError } = await import('../../../stacks/index.ts');
       let networkStack: string;
@@ -179,8 +179,9 @@ export function register(program: Command): void {
         throw err;
       }
       const failed = tasks.errors.map((e) => e.error.message);
-      if (failed.length > 0 || ctx.plans.filter(Boolean).length !== ctx.stacks.length) {
-        throw new UserError(failed.join('\n\n') || 'terraform plan failed');
+      const unplanned = ctx.stacks.filter((_, i) => !ctx.plans[i]).map((s) => s.name);
+      if (failed.length > 0 || unplanned.length > 0) {
+        throw new UserError(failed.length > 0 ? failed.join('\n\n') : t('plan.terraformFailed', { command: 'plan', stack: unplanned.join(', '), detail: '' }));
       }
 
       const report = planReport(cohort, ctx.plans, tf);

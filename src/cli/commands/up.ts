@@ -44,7 +44,7 @@ export function register(program: Command): void {
       let keyPath = '';
       const failures = new Map<string, string>();
       await tasks([
-        { title: t('up.image'), task: async () => void (await ensureImage({ stateDir: paths.state, vm: driver === 'vm' })) },
+        { title: t('up.image'), task: async (_c, task) => void (await ensureImage({ stateDir: paths.state, vm: driver === 'vm', onLine: (l) => (task.output = l) })) },
         { title: 'SSH key', task: async () => void (keyPath = (await ensureLabKey(cohort.cohort, { stateDir: paths.state })).privateKey) },
       ], { json: g.json }).run();
       // Candidates one after the other (a 2-core host boots servers faster in sequence); inside a

@@ -1,0 +1,3 @@
+// Engine-neutral Terraform runner: see runner.ts (processes) and plan-summary.ts (reading plans).
+export * from './plan-summary.ts';
+export * from './runner.ts';
