@@ -1,0 +1,88 @@
+// Benchmark of the local target: time to `up` 1, 2 and 4 candidates (cold and warm golden image),
+// memory per server and per candidate, time to `down`.
+//   npm run bench:local [-- --sizes 1,2,4 --cold]
+// Each `up` runs the real CLI (servers + Ansible, without the checks: --no-verify) as a child
+// process. Memory is read where the host enforces the caps: each server's cgroup (v1 usage, or
+// v2 memory.current), after the lab has settled. Writes bench/results/local.json.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { statePaths, resolveStateDir } from '../src/local/index.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CLI = resolve(HERE, '../bin/asd-lab.js');
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w38bDzsLWz3jhc bench@asd-lab';
+
+const args = process.argv.slice(2);
+const sizes = (args[args.indexOf('--sizes') + 1] && args.includes('--sizes') ? args[args.indexOf('--sizes') + 1]! : '1,2,4').split(',').map(Number);
+const cold = args.includes('--cold');
+
+function cohortFile(n: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'asd-bench-'));
+  const file = join(dir, 'bench.yaml');
+  const cands = Array.from({ length: n }, (_, i) => `  - {id: b${i + 1}, sshKey: "${KEY}"}`).join('\n');
+  writeFileSync(file, `cohort: bench-local\nlocal: {subnetPool: 10.231.192.0/22, subnetPrefix: 27}\ncandidates:\n${cands}\n`);
+  return file;
+}
+
+async function timed(argv: string[]): Promise<{ seconds: number; code: number; stdout: string }> {
+  const t0 = performance.now();
+  const r = await execa(process.execPath, [CLI, ...argv], { reject: false, env: { LANG: 'C.UTF-8' } });
+  if (r.exitCode !== 0) process.stderr.write(`${argv.join(' ')} exited ${r.exitCode}\n${r.stderr.slice(-2000)}\n`);
+  return { seconds: (performance.now() - t0) / 1000, code: r.exitCode ?? -1, stdout: r.stdout };
+}
+
+function cgroupMemMiB(machine: string): number | undefined {
+  for (const f of [`/sys/fs/cgroup/asd-lab/${machine}/memory.current`, `/sys/fs/cgroup/memory/asd-lab/${machine}/memory.usage_in_bytes`]) {
+    if (existsSync(f)) return Number(readFileSync(f, 'utf8').trim()) / 1048576;
+  }
+  return undefined;
+}
+
+interface Row {
+  candidates: number;
+  image: 'cold' | 'warm';
+  upSeconds: number;
+  upOk: boolean;
+  secondUpSeconds: number;
+  downSeconds: number;
+  servers: number;
+  memPerServerMiB: number;
+  memPerCandidateMiB: number;
+  memTotalMiB: number;
+}
+
+const rows: Row[] = [];
+const order: { n: number; image: 'cold' | 'warm' }[] = [];
+if (cold) order.push({ n: sizes[0]!, image: 'cold' });
+for (const n of sizes) order.push({ n, image: 'warm' });
+
+for (const { n, image } of order) {
+  const file = cohortFile(n);
+  await timed(['down', '-c', file, '--purge']);
+  if (image === 'cold') await execa('rm', ['-rf', statePaths(resolveStateDir()).images]);
+  const up = await timed(['up', '-c', file, '--no-verify']);
+  await new Promise((r) => setTimeout(r, 10_000)); // let boot-time jobs settle before reading memory
+  const status = JSON.parse((await timed(['--json', 'status', '-c', file])).stdout) as { candidates: { servers: { machine: string; state: string }[] }[] };
+  const machines = status.candidates.flatMap((c) => c.servers.filter((s) => s.state === 'running').map((s) => s.machine));
+  const mem = machines.map(cgroupMemMiB).filter((x): x is number => x !== undefined);
+  const total = mem.reduce((a, b) => a + b, 0);
+  const second = await timed(['up', '-c', file, '--no-verify']);
+  const down = await timed(['down', '-c', file, '--purge']);
+  rows.push({
+    candidates: n, image, upSeconds: up.seconds, upOk: up.code === 0, secondUpSeconds: second.seconds, downSeconds: down.seconds,
+    servers: machines.length, memPerServerMiB: mem.length ? total / mem.length : NaN, memPerCandidateMiB: total / n, memTotalMiB: total,
+  });
+  const r = rows.at(-1)!;
+  console.log(`${n} candidate(s), ${image} image: up ${r.upSeconds.toFixed(0)} s (${r.upOk ? 'ok' : 'FAILED'}), second up ${r.secondUpSeconds.toFixed(0)} s, down ${r.downSeconds.toFixed(0)} s, ${r.servers} servers, ${r.memPerServerMiB.toFixed(0)} MiB/server, ${r.memPerCandidateMiB.toFixed(0)} MiB/candidate`);
+}
+
+console.log('\n| candidates | image | up (s) | second up (s) | down (s) | servers | MiB/server | MiB/candidate |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.candidates} | ${r.image} | ${r.upSeconds.toFixed(0)} | ${r.secondUpSeconds.toFixed(0)} | ${r.downSeconds.toFixed(0)} | ${r.servers} | ${r.memPerServerMiB.toFixed(0)} | ${r.memPerCandidateMiB.toFixed(0)} |`);
+}
+mkdirSync(resolve(HERE, 'results'), { recursive: true });
+writeFileSync(resolve(HERE, 'results/local.json'), `${JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), rows }, null, 2)}\n`);
