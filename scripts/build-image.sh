@@ -89,10 +89,12 @@ MIRROR=${ASD_LAB_MIRROR:-$(apt_sources | awk -v s="$SUITE" '$1 == s { print $2; 
 SECURITY=${ASD_LAB_SECURITY_MIRROR:-$(apt_sources | awk -v s="$SUITE-security" '$1 == s { print $2; exit }')}
 [ -n "$MIRROR" ] || die "no Debian '$SUITE' mirror in /etc/apt/sources.list or /etc/apt/sources.list.d/: add one, or set ASD_LAB_MIRROR (e.g. http://deb.debian.org/debian)"
 
-PKG_LIST=$SCRIPT_DIR/image-packages.txt
+# The base system, plus what the Ansible roles install: the servers have no outbound access, so
+# every package a role needs must already be in the image (the roles then install nothing).
+PKG_LIST=("$SCRIPT_DIR/image-packages.txt" "$SCRIPT_DIR/../ansible/image-packages.txt")
 VM_LIST=$SCRIPT_DIR/image-packages-vm.txt
-packages() { sed -e 's/#.*//' "$1" | tr -s ' \t' '\n\n' | sed '/^$/d'; }
-HASH=$( { list_digest "$PKG_LIST"; echo "recipe=$RECIPE_VERSION suite=$SUITE"; } | sha256sum | cut -c1-12)
+packages() { sed -e 's/#.*//' "$@" | tr -s ' \t' '\n\n' | sed '/^$/d' | sort -u; }
+HASH=$( { list_digest "${PKG_LIST[@]}"; echo "recipe=$RECIPE_VERSION suite=$SUITE"; } | sha256sum | cut -c1-12)
 VM_HASH=$( { echo "$HASH"; list_digest "$VM_LIST"; } | sha256sum | cut -c1-12)
 
 IMAGES=$STATE/image
@@ -179,10 +181,10 @@ build_rootfs() {
     die "debootstrap failed (log: $tmp/debootstrap.log): $(tail -n 3 "$tmp/debootstrap.log" | tr '\n' ' ')"
   write_sources "$tmp/rootfs"
   chroot_setup "$tmp/rootfs"
-  info "installing $(packages "$PKG_LIST" | wc -l) packages and the pending updates"
+  info "installing $(packages "${PKG_LIST[@]}" | wc -l) packages and the pending updates"
   {
     in_chroot "$tmp/rootfs" apt-get update &&
-      in_chroot "$tmp/rootfs" apt-get install -y --no-install-recommends $(packages "$PKG_LIST") &&
+      in_chroot "$tmp/rootfs" apt-get install -y --no-install-recommends $(packages "${PKG_LIST[@]}") &&
       in_chroot "$tmp/rootfs" apt-get -y upgrade
   } >"$tmp/apt.log" 2>&1 || die "apt-get failed in the image (log: $tmp/apt.log): $(tail -n 3 "$tmp/apt.log" | tr '\n' ' ')"
   recipe "$tmp/rootfs"

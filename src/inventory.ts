@@ -12,6 +12,8 @@ export interface InventoryHost {
   subnet: string;
   /** test | preprod | prod: drives the staged security updates. */
   env?: 'test' | 'preprod' | 'prod';
+  /** The server's own host keys, recorded when it was created: no trust on first use. */
+  knownHostsFile?: string;
 }
 
 export interface InventoryOptions {
@@ -50,6 +52,7 @@ export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: Inv
       lab_role: h.role,
       lab_env: h.env ?? 'prod',
       lab_subnet: h.subnet,
+      ...(h.knownHostsFile ? { ansible_ssh_extra_args: `-o UserKnownHostsFile=${h.knownHostsFile}` } : {}),
     };
   }
   const children: Record<string, unknown> = {};

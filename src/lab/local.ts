@@ -93,7 +93,7 @@ export async function writeInventory(cohort: Cohort, paths: LabPaths, keyPath: s
   for (const plan of plans) {
     for (const s of plan.servers) {
       const live = running.find((r) => r.name === s.name);
-      if (live) hosts.push({ candidate: plan.candidate.id, server: s.spec.name, role: s.spec.role, address: live.address, subnet: plan.subnet });
+      if (live) hosts.push({ candidate: plan.candidate.id, server: s.spec.name, role: s.spec.role, address: live.address, subnet: plan.subnet, knownHostsFile: live.knownHostsFile });
     }
   }
   mkdirSync(paths.cohortDir, { recursive: true, mode: 0o700 });
