@@ -6,7 +6,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SCRIPT_DIR/lib/common.sh"
 
 # Bump when the recipe below changes what ends up in the image: the cache key includes it.
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 SUITE=bookworm
 
 usage() {
@@ -169,6 +169,9 @@ EOF
   install -d -m 0755 "$r/etc/systemd/system/auditd.service.d"
   printf '[Unit]\n# asd-lab: kernel auditing is not available inside a container\nConditionVirtualization=!container\n' \
     >"$r/etc/systemd/system/auditd.service.d/asd-lab-container.conf"
+  # fail2ban's Debian defaults read /var/log/auth.log, which a journald-only server lacks: the unit
+  # would fail on every new server. The hardening role configures it (journal backend) and enables it.
+  in_chroot "$r" systemctl disable fail2ban.service >/dev/null 2>&1 || true
   in_chroot "$r" apt-get clean
 }
 
