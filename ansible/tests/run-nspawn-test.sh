@@ -351,7 +351,61 @@ for n in "${!HOSTS[@]}"; do
 done
 
 # --- Staged updates ------------------------------------------------------------------------------
-log "staged security updates (stage $LAB_ENV)"
+# The gate on a real upgrade: a local repository offers version 2 of an installed probe package
+# (its name has the "." and "+" that the gate must quote); unattended-upgrades itself (dry run)
+# must skip it on a prod server, take it once it is older than the delay, and take it at once on
+# a test server.
+log "staged security updates: the update gate on a real pending upgrade"
+gate_probe=$(cat <<'PROBE'
+set -eu
+umask 022   # the servers' umask is 027 (R36); dpkg-deb wants a 0755 control directory
+name='asd-gate.probe+x'
+work=$(mktemp -d /var/cache/apt/asd-gate-probe.XXXXXX); chmod 0755 "$work"   # readable by apt's _apt
+conf=/etc/asd-lab/update-stage.json; saved=$(cat "$conf")
+restore() {
+  echo "$saved" >"$conf"
+  rm -f /etc/apt/sources.list.d/asd-gate-probe.list /etc/apt/apt.conf.d/53asd-gate-probe /var/lib/apt/lists/*asd-gate-probe*
+  dpkg --purge "$name" >/dev/null 2>&1 || true
+  rm -rf "$work"
+  /usr/local/sbin/asd-update-gate >/dev/null
+}
+trap restore EXIT
+fail() { echo "gate: $*"; exit 1; }
+mkpkg() { # version -> .deb in $work
+  d="$work/p$1"; mkdir -p "$d/DEBIAN"
+  printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: asd-lab test <root@localhost>\nDescription: update gate probe\n' "$name" "$1" >"$d/DEBIAN/control"
+  dpkg-deb -b "$d" "$work/${name}_$1_all.deb" >/dev/null
+}
+mkpkg 1.0; mkpkg 2.0
+dpkg -i "$work/${name}_1.0_all.deb" >/dev/null
+mkdir -p "$work/repo"; mv "$work/${name}_2.0_all.deb" "$work/repo/"
+(cd "$work/repo" && apt-ftparchive packages . >Packages \
+  && apt-ftparchive -o APT::FTPArchive::Release::Origin=asd-gate-probe release . >Release)
+echo "deb [trusted=yes] file:$work/repo ./" >/etc/apt/sources.list.d/asd-gate-probe.list
+apt-get update -qq -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/asd-gate-probe.list -o Dir::Etc::sourceparts=- >/dev/null
+# unattended-upgrades takes this origin like a security one, for the probe only.
+echo 'Unattended-Upgrade::Origins-Pattern { "origin=asd-gate-probe"; };' >/etc/apt/apt.conf.d/53asd-gate-probe
+stage() { printf '{"stage": "%s", "delay_days": %s}\n' "$1" "$2" >"$conf"; /usr/local/sbin/asd-update-gate; }
+uu() { unattended-upgrade --dry-run --debug 2>&1; }
+
+stage prod 7
+uu | grep -qF "skipping blacklisted package $name" || fail "prod server: a fresh upgrade was not held back"
+python3 - <<'PY'   # eight days later
+import datetime, json
+p = '/var/lib/asd-lab/update-gate/seen.json'
+s = json.load(open(p))
+s['asd-gate.probe+x']['first_seen'] = (datetime.date.today() - datetime.timedelta(days=8)).isoformat()
+json.dump(s, open(p, 'w'))
+PY
+stage prod 7
+uu | grep -qF "pkgs that look like they should be upgraded: $name" || fail "prod server: not released after the delay"
+rm -f /var/lib/asd-lab/update-gate/seen.json
+stage test 0
+uu | grep -qF "pkgs that look like they should be upgraded: $name" || fail "test server: the upgrade was held"
+echo "gate + unattended-upgrades: held on prod, released after 7 days, taken at once on test"
+PROBE
+)
+on "${IPS[0]}" sudo bash -s <<<"$gate_probe" || die "${HOSTS[0]}: the update gate does not stage updates as documented"
 for n in "${!HOSTS[@]}"; do
   ip=${IPS[$n]} host=${HOSTS[$n]}
   on "$ip" sudo /usr/local/sbin/asd-update-gate || die "$host: the update gate failed"
