@@ -6,7 +6,11 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$SCRIPT_DIR/lib/common.sh"
 
 # Bump when the recipe below changes what ends up in the image: the cache key includes it.
-RECIPE_VERSION=2
+RECIPE_VERSION=3
+# Services installed in the image but disabled there (see recipe()).
+IMAGE_SERVICES_OFF="postgresql.service prometheus.service prometheus-alertmanager.service
+  prometheus-node-exporter.service prometheus-postgres-exporter.service
+  prometheus-blackbox-exporter.service prometheus-snmp-exporter.service snmpd.service"
 SUITE=bookworm
 
 usage() {
@@ -172,6 +176,17 @@ EOF
   # fail2ban's Debian defaults read /var/log/auth.log, which a journald-only server lacks: the unit
   # would fail on every new server. The hardening role configures it (journal backend) and enables it.
   in_chroot "$r" systemctl disable fail2ban.service >/dev/null 2>&1 || true
+  # Module services (database, monitoring, logs) are in the image so that servers without outbound
+  # access can run them, but off: each module role enables what its server runs (least
+  # functionality, ANSSI R62). Debian's postinst creates a PostgreSQL cluster "15/main": the data
+  # role creates its own, with its own layout, so none is shared through the image.
+  local unit
+  for unit in $IMAGE_SERVICES_OFF; do
+    in_chroot "$r" systemctl disable "$unit" >/dev/null 2>&1 || true
+  done
+  if [ -d "$r/etc/postgresql/15/main" ]; then
+    in_chroot "$r" pg_dropcluster 15 main >/dev/null 2>&1 || die "could not drop the image's default PostgreSQL cluster"
+  fi
   in_chroot "$r" apt-get clean
 }
 
