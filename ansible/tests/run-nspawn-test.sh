@@ -318,6 +318,13 @@ if grep -Ev 'changed=0 .*unreachable=0 +failed=0' <<<"$recap"; then
 fi
 echo "idempotence: OK (changed=0 on every server)"
 
+log "no failed systemd unit"
+for n in "${!HOSTS[@]}"; do
+  failed=$(on "${IPS[$n]}" systemctl --failed --no-legend --plain)
+  [ -z "$failed" ] || die "${HOSTS[$n]}: failed units: $failed"
+  echo "${HOSTS[$n]}: no failed unit"
+done
+
 # --- Access checks -------------------------------------------------------------------------------
 log "SSH access checks"
 CHECK_OPTS=(-o ConnectTimeout=5 -o UserKnownHostsFile="$RUN/known_hosts" -o StrictHostKeyChecking=accept-new
