@@ -7,6 +7,7 @@ import { renderIndicatorsDoc } from './indicators-doc.ts';
 import { monitoringOptions, type MonitoringOptions, type MonitoringOptionsInput } from './options.ts';
 import { renderPrometheusConfig } from './prometheus-config.ts';
 import { renderRulesFile, rulesFiles } from './rules.ts';
+import { scrapeJobsManifest } from './scrape-jobs.ts';
 import { renderWebConfigTemplate } from './web-config.ts';
 
 /** Directories the generator owns entirely: a file there that it does not produce is stale. */
@@ -18,6 +19,7 @@ export const INDICATORS_DOC = 'docs/indicators.md';
 export function configFiles(opts: MonitoringOptions): Map<string, string> {
   const out = new Map<string, string>();
   out.set('prometheus/prometheus.yml', renderPrometheusConfig(opts));
+  out.set('prometheus/scrape-jobs.json', `${JSON.stringify(scrapeJobsManifest(opts.modules), null, 2)}\n`);
   for (const f of rulesFiles(opts)) out.set(`prometheus/rules/${f.file}`, renderRulesFile(f));
   out.set('alertmanager/alertmanager.yml', renderAlertmanagerConfig(opts));
   out.set('blackbox/blackbox.yml', renderBlackboxConfig(opts));

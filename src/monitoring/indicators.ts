@@ -88,9 +88,9 @@ export const INDICATORS: Indicator[] = [
   // --- security ----------------------------------------------------------------------------------
   {
     id: 'security.ssh_auth_failures', family: 'security', title: 'SSH authentication failures',
-    description: 'Failed SSH authentications in the last 10 minutes. A burst is a password-guessing attack (intrusion attempt).',
-    promql: 'increase(asd_ssh_auth_failures_total[10m])',
-    unit: 'count', objective: { threshold: 'at most 20 in 10 minutes' }, team: 'security',
+    description: 'Failed SSH authentications in the last 5 minutes. A burst is a password-guessing attack (intrusion attempt).',
+    promql: 'increase(asd_ssh_auth_failures_total[5m])',
+    unit: 'count', objective: { threshold: 'fewer than 10 in 5 minutes' }, team: 'security',
     source: 'textfile collector: asd_ssh_auth_failures_total', criteria: ['CP9.1', 'CP9.3', 'CP10.2'],
   },
   {

@@ -25,8 +25,8 @@ export interface ProbeJob extends JobBase {
   kind: 'probe';
   /** Module of blackbox.yml. */
   blackboxModule: string;
-  /** The probed address, from the server's DNS name. */
-  target: (host: string) => string;
+  /** The probed address, from the server's DNS name: `{host}` is replaced by it. */
+  target: string;
   severity: Severity;
 }
 
@@ -42,19 +42,19 @@ export const SCRAPE_JOBS: ScrapeJob[] = [
   { kind: 'exporter', name: 'app', team: 'dev', roles: ['app'], port: 8080, what: 'the application\'s own /metrics' },
   {
     kind: 'probe', name: 'blackbox_http', team: 'dev', roles: ['app'], blackboxModule: 'http_2xx', severity: 'critical',
-    target: (h) => `https://${h}/`, what: 'the application\'s HTTPS page, as users reach it (status, duration, certificate)',
+    target: 'https://{host}/', what: 'the application\'s HTTPS page, as users reach it (status, duration, certificate)',
   },
   {
     kind: 'probe', name: 'blackbox_ssh', team: 'ops', roles: ALL, blackboxModule: 'ssh_banner', severity: 'critical',
-    target: (h) => `${h}:22`, what: 'the SSH banner of every server',
+    target: '{host}:22', what: 'the SSH banner of every server',
   },
   {
     kind: 'probe', name: 'blackbox_postgres', team: 'db', roles: ['db'], blackboxModule: 'tcp_connect', severity: 'critical', module: 'data',
-    target: (h) => `${h}:5432`, what: 'the PostgreSQL port of the database servers',
+    target: '{host}:5432', what: 'the PostgreSQL port of the database servers',
   },
   {
     kind: 'probe', name: 'blackbox_tls', team: 'security', roles: ALL, blackboxModule: 'tls_connect', severity: 'warning',
-    target: (h) => `${h}:9100`, what: 'the TLS handshake and certificate of every server (on the node exporter port)',
+    target: '{host}:9100', what: 'the TLS handshake and certificate of every server (on the node exporter port)',
   },
 ];
 
@@ -64,6 +64,19 @@ export interface Modules {
 
 export function jobsFor(modules: Modules): ScrapeJob[] {
   return SCRAPE_JOBS.filter((j) => j.module !== 'data' || modules.data);
+}
+
+/** The address Prometheus scrapes (exporter) or asks the blackbox exporter to probe, for one server. */
+export function jobTarget(job: ScrapeJob, host: string): string {
+  return job.kind === 'exporter' ? `${host}:${job.port}` : job.target.replaceAll('{host}', host);
+}
+
+/**
+ * The jobs as data, for the deployment (ansible role prometheus builds the same file_sd files as
+ * scrapeTargets() from its inventory with it): monitoring/generated/prometheus/scrape-jobs.json.
+ */
+export function scrapeJobsManifest(modules: Modules): { jobs: { name: string; roles: string[]; target: string }[] } {
+  return { jobs: jobsFor(modules).map((j) => ({ name: j.name, roles: [...j.roles], target: jobTarget(j, '{host}') })) };
 }
 
 /** One file_sd target group, as Prometheus reads it. */
@@ -87,7 +100,7 @@ export function scrapeTargets(hosts: InventoryHost[], modules: Modules): Map<str
       .filter((h) => (job.roles as readonly string[]).includes(h.role))
       .map((h) => {
         const name = hostName(h.candidate, h.server);
-        const target = job.kind === 'exporter' ? `${name}:${job.port}` : job.target(name);
+        const target = jobTarget(job, name);
         return {
           targets: [target],
           labels: { instance: name, env: h.env ?? 'prod', candidate: h.candidate, server: h.server, role: h.role },
