@@ -2,6 +2,7 @@
 // target and the AWS target (from Terraform outputs) produce the same shape, so the same roles run.
 import { stringify } from 'yaml';
 import type { Cohort } from './model/cohort.ts';
+import { dataHostVars } from './data/inventory.ts';
 
 export interface InventoryHost {
   candidate: string;
@@ -53,6 +54,7 @@ export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: Inv
       lab_env: h.env ?? 'prod',
       lab_subnet: h.subnet,
       ...(h.knownHostsFile ? { ansible_ssh_extra_args: `-o UserKnownHostsFile=${h.knownHostsFile}` } : {}),
+      ...dataHostVars(cohort, h, hosts),
     };
   }
   const children: Record<string, unknown> = {};

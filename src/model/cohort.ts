@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import { z } from 'zod';
 import { t } from '../i18n/index.ts';
 import { sloSchema } from '../monitoring/slo.ts';
+import { dataSchema } from '../data/model.ts';
 
 /** Roles of the reference lab; each maps to Ansible roles and, on AWS, to an instance type. */
 export const ROLES = ['gateway', 'app', 'db', 'mon', 'k8s'] as const;
@@ -121,6 +122,7 @@ export const cohortSchema = z
     candidates: z.array(candidate).min(1).describe('one isolated environment each'),
     servers: z.array(serverSpec).min(1).default(REFERENCE_SERVERS).describe('the servers of each candidate\'s lab (default: gateway, app, db1, db2, mon)'),
     slo: sloSchema,
+    data: dataSchema,
     modules: modules.default({ data: true, containers: true, kubernetes: true, monitoring: true }).describe('which lab modules are on'),
     local: z
       .strictObject({
