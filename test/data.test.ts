@@ -145,9 +145,13 @@ describe('roles and pg_hba generated from the model', () => {
 
   it('refuses a source that is not a server of the lab, and a lab without db server, with a clear message', () => {
     const m = parse(`${minimal}data:\n  applications:\n    - name: shop\n      clients: [web9]\n`).data;
-    expect(() => dataPlan(m, LAB)).toThrow(DataError);
-    expect(() => dataPlan(m, LAB)).toThrow(/"web9" is neither a CIDR nor a server of this lab \(servers: gateway, app, db1, db2, mon\)/);
+    expect(() => dataPlan(m, LAB, { strict: true })).toThrow(DataError);
+    expect(() => dataPlan(m, LAB, { strict: true })).toThrow(/"web9" is neither a CIDR nor a server of this lab \(servers: gateway, app, db1, db2, mon\)/);
     expect(() => dataPlan(model, LAB.filter((s) => s.role !== 'db'))).toThrow(/no server of role db/);
+    // Lenient (inventory of a lab without that server, or where it is not running): it grants nothing.
+    const lenient = dataPlan(m, LAB);
+    expect(lenient.unresolved).toContainEqual({ where: 'data.applications[shop].test', source: 'web9' });
+    expect(fields(renderHba(lenient.hba)).some((r) => r[2] === 'shop_test_app' && r[4] !== 'reject')).toBe(false);
   });
 
   it('puts the other db server first after a failover', () => {

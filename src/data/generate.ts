@@ -80,6 +80,8 @@ export interface DataPlan {
   hba: HbaLine[];
   /** nftables rules (input chain) per server name. */
   firewall: Record<string, string[]>;
+  /** Sources naming a server this lab does not have (or that does not run): they grant nothing. */
+  unresolved: { where: string; source: string }[];
 }
 
 /** Role names of one database: <app>_<env>_owner|app|ro. */
@@ -115,7 +117,7 @@ export function nftRule(port: number, cidrs: string[], comment: string): string[
  * The plan of one candidate. `primary` is the server that currently holds the primary role (after a
  * failover it is not the first one any more); default: the first db server of the model.
  */
-export function dataPlan(model: DataModel, servers: DataServer[], opts: { primary?: string } = {}): DataPlan {
+export function dataPlan(model: DataModel, servers: DataServer[], opts: { primary?: string; strict?: boolean } = {}): DataPlan {
   const dbServers = servers.filter((s) => s.role === 'db');
   if (dbServers.length === 0) throw new DataError(t('data.noDbServer', { known: servers.map((s) => `${s.name} (${s.role})`).join(', ') || '-' }));
   const primary = opts.primary ? dbServers.find((s) => s.name === opts.primary) : dbServers[0];
@@ -123,6 +125,19 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: { primar
   const replicas = dbServers.filter((s) => s !== primary);
   const repo = servers.find((s) => s.role === 'mon');
 
+  // A default source (app, mon) may name a server that a small lab does not have: it then grants
+  // nothing. In strict mode (asd-lab db, verify) an unknown name is an error: it is likely a typo.
+  const unresolved: DataPlan['unresolved'] = [];
+  const resolveAll = (sources: string[], where: string) =>
+    uniq(sources.flatMap((c) => {
+      try {
+        return [resolveSource(c, servers, where)];
+      } catch (err) {
+        if (opts.strict) throw err;
+        unresolved.push({ where, source: c });
+        return [];
+      }
+    }));
   const databases: DataDatabase[] = [];
   for (const app of model.applications) {
     for (const env of app.environments) {
@@ -131,8 +146,8 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: { primar
       const reporting = app.reportingByEnv?.[env] ?? app.reporting;
       databases.push({
         app: app.name, env, ...databaseNames(app.name, env),
-        appSources: uniq(clients.map((c) => resolveSource(c, servers, where))),
-        readonlySources: uniq(reporting.map((c) => resolveSource(c, servers, where))),
+        appSources: resolveAll(clients, where),
+        readonlySources: resolveAll(reporting, where),
       });
     }
   }
@@ -178,7 +193,7 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: { primar
   }
   if (repo) firewall[repo.name] = nftRule(PGBACKREST_PORT, dbCidrs, 'asd-lab data: pgBackRest from the db servers');
 
-  return { primary, replicas, dbServers, repo, databases, roles, hba, firewall };
+  return { primary, replicas, dbServers, repo, databases, roles, hba, firewall, unresolved };
 }
 
 const col = (s: string, w: number) => (s.length >= w ? `${s} ` : s.padEnd(w));
