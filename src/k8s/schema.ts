@@ -31,6 +31,7 @@ add('autoscaling/v2', 'HorizontalPodAutoscaler');
 add('policy/v1', 'PodDisruptionBudget');
 for (const k of ['Ingress', 'NetworkPolicy']) add('networking.k8s.io/v1', k);
 add('discovery.k8s.io/v1', 'EndpointSlice');
+for (const k of ['Role', 'RoleBinding']) add('rbac.authorization.k8s.io/v1', k);
 
 /** The API versions and kinds that the validator knows (all served by the pinned version). */
 export const KNOWN_KINDS = Object.keys(KINDS).sort();
