@@ -1,11 +1,17 @@
 // The command modules, in the order `--help` lists them. One module per command.
 import type { Command } from 'commander';
+import { register as bundle } from './bundle.ts';
 import { register as competencies } from './competencies.ts';
+import { register as diagram } from './diagram.ts';
 import { register as docs } from './docs.ts';
 import { register as doctor } from './doctor.ts';
+import { register as dossier } from './dossier.ts';
 import { register as down } from './down.ts';
 import { register as inventory } from './inventory.ts';
+import { register as k8s } from './k8s.ts';
 import { register as plan } from './plan.ts';
+import { register as reproduce } from './reproduce.ts';
+import { register as serve } from './serve.ts';
 import { register as ssh } from './ssh.ts';
 import { register as status } from './status.ts';
 import { register as synth } from './synth.ts';
@@ -14,5 +20,5 @@ import { register as validate } from './validate.ts';
 import { register as verify } from './verify.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
-  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, inventory, down,
+  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, k8s, diagram, dossier, bundle, reproduce, serve, inventory, down,
 ];

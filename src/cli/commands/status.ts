@@ -1,31 +1,32 @@
-// `asd-lab status`: per candidate and server: state, role, address, SSH port and user, key path.
+// `asd-lab status`: per candidate and server: state, health (SSH answers), role, address, SSH port,
+// user, key path, and the candidate's last verify result; --watch refreshes.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
+import { getLang, t } from '../../i18n/index.ts';
 import { labServers } from '../../lab/local.ts';
-import { cohortOf, globals, printJson } from '../context.ts';
+import { dashboard, renderDashboardText } from '../../report/dashboard.ts';
+import { loadLastVerify } from '../../report/state.ts';
+import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('status')
-    .description('servers of each candidate: state, role, address, SSH port, user, key')
-    .action(async (_opts, cmd: Command) => {
+    .description('servers of each candidate: state, health, role, address, SSH port, user, key; last verify result')
+    .option('--watch [seconds]', 'refresh every N seconds (default 5) until interrupted')
+    .action(async (opts: { watch?: string | boolean }, cmd: Command) => {
       const g = globals(cmd);
+      const lang = getLang();
       const { cohort } = cohortOf(cmd);
-      const servers = await labServers(cohort);
-      const candidates = [...servers].map(([id, list]) => ({
-        id,
-        servers: list.map((s) => ({ name: s.name, role: s.role, state: s.state, address: s.address, sshPort: s.sshPort, user: s.user, keyPath: s.keyPath, machine: s.machine })),
-      }));
-      if (g.json) {
-        printJson({ cohort: cohort.cohort, target: cohort.target, candidates });
-        return;
-      }
-      if (candidates.every((c) => c.servers.every((s) => s.state === 'missing'))) console.log(t('status.none', { cohort: cohort.cohort }));
-      for (const c of candidates) {
-        console.log(c.id);
-        for (const s of c.servers) {
-          console.log(`  ${s.name.padEnd(10)} ${s.role.padEnd(8)} ${s.state.padEnd(8)} ${`${s.user}@${s.address}:${s.sshPort}`.padEnd(26)} ${s.keyPath}`);
+      const every = opts.watch === undefined ? 0 : opts.watch === true ? 5 : Number(opts.watch);
+      if (!Number.isFinite(every) || every < 0 || (opts.watch !== undefined && every < 1)) throw new UserError(t('status.badWatch', { got: String(opts.watch) }), 2);
+      for (;;) {
+        const d = await dashboard(cohort, await labServers(cohort), loadLastVerify(cohort.cohort));
+        if (g.json) printJson(d);
+        else {
+          if (every) process.stdout.write('\x1b[2J\x1b[H');
+          console.log(renderDashboardText(d, lang));
         }
+        if (!every) return;
+        await new Promise((r) => setTimeout(r, every * 1000));
       }
     });
 }

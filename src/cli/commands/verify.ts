@@ -1,37 +1,68 @@
-// `asd-lab verify`: the performance-criterion checks registered so far, with their evidence.
+// `asd-lab verify`: the performance-criterion checks, as a report grouped by competency and
+// criterion (terminal), a versioned JSON document (--json), a printable HTML page (--html FILE)
+// and JUnit XML (--junit FILE). The result is saved as the cohort's last verify result.
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
+import { getLang, t } from '../../i18n/index.ts';
 import { labServers, selectCandidates } from '../../lab/local.ts';
-import { verify } from '../../verify/index.ts';
+import { htmlDiagram } from '../../evidence/render.ts';
+import { reportFailed, runVerify } from '../../report/build.ts';
+import { renderHtml } from '../../report/html.ts';
+import { renderJunit } from '../../report/junit.ts';
+import { saveLastVerify } from '../../report/state.ts';
+import { renderTerminal } from '../../report/terminal.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
+
+interface VerifyOpts {
+  candidate?: string;
+  html?: string;
+  junit?: string;
+  concurrency: string;
+  save: boolean;
+}
+
+export function parseConcurrency(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(t('cli.concurrency', { got: raw }));
+  return n;
+}
 
 export function register(program: Command): void {
   program
     .command('verify')
     .description('run the performance-criterion checks (pass / fail / not-run, with evidence)')
     .option('--candidate <id>', 'only this candidate')
-    .action(async (opts: { candidate?: string }, cmd: Command) => {
+    .option('--html <file>', 'also write a self-contained printable HTML report (with the diagram)')
+    .option('--junit <file>', 'also write JUnit XML for CI')
+    .option('--concurrency <n>', 'candidates checked at the same time', '2')
+    .option('--no-save', 'do not record this result as the cohort\'s last verify result')
+    .action(async (opts: VerifyOpts, cmd: Command) => {
       const g = globals(cmd);
+      const lang = getLang();
       const { cohort } = cohortOf(cmd);
       try {
         selectCandidates(cohort, opts.candidate);
       } catch (err) {
         throw new UserError((err as Error).message);
       }
-      const report = await verify(cohort, await labServers(cohort), { candidate: opts.candidate });
-      if (g.json) printJson(report);
-      else {
-        for (const c of report.candidates) {
-          console.log(t('verify.header', { candidate: c.id }));
-          for (const x of c.checks) {
-            const mark = x.status === 'pass' ? 'PASS' : x.status === 'fail' ? 'FAIL' : 'N/R ';
-            console.log(`  ${mark} ${x.competency.padEnd(4)} ${x.check}`);
-            console.log(`       ${x.criterion} — ${x.evidence}`);
-          }
-          const n = (s: string) => c.checks.filter((x) => x.status === s).length;
-          console.log(`  ${t('verify.summary', { pass: n('pass'), fail: n('fail'), notRun: n('not-run') })}`);
-        }
+      const concurrency = parseConcurrency(opts.concurrency);
+      const servers = await labServers(cohort);
+      const report = await runVerify(cohort, servers, {
+        candidate: opts.candidate,
+        concurrency,
+        onCandidate: (c) => process.stderr.write(`${t('report.candidateDone', { candidate: c.id, pass: c.summary.pass, fail: c.summary.fail, notRun: c.summary.notRun }, lang)}\n`),
+      });
+      if (opts.save) saveLastVerify(report);
+      if (opts.html) {
+        writeFileSync(opts.html, renderHtml(report, lang, await htmlDiagram(cohort, servers, lang, opts.candidate)));
+        process.stderr.write(`${t('report.written', { format: 'HTML', file: opts.html }, lang)}\n`);
       }
-      if (report.candidates.some((c) => c.checks.some((x) => x.status === 'fail'))) process.exitCode = 1;
+      if (opts.junit) {
+        writeFileSync(opts.junit, renderJunit(report));
+        process.stderr.write(`${t('report.written', { format: 'JUnit', file: opts.junit }, lang)}\n`);
+      }
+      if (g.json) printJson(report);
+      else console.log(renderTerminal(report, lang, { width: process.stdout.columns || 160 }));
+      if (reportFailed(report)) process.exitCode = 1;
     });
 }

@@ -1,0 +1,51 @@
+// `asd-lab bundle`: one archive to reproduce and compare a candidate's environment (no secret inside).
+import type { Command } from 'commander';
+import { getLang, t } from '../../i18n/index.ts';
+import { labServers, selectCandidates } from '../../lab/local.ts';
+import { resolveStateDir } from '../../local/state.ts';
+import { BundleError, bundleFiles, writeBundle } from '../../evidence/bundle.ts';
+import { buildDiagram, candidateStates, renderDot, renderMermaid } from '../../evidence/diagram.ts';
+import { imageState, toolVersions } from '../../evidence/tools.ts';
+import { loadLastVerify } from '../../report/state.ts';
+import { toolVersion } from '../../report/version.ts';
+import { cohortOf, globals, printJson, UserError } from '../context.ts';
+
+export function register(program: Command): void {
+  program
+    .command('bundle')
+    .description('archive a candidate\'s environment (cohort entry, versions, image packages, public keys, last verify) for `reproduce`')
+    .requiredOption('--candidate <id>', 'the candidate')
+    .requiredOption('-o, --output <file>', 'the .tar.gz to write')
+    .action(async (opts: { candidate: string; output: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const lang = getLang();
+      const { cohort } = cohortOf(cmd);
+      try {
+        selectCandidates(cohort, opts.candidate);
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      const stateDir = resolveStateDir();
+      const servers = await labServers(cohort, stateDir);
+      const d = buildDiagram(cohort, candidateStates(cohort, servers, opts.candidate), 'en');
+      const last = loadLastVerify(cohort.cohort, stateDir);
+      let written;
+      try {
+        const files = bundleFiles({
+          cohort, candidate: opts.candidate, servers: servers.get(opts.candidate) ?? [], stateDir,
+          version: await toolVersion(), tools: await toolVersions(), image: imageState(stateDir),
+          lastVerify: last, diagram: { dot: renderDot(d, 'en'), mermaid: renderMermaid(d, 'en') },
+        });
+        written = { ...(await writeBundle(files, opts.output)), files: [...files.keys()] };
+      } catch (err) {
+        if (err instanceof BundleError) throw new UserError(err.message);
+        throw err;
+      }
+      if (g.json) printJson({ file: written.file, bytes: written.bytes, manifestSha256: written.manifestSha256, files: written.files });
+      else {
+        console.log(t('bundle.written', { file: written.file, bytes: written.bytes, count: written.files.length }, lang));
+        console.log(t('bundle.manifestHash', { hash: written.manifestSha256 }, lang));
+      }
+      if (!last?.candidates.some((c) => c.id === opts.candidate)) process.stderr.write(`${t('bundle.noVerify', { candidate: opts.candidate }, lang)}\n`);
+    });
+}

@@ -1,0 +1,42 @@
+// `asd-lab diagram`: the architecture diagram of the live lab (servers, states, addresses, roles,
+// networks) with the flows the roles imply, as SVG or PNG (Graphviz), Mermaid or DOT text.
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { getLang, t } from '../../i18n/index.ts';
+import { labServers, selectCandidates } from '../../lab/local.ts';
+import { DotMissingError } from '../../evidence/diagram.ts';
+import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
+import { cohortOf, UserError } from '../context.ts';
+
+export function register(program: Command): void {
+  program
+    .command('diagram')
+    .description('architecture diagram of the live lab: svg | png (Graphviz) | mermaid | dot')
+    .option('--candidate <id>', 'only this candidate')
+    .option('--format <format>', 'svg | png | mermaid | dot', 'svg')
+    .option('-o, --output <file>', 'write to this file (default: standard output; png needs -o)')
+    .action(async (opts: { candidate?: string; format: string; output?: string }, cmd: Command) => {
+      const lang = getLang();
+      const { cohort } = cohortOf(cmd);
+      if (!DIAGRAM_FORMATS.includes(opts.format as DiagramFormat)) {
+        throw new UserError(t('diagram.badFormat', { got: opts.format, formats: DIAGRAM_FORMATS.join(' | ') }), 2);
+      }
+      if (opts.format === 'png' && !opts.output) throw new UserError(t('diagram.pngNeedsFile'), 2);
+      try {
+        selectCandidates(cohort, opts.candidate);
+      } catch (err) {
+        throw new UserError((err as Error).message);
+      }
+      let out: Buffer;
+      try {
+        out = await diagramOutput(cohort, await labServers(cohort), opts.format as DiagramFormat, lang, opts.candidate);
+      } catch (err) {
+        if (err instanceof DotMissingError) throw new UserError(err.message);
+        throw err;
+      }
+      if (opts.output) {
+        writeFileSync(opts.output, out);
+        process.stderr.write(`${t('report.written', { format: opts.format, file: opts.output }, lang)}\n`);
+      } else process.stdout.write(out);
+    });
+}

@@ -1,0 +1,40 @@
+// `asd-lab serve`: the cohort dashboard as a small read-only web page on 127.0.0.1 only.
+import type { Command } from 'commander';
+import { getLang, t } from '../../i18n/index.ts';
+import { labServers } from '../../lab/local.ts';
+import { htmlDiagram } from '../../evidence/render.ts';
+import { dashboard, renderDashboardHtml } from '../../report/dashboard.ts';
+import { renderHtml } from '../../report/html.ts';
+import { startServe } from '../../report/serve.ts';
+import { loadLastVerify } from '../../report/state.ts';
+import { cohortOf, UserError } from '../context.ts';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('read-only dashboard page on http://127.0.0.1:PORT/ (status, health, last verify, diagram)')
+    .option('--port <port>', 'TCP port on 127.0.0.1 (0: any free port)', '8099')
+    .action(async (opts: { port: string }, cmd: Command) => {
+      const lang = getLang();
+      const { cohort } = cohortOf(cmd);
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(t('serve.badPort', { got: opts.port }), 2);
+      const data = async () => dashboard(cohort, await labServers(cohort), loadLastVerify(cohort.cohort));
+      const { url } = await startServe({
+        page: async () => {
+          const servers = await labServers(cohort);
+          const d = await dashboard(cohort, servers, loadLastVerify(cohort.cohort));
+          return renderDashboardHtml(d, lang, { refreshSeconds: 10, diagramSvg: (await htmlDiagram(cohort, servers, lang)).svg });
+        },
+        json: data,
+        report: async () => {
+          const last = loadLastVerify(cohort.cohort);
+          return last ? renderHtml(last, lang, await htmlDiagram(cohort, await labServers(cohort), lang)) : undefined;
+        },
+      }, port).catch((err: NodeJS.ErrnoException) => {
+        throw new UserError(t('serve.listenFailed', { port: opts.port, detail: err.code ?? err.message }));
+      });
+      console.log(t('serve.listening', { url }, lang));
+      await new Promise(() => undefined); // until interrupted
+    });
+}
