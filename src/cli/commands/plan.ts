@@ -14,6 +14,7 @@ import { cohortOf, globals, printJson, UserError } from '../context.ts';
 import { AMI_PLACEHOLDER } from '../../../stacks/ami.ts';
 import { PENDING } from '../../../stacks/topology.ts';
 import { awsStackOptions, synthForCli, type AwsStackOptions } from './synth.ts';
+import { runK8sSynth } from './k8s.ts';
 
 interface PlanCliOptions extends AwsStackOptions {
   out: string;
@@ -123,7 +124,10 @@ export function register(program: Command): void {
   awsStackOptions(program.command('plan').description('synthesize the AWS stacks and show what terraform would create, with the cost per candidate-hour; creates nothing'))
     .option('--offline', 'no AWS API call at all: fake credentials, provider from the mirror ($ASD_LAB_TF_MIRROR or /opt/tf-plugins)')
     .option('--concurrency <n>', 'stacks planned at once (default: number of cores)')
-    .action(async (opts: PlanCliOptions, cmd: Command) => {
+    .option('--k8s', 'the Kubernetes stacks: synthesized and validated; not planned (hashicorp/kubernetes is not in the offline mirror)')
+    .option('--kubeconfig-dir <dir>', 'with --k8s: directory of the candidates\' kubeconfig files', '.asd-lab/kubeconfig')
+    .action(async (opts: PlanCliOptions & { k8s?: boolean; kubeconfigDir?: string }, cmd: Command) => {
+      if (opts.k8s) return runK8sSynth(cmd, opts, true);
       const json = globals(cmd).json ?? false;
       const { cohort } = cohortOf(cmd);
       if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
 import type { Cohort } from '../../model/cohort.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { runK8sSynth } from './k8s.ts';
 
 export interface AwsStackOptions {
   stateDir: string;
@@ -31,7 +32,10 @@ export function awsStackOptions(cmd: Command): Command {
 
 export function register(program: Command): void {
   awsStackOptions(program.command('synth').description('write the Terraform JSON of every AWS stack of the cohort; creates nothing'))
-    .action(async (opts: AwsStackOptions & { out: string }, cmd: Command) => {
+    .option('--k8s', 'the Kubernetes stacks instead (one per candidate, into <out>/k8s), validated offline')
+    .option('--kubeconfig-dir <dir>', 'with --k8s: directory of the candidates\' kubeconfig files', '.asd-lab/kubeconfig')
+    .action(async (opts: AwsStackOptions & { out: string; k8s?: boolean; kubeconfigDir?: string }, cmd: Command) => {
+      if (opts.k8s) return runK8sSynth(cmd, opts, false);
       const { cohort } = cohortOf(cmd);
       const stacks = await synthForCli(cohort, opts.out, opts);
       if (globals(cmd).json) {
