@@ -9,7 +9,6 @@ import { register as dossier } from './dossier.ts';
 import { register as down } from './down.ts';
 import { register as inventory } from './inventory.ts';
 import { register as k8s } from './k8s.ts';
-import { register as k8s } from './k8s.ts';
 import { register as plan } from './plan.ts';
 import { register as reproduce } from './reproduce.ts';
 import { register as serve } from './serve.ts';
