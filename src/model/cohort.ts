@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import { z } from 'zod';
 import { t } from '../i18n/index.ts';
 import { sloSchema } from '../monitoring/slo.ts';
+import { appSchema } from '../app/model.ts';
 import { dataSchema } from '../data/model.ts';
 
 /** Roles of the reference lab; each maps to Ansible roles and, on AWS, to an instance type. */
@@ -124,6 +125,7 @@ export const cohortSchema = z
     slo: sloSchema,
     data: dataSchema,
     modules: modules.default({ data: true, containers: true, kubernetes: true, monitoring: true }).describe('which lab modules are on'),
+    app: appSchema,
     local: z
       .strictObject({
         driver: z.enum(['container', 'vm']).default('container').describe('container (systemd-nspawn) or vm (qemu)'),
