@@ -71,7 +71,7 @@ export type VerifyReportV1 = z.infer<typeof verifyReportSchema>;
 /** docs/verify-report.schema.json. */
 export function reportJsonSchema(): unknown {
   return {
-    $id: 'https://asd-lab/verify-report.schema.json',
+    $id: 'urn:asd-lab:verify-report:1',
     title: 'asd-lab verify report',
     ...(z.toJSONSchema(verifyReportSchema, { unrepresentable: 'any' }) as object),
   };
