@@ -1,5 +1,6 @@
 // The command modules, in the order `--help` lists them. One module per command.
 import type { Command } from 'commander';
+import { register as alerts } from './alerts.ts';
 import { register as bundle } from './bundle.ts';
 import { register as competencies } from './competencies.ts';
 import { register as diagram } from './diagram.ts';
@@ -7,6 +8,7 @@ import { register as docs } from './docs.ts';
 import { register as doctor } from './doctor.ts';
 import { register as dossier } from './dossier.ts';
 import { register as down } from './down.ts';
+import { register as drill } from './drill.ts';
 import { register as inventory } from './inventory.ts';
 import { register as k8s } from './k8s.ts';
 import { register as plan } from './plan.ts';
@@ -20,5 +22,5 @@ import { register as validate } from './validate.ts';
 import { register as verify } from './verify.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
-  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, k8s, diagram, dossier, bundle, reproduce, serve, inventory, down,
+  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, alerts, drill, k8s, diagram, dossier, bundle, reproduce, serve, inventory, down,
 ];
