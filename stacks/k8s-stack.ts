@@ -12,6 +12,7 @@
 //
 // These stacks are NOT planned offline: the kubernetes provider talks to the candidate's cluster
 // (kubeconfig) and it is not in the offline provider mirror. Tests validate the synthesized JSON.
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { App, LocalBackend, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable, type TerraformResource } from 'cdktf';
 import type { Construct, Node } from 'constructs';
@@ -151,6 +152,7 @@ export async function synthK8sCohort(cohort: Cohort, outDir: string, opts: K8sSy
   const out = resolve(outDir);
   const stateDir = resolve(opts.stateDir ?? '.asd-lab/terraform');
   const kubeconfigDir = resolve(opts.kubeconfigDir ?? DEFAULT_KUBECONFIG_DIR);
+  mkdirSync(out, { recursive: true });
   const app = new App({ outdir: out, stackTraces: false });
   const stacks: { stack: K8sCandidateStack; info: Omit<K8sStackInfo, 'typed' | 'manifests'> }[] = [];
   for (const cand of cohort.candidates) {
