@@ -33,6 +33,8 @@ export interface DiagramCluster {
 
 export interface Diagram {
   title: string;
+  /** Language of every label (edges are labelled when the diagram is built). */
+  lang: Lang;
   /** Nodes outside the candidates' networks (the controller / trainers' access). */
   outside: DiagramNode[];
   clusters: DiagramCluster[];
@@ -126,6 +128,7 @@ export function buildDiagram(cohort: Cohort, candidates: CandidateState[], lang:
   }));
   return {
     title: t('diagram.title', { cohort: cohort.cohort, target: cohort.target }, lang),
+    lang,
     outside: [controller],
     clusters,
     edges: mergeEdges(candidates.flatMap((c) => roleFlows(cohort, c, controller.id, lang))),
@@ -169,7 +172,7 @@ function nodeLabel(n: DiagramNode, lang: Lang): string {
   return `${n.name}\\n${role}${n.address}${state}`;
 }
 
-export function renderDot(d: Diagram, lang: Lang): string {
+export function renderDot(d: Diagram, lang: Lang = d.lang): string {
   const out = [
     'digraph asdlab {',
     `  graph [label=${dq(d.title)}, labelloc=t, fontname="DejaVu Sans", fontsize=14, rankdir=LR, nodesep=0.4, ranksep=1.1];`,
@@ -189,7 +192,7 @@ export function renderDot(d: Diagram, lang: Lang): string {
 
 const mq = (s: string) => s.replace(/"/g, '#quot;');
 
-export function renderMermaid(d: Diagram, lang: Lang): string {
+export function renderMermaid(d: Diagram, lang: Lang = d.lang): string {
   const out = ['---', `title: ${d.title}`, '---', 'flowchart LR'];
   const label = (n: DiagramNode) => mq(nodeLabel(n, lang).replace(/\\n/g, '<br/>'));
   for (const n of d.outside) out.push(`  ${n.id}[["${label(n)}"]]`);
