@@ -23,7 +23,7 @@ export interface Dashboard {
     id: string;
     name?: string;
     servers: DashboardServer[];
-    lastVerify?: { at: string; reachable: boolean; pass: number; fail: number; notRun: number; criteriaPassed: number; criteriaFailed: number; criteriaNotRun: number };
+    lastVerify?: { at: string; reachable: boolean; error?: string; pass: number; fail: number; notRun: number; criteriaPassed: number; criteriaFailed: number; criteriaNotRun: number };
   }[];
 }
 
@@ -41,7 +41,7 @@ export async function dashboard(
     const lv = last?.candidates.find((x) => x.id === c.id);
     return {
       id: c.id, ...(c.name ? { name: c.name } : {}), servers: withHealth,
-      ...(lv ? { lastVerify: { at: lv.finishedAt, reachable: lv.reachable, ...lv.summary } } : {}),
+      ...(lv ? { lastVerify: { at: lv.finishedAt, reachable: lv.reachable, ...(lv.error ? { error: lv.error } : {}), ...lv.summary } } : {}),
     };
   }));
   return { cohort: cohort.cohort, target: cohort.target, ...(cohort.expires ? { expires: cohort.expires } : {}), generatedAt: (opts.now ?? new Date()).toISOString(), candidates };
@@ -50,6 +50,7 @@ export async function dashboard(
 function verifyLine(c: Dashboard['candidates'][number], lang: Lang): string {
   const v = c.lastVerify;
   if (!v) return t('status.noVerify', {}, lang);
+  if (!v.reachable) return `${t('status.lastVerifyAt', { date: v.at }, lang)} ${t('report.unreachable', { reason: v.error ?? '?' }, lang)}`;
   return t('status.lastVerify', { date: v.at, passed: v.criteriaPassed, failed: v.criteriaFailed, notRun: v.criteriaNotRun, pass: v.pass, fail: v.fail }, lang);
 }
 
