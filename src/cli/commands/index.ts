@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { register as alerts } from './alerts.ts';
 import { register as bundle } from './bundle.ts';
 import { register as competencies } from './competencies.ts';
+import { register as db } from './db.ts';
 import { register as diagram } from './diagram.ts';
 import { register as docs } from './docs.ts';
 import { register as doctor } from './doctor.ts';
@@ -11,6 +12,7 @@ import { register as down } from './down.ts';
 import { register as drill } from './drill.ts';
 import { register as inventory } from './inventory.ts';
 import { register as k8s } from './k8s.ts';
+import { register as pipeline } from './pipeline.ts';
 import { register as plan } from './plan.ts';
 import { register as reproduce } from './reproduce.ts';
 import { register as serve } from './serve.ts';
@@ -22,5 +24,5 @@ import { register as validate } from './validate.ts';
 import { register as verify } from './verify.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
-  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, alerts, drill, k8s, diagram, dossier, bundle, reproduce, serve, inventory, down,
+  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, db, alerts, drill, k8s, diagram, dossier, bundle, reproduce, serve, inventory, down,
 ];
