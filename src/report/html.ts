@@ -26,7 +26,7 @@ h3 { margin: 1.2em 0 .4em; } .meta { color: #555; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: .3em .5em; vertical-align: top; text-align: left; }
 th { background: #f0f3f8; }
-.badge { display: inline-block; min-width: 6.5em; text-align: center; border-radius: 3px; color: #fff; font-weight: bold; font-size: .85em; padding: .1em .4em; }
+.badge { display: inline-block; white-space: nowrap; min-width: 6.5em; text-align: center; border-radius: 3px; color: #fff; font-weight: bold; font-size: .85em; padding: .1em .4em; }
 .pass { background: var(--pass); } .fail { background: var(--fail); } .not-run { background: var(--nr); }
 td.evidence { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; white-space: pre-wrap; word-break: break-word; }
 .reason { color: #555; font-style: italic; }
