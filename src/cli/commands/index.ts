@@ -24,5 +24,5 @@ import { register as validate } from './validate.ts';
 import { register as verify } from './verify.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
-  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, db, alerts, drill, k8s, diagram, dossier, bundle, reproduce, serve, inventory, down,
+  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, db, alerts, drill, k8s, pipeline, diagram, dossier, bundle, reproduce, serve, inventory, down,
 ];

@@ -1,0 +1,97 @@
+// `asd-lab pipeline run [--until STAGE] [--approve] [--version v1|v2] [--candidate ID]`: the CI/CD
+// stages run on this machine, with a run report; `asd-lab pipeline generate [--check]`: writes (or
+// checks) .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/pipeline/definition.ts.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { t } from '../../i18n/index.ts';
+import { REPO_ROOT } from '../../model/load.ts';
+import { resolveStateDir } from '../../local/state.ts';
+import type { Requirement } from '../../pipeline/definition.ts';
+import { GENERATED, staleFiles } from '../../pipeline/generate.ts';
+import { PipelineError, runPipeline } from '../../pipeline/run.ts';
+import { cohortOf, globals, printJson, UserError } from '../context.ts';
+
+/** Is the npm script or the asd-lab subcommand there? Read from package.json and from the command tree itself. */
+export async function requirementMissing(r: Requirement): Promise<string | undefined> {
+  if ('npmScript' in r) {
+    const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    return pkg.scripts?.[r.npmScript] ? undefined : `package.json has no script "${r.npmScript}"`;
+  }
+  const { COMMANDS } = await import('./index.ts');
+  const program = new Command('asd-lab');
+  for (const register of COMMANDS) register(program);
+  let cmd: Command | undefined = program;
+  for (const [i, name] of r.cli.entries()) {
+    cmd = cmd.commands.find((c) => c.name() === name);
+    if (!cmd) return `asd-lab has no command "${r.cli.slice(0, i + 1).join(' ')}" (yet)`;
+  }
+  return undefined;
+}
+
+interface RunCliOptions {
+  candidate?: string;
+  until?: string;
+  approve?: boolean;
+  version: string;
+  reportDir?: string;
+}
+
+export function register(program: Command): void {
+  const pipeline = program.command('pipeline').description('the CI/CD pipeline of the reference application: run it here, or generate the forge files');
+  pipeline.command('run')
+    .description('run the stages build -> unit tests -> image -> deploy test -> smoke tests -> deploy preprod -> approval -> deploy prod; stops at the approval unless --approve')
+    .option('--candidate <id>', 'the candidate whose lab receives the deployments (with -c FILE)')
+    .option('--until <stage>', 'stop after this stage')
+    .option('--approve', 'approve the release to prod (otherwise the run stops at the approval)')
+    .option('--version <v>', 'application version to release', 'v1')
+    .option('--report-dir <dir>', 'folder of the run report (default <state>/pipeline/<time>)')
+    .action(async (opts: RunCliOptions, cmd: Command) => {
+      const g = globals(cmd);
+      const labArgs: string[] = [];
+      if (g.cohort || opts.candidate) {
+        const { cohort, file } = cohortOf(cmd);
+        if (opts.candidate && !cohort.candidates.some((c) => c.id === opts.candidate)) {
+          throw new UserError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
+        }
+        if (g.cohort) labArgs.push('-c', file);
+        if (opts.candidate) labArgs.push('--candidate', opts.candidate);
+      }
+      if (!/^v\d+$/.test(opts.version)) throw new UserError(`--version must look like v1 or v2, got ${opts.version}`);
+      const reportDir = opts.reportDir ?? join(resolveStateDir(), 'pipeline', new Date().toISOString().replace(/[:.]/g, '-'));
+      let report;
+      try {
+        report = await runPipeline({
+          until: opts.until, approve: opts.approve, version: opts.version, labArgs, reportDir, requirementMissing,
+          renderer: g.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
+        });
+      } catch (err) {
+        if (err instanceof PipelineError) throw new UserError(err.message);
+        throw err;
+      }
+      if (g.json) printJson(report);
+      else {
+        console.log(report.message);
+        if (report.defects?.markdown) console.log(t('pipeline.defects', { file: join(report.reportDir, 'defects.md') }));
+        console.log(t('pipeline.report', { json: join(report.reportDir, 'pipeline-run.json'), md: join(report.reportDir, 'pipeline-run.md') }));
+      }
+      if (report.result === 'failed') process.exitCode = 1;
+    });
+  pipeline.command('generate')
+    .description('write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/pipeline/definition.ts (--check: only say whether they are up to date)')
+    .option('--check', 'write nothing; exit 1 when a file is stale')
+    .action((opts: { check?: boolean }) => {
+      if (opts.check) {
+        const stale = staleFiles();
+        for (const [f] of GENERATED) console.log(stale.includes(f) ? t('pipeline.stale', { file: f }) : t('pipeline.upToDate', { file: f }));
+        if (stale.length > 0) process.exitCode = 1;
+        return;
+      }
+      for (const [f, gen] of GENERATED) {
+        const path = resolve(REPO_ROOT, f);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, gen());
+        console.log(t('pipeline.generated', { file: f }));
+      }
+    });
+}
