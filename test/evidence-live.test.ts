@@ -37,7 +37,7 @@ const statusOf = async () => {
 };
 const verifyJson = async (): Promise<{ code: number; report: VerifyReportV1 }> => {
   const r = await cli(['--json', '-c', file, 'verify', '--html', join(dir, 'report.html')]);
-  return { code: r.code, report: parseReport(JSON.parse(r.stdout)) };
+  return { code: r.code ?? 1, report: parseReport(JSON.parse(r.stdout)) };
 };
 /** Check id and status, the per-run evidence left out: what "equivalent" means between two labs. */
 const outcomes = (r: VerifyReportV1) => r.candidates[0]!.checks.map((x) => `${x.check}=${x.status}`).sort();
