@@ -95,18 +95,20 @@ export interface BackupInfo {
 
 interface PgbrInfo {
   name: string;
+  cipher?: string;
   status: { code: number; message: string };
   backup?: { label: string; type: string; timestamp: { start: number; stop: number }; info?: { size?: number; repository?: { delta?: number; size?: number } } }[];
 }
 
 /** The backups in the repository, newest last (pgbackrest info, read on the repository host). */
-export async function repoBackups(lab: DataLab): Promise<{ status: string; backups: BackupInfo[] }> {
+export async function repoBackups(lab: DataLab): Promise<{ status: string; cipher?: string; backups: BackupInfo[] }> {
   if (!lab.repo) throw new DataError(t('db.noRepo', { candidate: lab.candidate }));
   const out = await sudoOk(lab.repo, `sudo -n -u postgres pgbackrest --stanza=${STANZA} --output=json info`, 'pgbackrest info', lab.candidate, 60_000);
   const info = (JSON.parse(out) as PgbrInfo[])[0];
   const iso = (s: number) => new Date(s * 1000).toISOString();
   return {
     status: info ? `${info.status.code} ${info.status.message}` : 'no stanza',
+    cipher: info?.cipher,
     backups: (info?.backup ?? []).map((b) => ({
       label: b.label, type: b.type, start: iso(b.timestamp.start), stop: iso(b.timestamp.stop),
       sizeBytes: b.info?.size, repoBytes: b.info?.repository?.size,
