@@ -24,6 +24,9 @@ const header = (forge: string, extra: string[]) => [
   '',
 ].join('\n');
 
+/** GitLab reads some top-level keys as global keywords (image, services...): such a stage gets another job name. */
+export const gitlabJobName = (id: string) => (GITLAB_TOP.has(id) ? `build-${id}` : id);
+
 export function gitlabCi(def: Pipeline = PIPELINE): string {
   const doc: Record<string, unknown> = {
     stages: def.stages.map((s) => s.id),
@@ -31,7 +34,7 @@ export function gitlabCi(def: Pipeline = PIPELINE): string {
     default: { image: `node:${def.node}-bookworm`, before_script: def.setup.map(shellLine), interruptible: true },
   };
   for (const s of def.stages) {
-    const job: Record<string, unknown> = { stage: s.id, needs: s.needs };
+    const job: Record<string, unknown> = { stage: s.id, needs: s.needs.map(gitlabJobName) };
     if (s.lab) job.tags = ['asd-lab'];
     if (s.approval) {
       Object.assign(job, {
@@ -54,12 +57,12 @@ export function gitlabCi(def: Pipeline = PIPELINE): string {
         expire_in: '30 days',
       };
     }
-    doc[s.id] = job;
+    doc[gitlabJobName(s.id)] = job;
   }
   return header('GitLab CI/CD', [
     'Approval: the job "approval" is manual and blocking (allow_failure: false); protect the "prod"',
     'environment (Settings > CI/CD > Protected environments) so that only approvers can run it.',
-  ]) + stringify(doc, { lineWidth: 0 });
+  ]) + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 export function githubWorkflow(def: Pipeline = PIPELINE): string {
@@ -107,7 +110,7 @@ export function githubWorkflow(def: Pipeline = PIPELINE): string {
   return header('GitHub Actions', [
     'Approval: the stage "approval" is the "prod" environment\'s protection rule. Create the environment',
     'prod (Settings > Environments > prod) with Required reviewers: deploy-prod then waits for a reviewer.',
-  ]) + stringify(doc, { lineWidth: 0 });
+  ]) + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 export const GENERATED: [string, () => string][] = [[GITLAB_FILE, gitlabCi], [GITHUB_FILE, githubWorkflow]];
@@ -134,6 +137,11 @@ export function gitlabProblems(text: string): string[] {
   const doc = parse(text) as Obj;
   const out: string[] = [];
   if (!Array.isArray(doc?.stages)) return ['stages: missing'];
+  for (const k of GITLAB_TOP) {
+    if (doc[k] && typeof doc[k] === 'object' && !Array.isArray(doc[k]) && ('script' in doc[k] || 'stage' in doc[k])) {
+      out.push(`${k}: a job cannot be named "${k}", GitLab reads it as the global keyword`);
+    }
+  }
   const jobs = Object.entries(doc).filter(([k]) => !GITLAB_TOP.has(k) && !k.startsWith('.'));
   const index = new Map(jobs.map(([k, j]) => [k, doc.stages.indexOf((j as Obj).stage)]));
   for (const [name, job] of jobs) {
