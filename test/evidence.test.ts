@@ -37,7 +37,7 @@ describe('architecture diagram', () => {
   it('draws the flows the roles imply, one arrow per pair and kind, no self-loop', () => {
     expect(edge('app', 'db1')).toEqual(['PostgreSQL 5432']);
     expect(edge('db1', 'db2')).toEqual(['streaming replication 5432']);
-    expect(edge('db1', 'mon')).toEqual(['backups (pgBackRest)', 'syslog TLS 6514']);
+    expect(edge('db1', 'mon')).toEqual(['backups pgBackRest TLS 8432', 'syslog TLS 6514']);
     expect(edge('mon', 'db2')).toEqual(['metrics node 9100, metrics postgres 9187']);
     expect(edge('mon', 'app')).toEqual(['metrics node 9100']);
     expect(edge('app', 'mon')).toEqual(['syslog TLS 6514']);

@@ -82,7 +82,7 @@ export function roleFlows(cohort: Cohort, cand: CandidateState, controllerId: st
     for (const replica of dbs.slice(1)) {
       edges.push({ from: id(primary), to: id(replica), kind: 'replication', port: 5432, label: t('diagram.flow.replication', { port: 5432 }, lang) });
     }
-    for (const db of dbs) for (const mon of mons) edges.push({ from: id(db), to: id(mon), kind: 'backup', label: t('diagram.flow.backup', {}, lang) });
+    for (const db of dbs) for (const mon of mons) edges.push({ from: id(db), to: id(mon), kind: 'backup', port: 8432, label: t('diagram.flow.backup', { port: 8432 }, lang) });
   }
   if (cohort.modules.monitoring) {
     for (const mon of mons) {
