@@ -88,6 +88,18 @@ export const ARTIFACTS: Artifact[] = [
   { kind: 'module', name: 'asd-lab alerts: what Alertmanager holds (name, severity, team, state, since)', path: 'src/cli/commands/alerts.ts', covers: ['CP10.2'] },
   { kind: 'module', name: 'asd-lab drill: fault injection and timed alert timeline', path: 'src/monitoring/drills.ts', covers: ['CP10.2'] },
   { kind: 'module', name: 'supervision deployment and operation guide', path: 'docs/monitoring.md', covers: ['CP9.1', 'CP10.1', 'CP10.2'] },
+  // Data storage (CP6): PostgreSQL primary + replica, rights from the model, pgBackRest backups proven by restore
+  { kind: 'module', name: 'data model: applications x environments, access sources, backup retention (zod)', path: 'src/data/model.ts', covers: ['CP6.2', 'CP6.3'] },
+  { kind: 'module', name: 'roles, grants, pg_hba lines and firewall rules generated from the data model', path: 'src/data/generate.ts', covers: ['CP6.2', 'CP3.2'] },
+  { kind: 'module', name: 'data_* inventory variables of the db and mon servers', path: 'src/data/inventory.ts', covers: ['CP6.1', 'CP6.2'] },
+  { kind: 'module', name: 'database operations: backup, restore check, failover, status, measured lag', path: 'src/data/ops.ts', covers: ['CP6.1', 'CP6.3'] },
+  { kind: 'module', name: 'asd-lab db backup|restore-check|failover|status', path: 'src/cli/commands/db.ts', covers: ['CP6.1', 'CP6.3'] },
+  { kind: 'check', name: 'CP6 checks: servers operational, access rights tried for real, backup and restore check', path: 'src/verify/data.ts', covers: ['CP6.1', 'CP6.2', 'CP6.3'] },
+  { kind: 'module', name: 'Ansible playbook of the data module', path: 'ansible/data.yml', covers: ['CP6.1', 'CP6.2', 'CP6.3'] },
+  { kind: 'role', name: 'postgresql: cluster on its own path, TLS, streaming replica, roles/grants/pg_hba from the model, schema scripts', path: 'ansible/roles/postgresql', covers: ['CP6.1', 'CP6.2', 'CP3.2'] },
+  { kind: 'role', name: 'pgbackrest: encrypted repository on mon over mutual TLS, WAL archiving, timers, restore check', path: 'ansible/roles/pgbackrest', covers: ['CP6.3', 'CP3.2'] },
+  { kind: 'script', name: 'schema migrations applied by the role, once each, with checksums', path: 'ansible/roles/postgresql/files/asd-lab-migrate', covers: ['CP6.2'] },
+  { kind: 'module', name: 'data storage documentation: layout, rights matrix, recovery procedures', path: 'docs/data.md', covers: ['CP6.1', 'CP6.2', 'CP6.3'] },
   // Ansible base layer of every server, local and AWS targets (CP2, CP3)
   { kind: 'module', name: 'Ansible playbook: inventory check, base roles by group', path: 'ansible/site.yml', covers: ['CP2.1', 'CP2.2'] },
   { kind: 'module', name: 'Ansible layer documentation (inventory format, accounts, sudo decision)', path: 'ansible/README.md', covers: ['CP2.3'] },
