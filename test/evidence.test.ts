@@ -129,6 +129,10 @@ describe('dossier skeleton', () => {
     expect(md).toMatch(/\| CP2 \* \| .* \| not yet \| - \|/);
     expect(md).toContain('![Architecture diagram](diagram.svg)');
     expect(md).toMatch(/\| db2 \| db \| 10\.98\.0\.13 \| running \|/);
+    const failedAll = structuredClone((await reportP).candidates[1]!);
+    failedAll.criteria.forEach((c) => { if (c.status === 'pass') c.status = 'fail'; });
+    expect(significantArtifacts(failedAll)).toEqual([]);
+    expect(toMarkdown(dossierBlocks({ ...(await input()), last: failedAll }))).toContain('No criterion has passed on the lab yet');
     const none = toMarkdown(dossierBlocks(await input(false)));
     expect(none).toContain('No verify result is recorded');
     expect(none).toMatch(/\| CP1 \| .* \| unknown \(no verify result\) \|/);

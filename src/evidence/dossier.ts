@@ -124,8 +124,8 @@ export function dossierBlocks(input: DossierInput): Block[] {
 
   // 5. The most significant scripts and configurations, selected from the artifacts map.
   blocks.push({ kind: 'h', level: 2, text: L('dossier.s5'), id: 'scripts' });
-  blocks.push({ kind: 'p', text: L(last ? 'dossier.selectedPassed' : 'dossier.selectedAll') });
   const picked = significantArtifacts(last);
+  blocks.push({ kind: 'p', text: L(!last ? 'dossier.selectedAll' : picked.length ? 'dossier.selectedPassed' : 'dossier.selectedNone') });
   blocks.push({
     kind: 'link-list',
     items: picked.map((a) => ({ text: a.path, href: artifactLink(a.path, input), note: `${a.kind}, ${a.criteria.join(', ')}: ${a.name}` })),
