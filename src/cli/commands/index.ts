@@ -1,6 +1,7 @@
 // The command modules, in the order `--help` lists them. One module per command.
 import type { Command } from 'commander';
 import { register as alerts } from './alerts.ts';
+import { register as app } from './app.ts';
 import { register as bundle } from './bundle.ts';
 import { register as competencies } from './competencies.ts';
 import { register as db } from './db.ts';
@@ -24,5 +25,5 @@ import { register as validate } from './validate.ts';
 import { register as verify } from './verify.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
-  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, db, alerts, drill, k8s, pipeline, diagram, dossier, bundle, reproduce, serve, inventory, down,
+  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, db, alerts, drill, k8s, pipeline, app, diagram, dossier, bundle, reproduce, serve, inventory, down,
 ];

@@ -1,0 +1,167 @@
+// `asd-lab app image|deploy|smoke|update|rollback|status|down`: the reference application's
+// containers on the local target (CP5, CP7). See docs/containers.md.
+import type { Command } from 'commander';
+import { t } from '../../i18n/index.ts';
+import { AppError, deploy, down, loadState, rollback, smoke, status, update, type EnvContext } from '../../app/deploy.ts';
+import { buildImage, ImageError, readImageRecord } from '../../app/image.ts';
+import { APP_ENVS, type AppEnv } from '../../app/model.ts';
+import { resolveStateDir } from '../../local/index.ts';
+import type { Cohort } from '../../model/cohort.ts';
+import { cohortOf, globals, printJson, UserError } from '../context.ts';
+
+const VERSIONS = ['v1', 'v2'];
+
+function checkVersion(v: string): string {
+  if (!VERSIONS.includes(v)) throw new UserError(t('app.badVersion', { got: v, known: VERSIONS.join(', ') }), 2);
+  return v;
+}
+
+function checkEnv(e: string): AppEnv {
+  if (!(APP_ENVS as readonly string[]).includes(e)) throw new UserError(t('app.badEnv', { got: e, known: APP_ENVS.join(', ') }), 2);
+  return e as AppEnv;
+}
+
+function pickCandidate(cohort: Cohort, id?: string) {
+  if (id) {
+    const c = cohort.candidates.find((x) => x.id === id);
+    if (!c) throw new UserError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+    return c;
+  }
+  if (cohort.candidates.length !== 1) throw new UserError(t('app.candidateRequired', { known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+  return cohort.candidates[0]!;
+}
+
+function context(cmd: Command, env: string, candidate?: string): { ctx: EnvContext; json: boolean } {
+  const g = globals(cmd);
+  const { cohort } = cohortOf(cmd);
+  if (cohort.target !== 'local') throw new UserError(t('app.localOnly', { cohort: cohort.cohort }), 2);
+  const e = checkEnv(env);
+  const cand = pickCandidate(cohort, candidate);
+  const say = g.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  return { ctx: { cohort, candidate: cand, env: e, stateDir: resolveStateDir(), say }, json: !!g.json };
+}
+
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError || err instanceof ImageError) throw new UserError(err.message);
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  const app = program.command('app').description('the reference application: OCI image, containers per environment (test, preprod, prod), updates');
+
+  app
+    .command('image')
+    .description('build the OCI image offline with buildah (FROM scratch), record its digest and SBOM in the lab state')
+    .option('--version <v>', 'v1 or v2', 'v1')
+    .action(async (opts: { version: string }, cmd: Command) => {
+      const g = globals(cmd);
+      const version = checkVersion(opts.version);
+      const say = g.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+      const r = await run(() => buildImage({ version, stateDir: resolveStateDir(), say }));
+      if (g.json) printJson(r);
+      else {
+        console.log(t('app.imageBuilt', { ref: r.ref, digest: r.digest, size: (r.size / 1048576).toFixed(1), compressed: (r.compressedSize / 1048576).toFixed(1), seconds: r.buildSeconds.toFixed(1) }));
+        console.log(t('app.imageSbom', { sbom: r.sbom, node: `${r.node.package} ${r.node.version}` }));
+      }
+    });
+
+  app
+    .command('deploy')
+    .description('start the environment ENV (edge, worker, API instances) with the given release; converges when run again')
+    .argument('<env>', APP_ENVS.join(' | '))
+    .option('--version <v>', 'v1 or v2', 'v1')
+    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .option('--database-url-file <file>', 'file holding the postgresql:// URL of this environment\'s database (kept in the lab state, mode 0600)')
+    .action(async (env: string, opts: { version: string; candidate?: string; databaseUrlFile?: string }, cmd: Command) => {
+      const version = checkVersion(opts.version);
+      const { ctx, json } = context(cmd, env, opts.candidate);
+      if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
+      const r = await run(() => deploy(ctx, version, { databaseUrlFile: opts.databaseUrlFile }));
+      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, changed: r.changed, seconds: r.seconds, startSeconds: r.startSeconds, state: r.state });
+      else console.log(t('app.deployed', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, url: `http://${r.state.edge?.ip}:8080/`, seconds: r.seconds.toFixed(1) }));
+    });
+
+  const updateLike = (name: 'update' | 'rollback') =>
+    async (env: string, opts: { version?: string; candidate?: string; load: boolean }, cmd: Command) => {
+      const { ctx, json } = context(cmd, env, opts.candidate);
+      if (!(await loadState(ctx))?.edge) throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
+      let r;
+      if (name === 'update') {
+        const version = checkVersion(opts.version ?? '');
+        if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
+        r = await run(() => update(ctx, version, { load: opts.load }));
+      } else r = await run(() => rollback(ctx, { load: opts.load }));
+      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, ok: r.ok, reason: r.reason, version: r.state.version, replaced: r.replaced, seconds: r.seconds, load: r.load });
+      else if (r.ok) console.log(t('app.updated', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, replaced: r.replaced, seconds: r.seconds.toFixed(1), total: r.load?.total ?? 0, failed: r.load?.failed ?? 0 }));
+      else console.error(t('app.updateRolledBack', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, reason: r.reason ?? '' }));
+      if (!r.ok || (r.load && r.load.failed > 0)) process.exitCode = 1;
+    };
+
+  app
+    .command('update')
+    .description('replace the API instances one by one, then the worker, with a bounded load loop counting failed requests; rolls back on a failed health check')
+    .argument('<env>', APP_ENVS.join(' | '))
+    .requiredOption('--version <v>', 'v1 or v2')
+    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .option('--no-load', 'do not run the load loop during the update')
+    .action(updateLike('update'));
+
+  app
+    .command('rollback')
+    .description('go back to the previous release, one instance at a time, like an update')
+    .argument('<env>', APP_ENVS.join(' | '))
+    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .option('--no-load', 'do not run the load loop during the rollback')
+    .action(updateLike('rollback'));
+
+  app
+    .command('smoke')
+    .description('end-to-end checks through the environment\'s edge: health, release, an item processed by the worker and exported to the remote volume')
+    .argument('<env>', APP_ENVS.join(' | '))
+    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
+      const { ctx, json } = context(cmd, env, opts.candidate);
+      if (!(await loadState(ctx))?.edge) throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
+      const r = await run(() => smoke(ctx));
+      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, ...r });
+      else {
+        for (const s of r.steps) console.log(`  ${s.ok ? 'PASS' : 'FAIL'} ${s.step}: ${s.detail}`);
+        console.log(t('app.smokeSummary', { env: ctx.env, url: r.url, passed: r.steps.filter((s) => s.ok).length, total: r.steps.length }));
+      }
+      if (!r.ok) process.exitCode = 1;
+    });
+
+  app
+    .command('status')
+    .description('the containers of an environment: role, release, address, state, health')
+    .argument('<env>', APP_ENVS.join(' | '))
+    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
+      const { ctx, json } = context(cmd, env, opts.candidate);
+      const r = await status(ctx);
+      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, version: r.state?.version, runtime: r.state?.runtime, volumeMounted: r.volumeMounted, instances: r.instances });
+      else if (!r.state || !r.instances.length) console.log(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }));
+      else {
+        console.log(t('app.statusHeader', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, runtime: r.state.runtime, volume: r.volumeMounted ? r.state.volume.source : '-' }));
+        for (const i of r.instances) console.log(`  ${i.id.padEnd(36)} ${i.role.padEnd(6)} ${i.version} ${i.ip.padEnd(15)} ${i.state} ${i.healthy ? 'healthy' : 'unhealthy'}`);
+      }
+    });
+
+  app
+    .command('down')
+    .description('stop and remove the containers of an environment (all three without ENV) and unmount its volume')
+    .argument('[env]', APP_ENVS.join(' | '))
+    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .action(async (env: string | undefined, opts: { candidate?: string }, cmd: Command) => {
+      for (const e of env ? [env] : [...APP_ENVS]) {
+        const { ctx, json } = context(cmd, e, opts.candidate);
+        const removed = await run(() => down(ctx));
+        if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, removed });
+        else console.log(t('app.down', { candidate: ctx.candidate.id, env: ctx.env, count: removed.length }));
+      }
+    });
+}
