@@ -306,6 +306,12 @@ describe('bundles', () => {
     expect(en.code).toBe(1);
     expect(en.stderr).toContain(`bundle ${bad} refused: the bundle was modified after it was made:`);
     expect(en.stderr).toContain('checksum mismatch: keys/candidate.pub was modified');
+    const aws = cohortOf('target: aws\nexpires: 2099-12-31\nadmin: {cidrs: [203.0.113.0/24]}\n');
+    const awsBundle = await writeBundle(bundleFiles({ ...(await input()), cohort: aws, version: await toolVersion(), now: new Date() }), join(tmp, 'aws.tar.gz'));
+    const awsRun = await cli(['reproduce', awsBundle.file], env);
+    expect(awsRun.code).toBe(1);
+    expect(awsRun.stderr).toContain('the cohort targets aws');
+    expect(existsSync(join(tmp, 'state-cli/cohorts'))).toBe(false);
     const fr = await cli(['--lang', 'fr', 'reproduce', bad, '--dry-run'], env);
     expect(fr.code).toBe(1);
     expect(fr.stderr).toContain('refusée : l\'archive a été modifiée après sa création');

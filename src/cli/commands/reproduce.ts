@@ -72,6 +72,7 @@ export function register(program: Command): void {
         if (!g.json) console.log(t('reproduce.dryRun', {}, lang));
         return;
       }
+      if (b.cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
       const cohortFile = resolve(opts.cohortFile ?? join(stateDir, 'cohorts', b.cohort.cohort, `reproduce-${cand.id}.yaml`));
       mkdirSync(dirname(cohortFile), { recursive: true, mode: 0o700 });
       writeFileSync(cohortFile, b.cohortText, { mode: 0o600 });
