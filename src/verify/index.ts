@@ -1,13 +1,14 @@
 // The registered performance-criterion checks, and the runner behind `asd-lab verify`.
 import type { Cohort } from '../model/cohort.ts';
 import { ACCESS_CHECKS } from './access.ts';
+import { CONTAINER_CHECKS } from './containers.ts';
 import { DATA_CHECKS } from './data.ts';
 import { MONITORING_CHECKS } from './monitoring.ts';
 import { networkIsolated } from './network.ts';
 import { SERVER_CHECKS } from './servers.ts';
 import { record, type CheckDefinition, type CheckRecord, type LabServer } from './types.ts';
 
-export const CHECKS: CheckDefinition[] = [...SERVER_CHECKS, ...ACCESS_CHECKS, networkIsolated, ...MONITORING_CHECKS, ...DATA_CHECKS];
+export const CHECKS: CheckDefinition[] = [...SERVER_CHECKS, ...ACCESS_CHECKS, networkIsolated, ...MONITORING_CHECKS, ...DATA_CHECKS, ...CONTAINER_CHECKS];
 
 export interface VerifyReport {
   candidates: { id: string; checks: CheckRecord[] }[];
