@@ -64,6 +64,21 @@ describe('dashboard data', () => {
   });
 });
 
+describe('dashboard on the AWS target', () => {
+  it('shows the expiry and the estimated hourly cost of each candidate\'s servers', async () => {
+    const aws = cohortOf('target: aws\nexpires: 2026-12-31\nadmin: {cidrs: [203.0.113.0/24]}\n');
+    const d = await dashboard(aws, new Map(), undefined, { now: NOW });
+    // eu-west-3: t3.nano + 4 x t3.small, 5 x 8 GiB root + 2 x 10 GiB data gp3 at 0.0928 USD/GiB-month
+    const expected = 0.0059 + 4 * 0.0236 + (60 * 0.0928) / 730;
+    expect(d.candidates[0]!.costPerHour).toBeCloseTo(expected, 4);
+    expect(d.expires).toBe('2026-12-31');
+    const text = renderDashboardText(d, 'en');
+    expect(text).toContain('expires 2026-12-31');
+    expect(text).toContain(`estimated ${expected.toFixed(4)} USD per hour`);
+    expect((await dashboard(cohort, servers, undefined, { probe })).candidates[0]!.costPerHour).toBeUndefined();
+  });
+});
+
 describe('asd-lab serve', () => {
   const started: { close: () => void }[] = [];
   afterAll(() => started.forEach((s) => s.close()));

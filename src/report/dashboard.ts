@@ -1,7 +1,8 @@
 // The cohort dashboard behind `status` and `serve`: every candidate's servers with their state
 // and health (SSH port answering), and the last verify result from the lab state.
 import { t, type Lang } from '../i18n/index.ts';
-import type { Cohort } from '../model/cohort.ts';
+import { hourlyCost, type PricedResource } from '../aws/pricing.ts';
+import { instanceTypesOf, serversOf, type Candidate, type Cohort } from '../model/cohort.ts';
 import type { LabServer } from '../verify/types.ts';
 import { tcpOpen } from './build.ts';
 import { esc, REPORT_CSS } from './html.ts';
@@ -23,8 +24,23 @@ export interface Dashboard {
     id: string;
     name?: string;
     servers: DashboardServer[];
+    /** AWS target: estimated on-demand cost of the candidate's instances and volumes, USD per hour. */
+    costPerHour?: number;
     lastVerify?: { at: string; reachable: boolean; error?: string; pass: number; fail: number; notRun: number; criteriaPassed: number; criteriaFailed: number; criteriaNotRun: number };
   }[];
+}
+
+/**
+ * Estimated hourly cost of one candidate's servers on AWS (instances, root volumes, database data
+ * volumes), from the price table of src/aws/pricing.ts; the cohort's shared network is not included.
+ */
+export function candidateCostPerHour(cohort: Cohort, cand: Candidate): number {
+  const types = instanceTypesOf(cohort, cand);
+  const resources: PricedResource[] = serversOf(cohort, cand).flatMap((s) => [
+    { address: s.name, type: 'aws_instance', values: { instance_type: types[s.role] } },
+    ...(s.role === 'db' ? [{ address: `${s.name}-data`, type: 'aws_ebs_volume', values: { size: cohort.aws.dataVolumeGiB } }] : []),
+  ]);
+  return Math.round(hourlyCost(resources, cohort.aws.region).usd * 10000) / 10000;
 }
 
 export async function dashboard(
@@ -41,6 +57,7 @@ export async function dashboard(
     const lv = last?.candidates.find((x) => x.id === c.id);
     return {
       id: c.id, ...(c.name ? { name: c.name } : {}), servers: withHealth,
+      ...(cohort.target === 'aws' ? { costPerHour: candidateCostPerHour(cohort, c) } : {}),
       ...(lv ? { lastVerify: { at: lv.finishedAt, reachable: lv.reachable, ...(lv.error ? { error: lv.error } : {}), ...lv.summary } } : {}),
     };
   }));
@@ -59,7 +76,8 @@ export function renderDashboardText(d: Dashboard, lang: Lang): string {
   out.push(t('status.header', { cohort: d.cohort, target: d.target, date: d.generatedAt }, lang) + (d.expires ? ` — ${t('status.expires', { date: d.expires }, lang)}` : ''));
   if (d.candidates.every((c) => c.servers.every((s) => s.state === 'missing'))) out.push(t('status.none', { cohort: d.cohort }, lang));
   for (const c of d.candidates) {
-    out.push(`${c.id}${c.name ? ` (${c.name})` : ''}  —  ${verifyLine(c, lang)}`);
+    const cost = c.costPerHour !== undefined ? `  —  ${t('status.cost', { cost: c.costPerHour.toFixed(4) }, lang)}` : '';
+    out.push(`${c.id}${c.name ? ` (${c.name})` : ''}  —  ${verifyLine(c, lang)}${cost}`);
     for (const s of c.servers) {
       out.push(`  ${s.name.padEnd(10)} ${s.role.padEnd(8)} ${s.state.padEnd(8)} ${t(`status.health.${s.health === 'no-ssh' ? 'noSsh' : s.health}`, {}, lang).padEnd(14)} ${`${s.user}@${s.address}:${s.sshPort}`.padEnd(26)} ${s.keyPath}`);
     }
@@ -74,6 +92,7 @@ export function renderDashboardHtml(d: Dashboard, lang: Lang, opts: { refreshSec
     const v = c.lastVerify;
     const status = !v ? 'not-run' : !v.reachable || v.criteriaFailed > 0 ? 'fail' : 'pass';
     rows.push(`<h2 id="cand-${esc(c.id)}">${esc(c.id)}${c.name ? ` — ${esc(c.name)}` : ''}</h2>`);
+    if (c.costPerHour !== undefined) rows.push(`<p>${esc(t('status.cost', { cost: c.costPerHour.toFixed(4) }, lang))}</p>`);
     rows.push(`<p><span class="badge ${status}">${esc(t(status === 'pass' ? 'report.word.pass' : status === 'fail' ? 'report.word.fail' : 'report.word.notRun', {}, lang))}</span> ${esc(verifyLine(c, lang))}</p>`);
     rows.push(`<table><tr><th>${esc(t('report.col.server', {}, lang))}</th><th>${esc(t('report.col.role', {}, lang))}</th><th>${esc(t('report.col.state', {}, lang))}</th><th>${esc(t('status.col.health', {}, lang))}</th><th>${esc(t('report.col.address', {}, lang))}</th></tr>`);
     for (const s of c.servers) {
