@@ -55,14 +55,13 @@ describe('running the checks of a cohort', () => {
       return [{ status: 'pass', evidence: 'ok' }];
     });
     const cohort = cohortOf();
-    const t0 = Date.now();
     const report = await runVerify(cohort, serversOf(cohort), { checks: [slow], concurrency: 2, probe: up, version: VERSION });
     expect(peak).toBe(2);
-    expect(Date.now() - t0).toBeLessThan(3 * 60 + 400); // not one after the other... but bounded
     expect(report.candidates.map((c) => c.id)).toEqual(['alice', 'bob', 'carol']); // input order kept
+    peak = 0;
     const one = await runVerify(cohort, serversOf(cohort), { checks: [slow], concurrency: 1, probe: up, version: VERSION });
     expect(one.candidates).toHaveLength(3);
-    expect(peak).toBe(2);
+    expect(peak).toBe(1);
   });
 
   it('mapBounded keeps order and runs everything once', async () => {
