@@ -183,3 +183,46 @@ describe('inventory variables of the data module', () => {
     expect(Object.keys(i.all.hosts['alice-db1']!).filter((k) => k.startsWith('data_'))).toEqual([]);
   });
 });
+
+describe('access cases of CP6.2 and the db command\'s refusals', async () => {
+  const { accessCases } = await import('../src/verify/data.ts');
+  const { cli } = await import('./helpers.ts');
+  const cohort = parse(minimal);
+  const servers = LAB.map((s) => ({ ...s, state: 'running' as const, sshPort: 22, user: 'asd-admin', keyPath: '/k' }));
+  const plan = dataPlan(cohort.data, LAB);
+  const byName = (n: string) => servers.find((s) => s.name === n)!;
+  const lab = { cohort, candidate: 'alice', plan, servers, primary: byName('db1'), replicas: [byName('db2')], repo: byName('mon'), stateDir: '/nonexistent', inventory: '/nonexistent' };
+
+  it('tries every case of the specification, each from the right server, expecting the right outcome', () => {
+    const cases = accessCases(lab).map((c) => [c.id, c.from?.name ?? null, c.expect]);
+    expect(cases).toEqual([
+      ['shop_prod_app writes shop_prod (TLS, scram)', 'app', 'accepted'],
+      ['shop_prod_app without TLS is refused', 'app', 'refused'],
+      ['shop_prod_ro reads shop_prod', 'mon', 'accepted'],
+      ['shop_prod_ro cannot write', 'mon', 'refused'],
+      ['superuser postgres over the network is refused', 'app', 'refused'],
+      ['monitoring over the network is refused (local socket only)', 'app', 'refused'],
+      ['shop_prod_app from an unlisted host (gateway) is refused', 'gateway', 'refused'],
+      ['shop_test_app reaches shop_test', 'app', 'accepted'],
+      ['shop_test_app cannot reach shop_prod', 'app', 'refused'],
+    ]);
+  });
+
+  it('reports a case as not runnable when no running server is its source', () => {
+    const down = servers.map((s) => (s.name === 'app' ? { ...s, state: 'stopped' as const } : s));
+    const cases = accessCases({ ...lab, servers: down });
+    expect(cases.filter((c) => c.from === undefined).map((c) => c.id)).toContain('shop_prod_app writes shop_prod (TLS, scram)');
+  });
+
+  it('db refuses bad input before touching anything, in English and French', async () => {
+    const bad = await cli(['db', 'backup', 'alice', '--type', 'weekly']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/invalid --type "weekly": full, diff or incr/);
+    const fr = await cli(['--lang', 'fr', 'db', 'restore-check', 'candidate', '--target-time', 'hier']);
+    expect(fr.code).toBe(1);
+    expect(fr.stderr).toMatch(/--target-time invalide "hier"/);
+    const unknown = await cli(['db', 'status', 'nobody']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/nobody/);
+  });
+});
