@@ -49,7 +49,10 @@ describe('kustomize overlays render', () => {
   it('sets images per overlay with kustomize images: (tag or digest, never untagged)', () => {
     for (const o of OVERLAYS) {
       const images = podTemplates(rendered[o]).flatMap((t) => (t.spec.containers as { image: string }[]).map((c) => c.image));
-      expect(images.sort()).toEqual(['asd-lab/api:0.1.0', 'asd-lab/worker:0.1.0']);
+      // One image for the application (what `asd-lab app image --version v1` builds), the role as argument.
+      expect(images.sort()).toEqual(['localhost/asd-lab/app:v1', 'localhost/asd-lab/app:v1']);
+      const args = podTemplates(rendered[o]).map((t) => (t.spec.containers as { args: string[] }[])[0]!.args);
+      expect(args.sort()).toEqual([['api'], ['worker']]);
     }
   });
 
@@ -323,9 +326,12 @@ describe('parity: preprod and prod differ only in replicas, resources and host n
     };
 
     it('a different image tag is reported with its path', async () => {
-      const prod = await renderChangedProd((k) => k.replace(/(name: asd-lab\/api\n\s+newTag: )"0\.1\.0"/, '$1"0.2.0"'));
+      const prod = await renderChangedProd((k) => k.replace(/(name: asd-lab\/app\n\s+newName: \S+\n\s+newTag: )v1/, '$1v2'));
       const bad = parityViolations(compareEnvironments(rendered.preprod, 'asd-preprod', prod, 'asd-prod')).map((d) => formatDifference(d));
-      expect(bad).toEqual(['apps/v1 Deployment/api: spec.template.spec.containers[name=api].image: "asd-lab/api:0.1.0" (preprod) != "asd-lab/api:0.2.0" (prod)']);
+      expect(bad).toEqual([
+        'apps/v1 Deployment/api: spec.template.spec.containers[name=api].image: "localhost/asd-lab/app:v1" (preprod) != "localhost/asd-lab/app:v2" (prod)',
+        'apps/v1 Deployment/worker: spec.template.spec.containers[name=worker].image: "localhost/asd-lab/app:v1" (preprod) != "localhost/asd-lab/app:v2" (prod)',
+      ]);
     });
 
     it('a different probe and a prod-only object are reported', async () => {
