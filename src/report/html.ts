@@ -59,9 +59,9 @@ function candidateSection(c: CandidateReport, lang: Lang): string {
   // Summary matrix: one row per criterion.
   out.push(`<h3>${esc(t('report.summary', {}, lang))}</h3><table class="summary"><tr><th>${esc(t('report.col.criterion', {}, lang))}</th><th>${esc(t('report.col.title', {}, lang))}</th><th>${esc(t('report.col.status', {}, lang))}</th><th>${esc(t('report.col.checks', {}, lang))}</th></tr>`);
   for (const cov of c.criteria) {
-    const title = lang === 'fr' ? cov.title : `${cov.title} <span class="reason">(${esc(cov.gloss)})</span>`;
+    const title = lang === 'fr' ? esc(cov.title) : `${esc(cov.title)} <span class="reason">(${esc(cov.gloss)})</span>`;
     const counts = cov.pass + cov.fail + cov.notRun === 0 ? `<span class="reason">${esc(reasonText(cov.reason, lang))}</span>` : `${cov.pass} / ${cov.fail} / ${cov.notRun}`;
-    out.push(`<tr><td><a href="#${anchor}-${esc(cov.criterionId)}">${esc(cov.criterionId)}</a></td><td>${lang === 'fr' ? esc(title) : title}</td><td>${badge(cov.status, lang)}</td><td>${counts}</td></tr>`);
+    out.push(`<tr><td><a href="#${anchor}-${esc(cov.criterionId)}">${esc(cov.criterionId)}</a></td><td>${title}</td><td>${badge(cov.status, lang)}</td><td>${counts}</td></tr>`);
   }
   out.push('</table>');
   for (const comp of REPORTED_COMPETENCIES) {
