@@ -75,18 +75,15 @@ describe('pipeline run: stages that need the lab commands', () => {
     expect(await requirementMissing({ cli: ['k8s', 'nope'] })).toBe('asd-lab has no command "k8s nope" (yet)');
   });
 
-  it('the image stage fails clearly while `asd-lab app image` does not exist (never pretends)', async () => {
-    const missing = await requirementMissing({ cli: ['app', 'image'] });
-    if (!missing) {
-      // The app engineer's command exists now: the stage really builds images, which the local e2e covers.
-      console.warn('pipeline-run: `asd-lab app image` exists; the missing-command case is covered by the unit check above');
-      return;
-    }
+  it('a stage whose command does not exist fails with that reason, before running anything (never pretends)', async () => {
     const dir = tmp();
-    const stages: Stage[] = [{ id: 'image', needs: [], lab: true, commands: [['node', 'bin/asd-lab.js', 'app', 'image']], requires: [{ cli: ['app', 'image'] }], summary: 'image' }];
+    // A command that no engineer will add: the same path as `app image` before the application had it.
+    const stages: Stage[] = [{ id: 'image', needs: [], lab: true, commands: [['node', 'bin/asd-lab.js', 'pipeline', 'no-such-step']], requires: [{ cli: ['pipeline', 'no-such-step'] }], summary: 'image' }];
     const rep = await runPipeline({ reportDir: dir, requirementMissing, stages, renderer: 'silent' });
     expect(rep.result).toBe('failed');
-    expect(rep.stages[0]!.detail).toBe(`stage "image" needs \`asd-lab app image\`, which does not exist yet: ${missing}`);
+    expect(rep.failedStage).toBe('image');
+    expect(rep.stages[0]!.detail).toBe('stage "image" needs `asd-lab pipeline no-such-step`, which does not exist yet: asd-lab has no command "pipeline no-such-step" (yet)');
+    expect(rep.stages[0]!.log).toBeUndefined();
   });
 });
 
