@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { alertRow, renderTable, sortRows } from '../src/cli/commands/alerts.ts';
+import { devAlerts, envStats, parsePeriod, renderHtml, renderMarkdown, svgChart, type AppReport } from '../src/monitoring/app-report.ts';
+import { SLO_DEFAULTS } from '../src/monitoring/slo.ts';
 import type { InventoryHost } from '../src/inventory.ts';
 import { REPO_ROOT } from '../src/model/load.ts';
 import { loadCohort } from '../src/model/load.ts';
@@ -243,7 +245,7 @@ describe('verify checks of the supervision', () => {
   it('are not-run, with the reason, without a mon server or with the module off; fail when mon is stopped', async () => {
     const { cohort } = loadCohort(undefined);
     const candidate = cohort.candidates[0]!;
-    for (const check of MONITORING_CHECKS.filter((c) => c.id !== 'monitoring-reports')) {
+    for (const check of MONITORING_CHECKS) {
       const none = await check.run({ cohort, candidate, servers: [server('app', 'app')] });
       expect(none, check.id).toEqual([{ status: 'not-run', evidence: 'no server with role mon in this candidate\'s lab: nothing runs the supervision' }]);
       const off = await check.run({ cohort: { ...cohort, modules: { ...cohort.modules, monitoring: false } }, candidate, servers: [server('mon', 'mon')] });
@@ -252,5 +254,55 @@ describe('verify checks of the supervision', () => {
       expect(stopped, check.id).toEqual([{ status: 'fail', evidence: 'the monitoring server alice-mon is stopped' }]);
     }
     expect(new Set(MONITORING_CHECKS.map((c) => c.criterion))).toEqual(new Set(['CP9.1', 'CP9.2', 'CP9.3', 'CP10.1', 'CP10.2', 'CP10.3']));
+  });
+});
+
+describe('developers\' report (asd-lab report app)', () => {
+  it('periods: 5 minutes to 90 days', () => {
+    expect(parsePeriod('7d')).toBe(7 * 86400);
+    expect(parsePeriod('90m')).toBe(5400);
+    for (const bad of ['1m', '91d', '7', 'd7', '1w', '']) expect(parsePeriod(bad), bad).toBeUndefined();
+  });
+
+  it('availability, error budget and latency per environment against the SLO', () => {
+    const m = (o: Record<string, string>) => new Map(Object.entries(o));
+    const stats = envStats(SLO_DEFAULTS, {
+      requests: m({ prod: '100000', test: '50' }), errors: m({ prod: '50', test: '5' }),
+      p50: m({ prod: '0.02' }), p95: m({ prod: '0.25' }), p99: m({ prod: 'NaN' }),
+      topErrors: m({}), saturation: m({ prod: '0.5' }), probeAvailability: m({ prod: '1' }),
+    });
+    const prod = stats.find((e) => e.env === 'prod')!;
+    // 99.95 % against 99.9 %: half of the budget spent.
+    expect(prod.availabilityPercent).toBeCloseTo(99.95, 6);
+    expect(prod.budgetLeftPercent).toBeCloseTo(50, 6);
+    expect([prod.p50Ms, prod.p95Ms, prod.p99Ms, prod.p95ObjectiveMs]).toEqual([20, 250, undefined, 300]);
+    expect(prod.maxSaturationPercent).toBe(50);
+    // test: 90 % against 99 %: the budget is overspent ten times.
+    expect(stats.find((e) => e.env === 'test')!.budgetLeftPercent).toBeCloseTo(-900, 6);
+    expect(stats.find((e) => e.env === 'preprod')!.availabilityPercent).toBeUndefined();
+    const report: AppReport = {
+      cohort: 'c', candidate: 'alice', generated: '2026-11-29T08:00:00Z', period: '7d', from: 'a', to: 'b', envs: stats,
+      topErrors: [{ env: 'prod', route: '/api/orders', code: '503', count: 42 }],
+      alerts: devAlerts([
+        { received: '2026-11-29T07:00:00Z', team: 'dev', receiver: 'dev', status: 'firing', groupKey: '', alerts: [{ alertname: 'AppSaturated', status: 'firing', severity: 'warning', team: 'dev', instance: 'alice-app', env: 'prod', startsAt: 's1', endsAt: '', summary: '', fingerprint: '', labels: {} }] },
+        { received: '2026-11-29T07:05:00Z', team: 'dev', receiver: 'dev', status: 'firing', groupKey: '', alerts: [{ alertname: 'AppSaturated', status: 'firing', severity: 'warning', team: 'dev', instance: 'alice-app', env: 'prod', startsAt: 's1', endsAt: '', summary: '', fingerprint: '', labels: {} }] },
+        { received: '2026-11-29T07:05:00Z', team: 'ops', receiver: 'ops', status: 'firing', groupKey: '', alerts: [{ alertname: 'NodeDown', status: 'firing', severity: 'critical', team: 'ops', instance: 'alice-app', env: 'prod', startsAt: 's2', endsAt: '', summary: '', fingerprint: '', labels: {} }] },
+      ], 0),
+      charts: [{ title: 'Requests per second', unit: 'req/s', series: [{ env: 'prod', points: [[1000, 1], [2000, 3]] }] }, { title: 'Empty', unit: 'ms', series: [] }],
+    };
+    expect(report.alerts).toEqual([{ alertname: 'AppSaturated', severity: 'warning', instance: 'alice-app', firings: 1 }]);
+    const md = renderMarkdown(report, 'x-chart-');
+    expect(md).toContain('| prod | 100000 | 50 | 99.950 % | 99.9 % | met | 50.0 % | 100.00 % |');
+    expect(md).toContain('| test | 50 | 5 | 90.000 % | 99 % | MISSED | -900.0 % |');
+    expect(md).toContain('| prod | 20 ms | 250 ms | — | 300 ms |');
+    expect(md).toContain('| prod | /api/orders | 503 | 42 |');
+    expect(md).toContain('![Requests per second](x-chart-1.svg)');
+    const html = renderHtml(report);
+    expect(html).toContain('<svg');
+    expect(html).not.toContain('<script');
+    const svg = svgChart(report.charts[0]!);
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('<path d="M56.0,');
+    expect(svgChart(report.charts[1]!)).toContain('no data in the period');
   });
 });

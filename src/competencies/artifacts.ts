@@ -87,6 +87,7 @@ export const ARTIFACTS: Artifact[] = [
   { kind: 'role', name: 'syslog: journald -> rsyslog -> mon over mutual TLS', path: 'ansible/roles/syslog', covers: ['CP10.1', 'CP3.2'] },
   { kind: 'module', name: 'asd-lab alerts: what Alertmanager holds (name, severity, team, state, since)', path: 'src/cli/commands/alerts.ts', covers: ['CP10.2'] },
   { kind: 'module', name: 'asd-lab drill: fault injection and timed alert timeline', path: 'src/monitoring/drills.ts', covers: ['CP10.2'] },
+  { kind: 'module', name: 'asd-lab report app: availability vs SLO, error budget, latency, errors, saturation, SVG charts for the developers', path: 'src/monitoring/app-report.ts', covers: ['CP10.3', 'CP9.2'] },
   { kind: 'module', name: 'supervision deployment and operation guide', path: 'docs/monitoring.md', covers: ['CP9.1', 'CP10.1', 'CP10.2'] },
   // Data storage (CP6): PostgreSQL primary + replica, rights from the model, pgBackRest backups proven by restore
   { kind: 'module', name: 'data model: applications x environments, access sources, backup retention (zod)', path: 'src/data/model.ts', covers: ['CP6.2', 'CP6.3'] },

@@ -155,3 +155,14 @@ export function firingThenResolved(events: ReceivedEvent[], match: (a: ReceivedE
   }
   return { firing, resolved };
 }
+
+export interface PromRangeSeries { metric: Record<string, string>; values: [number, string][] }
+
+/** A range PromQL query (for charts). */
+export async function promRange(server: LabServer, query: string, start: number, end: number, stepSeconds: number): Promise<PromRangeSeries[]> {
+  const r = await monApi<PromResponse<{ result: PromRangeSeries[] }>>(server, `${PROMETHEUS_URL}/api/v1/query_range`, {
+    query, start: String(start), end: String(end), step: String(stepSeconds),
+  });
+  if (r.status !== 'success') throw new MonitoringApiError(`query_range ${query}: ${r.error ?? r.status}`);
+  return r.data.result;
+}

@@ -2,6 +2,7 @@
 // what the candidate's Prometheus really scrapes and evaluates, and what its receiver really got.
 // Every query runs on the candidate's mon server over SSH (see src/monitoring/remote.ts).
 import { parse } from 'yaml';
+import { listReports, reportsDir } from '../monitoring/app-report.ts';
 import { SLO_ALERT_NAMES, sloRuleGroups } from '../monitoring/slo-rules.ts';
 import { ENVIRONMENTS } from '../monitoring/slo.ts';
 import {
@@ -224,8 +225,18 @@ export const reportsExist: CheckDefinition = {
   id: 'monitoring-reports',
   criterion: 'CP10.3',
   path: PATH,
-  description: 'statistics reports for the developers exist (asd-lab report app)',
-  run: async () => [{ status: 'not-run', evidence: 'asd-lab report is not built yet: no report to check' }],
+  description: 'statistics reports for the developers exist (asd-lab report app), the latest less than 8 days old',
+  run: (ctx) => onMon(ctx, async () => {
+    const reports = listReports(ctx.cohort, ctx.candidate.id);
+    const latest = reports.at(-1);
+    if (!latest) return { status: 'fail', evidence: `no report in ${reportsDir(ctx.cohort, ctx.candidate.id)}: run "asd-lab report app --candidate ${ctx.candidate.id}"` };
+    const m = /^app-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z/.exec(latest)!;
+    const ageDays = (Date.now() - Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!)) / 86_400_000;
+    return {
+      status: ageDays <= 8 ? 'pass' : 'fail',
+      evidence: `${reports.length} report(s) in ${reportsDir(ctx.cohort, ctx.candidate.id)}; latest ${latest} (${ageDays.toFixed(1)} days old; weekly expected)`,
+    };
+  }),
 };
 
 export const MONITORING_CHECKS = [agentsUp, sloRulesLoaded, familiesPresent, scrapesSecured, drillReceived, logsCentralized, reportsExist];

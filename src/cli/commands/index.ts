@@ -15,6 +15,7 @@ import { register as inventory } from './inventory.ts';
 import { register as k8s } from './k8s.ts';
 import { register as pipeline } from './pipeline.ts';
 import { register as plan } from './plan.ts';
+import { register as report } from './report.ts';
 import { register as reproduce } from './reproduce.ts';
 import { register as serve } from './serve.ts';
 import { register as ssh } from './ssh.ts';
@@ -25,5 +26,5 @@ import { register as validate } from './validate.ts';
 import { register as verify } from './verify.ts';
 
 export const COMMANDS: ((program: Command) => void)[] = [
-  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, db, alerts, drill, k8s, pipeline, app, diagram, dossier, bundle, reproduce, serve, inventory, down,
+  validate, competencies, doctor, docs, synth, plan, up, status, ssh, verify, db, alerts, drill, report, k8s, pipeline, app, diagram, dossier, bundle, reproduce, serve, inventory, down,
 ];
