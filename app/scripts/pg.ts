@@ -3,7 +3,7 @@
 // the binaries (/usr/lib/postgresql/<major>/bin). As root, the server runs as the "postgres" user
 // (PostgreSQL refuses to run as root).
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,7 +40,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTempPostgres(): Promise<TempPostgres> {
+export interface TempPostgresOptions {
+  /** Addresses to listen on (default 127.0.0.1 only). */
+  listen?: string[];
+  /** Extra networks allowed to log in with a password (pg_hba.conf "host" lines). */
+  hbaCidrs?: string[];
+}
+
+export async function startTempPostgres(opts: TempPostgresOptions = {}): Promise<TempPostgres> {
   const bin = await postgresBinDir();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'asd-app-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -63,9 +70,15 @@ export async function startTempPostgres(): Promise<TempPostgres> {
   const data = path.join(dir, 'data');
   await run('initdb', ['-D', data, '-U', 'app', `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C']);
   await rm(pwfile);
+  if (opts.hbaCidrs?.length) {
+    const hba = path.join(data, 'pg_hba.conf');
+    const extra = opts.hbaCidrs.map((c) => `host all all ${c} scram-sha-256`).join('\n');
+    await writeFile(hba, `${await readFile(hba, 'utf8')}\n${extra}\n`);
+  }
   const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-  await run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+  const listen = (opts.listen ?? ['127.0.0.1']).join(',');
+  const serverOpts = `-c listen_addresses=${listen} -p ${port} -k ${dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  await run('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', serverOpts, '-w', '-t', '60', 'start']);
   // initdb's own "postgres" database is the app's database: the cluster exists for this test run only.
   const url = `postgresql://app:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   return {
