@@ -16,7 +16,10 @@ export function blackboxConfig(opts: MonitoringOptions): Record<string, unknown>
     ssh_banner: {
       prober: 'tcp',
       timeout: '5s',
-      tcp: { preferred_ip_protocol: 'ip4', query_response: [{ expect: '^SSH-2.0-' }] },
+      // Answer with an identification string before closing: a client that leaves without one is
+      // what fail2ban's aggressive sshd filter bans ("kex_exchange_identification"), and the
+      // probe would get the mon server banned from every server's SSH.
+      tcp: { preferred_ip_protocol: 'ip4', query_response: [{ expect: '^SSH-2.0-' }, { send: 'SSH-2.0-asd-lab-blackbox-probe' }] },
     },
     tcp_connect: {
       prober: 'tcp',
