@@ -15,6 +15,8 @@ import { NetworkStack } from './network-stack.ts';
 import { AwsInputError, awsTopology } from './topology.ts';
 
 export { AwsInputError, awsTopology } from './topology.ts';
+// The Kubernetes stacks (one per candidate, @cdktf/provider-kubernetes): stacks/k8s-stack.ts, `asd-lab synth --k8s`.
+export { synthK8sCohort, K8sInputError, type K8sStackInfo } from './k8s-stack.ts';
 
 export interface StackInfo {
   name: string;
