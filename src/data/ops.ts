@@ -275,7 +275,10 @@ export async function failover(lab: DataLab, opts: { logFile?: string } = {}): P
   if (!next) throw new DataError(t('db.failoverNoReplica', { candidate: lab.candidate }));
   const old = lab.primary;
   const started = Date.now();
-  await sudoOk(old, 'sudo -n systemctl stop postgresql@15-main', 'stop the primary', lab.candidate, 120_000);
+  // Fence the old primary: a server that still answers is stopped (a failed stop aborts: two
+  // primaries must never run); one that does not answer at all is taken as lost.
+  const stop = await remote(old, 'sudo -n systemctl stop postgresql@15-main', { timeoutMs: 120_000 }).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+  if (stop.code > 0) throw new DataError(t('db.failed', { candidate: lab.candidate, step: 'stop the primary', server: old.name, detail: stop.stderr.trim() }));
   await psqlLocalOk(next, 'SELECT pg_promote(true, 60);', { timeoutMs: 90_000 });
   const promoteSeconds = seconds(started);
   writeState(lab.stateDir, 'primary', `${next.name}\n`);
