@@ -207,8 +207,14 @@ export async function runDrill(r: DrillRun): Promise<DrillResult> {
     result.steps.push(s);
     r.onStep?.(s);
   };
+  // Ctrl-C (or a TERM) during the wait ends the drill through the same path: the fault is undone.
+  let interrupted = false;
+  const onSignal = () => { interrupted = true; };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const waitFor = async <T>(what: StepName, probe: () => Promise<T | undefined>): Promise<T> => {
     for (;;) {
+      if (interrupted) throw new Error(t('drill.interrupted'));
       const v = await probe();
       if (v !== undefined) return v;
       if (Date.now() > deadline) throw new Error(t('drill.timeout', { step: t(`drill.step.${what}`), seconds: Math.round(r.timeoutMs / 1000) }));
@@ -238,6 +244,8 @@ export async function runDrill(r: DrillRun): Promise<DrillResult> {
   } catch (err) {
     result.error = (err as Error).message;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     try {
       await restore();
     } catch (err) {
