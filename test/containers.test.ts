@@ -211,3 +211,25 @@ describe('SBOM', () => {
     expect(purl({ name: '@types/x', version: '1', type: 'npm' })).toBe('pkg:npm/%40types/x@1');
   });
 });
+
+describe('asd-lab app: bad input is refused before anything is done', () => {
+  it('names the unknown environment or release, in English and in French', async () => {
+    const { cli } = await import('./helpers.ts');
+    const env = await cli(['app', 'deploy', 'staging', '--version', 'v1']);
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('unknown environment staging: choose one of test, preprod, prod');
+    const ver = await cli(['--lang', 'fr', 'app', 'update', 'test', '--version', 'v3']);
+    expect(ver.code).toBe(2);
+    expect(ver.stderr).toContain('version v3 inconnue : choisissez parmi v1, v2');
+    const img = await cli(['app', 'image', '--version', 'latest']);
+    expect(img.code).toBe(2);
+    expect(img.stderr).toContain('unknown release latest');
+  });
+
+  it('asks which candidate when the cohort has several', async () => {
+    const { cli } = await import('./helpers.ts');
+    const r = await cli(['app', 'status', 'test', '-c', 'examples/cohort.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/(several candidates: choose one with --candidate|does not target "local")/);
+  });
+});

@@ -87,11 +87,11 @@ export function register(program: Command): void {
 
   const updateLike = (name: 'update' | 'rollback') =>
     async (env: string, opts: { version?: string; candidate?: string; load: boolean }, cmd: Command) => {
+      const version = name === 'update' ? checkVersion(opts.version ?? '') : '';
       const { ctx, json } = context(cmd, env, opts.candidate);
       if (!(await loadState(ctx))?.edge) throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
       let r;
       if (name === 'update') {
-        const version = checkVersion(opts.version ?? '');
         if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
         r = await run(() => update(ctx, version, { load: opts.load }));
       } else r = await run(() => rollback(ctx, { load: opts.load }));
