@@ -18,7 +18,7 @@ import { formatSchemaProblem, validateSchemas } from '../src/k8s/schema.ts';
 import { appNeeds, candidateObjects, parseQuantity, rbacAllows, type Subject } from '../src/k8s/tenancy.ts';
 import { labPolicyProblems } from '../src/k8s/workload-policy.ts';
 import { K8sInputError, synthK8sCohort, type K8sStackInfo } from '../stacks/k8s-stack.ts';
-import { KEY_A, KEY_B, NOW } from './helpers.ts';
+import { cli, KEY_A, KEY_B, NOW } from './helpers.ts';
 
 const COHORT = [
   'cohort: k8st',
@@ -292,4 +292,17 @@ describe('Kubernetes stacks: bad input', () => {
     await expect(synthK8sCohort(off, '/nonexistent', { rendered })).rejects.toThrow(/modules.kubernetes is false/);
     await expect(synthK8sCohort(cohort, '/nonexistent', { rendered, postgresAddresses: { alice: '10.0.0' } })).rejects.toThrow(/IPv4/);
   });
+});
+
+describe('Kubernetes stacks: the command line', () => {
+  it('plan --k8s synthesizes and validates, then says plainly that terraform plan did not run, and why (exit 1)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'asd-k8s-cli-'));
+    dirs.push(out);
+    const r = await cli(['--json', 'plan', '--k8s', '-o', out, '--state-dir', join(out, 'state')], { ASD_LAB_TF_MIRROR: '/opt/tf-plugins' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('terraform plan NOT run for the Kubernetes stacks: the provider hashicorp/kubernetes is not in the offline provider mirror /opt/tf-plugins');
+    const j = JSON.parse(r.stdout) as { stacks: { name: string; typed: number; validation: { problems: string[]; objects: number } }[]; plan: { run: boolean; reason: string } };
+    expect(j.plan).toMatchObject({ run: false, reason: 'hashicorp/kubernetes not in the offline mirror' });
+    expect(j.stacks.map((s) => [s.name, s.validation.objects, s.validation.problems])).toEqual([['solo-k8s-candidate', 76, []]]);
+  }, 120_000);
 });
