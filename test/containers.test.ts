@@ -58,11 +58,16 @@ describe('runtime bundle (OCI config.json for systemd-nspawn)', () => {
     expect(spec.process.env).toContain('NODE_ENV=x'); // the deployment overrides the image
   });
 
-  it('mounts a size-capped /tmp and the volumes with their modes', () => {
-    expect(spec.mounts[0]).toMatchObject({ destination: '/tmp', type: 'tmpfs' });
-    expect(spec.mounts[0]!.options).toContain('size=16m');
-    expect(spec.mounts.find((m) => m.destination === '/data')!.options).toContain('rw');
-    expect(spec.mounts.find((m) => m.destination === '/run/edge')!.options).toContain('ro');
+  it('asks for a size-capped /tmp; the volumes go on nspawn\'s command line with their modes', () => {
+    expect(spec.mounts).toEqual([{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: expect.arrayContaining(['size=16m', 'noexec']) }]);
+    const a = nspawnArgs('/b', 'm', 'ns1', [{ source: '/mnt/v', destination: '/data' }, { source: '/e', destination: '/run/edge', readOnly: true }]);
+    expect(a).toEqual(expect.arrayContaining(['--bind=/mnt/v:/data', '--bind-ro=/e:/run/edge']));
+  });
+
+  it('joins the prepared network namespace', () => {
+    const withNs = runtimeSpec({ image, rootfs: '/r', hostname: 'h', args: [], env: {}, mounts: [], tmpfsMiB: 8, netnsPath: '/run/netns/x' });
+    expect(withNs.linux.namespaces).toContainEqual({ type: 'network', path: '/run/netns/x' });
+    expect(withNs.linux.namespaces).toContainEqual({ type: 'mount' });
   });
 
   it('refuses an image that runs as root', () => {

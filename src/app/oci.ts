@@ -106,6 +106,8 @@ export interface RuntimeSpecInput {
   env: Record<string, string>;
   mounts: Mount[];
   tmpfsMiB: number;
+  /** A prepared network namespace (/run/netns/NAME) to join. */
+  netnsPath?: string;
 }
 
 const parseUser = (u: string | undefined) => {
@@ -142,12 +144,12 @@ export function runtimeSpec(i: RuntimeSpecInput) {
     },
     root: { path: i.rootfs, readonly: true },
     hostname: i.hostname,
-    mounts: [
-      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=1777', `size=${i.tmpfsMiB}m`] },
-      ...i.mounts.map((m) => ({ destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', 'nosuid', 'nodev'] })),
-    ],
+    // systemd-nspawn mounts its own /tmp (a tmpfs) and ignores this entry; other OCI runtimes honour
+    // it. Bind mounts are given on nspawn's command line (--bind, --bind-ro): its OCI parser accepts
+    // no "ro" option on a bind mount.
+    mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=1777', `size=${i.tmpfsMiB}m`] }],
     linux: {
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
+      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, i.netnsPath ? { type: 'network', path: i.netnsPath } : { type: 'network' }],
     },
   };
 }

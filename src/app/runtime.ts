@@ -125,9 +125,10 @@ export function podmanRunArgs(r: StartRequest, name: string, netns: string): str
 }
 
 /** systemd-nspawn arguments: the OCI bundle, no registration with systemd, the prepared network namespace. */
-export function nspawnArgs(bundle: string, machine: string, netns: string): string[] {
+export function nspawnArgs(bundle: string, machine: string, netns: string, mounts: Mount[] = []): string[] {
   return [
     '--quiet', `--oci-bundle=${bundle}`, `--machine=${machine}`,
+    ...mounts.map((m) => `${m.readOnly ? '--bind-ro' : '--bind'}=${m.source}:${m.destination}`),
     '--register=no', '--keep-unit', `--network-namespace-path=/run/netns/${netns}`,
     // nspawn sends this to the container's PID 1 (node) on SIGTERM; the default without --boot is SIGKILL.
     '--kill-signal=SIGTERM',
@@ -152,11 +153,11 @@ export async function startInstance(r: StartRequest, kind: RuntimeKind): Promise
   const cgroups = await createCgroup(r.id, r.limits, mode);
   const bundle = path.join(r.dir, 'bundle');
   await mkdir(bundle, { recursive: true });
-  const spec = runtimeSpec({ image: r.image, rootfs: r.rootfs, hostname: r.id.slice(0, 63), args: [r.role], env: r.env, mounts: r.mounts, tmpfsMiB: 16 });
-  await writeFile(path.join(bundle, 'config.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  const spec = runtimeSpec({ image: r.image, rootfs: r.rootfs, hostname: r.id.slice(0, 63), args: [r.role], env: r.env, mounts: r.mounts, tmpfsMiB: 16, netnsPath: `/run/netns/${n.netns}` });
+  await writeFile(path.join(bundle, 'config.json'), `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o600 }); // holds the database URL
   const log = openSync(path.join(r.dir, 'console.log'), 'a');
   // The wrapper joins the cgroups, then execs nspawn: the container is limited from its first instruction.
-  const child = spawn('setsid', ['sh', '-c', 'for d in $ASD_CGROUPS; do echo $$ > "$d/cgroup.procs"; done; exec "$@"', 'asd-app-start', 'systemd-nspawn', ...nspawnArgs(bundle, r.id.slice(0, 63), n.netns)], {
+  const child = spawn('setsid', ['sh', '-c', 'for d in $ASD_CGROUPS; do echo $$ > "$d/cgroup.procs"; done; exec "$@"', 'asd-app-start', 'systemd-nspawn', ...nspawnArgs(bundle, r.id.slice(0, 63), n.netns, r.mounts)], {
     env: { ...process.env, ASD_CGROUPS: cgroups.join(' ') },
     stdio: ['ignore', log, log],
     // Not detached: setsid then makes the new session itself without forking, so the pid we keep
