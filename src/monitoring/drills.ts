@@ -1,9 +1,17 @@
 // Alert drills (CP10.2): inject a real fault on a lab server, then watch the alert go through the
 // whole chain — firing in Prometheus, notification stored by the receiver, fault undone, resolved
 // in Prometheus, resolution stored by the receiver — and time each step.
+import { join } from 'node:path';
 import { t } from '../i18n/index.ts';
+import { labPaths } from '../lab/local.ts';
+import type { Cohort } from '../model/cohort.ts';
 import type { LabServer } from '../verify/types.ts';
 import { firingThenResolved, promAlerts, readEvents, rootScript, shq, type PromAlert } from './remote.ts';
+
+/** Where `asd-lab drill` records each result (the lab state on the controller, one JSON line each). */
+export function drillLogFile(cohort: Cohort): string {
+  return join(labPaths(cohort).cohortDir, 'monitoring', 'drills.jsonl');
+}
 
 export const SCENARIOS = ['ssh-failures', 'disk-fill', 'node-down', 'pg-down'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];

@@ -1,7 +1,9 @@
 // CP9 "statistics of the services" and CP10 "operate a supervision", checked on the running lab:
 // what the candidate's Prometheus really scrapes and evaluates, and what its receiver really got.
 // Every query runs on the candidate's mon server over SSH (see src/monitoring/remote.ts).
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { drillLogFile } from '../monitoring/drills.ts';
 import { listReports, reportsDir } from '../monitoring/app-report.ts';
 import { SLO_ALERT_NAMES, sloRuleGroups } from '../monitoring/slo-rules.ts';
 import { ENVIRONMENTS } from '../monitoring/slo.ts';
@@ -12,6 +14,23 @@ import { FAMILIES } from '../monitoring/types.ts';
 import type { CheckContext, CheckDefinition, CheckOutcome, LabServer } from './types.ts';
 
 const PATH = 'src/verify/monitoring.ts';
+
+/** The drills of this cohort recorded by `asd-lab drill` on the controller (drills.jsonl in the lab state). */
+export function drillsRun(cohort: CheckContext['cohort']): { scenario: string; candidate: string; server: string; ok: boolean; error?: string }[] {
+  let text = '';
+  try {
+    text = readFileSync(drillLogFile(cohort), 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => l.trim()).flatMap((l) => {
+    try {
+      return [JSON.parse(l) as { scenario: string; candidate: string; server: string; ok: boolean; error?: string }];
+    } catch {
+      return [];
+    }
+  });
+}
 const machine = (s: LabServer) => s.machine ?? s.name;
 
 /** Run a check against the candidate's mon server: not-run without one, fail when it is down. */
@@ -34,10 +53,17 @@ export const agentsUp: CheckDefinition = {
   path: PATH,
   description: 'every running server has its node_exporter scraped successfully by the candidate\'s Prometheus',
   run: (ctx) => onMon(ctx, async (mon) => {
-    const up = await promQuery(mon, 'up{job="node"}');
-    const byInstance = new Map(up.map((s) => [s.metric.instance, s.value[1]]));
     const servers = ctx.servers.filter((s) => s.state === 'running');
-    const down = servers.filter((s) => byInstance.get(machine(s)) !== '1');
+    let byInstance = new Map<string, string>();
+    let down = servers;
+    // Right after a deployment the first scrape may not have happened yet: give it two intervals.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 15_000));
+      const up = await promQuery(mon, 'up{job="node"}');
+      byInstance = new Map(up.map((s) => [s.metric.instance ?? '', s.value[1]]));
+      down = servers.filter((s) => byInstance.get(machine(s)) !== '1');
+      if (down.length === 0) break;
+    }
     return {
       status: down.length === 0 && servers.length > 0 ? 'pass' : 'fail',
       evidence: `up{job="node"}: ${servers.map((s) => `${machine(s)}=${byInstance.get(machine(s)) ?? 'not scraped'}`).join(', ')}`,
@@ -175,6 +201,7 @@ export const drillReceived: CheckDefinition = {
   path: PATH,
   description: 'an alert (e.g. of asd-lab drill) reached the lab\'s receiver, routed to its team, and its resolution too',
   run: (ctx) => onMon(ctx, async (mon) => {
+    const drills = drillsRun(ctx.cohort).filter((d) => d.candidate === ctx.candidate.id);
     const events = await readEvents(mon);
     const names = [...new Set(events.flatMap((e) => e.alerts.map((a) => `${a.alertname}\u0000${a.instance}`)))];
     for (const key of names.reverse()) {
@@ -188,11 +215,14 @@ export const drillReceived: CheckDefinition = {
         };
       }
     }
+    // Nothing to judge before a drill ran (or an alert resolved): not-run, with how to run one.
+    if (drills.length === 0) {
+      return { status: 'not-run', evidence: `no drill recorded yet and ${events.length} notification(s) with no alert fired and resolved: run "asd-lab drill ssh-failures --candidate ${ctx.candidate.id}"` };
+    }
+    const last = drills.at(-1)!;
     return {
       status: 'fail',
-      evidence: events.length === 0
-        ? 'the receiver has stored no notification yet: run "asd-lab drill ssh-failures"'
-        : `${events.length} notification(s), but no alert both fired and resolved yet: run "asd-lab drill ssh-failures"`,
+      evidence: `${drills.length} drill(s) recorded (last: ${last.scenario} on ${last.server}, ${last.ok ? 'ok' : `failed: ${last.error ?? '?'}`}), but the receiver holds no alert that fired and resolved (${events.length} notification(s))`,
     };
   }),
 };
@@ -229,7 +259,7 @@ export const reportsExist: CheckDefinition = {
   run: (ctx) => onMon(ctx, async () => {
     const reports = listReports(ctx.cohort, ctx.candidate.id);
     const latest = reports.at(-1);
-    if (!latest) return { status: 'fail', evidence: `no report in ${reportsDir(ctx.cohort, ctx.candidate.id)}: run "asd-lab report app --candidate ${ctx.candidate.id}"` };
+    if (!latest) return { status: 'not-run', evidence: `no report yet in ${reportsDir(ctx.cohort, ctx.candidate.id)}: run "asd-lab report app --candidate ${ctx.candidate.id}" (weekly)` };
     const m = /^app-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z/.exec(latest)!;
     const ageDays = (Date.now() - Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!)) / 86_400_000;
     return {

@@ -6,17 +6,12 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
-import { labPaths, labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers, selectCandidates } from '../../lab/local.ts';
 import {
-  DRILL_DEFAULTS, DrillRefused, drillTarget, renderTimeline, runDrill, SCENARIO_DEFS, SCENARIOS, type ScenarioName,
+  DRILL_DEFAULTS, drillLogFile, DrillRefused, drillTarget, renderTimeline, runDrill, SCENARIO_DEFS, SCENARIOS, type ScenarioName,
 } from '../../monitoring/drills.ts';
 import { monServer } from '../../monitoring/remote.ts';
-import type { Cohort } from '../../model/cohort.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
-
-export function drillLogFile(cohort: Cohort): string {
-  return join(labPaths(cohort).cohortDir, 'monitoring', 'drills.jsonl');
-}
 
 export function register(program: Command): void {
   program
