@@ -71,6 +71,9 @@ describe('generated forge files', () => {
     expect(doc['unit-tests'].artifacts).toMatchObject({ when: 'always', reports: { junit: 'app/reports/junit.xml' } });
     expect(doc['unit-tests'].artifacts.paths).toEqual(['app/reports/junit.xml', 'app/reports/defects.md']);
     expect(doc.approval).toMatchObject({ when: 'manual', allow_failure: false });
+    // The forge's runner has no PostgreSQL: the unit tests get a service container and its URL.
+    expect(doc['unit-tests'].services).toEqual([{ name: 'postgres:15-bookworm', alias: 'postgres' }]);
+    expect(doc['unit-tests'].variables.APP_TEST_DATABASE_URL).toBe('postgresql://app:ci-only@postgres:5432/app');
     expect(doc['deploy-prod'].needs).toEqual(['approval']);
     expect(['deploy-test', 'deploy-preprod', 'deploy-prod'].map((j) => doc[j].environment.name)).toEqual(['test', 'preprod', 'prod']);
     expect(doc['build-image'].tags).toEqual(['asd-lab']);
@@ -113,6 +116,8 @@ describe('generated forge files', () => {
     expect(doc.jobs['unit-tests'].steps.filter((s: Obj) => s.if === 'always()').map((s: Obj) => s.uses ?? s.run)).toEqual([
       'actions/upload-artifact@v4', 'cat app/reports/defects.md >> "$GITHUB_STEP_SUMMARY" || true']);
     expect(doc.jobs.image['runs-on']).toEqual(['self-hosted', 'asd-lab']);
+    expect(doc.jobs['unit-tests'].services.postgres.image).toBe('postgres:15-bookworm');
+    expect(doc.jobs['unit-tests'].env.APP_TEST_DATABASE_URL).toBe('postgresql://app:ci-only@localhost:5432/app');
     expect(doc.permissions).toEqual({ contents: 'read' });
   });
 

@@ -28,6 +28,11 @@ export interface Stage {
   /** Needs the lab (servers, podman, the app server): a self-hosted runner in a forge. */
   lab: boolean;
   artifacts?: { paths: string[]; junit?: string };
+  /**
+   * In a forge only: a service container and environment for the stage. Locally the app's tests
+   * start their own throw-away PostgreSQL; a forge's runner image has none, so it gets one.
+   */
+  forge?: { service?: { name: string; image: string; env: Record<string, string> }; env?: Record<string, string> };
   summary: string;
 }
 
@@ -52,6 +57,11 @@ export const PIPELINE = {
       id: 'unit-tests', needs: ['build'], lab: false,
       commands: [['npm', 'run', 'app:test', '--', '--reports', '$REPORTS_DIR']],
       requires: [{ npmScript: 'app:test' }],
+      // A throw-away database of the job only (its password is not a secret: nothing else uses it).
+      forge: {
+        service: { name: 'postgres', image: 'postgres:15-bookworm', env: { POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'ci-only', POSTGRES_DB: 'app' } },
+        env: { APP_TEST_DATABASE_URL: 'postgresql://app:ci-only@postgres:5432/app' },
+      },
       artifacts: { paths: ['$REPORTS_DIR/junit.xml', '$REPORTS_DIR/defects.md'], junit: '$REPORTS_DIR/junit.xml' },
       summary: 'the application\'s test suite on a real PostgreSQL; JUnit XML and the defect report for the developers, kept even when tests fail',
     },

@@ -36,6 +36,10 @@ export function gitlabCi(def: Pipeline = PIPELINE): string {
   for (const s of def.stages) {
     const job: Record<string, unknown> = { stage: s.id, needs: s.needs.map(gitlabJobName) };
     if (s.lab) job.tags = ['asd-lab'];
+    if (s.forge?.service) {
+      job.services = [{ name: s.forge.service.image, alias: s.forge.service.name }];
+      job.variables = { ...s.forge.service.env, ...s.forge.env };
+    }
     if (s.approval) {
       Object.assign(job, {
         when: 'manual',
@@ -91,6 +95,12 @@ export function githubWorkflow(def: Pipeline = PIPELINE): string {
     jobs[s.id] = {
       name: s.summary.split(/[;(]/)[0]!.trim(),
       'runs-on': s.lab ? ['self-hosted', 'asd-lab'] : 'ubuntu-latest',
+      ...(s.forge?.service ? {
+        services: { [s.forge.service.name]: { image: s.forge.service.image, env: s.forge.service.env, ports: ['5432:5432'],
+          options: '--health-cmd pg_isready --health-interval 5s --health-timeout 5s --health-retries 10' } },
+        // Job steps run on the runner, not in a container: the service is on localhost.
+        env: Object.fromEntries(Object.entries(s.forge.env ?? {}).map(([k, v]) => [k, v.replace(`@${s.forge!.service!.name}:`, '@localhost:')])),
+      } : {}),
       ...(needsOf(s).length > 0 ? { needs: needsOf(s) } : {}),
       ...(s.environment ? { environment: { name: s.environment } } : {}),
       ...(s.environment ? { concurrency: { group: `deploy-${s.environment}`, 'cancel-in-progress': false } } : {}),

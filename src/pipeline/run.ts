@@ -153,7 +153,8 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
 
   const tasks = new Listr(stages.map((s, i) => ({
     title: records[i]!.title,
-    skip: () => stop !== undefined,
+    // Said in the progress line: why this stage does not run.
+    skip: () => stop?.message ?? false,
     task: async (_ctx: unknown, task: { title: string }) => {
       await runStage(s, records[i]!);
       if (records[i]!.status === 'awaiting-approval') task.title = `${records[i]!.title}: ${t('pipeline.awaitingApproval')}`;
