@@ -160,6 +160,41 @@ async function writeBackends(ctx: EnvContext, s: EnvState): Promise<void> {
   throw new AppError(`the edge did not take generation ${s.generation} into account: ${last}`);
 }
 
+/**
+ * The environment's database: the URL given with --database-url-file (kept in the lab state), else
+ * the data module's database <app>_<env> on the candidate's primary, with its read-write role and the
+ * password the postgresql role generated. The data model must let the containers' addresses connect.
+ */
+export async function resolveDatabaseUrl(ctx: EnvContext, plan: CandidatePlan, addresses: string[]): Promise<string> {
+  const dbFile = path.join(envDir(ctx), 'database.url');
+  if (existsSync(dbFile)) return (await readFile(dbFile, 'utf8')).trim();
+  const hint = `pass --database-url-file FILE (one postgresql://user:password@host:5432/db line; kept in ${dbFile}, mode 0600)`;
+  let lab;
+  try {
+    const { dataLab } = await import('../data/ops.ts');
+    lab = await dataLab(ctx.cohort, ctx.candidate.id);
+  } catch (err) {
+    throw new AppError(`no database for ${ctx.candidate.id}/${ctx.env}: ${hint}; the data module gives none (${(err as Error).message})`);
+  }
+  const db = lab.plan.databases.find((d) => d.env === ctx.env);
+  if (!db) throw new AppError(`the data model has no database for environment ${ctx.env}: ${hint}`);
+  const ipaddr = (await import('ipaddr.js')).default;
+  const allowed = (a: string) => db.appSources.some((c) => {
+    const [net, bits] = ipaddr.parseCIDR(c);
+    const ip = ipaddr.parse(a);
+    return ip.kind() === net.kind() && ip.match(net, bits);
+  });
+  const refused = addresses.filter((a) => !allowed(a));
+  if (refused.length) {
+    throw new AppError(`the data model lets ${db.appRole} connect from ${db.appSources.join(', ') || 'nowhere'} only, not from the containers' addresses (${refused.join(', ')}): add ${plan.subnet} to data.applications[].clients, or ${hint}`);
+  }
+  const { rolePassword } = await import('../data/ops.ts');
+  const password = rolePassword(lab, db.appRole);
+  // TLS is required by the server (hostssl); the lab CA is not inside the image, so the server's
+  // certificate is not verified (sslmode=no-verify): the traffic is encrypted, the server not authenticated.
+  return `postgresql://${encodeURIComponent(db.appRole)}:${encodeURIComponent(password)}@${lab.primary.address}:5432/${encodeURIComponent(db.name)}?sslmode=no-verify`;
+}
+
 interface Prepared {
   plan: CandidatePlan;
   settings: AppSettings;
@@ -178,11 +213,7 @@ async function prepare(ctx: EnvContext, version: string): Promise<Prepared> {
   if (!image) throw new AppError(`image ${version} is not built: run \`asd-lab app image --version ${version}\` first`);
   const rootfs = path.join(appPaths(ctx.stateDir).rootfs(image.digest), 'rootfs');
   const img = await unpack(image.layout, version, path.dirname(rootfs), image.digest);
-  const dbFile = path.join(envDir(ctx), 'database.url');
-  if (!existsSync(dbFile)) {
-    throw new AppError(`no database for ${ctx.candidate.id}/${ctx.env}: pass --database-url-file FILE (a file holding postgresql://user:password@host:5432/db), kept in ${dbFile} (mode 0600)`);
-  }
-  const databaseUrl = (await readFile(dbFile, 'utf8')).trim();
+  const databaseUrl = await resolveDatabaseUrl(ctx, plan, addresses);
   return { plan, settings, addresses, image, rootfs, imageConfig: img.config.config, databaseUrl };
 }
 
