@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTempPostgres, type TempPostgres } from '../app/scripts/pg.ts';
 import { deploy, down, envDir, loadState, rollback, smoke, update, type EnvContext } from '../src/app/deploy.ts';
 import { buildImage, type ImageRecord } from '../src/app/image.ts';
+import { appProcess } from '../src/app/runtime.ts';
 import { createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, upNetwork, type CandidatePlan } from '../src/local/index.ts';
 import { cohortSchema } from '../src/model/cohort.ts';
 import { CONTAINER_CHECKS } from '../src/verify/containers.ts';
@@ -86,7 +87,8 @@ describe('the app\'s containers on the local target (real)', () => {
     const s = (await loadState(ctx))!;
     expect(s.api).toHaveLength(2);
     const w = s.worker!;
-    const inside = (await execa('pgrep', ['-P', String(w.pid)])).stdout.trim().split('\n')[0]!;
+    const inside = await appProcess(w);
+    expect(inside, 'the worker\'s node process in its cgroup').toBeDefined();
     const status = await (await import('node:fs/promises')).readFile(`/proc/${inside}/status`, 'utf8');
     expect(status).toMatch(/^Uid:\s+10001\s/m);
     const mounts = await (await import('node:fs/promises')).readFile(`/proc/${inside}/mountinfo`, 'utf8');

@@ -213,6 +213,23 @@ export async function stopInstance(i: Instance, graceMs = 15_000): Promise<void>
   await rm(i.dir, { recursive: true, force: true });
 }
 
+/** The app's own process inside a container (nspawn: found in the container's cgroup), or undefined. */
+export async function appProcess(i: Instance): Promise<number | undefined> {
+  if (i.runtime === 'podman') {
+    const r = await execa('podman', ['inspect', '--format', '{{.State.Pid}}', i.podmanName!], { reject: false });
+    const pid = Number(r.stdout.trim());
+    return pid > 0 ? pid : undefined;
+  }
+  for (const dir of i.cgroups.slice(0, 1)) {
+    const procs = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    for (const p of procs) {
+      const comm = (await readFile(`/proc/${p}/comm`, 'utf8').catch(() => '')).trim();
+      if (comm === 'node' || comm.startsWith('node')) return Number(p);
+    }
+  }
+  return undefined;
+}
+
 export async function consoleTail(i: { dir: string }, lines = 15): Promise<string> {
   const text = await readFile(path.join(i.dir, 'console.log'), 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).slice(-lines).join('\n');

@@ -11,7 +11,7 @@ import { limitValues, readCgroup } from '../app/cgroup.ts';
 import { loadState, type EnvState } from '../app/deploy.ts';
 import { readImageRecord, REPO_ROOT } from '../app/image.ts';
 import { APP_ENVS } from '../app/model.ts';
-import { instanceState, type Instance } from '../app/runtime.ts';
+import { appProcess, instanceState, type Instance } from '../app/runtime.ts';
 import { mountInfo } from '../app/volume.ts';
 import { listServers, planCandidate, resolveStateDir } from '../local/index.ts';
 import type { CheckContext, CheckDefinition, CheckOutcome } from './types.ts';
@@ -137,14 +137,12 @@ export const containersRemoteStorage: CheckDefinition = {
       const host = await mountInfo(s.volume.mountpoint);
       if (host?.fstype !== 'fuse.sshfs') problems.push(`${s.volume.mountpoint} is not an sshfs mount on the host (${host?.fstype ?? 'not mounted'})`);
       let inside = '';
-      if (s.worker?.pid) {
-        // The container's own view: its mount table, read through /proc of a process inside it.
-        const kids = (await execa('pgrep', ['-P', String(s.worker.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
-        for (const pid of [s.worker.pid, ...kids.map(Number)]) {
-          const mi = await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '');
-          const line = mi.split('\n').find((x) => x.split(' ')[4] === '/data');
-          if (line) inside = line.split(' - ')[1] ?? '';
-        }
+      if (s.worker) {
+        // The container's own view: the mount table of the app's process inside it.
+        const pid = await appProcess(s.worker);
+        const mi = pid ? await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '') : '';
+        const line = mi.split('\n').find((x) => x.split(' ')[4] === '/data');
+        if (line) inside = line.split(' - ')[1] ?? '';
         if (!inside.startsWith('fuse.sshfs')) problems.push(`/data inside ${s.worker.id} is ${inside || 'not mounted'}`);
       }
       const server = servers.find((x) => x.cohort === s.cohort && x.candidate === s.candidate && x.name.endsWith(`-${s.volume.server}`));
