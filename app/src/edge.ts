@@ -152,7 +152,10 @@ export function createEdge(opts: EdgeOptions, log: Logger) {
       tried.add(b);
       try {
         const up = await forward(b, req, body);
-        res.writeHead(up.statusCode ?? 502, up.headers);
+        // Hop-by-hop headers concern the edge's connection to the backend, not the client's.
+        const headers = { ...up.headers };
+        for (const h of ['connection', 'keep-alive', 'transfer-encoding']) delete headers[h];
+        res.writeHead(up.statusCode ?? 502, headers);
         up.pipe(res);
         requests.inc({ code: String(up.statusCode) });
         return;
