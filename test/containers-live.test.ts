@@ -100,7 +100,7 @@ describe('the app\'s containers on the local target (real)', () => {
 
   it('updates v1 -> v2 one instance at a time with no failed request, then rolls back', async () => {
     const u = await update(ctx, 'v2');
-    figures.update = { seconds: u.seconds, requests: u.load?.total, failed: u.load?.failed, samples: u.load?.samples };
+    figures.update = { seconds: u.seconds, instanceStartSeconds: u.startSeconds, requests: u.load?.total, failed: u.load?.failed, samples: u.load?.samples };
     expect(u.ok, u.reason).toBe(true);
     expect(u.replaced).toBe(2);
     expect(u.load!.total).toBeGreaterThan(50);

@@ -33,6 +33,8 @@ export interface HistoryEntry {
   reason?: string;
   load?: LoadResult;
   seconds: number;
+  /** Seconds from starting each new instance to its first passed health check. */
+  startSeconds?: number[];
 }
 
 export interface EnvState {
@@ -343,6 +345,7 @@ export interface UpdateResult {
   load?: LoadResult;
   replaced: number;
   seconds: number;
+  startSeconds: number[];
 }
 
 /** Replace the API instances one by one, then the worker; roll back on a failed health check. */
@@ -355,12 +358,15 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
   const old = await prepare(ctx, from).catch(() => undefined);
   const loop = opts.load === false ? undefined : startLoad(`http://${s.edge.ip}:${PORTS.edge}`, { concurrency: 2, maxSeconds: 300 });
   const replaced: { oldInst: Instance; newInst: Instance }[] = [];
+  const startSeconds: number[] = [];
   let failure: string | undefined;
   try {
     for (const oldInst of [...s.api]) {
+      const t0 = Date.now();
       const n = await launch(ctx, p, s, 'api', version, p.image, p.rootfs, p.imageConfig);
       try {
         await waitHealthy(n, opts.healthTimeoutMs);
+        startSeconds.push((Date.now() - t0) / 1000);
       } catch (err) {
         failure = (err as Error).message;
         ctx.say(`  ${n.id} failed its health check: rolling back`);
@@ -409,14 +415,14 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
     const load = await loop?.stop();
     const entry: HistoryEntry = {
       at: new Date().toISOString(), action: opts.action ?? 'update', from, to: version,
-      result: failure ? 'rolled-back' : 'ok', reason: failure, load, seconds: (Date.now() - started) / 1000,
+      result: failure ? 'rolled-back' : 'ok', reason: failure, load, seconds: (Date.now() - started) / 1000, startSeconds,
     };
     s.history.push(entry);
     await saveState(ctx, s);
     if (load) ctx.say(`  load during the ${entry.action}: ${load.total} requests, ${load.failed} failed${load.samples.length ? ` (${load.samples.join('; ')})` : ''}`);
   }
   const last = s.history[s.history.length - 1]!;
-  return { state: s, ok: !failure, reason: failure, load: last.load, replaced: replaced.length, seconds: (Date.now() - started) / 1000 };
+  return { state: s, ok: !failure, reason: failure, load: last.load, replaced: replaced.length, seconds: (Date.now() - started) / 1000, startSeconds };
 }
 
 export async function rollback(ctx: EnvContext, opts: { load?: boolean } = {}): Promise<UpdateResult> {
