@@ -3,12 +3,13 @@ import type { Cohort } from '../model/cohort.ts';
 import { ACCESS_CHECKS } from './access.ts';
 import { CONTAINER_CHECKS } from './containers.ts';
 import { DATA_CHECKS } from './data.ts';
+import { KUBERNETES_CHECKS } from './kubernetes.ts';
 import { MONITORING_CHECKS } from './monitoring.ts';
 import { networkIsolated } from './network.ts';
 import { SERVER_CHECKS } from './servers.ts';
 import { record, type CheckDefinition, type CheckRecord, type LabServer } from './types.ts';
 
-export const CHECKS: CheckDefinition[] = [...SERVER_CHECKS, ...ACCESS_CHECKS, networkIsolated, ...MONITORING_CHECKS, ...DATA_CHECKS, ...CONTAINER_CHECKS];
+export const CHECKS: CheckDefinition[] = [...SERVER_CHECKS, ...ACCESS_CHECKS, networkIsolated, ...MONITORING_CHECKS, ...DATA_CHECKS, ...CONTAINER_CHECKS, ...KUBERNETES_CHECKS];
 
 export interface VerifyReport {
   candidates: { id: string; checks: CheckRecord[] }[];
