@@ -189,7 +189,8 @@ export const containersUpdated: CheckDefinition = {
           serving.push('unreachable');
         }
       }
-      const ok = last.result !== 'failed' && (last.load?.failed ?? 0) === 0 && serving.every((v) => v === s.version);
+      // A rolled-back update kept the containers as they were: it is no evidence of an update.
+      const ok = last.result === 'ok' && (last.load?.failed ?? 0) === 0 && serving.every((v) => v === s.version);
       out.push({
         status: ok ? 'pass' : 'fail',
         evidence: `${s.env}: ${last.action} ${last.from} -> ${last.to} at ${last.at}: ${last.result}${last.reason ? ` (${last.reason})` : ''}; load loop ${last.load ? `${last.load.total} requests, ${last.load.failed} failed` : 'not run'}; API instances serve ${serving.join(', ')} (recorded ${s.version})`,
