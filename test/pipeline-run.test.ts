@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requirementMissing } from '../src/cli/commands/pipeline.ts';
-import type { Stage } from '../src/pipeline/definition.ts';
+import { expandCommand, PIPELINE, type Stage } from '../src/pipeline/definition.ts';
 import { runPipeline, type RunReport } from '../src/pipeline/run.ts';
 import { cli } from './helpers.ts';
 
@@ -73,6 +73,30 @@ describe('pipeline run: stages that need the lab commands', () => {
     expect(await requirementMissing({ npmScript: 'app:nope' })).toBe('package.json has no script "app:nope"');
     expect(await requirementMissing({ cli: ['k8s', 'apply'] })).toBeUndefined();
     expect(await requirementMissing({ cli: ['k8s', 'nope'] })).toBe('asd-lab has no command "k8s nope" (yet)');
+  });
+
+  it('knows which options a command accepts (its own and the global ones)', async () => {
+    expect(await requirementMissing({ cli: ['k8s', 'apply'], options: ['--kubeconfig', '--candidate', '-c', '--lang'] })).toBeUndefined();
+    expect(await requirementMissing({ cli: ['k8s', 'apply'], options: ['--kubeconfig', '--nope'] })).toBe('asd-lab k8s apply has no option --nope');
+  });
+
+  it('every lab command of the pipeline accepts the options the pipeline passes (-c FILE --candidate ID), or does not exist yet', async () => {
+    for (const s of PIPELINE.stages) {
+      for (const cmd of s.commands) {
+        const argv = expandCommand(cmd, { APP_VERSION: 'v2', REPORTS_DIR: '/r', LAB_ARGS: ['-c', 'lab.yaml', '--candidate', 'alice'], COHORT_ARGS: ['-c', 'lab.yaml'] });
+        if (argv[1] !== 'bin/asd-lab.js') continue;
+        const req = s.requires.find((r) => 'cli' in r && r.cli.every((c, i) => argv[2 + i] === c)) as { cli: string[] };
+        const missing = await requirementMissing({ cli: req.cli, options: argv.filter((a) => a.startsWith('-')) });
+        // Absent commands are the app engineer's to add; a present command refusing an option is a broken contract.
+        if (missing) expect(missing, `${s.id}: ${argv.join(' ')}`).toMatch(/^asd-lab has no command /);
+      }
+    }
+  }, 60_000);
+
+  it('a command given an option it does not accept fails its stage before running', async () => {
+    const stages: Stage[] = [{ id: 'deploy-test', needs: [], lab: true, commands: [['node', 'bin/asd-lab.js', 'k8s', 'apply', 'test', '--nope']], requires: [{ cli: ['k8s', 'apply'] }], summary: '' }];
+    const rep = await runPipeline({ reportDir: tmp(), requirementMissing, stages, renderer: 'silent' });
+    expect(rep.stages[0]!.detail).toBe('stage "deploy-test" needs `bin/asd-lab.js k8s apply test --nope`, which does not exist yet: asd-lab k8s apply has no option --nope');
   });
 
   it('a stage whose command does not exist fails with that reason, before running anything (never pretends)', async () => {

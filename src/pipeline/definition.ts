@@ -4,16 +4,17 @@
 // (src/pipeline/run.ts). CP5 (test environment, test version, tests run, defects reported) and CP8
 // (preprod identical to prod, the update available to users).
 //
-// Commands are argv lists. Two tokens are expanded: "$APP_VERSION" (v1, v2...) and "$LAB_ARGS"
-// (nothing in a forge by default; "-c FILE --candidate ID" for `pipeline run -c FILE --candidate ID`),
-// plus "$REPORTS_DIR" where the test reports go (app/reports in a forge, the run's folder locally).
+// Commands are argv lists. Tokens expanded: "$APP_VERSION" (v1, v2...), "$LAB_ARGS" (nothing in a
+// forge by default; "-c FILE --candidate ID" for `pipeline run -c FILE --candidate ID`),
+// "$COHORT_ARGS" (only "-c FILE"), and "$REPORTS_DIR" where the test reports go (app/reports in a
+// forge, the run's folder locally).
 
 export const STAGE_IDS = ['build', 'unit-tests', 'image', 'deploy-test', 'smoke-tests', 'deploy-preprod', 'approval', 'deploy-prod'] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 export type Environment = 'test' | 'preprod' | 'prod';
 
 /** What a stage needs to exist before it can run (checked first: a missing one fails the stage clearly). */
-export type Requirement = { npmScript: string } | { cli: string[] };
+export type Requirement = { npmScript: string } | { cli: string[]; options?: string[] };
 
 export interface Stage {
   id: StageId;
@@ -41,7 +42,7 @@ const APP = ['node', 'bin/asd-lab.js', 'app'];
 export const PIPELINE = {
   name: 'lab-pipeline',
   /** Forge defaults; `pipeline run --version` overrides APP_VERSION. */
-  variables: { APP_VERSION: 'v1', REPORTS_DIR: 'app/reports', LAB_ARGS: '' },
+  variables: { APP_VERSION: 'v1', REPORTS_DIR: 'app/reports', LAB_ARGS: '', COHORT_ARGS: '' },
   node: '20',
   /** Run in every forge job before the stage's commands. */
   setup: [['npm', 'ci']],
@@ -67,7 +68,8 @@ export const PIPELINE = {
     },
     {
       id: 'image', needs: ['unit-tests'], lab: true,
-      commands: [[...APP, 'image', '--version', '$APP_VERSION', '$LAB_ARGS']],
+      // The image belongs to the lab, not to a candidate: only the cohort file is passed.
+      commands: [[...APP, 'image', '--version', '$APP_VERSION', '$COHORT_ARGS']],
       requires: [{ cli: ['app', 'image'] }],
       summary: 'container images of the version, built offline, digest and SBOM recorded',
     },
@@ -108,7 +110,7 @@ export type Pipeline = typeof PIPELINE;
 export const stageOf = (id: string): Stage | undefined => PIPELINE.stages.find((s) => s.id === id);
 
 /** Expand the tokens of one command for a run. */
-export function expandCommand(cmd: string[], vars: { APP_VERSION: string; REPORTS_DIR: string; LAB_ARGS: string[] }): string[] {
-  return cmd.flatMap((a) => (a === '$LAB_ARGS' ? vars.LAB_ARGS
+export function expandCommand(cmd: string[], vars: { APP_VERSION: string; REPORTS_DIR: string; LAB_ARGS: string[]; COHORT_ARGS?: string[] }): string[] {
+  return cmd.flatMap((a) => (a === '$LAB_ARGS' ? vars.LAB_ARGS : a === '$COHORT_ARGS' ? (vars.COHORT_ARGS ?? [])
     : [a.replace('$APP_VERSION', vars.APP_VERSION).replace('$REPORTS_DIR', vars.REPORTS_DIR)]));
 }

@@ -11,7 +11,7 @@ export const GITHUB_FILE = '.github/workflows/lab-pipeline.yml';
 
 /** One shell line per command, as both forges run it. */
 export function shellLine(cmd: string[]): string {
-  return cmd.map((a) => (a === '$LAB_ARGS' ? a : a.startsWith('$') || a.includes('$') ? `"${a}"` : a)).join(' ');
+  return cmd.map((a) => (a === '$LAB_ARGS' || a === '$COHORT_ARGS' ? a : a.includes('$') ? `"${a}"` : a)).join(' ');
 }
 const literal = (p: string, def: Pipeline) => p.replace('$REPORTS_DIR', def.variables.REPORTS_DIR);
 
@@ -114,7 +114,7 @@ export function githubWorkflow(def: Pipeline = PIPELINE): string {
       workflow_dispatch: { inputs: { version: { description: 'application version to release (v1, v2)', required: true, default: def.variables.APP_VERSION } } },
     },
     permissions: { contents: 'read' },
-    env: { APP_VERSION: '${{ inputs.version || \'' + def.variables.APP_VERSION + '\' }}', REPORTS_DIR: def.variables.REPORTS_DIR, LAB_ARGS: def.variables.LAB_ARGS },
+    env: { APP_VERSION: '${{ inputs.version || \'' + def.variables.APP_VERSION + '\' }}', REPORTS_DIR: def.variables.REPORTS_DIR, LAB_ARGS: def.variables.LAB_ARGS, COHORT_ARGS: def.variables.COHORT_ARGS },
     jobs,
   };
   return header('GitHub Actions', [

@@ -63,6 +63,8 @@ export interface RunOptions {
   version?: string;
   /** -c FILE --candidate ID, passed to the app commands. */
   labArgs?: string[];
+  /** -c FILE only (commands that belong to the lab, not to a candidate). */
+  cohortArgs?: string[];
   reportDir: string;
   /** Does this requirement exist? undefined when it does, else why not. */
   requirementMissing: (r: Requirement) => Promise<string | undefined>;
@@ -97,7 +99,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
   const appReports = join(reportDir, 'app-reports');
   mkdirSync(appReports, { recursive: true });
   const cwd = opts.cwd ?? REPO_ROOT;
-  const vars = { APP_VERSION: version, REPORTS_DIR: appReports, LAB_ARGS: opts.labArgs ?? [] };
+  const vars = { APP_VERSION: version, REPORTS_DIR: appReports, LAB_ARGS: opts.labArgs ?? [], COHORT_ARGS: opts.cohortArgs ?? [] };
   const started = new Date();
   const records: StageRecord[] = stages.map((s) => ({
     id: s.id, title: stageTitle(s.id), status: 'not-run', ms: 0, commands: s.commands.map((c) => expandCommand(c, vars).join(' ')),
@@ -127,6 +129,15 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
       const logFile = join(reportDir, `${s.id}.log`);
       rec.log = relative(reportDir, logFile);
       let log = '';
+      // An asd-lab command must also accept every option it is given here (e.g. --candidate).
+      for (const cmd of s.commands) {
+        const argv = expandCommand(cmd, vars);
+        if (argv[0] === 'node' && argv[1] === 'bin/asd-lab.js') {
+          const req = s.requires.find((r) => 'cli' in r && r.cli.every((c, i) => argv[2 + i] === c)) as { cli: string[] } | undefined;
+          const missing = req && await opts.requirementMissing({ cli: req.cli, options: argv.filter((a) => a.startsWith('-')) });
+          if (missing) throw new PipelineError(t('pipeline.missingCommand', { stage: s.id, command: argv.slice(1).join(' '), detail: missing }));
+        }
+      }
       for (const cmd of s.commands) {
         const argv = expandCommand(cmd, vars);
         log += `$ ${argv.join(' ')}\n`;

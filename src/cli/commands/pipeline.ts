@@ -26,7 +26,10 @@ export async function requirementMissing(r: Requirement): Promise<string | undef
     cmd = cmd.commands.find((c) => c.name() === name);
     if (!cmd) return `asd-lab has no command "${r.cli.slice(0, i + 1).join(' ')}" (yet)`;
   }
-  return undefined;
+  // The program's global options (src/cli/main.ts) are accepted after any subcommand.
+  const known = [...cmd.options.flatMap((o) => [o.long, o.short]), '-c', '--cohort', '--json', '--lang'].filter(Boolean);
+  const unknown = (r.options ?? []).filter((o) => !known.includes(o));
+  return unknown.length > 0 ? `asd-lab ${r.cli.join(' ')} has no option ${unknown.join(', ')}` : undefined;
 }
 
 interface RunCliOptions {
@@ -49,12 +52,13 @@ export function register(program: Command): void {
     .action(async (opts: RunCliOptions, cmd: Command) => {
       const g = globals(cmd);
       const labArgs: string[] = [];
+      const cohortArgs: string[] = [];
       if (g.cohort || opts.candidate) {
         const { cohort, file } = cohortOf(cmd);
         if (opts.candidate && !cohort.candidates.some((c) => c.id === opts.candidate)) {
           throw new UserError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
         }
-        if (g.cohort) labArgs.push('-c', file);
+        if (g.cohort) { labArgs.push('-c', file); cohortArgs.push('-c', file); }
         if (opts.candidate) labArgs.push('--candidate', opts.candidate);
       }
       if (!/^v\d+$/.test(opts.version)) throw new UserError(`--version must look like v1 or v2, got ${opts.version}`);
@@ -62,7 +66,7 @@ export function register(program: Command): void {
       let report;
       try {
         report = await runPipeline({
-          until: opts.until, approve: opts.approve, version: opts.version, labArgs, reportDir, requirementMissing,
+          until: opts.until, approve: opts.approve, version: opts.version, labArgs, cohortArgs, reportDir, requirementMissing,
           renderer: g.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
         });
       } catch (err) {
