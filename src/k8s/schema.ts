@@ -109,6 +109,57 @@ function pointerToPath(pointer: string): string {
   }, '');
 }
 
+type SchemaProgram = {
+  ts: typeof import('typescript');
+  checker: import('typescript').TypeChecker;
+  sf: import('typescript').SourceFile;
+  rootTypes: Map<string, import('typescript').Type>;
+};
+let program: Promise<SchemaProgram> | undefined;
+
+/**
+ * One TypeScript program over the interfaces of every kind known here, built once per process
+ * (a few seconds) and reused by every validation: validating many stacks costs one build.
+ */
+function schemaProgram(): Promise<SchemaProgram> {
+  program ??= (async () => {
+    const ts = (await import('typescript')).default;
+    const modules = [...new Set(Object.values(KINDS).map((k) => k.module))];
+    const source = modules.map((m, i) => {
+      const e = Object.values(KINDS).find((k) => k.module === m)!;
+      return `import type { ${e.iface} as T${i} } from ${JSON.stringify(m)};\nexport declare const v${i}: T${i};`;
+    }).join('\n');
+    const fileName = resolve(REPO_ROOT, '__k8s_schema_types__.ts');
+    const options = {
+      strict: true, noEmit: true, skipLibCheck: true, types: [],
+      target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    };
+    const host = ts.createCompilerHost(options);
+    const getSourceFile = host.getSourceFile.bind(host);
+    host.getSourceFile = (name, lang, ...rest) =>
+      name === fileName ? ts.createSourceFile(name, source, lang) : getSourceFile(name, lang, ...rest);
+    const fileExists = host.fileExists.bind(host);
+    host.fileExists = (name) => name === fileName || fileExists(name);
+    const prog = ts.createProgram([fileName], options, host);
+    const sf = prog.getSourceFile(fileName)!;
+    const diags = [...prog.getSyntacticDiagnostics(sf), ...prog.getSemanticDiagnostics(sf)];
+    // A failed type import means the package is missing or changed: never let that pass silently.
+    if (diags.length > 0) {
+      throw new Error(`schema types from ${SCHEMA_SOURCE.package} could not be loaded: ${ts.flattenDiagnosticMessageText(diags[0]!.messageText, ' ')}`);
+    }
+    const checker = prog.getTypeChecker();
+    const rootTypes = new Map<string, import('typescript').Type>();
+    for (const stmt of sf.statements) {
+      if (!ts.isVariableStatement(stmt)) continue;
+      const decl = stmt.declarationList.declarations[0]!;
+      rootTypes.set(modules[Number(decl.name.getText(sf).slice(1))]!, checker.getTypeAtLocation(decl.name));
+    }
+    return { ts, checker, sf, rootTypes };
+  })();
+  program.catch(() => { program = undefined; });
+  return program;
+}
+
 /**
  * Fields that the schema does not define. The package's TypeScript interfaces are read with the
  * TypeScript compiler's type checker and walked alongside each object: every key must be a
@@ -117,39 +168,8 @@ function pointerToPath(pointer: string): string {
  */
 async function unknownFieldProblems(objects: K8sObject[]): Promise<SchemaProblem[]> {
   if (objects.length === 0) return [];
-  const ts = (await import('typescript')).default;
+  const { ts, checker, sf, rootTypes } = await schemaProgram();
   type TsType = import('typescript').Type;
-  const modules = [...new Set(objects.map((o) => KINDS[`${o.apiVersion}/${o.kind}`]!.module))];
-  const source = modules.map((m, i) => {
-    const e = Object.values(KINDS).find((k) => k.module === m)!;
-    return `import type { ${e.iface} as T${i} } from ${JSON.stringify(m)};\nexport declare const v${i}: T${i};`;
-  }).join('\n');
-  const fileName = resolve(REPO_ROOT, '__k8s_schema_types__.ts');
-  const options = {
-    strict: true, noEmit: true, skipLibCheck: true, types: [],
-    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
-  };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang, ...rest) =>
-    name === fileName ? ts.createSourceFile(name, source, lang) : getSourceFile(name, lang, ...rest);
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (name) => name === fileName || fileExists(name);
-  const program = ts.createProgram([fileName], options, host);
-  const sf = program.getSourceFile(fileName)!;
-  const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-  // A failed type import means the package is missing or changed: never let that pass silently.
-  if (diags.length > 0) {
-    throw new Error(`schema types from ${SCHEMA_SOURCE.package} could not be loaded: ${ts.flattenDiagnosticMessageText(diags[0]!.messageText, ' ')}`);
-  }
-  const checker = program.getTypeChecker();
-  const rootTypes = new Map<string, TsType>();
-  for (const stmt of sf.statements) {
-    if (!ts.isVariableStatement(stmt)) continue;
-    const decl = stmt.declarationList.declarations[0]!;
-    rootTypes.set(modules[Number(decl.name.getText(sf).slice(1))]!, checker.getTypeAtLocation(decl.name));
-  }
-
   const out: SchemaProblem[] = [];
   const walk = (v: unknown, type: TsType, path: string, object: string, typeName: string): void => {
     const t = checker.getNonNullableType(type);
