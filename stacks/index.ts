@@ -16,7 +16,11 @@ import { AwsInputError, awsTopology } from './topology.ts';
 
 export { AwsInputError, awsTopology } from './topology.ts';
 // The Kubernetes stacks (one per candidate, @cdktf/provider-kubernetes): stacks/k8s-stack.ts, `asd-lab synth --k8s`.
-export { synthK8sCohort, K8sInputError, type K8sStackInfo } from './k8s-stack.ts';
+// Loaded on demand, so that the AWS commands do not load the kubernetes provider's bindings.
+export type { K8sStackInfo, K8sSynthOptions } from './k8s-stack.ts';
+export async function synthK8sCohort(...args: Parameters<typeof import('./k8s-stack.ts').synthK8sCohort>) {
+  return (await import('./k8s-stack.ts')).synthK8sCohort(...args);
+}
 
 export interface StackInfo {
   name: string;
