@@ -36,6 +36,7 @@ import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1/index.js';
 import { formatMappingProblem, toProvider } from '../src/k8s/provider-schema.ts';
 import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } from '../src/k8s/render.ts';
 import { candidateObjects, candidateRbac } from '../src/k8s/tenancy.ts';
+import { t } from '../src/i18n/index.ts';
 import type { Cohort } from '../src/model/cohort.ts';
 
 type ResourceClass = new (scope: Construct, id: string, config: never) => TerraformResource;
@@ -145,9 +146,9 @@ export class K8sInputError extends Error {
 
 /** Render the overlays once, then synthesize one stack per candidate into outDir/stacks/<cohort>-k8s-<candidate>/. */
 export async function synthK8sCohort(cohort: Cohort, outDir: string, opts: K8sSynthOptions = {}): Promise<K8sStackInfo[]> {
-  if (!cohort.modules.kubernetes) throw new K8sInputError([`cohort ${cohort.cohort}: modules.kubernetes is false, so there are no Kubernetes stacks to synthesize`]);
+  if (!cohort.modules.kubernetes) throw new K8sInputError([t('k8s.modulesOff', { cohort: cohort.cohort })]);
   const unknown = Object.keys(opts.postgresAddresses ?? {}).filter((id) => !cohort.candidates.some((c) => c.id === id));
-  if (unknown.length > 0) throw new K8sInputError(unknown.map((id) => `postgresAddresses: ${id} is not a candidate of ${cohort.cohort}`));
+  if (unknown.length > 0) throw new K8sInputError(unknown.map((id) => t('k8s.postgresUnknownCandidate', { candidate: id, cohort: cohort.cohort })));
   const rendered = opts.rendered ?? Object.fromEntries(await Promise.all(OVERLAYS.map(async (o) => [o, await renderKustomize(overlayDir(o))] as const))) as Record<Overlay, K8sObject[]>;
   const out = resolve(outDir);
   const stateDir = resolve(opts.stateDir ?? '.asd-lab/terraform');

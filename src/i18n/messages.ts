@@ -387,6 +387,12 @@ export const en = {
   'pipeline.generated': '{file} written',
   'pipeline.stale': '{file} is stale (not generated from src/pipeline/definition.ts): run node bin/asd-lab.js pipeline generate',
   'pipeline.upToDate': '{file} is up to date',
+  'pipeline.badVersion': '--version must be a release such as v1 or v2, got {got}',
+  'pipeline.noScript': 'package.json has no script "{script}"',
+  'pipeline.noCommand': 'asd-lab has no command "{command}" (yet)',
+  'pipeline.noOption': 'asd-lab {command} has no option {options}',
+  'k8s.modulesOff': 'cohort {cohort}: modules.kubernetes is false, so there are no Kubernetes stacks to synthesize',
+  'k8s.postgresUnknownCandidate': 'postgresAddresses: {candidate} is not a candidate of {cohort}',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -772,4 +778,10 @@ export const fr: Record<MessageKey, string> = {
   'pipeline.generated': '{file} écrit',
   'pipeline.stale': '{file} n\'est pas à jour (pas généré depuis src/pipeline/definition.ts) : lancez node bin/asd-lab.js pipeline generate',
   'pipeline.upToDate': '{file} est à jour',
+  'pipeline.badVersion': '--version attend une version comme v1 ou v2, reçu {got}',
+  'pipeline.noScript': 'package.json n\'a pas de script « {script} »',
+  'pipeline.noCommand': 'asd-lab n\'a pas (encore) de commande « {command} »',
+  'pipeline.noOption': 'asd-lab {command} n\'a pas d\'option {options}',
+  'k8s.modulesOff': 'promotion {cohort} : modules.kubernetes vaut false, il n\'y a donc pas de pile Kubernetes à synthétiser',
+  'k8s.postgresUnknownCandidate': 'postgresAddresses : {candidate} n\'est pas un candidat de {cohort}',
 };

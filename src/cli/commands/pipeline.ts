@@ -16,7 +16,7 @@ import { cohortOf, globals, printJson, UserError } from '../context.ts';
 export async function requirementMissing(r: Requirement): Promise<string | undefined> {
   if ('npmScript' in r) {
     const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-    return pkg.scripts?.[r.npmScript] ? undefined : `package.json has no script "${r.npmScript}"`;
+    return pkg.scripts?.[r.npmScript] ? undefined : t('pipeline.noScript', { script: r.npmScript });
   }
   const { COMMANDS } = await import('./index.ts');
   const program = new Command('asd-lab');
@@ -24,12 +24,12 @@ export async function requirementMissing(r: Requirement): Promise<string | undef
   let cmd: Command | undefined = program;
   for (const [i, name] of r.cli.entries()) {
     cmd = cmd.commands.find((c) => c.name() === name);
-    if (!cmd) return `asd-lab has no command "${r.cli.slice(0, i + 1).join(' ')}" (yet)`;
+    if (!cmd) return t('pipeline.noCommand', { command: r.cli.slice(0, i + 1).join(' ') });
   }
   // The program's global options (src/cli/main.ts) are accepted after any subcommand.
   const known = [...cmd.options.flatMap((o) => [o.long, o.short]), '-c', '--cohort', '--json', '--lang'].filter(Boolean);
   const unknown = (r.options ?? []).filter((o) => !known.includes(o));
-  return unknown.length > 0 ? `asd-lab ${r.cli.join(' ')} has no option ${unknown.join(', ')}` : undefined;
+  return unknown.length > 0 ? t('pipeline.noOption', { command: r.cli.join(' '), options: unknown.join(', ') }) : undefined;
 }
 
 interface RunCliOptions {
@@ -61,7 +61,7 @@ export function register(program: Command): void {
         if (g.cohort) { labArgs.push('-c', file); cohortArgs.push('-c', file); }
         if (opts.candidate) labArgs.push('--candidate', opts.candidate);
       }
-      if (!/^v\d+$/.test(opts.version)) throw new UserError(`--version must look like v1 or v2, got ${opts.version}`);
+      if (!/^v\d+$/.test(opts.version)) throw new UserError(t('pipeline.badVersion', { got: opts.version }));
       const reportDir = opts.reportDir ?? join(resolveStateDir(), 'pipeline', new Date().toISOString().replace(/[:.]/g, '-'));
       let report;
       try {
