@@ -15,7 +15,7 @@ import { requireHost } from './local-helpers.ts';
 const dir = mkdtempSync(join(tmpdir(), 'asd-evidence-live-'));
 const file = join(dir, 'ev-live.yaml');
 writeFileSync(file, [
-  'cohort: ev-live',
+  'cohort: h-ev',
   'local: {subnetPool: 10.240.24.0/22, subnetPrefix: 27}',
   // Base layer only: the test is about the evidence, not the modules (their own tests cover them).
   'modules: {data: false, containers: false, kubernetes: false, monitoring: false}',
@@ -102,7 +102,7 @@ describe('evidence on a live lab (container driver)', () => {
     const again = await statusOf();
     expect(again.candidates[0]!.servers.map((s) => `${s.state}:${s.address}`)).toEqual(addresses.map((a) => `running:${a}`));
     // reproduce ran verify, which saved its result: read it instead of running the checks again
-    const report = loadLastVerify('ev-live')!;
+    const report = loadLastVerify('h-ev')!;
     expect(report.generatedAt > first.generatedAt).toBe(true);
     expect(outcomes(report)).toEqual(outcomes(first));
     expect(report.asdLab).toEqual(first.asdLab);
