@@ -338,7 +338,18 @@ setup_cgroup() {
       echo "$mem_bytes" >"/sys/fs/cgroup/memory/asd-lab/$NAME/memory.limit_in_bytes"
       echo 100000 >"/sys/fs/cgroup/cpu/asd-lab/$NAME/cpu.cfs_period_us"
       echo "$CPU_QUOTA" >"/sys/fs/cgroup/cpu/asd-lab/$NAME/cpu.cfs_quota_us"
-      CG_DIRS=("/sys/fs/cgroup/memory/asd-lab/$NAME" "/sys/fs/cgroup/cpu/asd-lab/$NAME") ;;
+      CG_DIRS=("/sys/fs/cgroup/memory/asd-lab/$NAME" "/sys/fs/cgroup/cpu/asd-lab/$NAME")
+      # Hybrid hosts: a server's systemd keeps its units under the cgroup it starts in, in the
+      # name=systemd and unified hierarchies. Each server needs its own there too: in a shared one
+      # the servers' systemd instances remove each other's unit cgroups (units then fail to start
+      # with status 219/CGROUP).
+      local h
+      for h in systemd unified; do
+        if [ -e "/sys/fs/cgroup/$h/cgroup.procs" ]; then
+          mkdir -p "/sys/fs/cgroup/$h/asd-lab/$NAME"
+          CG_DIRS+=("/sys/fs/cgroup/$h/asd-lab/$NAME")
+        fi
+      done ;;
   esac
 }
 

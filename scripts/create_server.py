@@ -371,7 +371,15 @@ class Server:
         (mem_cg / "memory.limit_in_bytes").write_text(str(mem))
         (cpu_cg / "cpu.cfs_period_us").write_text("100000")
         (cpu_cg / "cpu.cfs_quota_us").write_text(str(self.cpu_quota))
-        return [mem_cg, cpu_cg]
+        # Hybrid hosts: each server's systemd needs its own cgroup in the name=systemd and unified
+        # hierarchies too, or the servers remove each other's unit cgroups (status 219/CGROUP).
+        own = []
+        for h in ("systemd", "unified"):
+            if Path(f"/sys/fs/cgroup/{h}/cgroup.procs").exists():
+                d = Path(f"/sys/fs/cgroup/{h}/asd-lab/{name}")
+                d.mkdir(parents=True, exist_ok=True)
+                own.append(d)
+        return [mem_cg, cpu_cg, *own]
 
     def start_capped(self, cgroups: list[Path], cmd: list[str]) -> subprocess.Popen:
         # The child joins the cgroups before exec: every process of the server is capped.

@@ -70,23 +70,26 @@ fi
 
 # The cgroup(s): whatever still runs in them belongs to the server; then they go.
 cgdirs=()
-for d in "/sys/fs/cgroup/asd-lab/$NAME" "/sys/fs/cgroup/memory/asd-lab/$NAME" "/sys/fs/cgroup/cpu/asd-lab/$NAME"; do
-  [ -d "$d" ] && cgdirs+=("$d")
+CG_HIERARCHIES=(/sys/fs/cgroup /sys/fs/cgroup/memory /sys/fs/cgroup/cpu /sys/fs/cgroup/systemd /sys/fs/cgroup/unified)
+for h in "${CG_HIERARCHIES[@]}"; do
+  [ -d "$h/asd-lab/$NAME" ] && cgdirs+=("$h/asd-lab/$NAME")
 done
 for d in "${cgdirs[@]}"; do
+  # The server's systemd made its own cgroups below: processes and directories, deepest first.
   for ((i = 0; i < 50; i++)); do
-    procs=$(cat "$d/cgroup.procs" 2>/dev/null || true)
+    procs=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null || true)
     [ -z "$procs" ] && break
     # shellcheck disable=SC2086
     kill -KILL $procs 2>/dev/null || true
     sleep 0.1
   done
-  rmdir "$d" 2>/dev/null || die "cannot remove cgroup $d (processes left: $(tr '\n' ' ' <"$d/cgroup.procs"))"
+  find "$d" -depth -type d -exec rmdir {} + 2>/dev/null ||
+    die "cannot remove cgroup $d (processes left: $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | tr '\n' ' '))"
   did+=("removed cgroup $d")
 done
 
 # The shared parents go with the last server (rmdir fails, harmlessly, while others remain).
-rmdir /sys/fs/cgroup/asd-lab /sys/fs/cgroup/memory/asd-lab /sys/fs/cgroup/cpu/asd-lab 2>/dev/null || true
+for h in "${CG_HIERARCHIES[@]}"; do rmdir "$h/asd-lab" 2>/dev/null || true; done
 
 if mountpoint -q "$S/merged" 2>/dev/null; then
   umount "$S/merged" 2>/dev/null || umount -l "$S/merged"

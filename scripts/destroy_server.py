@@ -90,12 +90,15 @@ def main(argv: list[str]) -> int:
             os.kill(pid, signal.SIGKILL)
         did.append(f"stopped pid {pid}")
 
-    for d in (Path(f"/sys/fs/cgroup/asd-lab/{a.name}"), Path(f"/sys/fs/cgroup/memory/asd-lab/{a.name}"),
-              Path(f"/sys/fs/cgroup/cpu/asd-lab/{a.name}")):
+    hierarchies = ("/sys/fs/cgroup", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup/systemd",
+                   "/sys/fs/cgroup/unified")
+    for d in (Path(h) / "asd-lab" / a.name for h in hierarchies):
         if not d.is_dir():
             continue
+        # The server's systemd made its own cgroups below: processes and directories, deepest first.
+        below = sorted((p for p in d.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True)
         for _ in range(50):
-            procs = (d / "cgroup.procs").read_text().split()
+            procs = [q for c in [d, *below] if (c / "cgroup.procs").exists() for q in (c / "cgroup.procs").read_text().split()]
             if not procs:
                 break
             for q in procs:
@@ -105,13 +108,14 @@ def main(argv: list[str]) -> int:
                     pass
             time.sleep(0.1)
         try:
-            d.rmdir()
+            for c in [*below, d]:
+                c.rmdir()
         except OSError:
             print(f"{PROG}: error: cannot remove cgroup {d} (processes left: {(d / 'cgroup.procs').read_text().split()})", file=sys.stderr)
             return 1
         did.append(f"removed cgroup {d}")
     # The shared parents go with the last server.
-    for parent in ("/sys/fs/cgroup/asd-lab", "/sys/fs/cgroup/memory/asd-lab", "/sys/fs/cgroup/cpu/asd-lab"):
+    for parent in (f"{h}/asd-lab" for h in hierarchies):
         try:
             os.rmdir(parent)
         except OSError:

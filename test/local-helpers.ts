@@ -56,7 +56,7 @@ export async function traces(name: string): Promise<string[]> {
   const found: string[] = [];
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
   if (mounts.includes(`/servers/${name}/`)) found.push('mount');
-  for (const d of [`/sys/fs/cgroup/asd-lab/${name}`, `/sys/fs/cgroup/memory/asd-lab/${name}`, `/sys/fs/cgroup/cpu/asd-lab/${name}`]) {
+  for (const d of ['', '/memory', '/cpu', '/systemd', '/unified'].map((h) => `/sys/fs/cgroup${h}/asd-lab/${name}`)) {
     if (existsSync(d)) found.push(`cgroup ${d}`);
   }
   if (existsSync(`${STATE}/servers/${name}`)) found.push('state directory');
