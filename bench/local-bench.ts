@@ -27,11 +27,22 @@ function cohortFile(n: number): string {
   return file;
 }
 
-async function timed(argv: string[]): Promise<{ seconds: number; code: number; stdout: string }> {
+interface Timed { seconds: number; code: number; stdout: string; cpuSeconds: number; load: number }
+
+/**
+ * Runs the CLI under /usr/bin/time: wall time, the CPU time of the command and of every process it
+ * waited for (Ansible and its workers; not the servers' own processes), and the 1-minute load
+ * average at the end. On a shared 2-core host the load says how much of the wall time was waiting.
+ */
+async function timed(argv: string[]): Promise<Timed> {
   const t0 = performance.now();
-  const r = await execa(process.execPath, [CLI, ...argv], { reject: false, env: { LANG: 'C.UTF-8' } });
+  const r = await execa('/usr/bin/time', ['-f', 'ASD_TIME %U %S', process.execPath, CLI, ...argv], { reject: false, env: { LANG: 'C.UTF-8' } });
   if (r.exitCode !== 0) process.stderr.write(`${argv.join(' ')} exited ${r.exitCode}\n${r.stderr.slice(-2000)}\n`);
-  return { seconds: (performance.now() - t0) / 1000, code: r.exitCode ?? -1, stdout: r.stdout };
+  const m = /ASD_TIME ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return {
+    seconds: (performance.now() - t0) / 1000, code: r.exitCode ?? -1, stdout: r.stdout,
+    cpuSeconds: m ? Number(m[1]) + Number(m[2]) : NaN, load: loadavg()[0]!,
+  };
 }
 
 function cgroupMemMiB(machine: string): number | undefined {
@@ -46,6 +57,10 @@ interface Row {
   image: 'cold' | 'warm';
   upSeconds: number;
   upOk: boolean;
+  /** CPU seconds of `up` and the processes it waited for (Ansible), and the 1-min load at its end. */
+  upCpuSeconds: number;
+  upLoadEnd: number;
+  secondUpLoadEnd: number;
   secondUpSeconds: number;
   downSeconds: number;
   servers: number;
@@ -72,17 +87,17 @@ for (const { n, image } of order) {
   const second = await timed(['up', '-c', file, '--no-verify']);
   const down = await timed(['down', '-c', file, '--purge']);
   rows.push({
-    candidates: n, image, upSeconds: up.seconds, upOk: up.code === 0, secondUpSeconds: second.seconds, downSeconds: down.seconds,
+    candidates: n, image, upSeconds: up.seconds, upOk: up.code === 0, upCpuSeconds: up.cpuSeconds, upLoadEnd: up.load, secondUpLoadEnd: second.load, secondUpSeconds: second.seconds, downSeconds: down.seconds,
     servers: machines.length, memPerServerMiB: mem.length ? total / mem.length : NaN, memPerCandidateMiB: total / n, memTotalMiB: total,
   });
   const r = rows.at(-1)!;
-  console.log(`${n} candidate(s), ${image} image: up ${r.upSeconds.toFixed(0)} s (${r.upOk ? 'ok' : 'FAILED'}), second up ${r.secondUpSeconds.toFixed(0)} s, down ${r.downSeconds.toFixed(0)} s, ${r.servers} servers, ${r.memPerServerMiB.toFixed(0)} MiB/server, ${r.memPerCandidateMiB.toFixed(0)} MiB/candidate`);
+  console.log(`${n} candidate(s), ${image} image: up ${r.upSeconds.toFixed(0)} s (${r.upOk ? 'ok' : 'FAILED'}, load ${r.upLoadEnd.toFixed(1)}), second up ${r.secondUpSeconds.toFixed(0)} s, down ${r.downSeconds.toFixed(0)} s, ${r.servers} servers, ${r.memPerServerMiB.toFixed(0)} MiB/server, ${r.memPerCandidateMiB.toFixed(0)} MiB/candidate`);
 }
 
-console.log('\n| candidates | image | up (s) | second up (s) | down (s) | servers | MiB/server | MiB/candidate |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('\n| candidates | image | up (s) | load at end | up CPU (s) | second up (s) | down (s) | servers | MiB/server | MiB/candidate |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.candidates} | ${r.image} | ${r.upSeconds.toFixed(0)} | ${r.secondUpSeconds.toFixed(0)} | ${r.downSeconds.toFixed(0)} | ${r.servers} | ${r.memPerServerMiB.toFixed(0)} | ${r.memPerCandidateMiB.toFixed(0)} |`);
+  console.log(`| ${r.candidates} | ${r.image} | ${r.upSeconds.toFixed(0)} | ${r.upLoadEnd.toFixed(1)} | ${r.upCpuSeconds.toFixed(0)} | ${r.secondUpSeconds.toFixed(0)} | ${r.downSeconds.toFixed(0)} | ${r.servers} | ${r.memPerServerMiB.toFixed(0)} | ${r.memPerCandidateMiB.toFixed(0)} |`);
 }
 mkdirSync(resolve(HERE, 'results'), { recursive: true });
 writeFileSync(resolve(HERE, 'results/local.json'), `${JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), rows }, null, 2)}\n`);
