@@ -11,7 +11,7 @@ import { envAddresses } from '../src/app/deploy.ts';
 import { accountFiles, APP_UID, buildahConfigArgs, IMAGE_DIRS, parseLdd } from '../src/app/image-spec.ts';
 import { appSchema } from '../src/app/model.ts';
 import { readLayout, runtimeSpec, unpack } from '../src/app/oci.ts';
-import { netNames, nspawnArgs, podmanRunArgs, type StartRequest } from '../src/app/runtime.ts';
+import { macFor, netNames, nspawnArgs, podmanRunArgs, type StartRequest } from '../src/app/runtime.ts';
 import { purl, spdxDocument } from '../src/app/sbom.ts';
 import { planCandidate } from '../src/local/index.ts';
 import { cohortSchema } from '../src/model/cohort.ts';
@@ -127,6 +127,12 @@ describe('limits from the model', () => {
   it('runs nspawn without systemd registration, in the prepared namespace, stopping with SIGTERM', () => {
     const a = nspawnArgs('/b', 'm', 'ns1');
     expect(a).toEqual(expect.arrayContaining(['--oci-bundle=/b', '--register=no', '--keep-unit', '--network-namespace-path=/run/netns/ns1', '--kill-signal=SIGTERM']));
+  });
+
+  it('derives a stable, locally administered MAC address from the container\'s IP address', () => {
+    expect(macFor('10.240.16.26')).toBe('02:a5:0a:f0:10:1a');
+    expect(macFor('10.240.16.27')).not.toBe(macFor('10.240.16.26'));
+    expect(() => macFor('10.240.16')).toThrow(/IPv4/);
   });
 
   it('names interfaces within 15 characters, the same for the same instance', () => {

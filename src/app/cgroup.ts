@@ -99,5 +99,7 @@ export async function removeCgroup(dirs: string[]): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    // The shared parent goes with the last container (it fails, harmlessly, while others remain).
+    await rmdir(path.dirname(d)).catch(() => undefined);
   }
 }

@@ -317,6 +317,7 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
     version, digest: p.image.digest, generation: 0, seq: 0, api: [], volume, history: [],
   };
   await mkdir(path.join(envDir(ctx), 'edge'), { recursive: true });
+  await writeBackends(ctx, s); // generation 1, no backend yet: the edge starts with a valid file
   try {
     s.edge = await launch(ctx, p, s, 'edge', version, p.image, p.rootfs, p.imageConfig);
     await saveState(ctx, s);
@@ -374,7 +375,16 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
         break;
       }
       s.api.push(n);
-      await writeBackends(ctx, s); // the new one takes traffic
+      try {
+        await writeBackends(ctx, s); // the new one takes traffic
+      } catch (err) {
+        // The edge cannot reach it: take it out again, as for a failed health check.
+        failure = (err as Error).message;
+        s.api = s.api.filter((a) => a.id !== n.id);
+        await writeBackends(ctx, s).catch(() => undefined);
+        await stopInstance(n);
+        break;
+      }
       s.api = s.api.filter((a) => a.id !== oldInst.id);
       await writeBackends(ctx, s); // the old one gets none
       await stopInstance(oldInst); // finishes its requests in flight

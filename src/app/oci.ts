@@ -132,7 +132,7 @@ export function runtimeSpec(i: RuntimeSpecInput) {
   }
   for (const [k, v] of Object.entries(i.env)) env.set(k, v);
   return {
-    ociVersion: '1.0.2',
+    ociVersion: '1.0.0', // systemd-nspawn 252 accepts this version only
     process: {
       terminal: false,
       user,

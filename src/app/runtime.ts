@@ -78,6 +78,13 @@ export async function probeRuntime(imageId: string, wanted: 'auto' | RuntimeKind
   throw new Error('no container runtime: apt-get install podman (or systemd-container for systemd-nspawn)');
 }
 
+/** A locally administered unicast MAC address for an IPv4 address: 02:a5 followed by its four bytes. */
+export function macFor(ipv4: string): string {
+  const bytes = ipv4.split('.').map(Number);
+  if (bytes.length !== 4 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) throw new Error(`not an IPv4 address: ${ipv4}`);
+  return ['02', 'a5', ...bytes.map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
 async function ip(args: string[]) {
   return execa('ip', args);
 }
@@ -87,7 +94,10 @@ export async function createNetns(id: string, addr: string, prefix: number, gate
   const n = netNames(id);
   await deleteNetns(id);
   await ip(['netns', 'add', n.netns]);
-  await ip(['link', 'add', n.hostVeth, 'type', 'veth', 'peer', 'name', n.peer]);
+  // The container's MAC address is derived from its IP address: an address freed by an update and
+  // given to the next instance keeps its MAC, so the neighbours' ARP caches (the edge's above all,
+  // where an entry stays REACHABLE for up to 45 s) stay right and traffic flows at once.
+  await ip(['link', 'add', n.hostVeth, 'type', 'veth', 'peer', 'name', n.peer, 'address', macFor(addr)]);
   await ip(['link', 'set', n.peer, 'netns', n.netns]);
   await ip(['link', 'set', n.hostVeth, 'master', bridge, 'up']);
   await ip(['-n', n.netns, 'link', 'set', n.peer, 'name', 'eth0']);
@@ -128,6 +138,9 @@ export function podmanRunArgs(r: StartRequest, name: string, netns: string): str
 export function nspawnArgs(bundle: string, machine: string, netns: string, mounts: Mount[] = []): string[] {
   return [
     '--quiet', `--oci-bundle=${bundle}`, `--machine=${machine}`,
+    // Also on the command line: nspawn locks the root directory before it reads root.readonly, and only a
+    // read-only root takes a shared lock, which lets every instance of a release use the same tree.
+    '--read-only',
     ...mounts.map((m) => `${m.readOnly ? '--bind-ro' : '--bind'}=${m.source}:${m.destination}`),
     '--register=no', '--keep-unit', `--network-namespace-path=/run/netns/${netns}`,
     // nspawn sends this to the container's PID 1 (node) on SIGTERM; the default without --boot is SIGKILL.
@@ -158,7 +171,11 @@ export async function startInstance(r: StartRequest, kind: RuntimeKind): Promise
   const log = openSync(path.join(r.dir, 'console.log'), 'a');
   // The wrapper joins the cgroups, then execs nspawn: the container is limited from its first instruction.
   const child = spawn('setsid', ['sh', '-c', 'for d in $ASD_CGROUPS; do echo $$ > "$d/cgroup.procs"; done; exec "$@"', 'asd-app-start', 'systemd-nspawn', ...nspawnArgs(bundle, r.id.slice(0, 63), n.netns, r.mounts)], {
-    env: { ...process.env, ASD_CGROUPS: cgroups.join(' ') },
+    // On a cgroup v1 or hybrid host, nspawn without --boot would mount every v1 controller listed in
+    // /proc/cgroups inside the container and stop at the first one the host has not mounted
+    // ("Failed to read link /sys/fs/cgroup/perf_event"). The app needs no cgroup tree of its own:
+    // a cgroup2 view is enough. The limits are those of the host cgroups the wrapper joins.
+    env: { ...process.env, ASD_CGROUPS: cgroups.join(' '), SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' },
     stdio: ['ignore', log, log],
     // Not detached: setsid then makes the new session itself without forking, so the pid we keep
     // is the one that becomes nspawn.
