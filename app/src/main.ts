@@ -35,7 +35,18 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const log = makeLogger(cfg.logLevel, { role, version: cfg.version, env: cfg.env });
-  let stop: () => Promise<void>;
+  // Signal handlers first: as PID 1 of a container, a process ignores SIGTERM unless it handles it,
+  // and an instance stopped while it still waits for its database must exit at once.
+  let stop: (() => Promise<void>) | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => {
+      log.info('stopping', { signal: sig });
+      if (!stop) process.exit(0);
+      stop().finally(resolve);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
   if (role === 'edge') {
     const edge = createEdge(
       {
@@ -70,14 +81,7 @@ async function main(argv: string[]): Promise<number> {
       await pool.end();
     };
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: string) => {
-      log.info('stopping', { signal: sig });
-      stop().finally(resolve);
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  await stopped;
   return 0;
 }
 
