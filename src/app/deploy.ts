@@ -169,7 +169,17 @@ async function writeBackends(ctx: EnvContext, s: EnvState): Promise<void> {
  */
 export async function resolveDatabaseUrl(ctx: EnvContext, plan: CandidatePlan, addresses: string[]): Promise<string> {
   const dbFile = path.join(envDir(ctx), 'database.url');
-  if (existsSync(dbFile)) return (await readFile(dbFile, 'utf8')).trim();
+  if (existsSync(dbFile)) {
+    const url = (await readFile(dbFile, 'utf8')).trim();
+    // Environments never share a database: their workers would take each other's items.
+    for (const other of APP_ENVS.filter((e) => e !== ctx.env)) {
+      const f = path.join(envDir({ ...ctx, env: other }), 'database.url');
+      if (existsSync(f) && (await readFile(f, 'utf8')).trim() === url) {
+        throw new AppError(`${ctx.env} and ${other} would use the same database (${f}): give each environment its own database`);
+      }
+    }
+    return url;
+  }
   const hint = `pass --database-url-file FILE (one postgresql://user:password@host:5432/db line; kept in ${dbFile}, mode 0600)`;
   let lab;
   try {
