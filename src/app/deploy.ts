@@ -324,7 +324,9 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
   const volume = await ensureVolume(ctx, p.settings);
   const s: EnvState = {
     cohort: ctx.cohort.cohort, candidate: ctx.candidate.id, env: ctx.env, runtime: rt.kind, runtimeReason: rt.reason,
-    version, digest: p.image.digest, generation: 0, seq: 0, api: [], volume, history: [],
+    version, digest: p.image.digest, generation: 0, seq: existing?.seq ?? 0, api: [], volume,
+    // The history of the environment outlives a redeploy (app down, then deploy).
+    history: existing?.history ?? [],
   };
   await mkdir(path.join(envDir(ctx), 'edge'), { recursive: true });
   await writeBackends(ctx, s); // generation 1, no backend yet: the edge starts with a valid file
