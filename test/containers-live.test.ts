@@ -159,5 +159,7 @@ describe('the app\'s containers on the local target (real)', () => {
       for (const d of i.cgroups) expect(existsSync(d)).toBe(false);
     }
     expect((await (await import('node:fs/promises')).readFile('/proc/self/mountinfo', 'utf8')).includes(s.volume.mountpoint)).toBe(false);
+    const left = await execa('pgrep', ['-f', `sshfs .*${s.volume.mountpoint}`], { reject: false });
+    expect(left.stdout.trim(), 'no sshfs process left').toBe('');
   });
 });

@@ -3,7 +3,8 @@
 // Why sshfs and not NFS: the lab's servers are systemd-nspawn containers, where the kernel NFS
 // server is not available to them (docs/containers.md says what was tried); SFTP comes with
 // OpenSSH, which every server runs, and the host is the only place the containers run.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 
 export interface VolumeTarget {
@@ -58,8 +59,28 @@ export async function mountVolume(v: VolumeTarget): Promise<{ changed: boolean; 
   return { changed: true, source };
 }
 
+/** The sshfs processes serving this mount point (found by their exact arguments in /proc). */
+async function sshfsProcesses(mountpoint: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (path.basename(argv[0] ?? '') === 'sshfs' && argv.includes(mountpoint)) out.push(Number(pid));
+  }
+  return out;
+}
+
 export async function unmountVolume(mountpoint: string): Promise<void> {
-  if (!(await mountInfo(mountpoint))) return;
-  const r = await execa('fusermount', ['-u', mountpoint], { reject: false });
-  if (r.exitCode !== 0) await execa('umount', ['-l', mountpoint], { reject: false });
+  if (await mountInfo(mountpoint)) {
+    const r = await execa('fusermount', ['-u', mountpoint], { reject: false });
+    if (r.exitCode !== 0) await execa('umount', ['-l', mountpoint], { reject: false });
+  }
+  // After a lazy unmount the sshfs process may stay: end it, by its pid.
+  for (const pid of await sshfsProcesses(mountpoint)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
 }
