@@ -1,7 +1,7 @@
 // The app's own test suite (npm run app:test) and its reports for developers (CP5.3, CP5.4):
 // run it with a deliberate defect and check that the JUnit XML and the Markdown summary say so.
 // Needs PostgreSQL's server binaries (Debian package postgresql): the suite starts its own cluster.
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -57,5 +57,6 @@ describe('npm run app:test with a deliberate defect', () => {
     const md = await readFile(path.join(reports, 'defects.md'), 'utf8');
     expect(md).toContain('**1 defect(s)** to fix');
     expect(md).toContain('| 1 | test/injected/defect.test.ts | injected defect > v1 serves /api/stats (deliberately wrong) | expected 404 to be 200');
+    await rm(reports, { recursive: true, force: true });
   }, 180_000);
 });

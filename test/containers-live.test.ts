@@ -63,6 +63,7 @@ describe('the app\'s containers on the local target (real)', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'asd-app-db-'));
     await writeFile(path.join(dir, 'url'), `${url}\n`, { mode: 0o600 });
     const r = await deploy(ctx, 'v1', { databaseUrlFile: path.join(dir, 'url') });
+    await (await import('node:fs/promises')).rm(dir, { recursive: true, force: true });
     figures.deploySeconds = r.seconds;
     figures.startSeconds = r.startSeconds;
   }, 900_000);

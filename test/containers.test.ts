@@ -1,11 +1,11 @@
 // Unit tests of the app's containers: image content and configuration, runtime bundle, limits,
 // addresses, OCI layout checks. Nothing here builds or runs a container (containers-live does).
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp as mkdtempRaw, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createCgroup, limitValues, readCgroup } from '../src/app/cgroup.ts';
 import { envAddresses } from '../src/app/deploy.ts';
 import { accountFiles, APP_UID, buildahConfigArgs, IMAGE_DIRS, parseLdd } from '../src/app/image-spec.ts';
@@ -18,6 +18,15 @@ import { cohortSchema } from '../src/model/cohort.ts';
 import { KEY_A } from './helpers.ts';
 
 const settings = appSchema.parse(undefined);
+const temps: string[] = [];
+const mkdtemp = async (prefix: string) => {
+  const d = await mkdtempRaw(prefix);
+  temps.push(d);
+  return d;
+};
+afterAll(async () => {
+  for (const d of temps) await rm(d, { recursive: true, force: true });
+});
 
 describe('image configuration', () => {
   it('runs as the unprivileged uid 10001, never root, with a fixed entrypoint', () => {

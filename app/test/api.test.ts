@@ -111,6 +111,7 @@ describe('the API when PostgreSQL is unreachable', () => {
     await api.start();
     const port = (api.server.address() as AddressInfo).port;
     // A POST whose body arrives in two parts: the request is in flight when stop() is called.
+    let finish: () => void = () => undefined;
     const answer = new Promise<number>((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port, path: '/api/items', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
         res.resume();
@@ -118,10 +119,11 @@ describe('the API when PostgreSQL is unreachable', () => {
       });
       req.on('error', reject);
       req.write('{"text": "in fl');
-      setTimeout(() => req.end('ight"}'), 300);
+      finish = () => req.end('ight"}');
     });
-    await expect.poll(() => api.registry.render().includes('http_requests_in_flight 1')).toBe(true);
+    await expect.poll(() => api.registry.render().includes('http_requests_in_flight 1'), { timeout: 10_000 }).toBe(true);
     const stopping = api.stop();
+    finish();
     expect(await answer).toBe(201);
     await stopping;
     expect(api.server.listening).toBe(false);

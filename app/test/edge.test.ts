@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -37,6 +37,7 @@ describe('the edge in front of API instances', () => {
     await edge?.stop();
     for (const a of apis) await a.stop().catch(() => undefined);
     await p?.end();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('validates the backends file', () => {
@@ -66,9 +67,9 @@ describe('the edge in front of API instances', () => {
     })();
     // surge: add the v2 instance, then take api-0 out and stop it, as `asd-lab app update` does
     await write(2, [apis[0]!, apis[1]!, apis[2]!]);
-    await expect.poll(async () => (await status()).generation, { timeout: 5000 }).toBe(2);
+    await expect.poll(async () => (await status()).generation, { timeout: 15_000 }).toBe(2);
     await write(3, [apis[1]!, apis[2]!]);
-    await expect.poll(async () => (await status()).generation, { timeout: 5000 }).toBe(3);
+    await expect.poll(async () => (await status()).generation, { timeout: 15_000 }).toBe(3);
     await apis[0]!.stop();
     await new Promise((r) => setTimeout(r, 300));
     stop = true;
@@ -87,14 +88,14 @@ describe('the edge in front of API instances', () => {
       else expect(r.body.version).toBe('v2');
     }
     expect(failures).toBe(0);
-    await expect.poll(async () => (await status()).backends.find((b) => b.id === 'api-1')?.up, { timeout: 3000 }).toBe(false);
+    await expect.poll(async () => (await status()).backends.find((b) => b.id === 'api-1')?.up, { timeout: 15_000 }).toBe(false);
     const m = (await get(`${e}/_edge/metrics`)).text;
     expect(m).toMatch(/edge_retries_total [1-9]/);
   });
 
   it('answers 502 when no backend is left', async () => {
     await writeFile(file, JSON.stringify({ generation: 9, backends: [] }));
-    await expect.poll(async () => (await status()).generation, { timeout: 3000 }).toBe(9);
+    await expect.poll(async () => (await status()).generation, { timeout: 15_000 }).toBe(9);
     expect((await get(`${e}/version`)).status).toBe(502);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -26,6 +26,7 @@ describe('the worker on a real PostgreSQL', () => {
   });
   afterAll(async () => {
     await p?.end();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('processes pending items once, writes their exports and reports metrics', async () => {
@@ -34,7 +35,7 @@ describe('the worker on a real PostgreSQL', () => {
     const w = createWorker(config({ DATA_DIR: dir, POLL_MS: '60000' }, 'worker'), p, quiet);
     await w.start(); // the first tick drains the queue
     try {
-      await expect.poll(async () => (await db.getItem(p, b.id))?.processedAt, { timeout: 5000 }).not.toBeNull();
+      await expect.poll(async () => (await db.getItem(p, b.id))?.processedAt, { timeout: 15_000 }).not.toBeNull();
       expect((await db.getItem(p, a.id))?.words).toBe(3);
       expect(JSON.parse(await readFile(path.join(dir, 'exports', `item-${a.id}.json`), 'utf8'))).toMatchObject({ id: a.id, words: 3 });
       expect((await readdir(path.join(dir, 'exports'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
