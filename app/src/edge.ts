@@ -55,6 +55,7 @@ export function createEdge(opts: EdgeOptions, log: Logger) {
   const healthy = registry.register(new Gauge('edge_backends_up', 'Backends that pass their health check.', 0));
   let generation = -1;
   let lastText = '';
+  let lastError = '';
   let backends: Backend[] = [];
   let next = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -85,8 +86,13 @@ export function createEdge(opts: EdgeOptions, log: Logger) {
       lastText = text;
       log.info('backends loaded', { generation, backends: list.map((b) => `${b.id}=${b.up ? 'up' : 'down'}`) });
     } catch (err) {
-      log.warn('backends file not loaded', { error: (err as Error).message });
+      // Said once per distinct problem, not at every poll.
+      const msg = (err as Error).message;
+      if (msg !== lastError) log.warn('backends file not loaded', { error: msg });
+      lastError = msg;
+      return;
     }
+    lastError = '';
   };
 
   const check = async () => {
