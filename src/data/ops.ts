@@ -149,7 +149,8 @@ export interface RestoreOutput {
 export async function restoreScratch(lab: DataLab, opts: { database: string; targetTime?: string; targetName?: string }): Promise<RestoreOutput> {
   if (!lab.repo) throw new DataError(t('db.noRepo', { candidate: lab.candidate }));
   const args = [`--database ${shq(opts.database)}`];
-  if (opts.targetTime) args.push(`--target-time ${shq(opts.targetTime)}`);
+  // pgBackRest wants "YYYY-MM-DD HH:MM:SS.mmm+00" (an ISO "T...Z" time is refused).
+  if (opts.targetTime) args.push(`--target-time ${shq(new Date(opts.targetTime).toISOString().replace('T', ' ').replace('Z', '+00'))}`);
   if (opts.targetName) args.push(`--target-name ${shq(opts.targetName)}`);
   const out = await sudoOk(lab.repo, `sudo -n /usr/local/sbin/asd-lab-restore-check ${args.join(' ')}`, 'asd-lab-restore-check', lab.candidate);
   return JSON.parse(out) as RestoreOutput;

@@ -1,9 +1,11 @@
 // `asd-lab db backup|restore-check|failover|status CANDIDATE`: the database operations of CP6 on a
 // candidate's lab (local target). Results are recorded in the lab state and shown by `db status`
 // and by the CP6 checks of `asd-lab verify`.
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
 import { DataError } from '../../data/generate.ts';
+import { labPaths } from '../../lab/local.ts';
 import { backup, dataLab, failover, restoreAt, restoreCheck, status, type DataLab } from '../../data/ops.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
@@ -79,7 +81,7 @@ export function register(program: Command): void {
     .argument('<candidate>')
     .action(guard(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);
-      if (!json) console.log(t('db.converge', { candidate, log: lab.inventory }));
+      if (!json) console.log(t('db.converge', { candidate, log: join(labPaths(lab.cohort).logs, `data-${candidate}.json`) }));
       const r = await failover(lab);
       if (json) printJson({ candidate, failover: r });
       else console.log(t('db.failoverDone', { candidate, primary: r.primary, old: r.old, seconds: r.promoteSeconds, reseed: r.reseedSeconds }));
