@@ -1,6 +1,6 @@
 // The local target's lifecycle, as `up` and `down` run it: prerequisites, golden image, then per
 // candidate network -> servers -> Ansible -> checks. One candidate's failure does not stop the others.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { t } from '../i18n/index.ts';
@@ -12,6 +12,9 @@ import {
 import type { Candidate, Cohort } from '../model/cohort.ts';
 import { runPlaybook, type PlaybookResult } from '../ansible/runner.ts';
 import type { LabServer } from '../verify/types.ts';
+import { down as appDown } from '../app/deploy.ts';
+import { APP_ENVS } from '../app/model.ts';
+import { appPaths } from '../app/paths.ts';
 
 export interface LabPaths {
   state: string;
@@ -161,6 +164,11 @@ export interface DownOptions {
 /** Stop and remove a candidate's servers (those of the model and any left over) and network. */
 export async function downCandidate(cohort: Cohort, cand: Candidate, stateDir: string): Promise<string[]> {
   const removed: string[] = [];
+  // The app's containers sit on the candidate's bridge and may hold an sshfs mount of the app
+  // server: they go first, while the network and the server still exist.
+  for (const env of APP_ENVS) {
+    removed.push(...(await appDown({ cohort, candidate: cand, env, stateDir, say: () => undefined })));
+  }
   const servers = (await listServers(stateDir)).filter((s) => s.cohort === cohort.cohort && s.candidate === cand.id);
   for (const s of servers) {
     await destroyServer(s.name, { stateDir });
@@ -173,6 +181,13 @@ export async function downCandidate(cohort: Cohort, cand: Candidate, stateDir: s
 export function purgeCohort(cohort: Cohort, paths: LabPaths): void {
   rmSync(paths.cohortDir, { recursive: true, force: true });
   rmSync(join(paths.state, 'keys', cohort.cohort), { recursive: true, force: true });
+  // The app's deployment records and mount points of this cohort (images are shared, they stay).
+  const app = appPaths(paths.state);
+  const mnt = join(app.root, 'mnt', cohort.cohort);
+  // Never delete through a volume still mounted there (it holds the app server's files).
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${mnt}/`));
+  if (mounted.length) throw new Error(t('down.stillMounted', { mounts: mounted.join(', ') }));
+  for (const dir of [join(app.root, 'deploy', cohort.cohort), mnt]) rmSync(dir, { recursive: true, force: true });
 }
 
 export { ensureImage, ensureLabKey, preflight, planCohort };
