@@ -1,0 +1,136 @@
+// The supervision, end to end, on a real lab (container driver): `up` deploys it (site.yml imports
+// monitoring.yml), every server's agent is scraped over TLS with the credential, plain HTTP and a
+// wrong password are refused, a drill's alert (ssh-failures: ten failed logins) reaches the webhook
+// and resolves, and `down` leaves nothing — the cohort's scrape credential included.
+// Real servers, real Ansible: needs root (fails otherwise with the reason).
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANSIBLE_DIR, runPlaybook } from '../src/ansible/runner.ts';
+import { labPaths, labServers } from '../src/lab/local.ts';
+import { loadCohort } from '../src/model/load.ts';
+import { agentsUp, drillReceived, familiesPresent, scrapesSecured, sloRulesLoaded } from '../src/verify/monitoring.ts';
+import type { CheckDefinition } from '../src/verify/types.ts';
+import { cli, KEY_A } from './helpers.ts';
+import { requireHost, traces } from './local-helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'asd-lab-mon-e2e-'));
+const file = join(dir, 'h-mon.yaml');
+// The module's own cohort and address pool; three servers: what the supervision needs.
+writeFileSync(file, `cohort: h-mon
+local: {subnetPool: 10.240.8.0/22, subnetPrefix: 27}
+candidates:
+  - id: hmon
+    sshKey: ${KEY_A}
+    overrides:
+      servers:
+        - {name: mon, role: mon, memoryMiB: 768}
+        - {name: app, role: app}
+        - {name: db1, role: db}
+`);
+const MACHINES = ['mon', 'app', 'db1'].map((s) => `hmon-${s}`);
+const { cohort } = loadCohort(file);
+
+async function check(def: CheckDefinition) {
+  const servers = (await labServers(cohort)).get('hmon') ?? [];
+  return def.run({ cohort, candidate: cohort.candidates[0]!, servers });
+}
+
+describe('supervision end to end (container driver)', () => {
+  beforeAll(async () => {
+    await requireHost('container');
+    await cli(['down', '-c', file, '--purge']);
+  }, 600_000);
+  afterAll(async () => {
+    await cli(['down', '-c', file, '--purge']);
+  }, 600_000);
+
+  it('up deploys the servers and the monitoring module', async () => {
+    const r = await cli(['--json', 'up', '-c', file, '--no-verify']);
+    let json: { candidates: { id: string; ok: boolean; error?: string }[] };
+    try {
+      json = JSON.parse(r.stdout) as typeof json;
+    } catch {
+      throw new Error(`up printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    }
+    expect(json.candidates.map((c) => [c.id, c.ok, c.error ?? ''])).toEqual([['hmon', true, '']]);
+    expect(existsSync(join(labPaths(cohort).cohortDir, 'monitoring', 'scrape-password'))).toBe(true);
+  }, 1_800_000);
+
+  it('a second run of monitoring.yml changes nothing', async () => {
+    const paths = labPaths(cohort);
+    const r = await runPlaybook({ inventoryFile: paths.inventory, playbook: resolve(ANSIBLE_DIR, 'monitoring.yml'), logFile: join(dir, 'monitoring-2.json') });
+    expect(r.failedTasks).toEqual({});
+    expect(r.changedTasks).toEqual({});
+    expect(r.ok).toBe(true);
+  }, 900_000);
+
+  it('every agent is up in Prometheus, over HTTPS with the credential; the SLO rules and every family are loaded', async () => {
+    // The first scrape happens within one interval (30 s) of Prometheus' start.
+    let outcome = await check(agentsUp);
+    for (let i = 0; i < 12 && outcome[0]!.status !== 'pass'; i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      outcome = await check(agentsUp);
+    }
+    expect(outcome[0]!.status, outcome[0]!.evidence).toBe('pass');
+    for (const m of MACHINES) expect(outcome[0]!.evidence).toContain(`${m}=1`);
+    for (const def of [sloRulesLoaded, familiesPresent]) {
+      const o = await check(def);
+      expect(o.map((x) => [x.status, x.evidence]), def.id).toEqual([['pass', o[0]!.evidence]]);
+    }
+  }, 120_000);
+
+  it('every target is scraped over TLS with auth; plain HTTP, no credential and a wrong password are refused', async () => {
+    const o = await check(scrapesSecured);
+    expect(o.filter((x) => x.status !== 'pass').map((x) => `${x.server ?? ''}: ${x.evidence}`)).toEqual([]);
+    expect(o[0]!.evidence).toMatch(/all https:\/\/ with the lab CA and basic auth/);
+    const perServer = o.slice(1);
+    expect(perServer.map((x) => x.server).sort()).toEqual(['app', 'db1', 'mon']);
+    for (const x of perServer) {
+      expect(x.evidence).toContain('plain HTTP: 400 (TLS required)');
+      expect(x.evidence).toContain('HTTPS without credential: 401');
+      expect(x.evidence).toContain('wrong password: 401');
+    }
+  }, 120_000);
+
+  it('drill ssh-failures: the alert fires, reaches the security webhook, and resolves', async () => {
+    const started = Date.now();
+    const r = await cli(['--json', 'drill', 'ssh-failures', '-c', file, '--timeout', '900']);
+    let result: { ok: boolean; error?: string; steps: { step: string; elapsedSeconds: number; detail: string }[] };
+    try {
+      result = JSON.parse(r.stdout) as typeof result;
+    } catch {
+      throw new Error(`drill printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+    }
+    expect(result.error ?? '', JSON.stringify(result.steps)).toBe('');
+    expect(result.ok).toBe(true);
+    expect(result.steps.map((s) => s.step)).toEqual(['triggered', 'firing', 'notified', 'restored', 'resolved', 'resolvedNotified']);
+    expect(result.steps.find((s) => s.step === 'notified')!.detail).toContain('security');
+    // Bounded: fires within 3 minutes, resolved notice within 10.
+    expect(result.steps.find((s) => s.step === 'notified')!.elapsedSeconds).toBeLessThan(180);
+    expect(result.steps.at(-1)!.elapsedSeconds).toBeLessThan(600);
+    expect(r.code).toBe(0);
+    console.log(`drill ssh-failures: ${JSON.stringify(result.steps.map((s) => [s.step, s.elapsedSeconds]))} (${Math.round((Date.now() - started) / 1000)} s in all)`);
+    const received = await check(drillReceived);
+    expect(received[0]!.status, received[0]!.evidence).toBe('pass');
+    expect(received[0]!.evidence).toContain('SshAuthFailuresHigh (hmon-app, team security)');
+  }, 1_000_000);
+
+  it('alerts --json lists what Alertmanager holds, each with name, severity, team, state, since', async () => {
+    const r = await cli(['--json', 'alerts', '-c', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { candidates: { id: string; mon: string; alerts: Record<string, string>[] }[] };
+    expect(out.candidates.map((c) => [c.id, c.mon])).toEqual([['hmon', 'hmon-mon']]);
+    for (const a of out.candidates[0]!.alerts) {
+      for (const k of ['name', 'severity', 'team', 'state', 'since']) expect(a[k], `${a.name}: ${k}`).toBeTruthy();
+    }
+  }, 120_000);
+
+  it('down leaves nothing: no process, mount or cgroup of the lab, no credential', async () => {
+    const r = await cli(['down', '-c', file, '--purge']);
+    expect(r.code).toBe(0);
+    for (const m of MACHINES) expect(await traces(m), m).toEqual([]);
+    expect(existsSync(join(labPaths(cohort).cohortDir, 'monitoring'))).toBe(false);
+  }, 600_000);
+});
