@@ -118,7 +118,9 @@ describe('data module end to end (db1, db2, mon)', () => {
     const r = json<{ restore: { tables: Record<string, number>; recoveryPoint: string; totalSeconds: number } }>(
       await timed('restore-pitr', () => cli(['--json', 'db', 'restore-check', 'dba', '--target-time', before!, '-c', file])));
     expect(r.restore.tables['public.e2e_rows']).toBe(1000);
-    expect(Date.parse(r.restore.recoveryPoint)).toBeLessThanOrEqual(Date.parse(before!));
+    // The last transaction replayed is before the target (none at all when the backup itself
+    // already reached past the last commit before the target).
+    if (r.restore.recoveryPoint) expect(Date.parse(r.restore.recoveryPoint)).toBeLessThanOrEqual(Date.parse(before!));
     // and the table is really gone on the primary
     const gone = await psqlLocalOk(l.primary, "SELECT to_regclass('public.e2e_rows') IS NULL", { database: 'shop_prod' });
     expect(gone).toEqual(['t']);

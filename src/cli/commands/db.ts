@@ -63,7 +63,7 @@ export function register(program: Command): void {
         const r = await restoreAt(lab, opts.targetTime, opts.database);
         if (json) printJson({ candidate, restore: r });
         else console.log(t('db.restoreTarget', {
-          candidate, point: r.recoveryPoint || opts.targetTime, seconds: r.totalSeconds,
+          candidate, point: `${r.target}${r.recoveryPoint ? `, last replayed commit ${r.recoveryPoint}` : ''}`, seconds: r.totalSeconds,
           rows: r.canary?.rows ?? '-', checksum: r.canary?.checksum ?? '-',
           tables: Object.entries(r.tables).map(([k, v]) => `${k}=${v}`).join(', ') || '-',
         }));
