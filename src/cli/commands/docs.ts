@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { competencyMap, renderMarkdown } from '../../competencies/map.ts';
 import { cohortJsonSchema, renderCohortDoc } from '../../model/docs.ts';
 import { REPO_ROOT } from '../../model/load.ts';
+import { renderReportJsonSchema } from '../../report/schema.ts';
 
 /** Every generated document: path from the repository root, and its content. */
 export function generatedDocs(): [string, string][] {
@@ -12,13 +13,14 @@ export function generatedDocs(): [string, string][] {
     ['docs/competencies.md', renderMarkdown(competencyMap())],
     ['docs/cohort.md', renderCohortDoc()],
     ['docs/cohort.schema.json', `${JSON.stringify(cohortJsonSchema(), null, 2)}\n`],
+    ['docs/verify-report.schema.json', renderReportJsonSchema()],
   ];
 }
 
 export function register(program: Command): void {
   program
     .command('docs')
-    .description('regenerate docs/competencies.md, docs/cohort.md and docs/cohort.schema.json from the code')
+    .description('regenerate docs/competencies.md, docs/cohort.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code')
     .action(() => {
       for (const [path, content] of generatedDocs()) {
         writeFileSync(resolve(REPO_ROOT, path), content);

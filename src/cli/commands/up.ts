@@ -7,7 +7,9 @@ import {
   type CandidateUp,
 } from '../../lab/local.ts';
 import { LocalError, type Accel, type Driver } from '../../local/index.ts';
-import { verify } from '../../verify/index.ts';
+import { runVerify } from '../../report/build.ts';
+import { saveLastVerify } from '../../report/state.ts';
+import type { VerifyReportV1 } from '../../report/schema.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 import { tasks } from '../progress.ts';
 
@@ -76,12 +78,13 @@ export function register(program: Command): void {
         { json: g.json, exitOnError: false },
       ).run().catch(() => undefined);
       for (const r of results) r.ok = !failures.has(r.id);
-      let checks: Awaited<ReturnType<typeof verify>> | undefined;
+      let checks: VerifyReportV1 | undefined;
       if (opts.verify && results.some((r) => r.ok)) {
         const ok = cohort.candidates.filter((c) => results.some((r) => r.ok && r.id === c.id));
         const servers = await labServers(cohort, paths.state);
-        checks = { candidates: [] };
-        for (const c of ok) checks.candidates.push(...(await verify(cohort, servers, { candidate: c.id })).candidates);
+        // The same report as `asd-lab verify`, saved as the last result (status, bundle, serve read it).
+        checks = await runVerify({ ...cohort, candidates: ok }, servers);
+        saveLastVerify(checks, paths.state);
       }
       if (g.json) {
         printJson({ cohort: cohort.cohort, candidates: results.map(({ servers, ...r }) => ({ ...r, servers: servers.map((s) => s.name) })), verify: checks });
