@@ -127,6 +127,8 @@ export const ARTIFACTS: Artifact[] = [
   { kind: 'check', name: 'CP5 and CP7 checks: test version, tests and defect report, containers with limits, network, remote volume, update', path: 'src/verify/containers.ts', covers: ['CP5.2', 'CP5.3', 'CP5.4', 'CP7.1', 'CP7.2', 'CP7.3', 'CP7.4'] },
   { kind: 'module', name: 'reference application documentation (endpoints, metrics, versions, tests, reports)', path: 'docs/app.md', covers: ['CP5.2', 'CP5.4'] },
   { kind: 'module', name: 'containers documentation: image, runtimes, limits, network, remote storage, update, measured figures', path: 'docs/containers.md', covers: ['CP7.1', 'CP7.2', 'CP7.3', 'CP7.4'] },
+  // Evidence: the architecture drawn from the live lab, the verify report, the candidate's file
+  { kind: 'module', name: 'architecture diagram from the live state (servers, networks, ports, flows), Graphviz or Mermaid', path: 'src/evidence/diagram.ts', covers: ['CP4.3', 'CP2.2'] },
   // Ansible base layer of every server, local and AWS targets (CP2, CP3)
   { kind: 'module', name: 'Ansible playbook: inventory check, base roles by group', path: 'ansible/site.yml', covers: ['CP2.1', 'CP2.2'] },
   { kind: 'module', name: 'Ansible layer documentation (inventory format, accounts, sudo decision)', path: 'ansible/README.md', covers: ['CP2.3'] },
