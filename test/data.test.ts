@@ -5,6 +5,7 @@ import { setLang } from '../src/i18n/index.ts';
 import { buildInventory } from '../src/inventory.ts';
 import { CohortError, parseCohort } from '../src/model/load.ts';
 import { dataPlan, DataError, renderHba, type DataServer } from '../src/data/generate.ts';
+import { appContainerSources } from '../src/data/inventory.ts';
 import { KEY_A, NOW } from './helpers.ts';
 
 setLang('en');
@@ -35,7 +36,7 @@ const fields = (lines: string[]) => lines.filter((l) => l && !l.startsWith('#'))
 describe('data model', () => {
   it('gives a minimal cohort one application (shop) in test, preprod and prod, with backups', () => {
     const c = parse(minimal);
-    expect(c.data.applications).toEqual([{ name: 'shop', environments: ['test', 'preprod', 'prod'], clients: ['app'], reporting: ['mon'] }]);
+    expect(c.data.applications).toEqual([{ name: 'shop', environments: ['test', 'preprod', 'prod'], clients: ['app', 'containers'], reporting: ['mon'] }]);
     expect(c.data.backup).toMatchObject({ fullRetention: 2, diffRetention: 7, fullSchedule: 'Sun *-*-* 01:00:00', diffSchedule: 'Mon..Sat *-*-* 01:00:00' });
     expect(c.data.maxReplicationLagSeconds).toBe(5);
   });
@@ -169,12 +170,27 @@ describe('inventory variables of the data module', () => {
   const hv = inv.all.hosts;
 
   it('gives the db servers their pg_hba, roles and firewall rules, the mon server the repository\'s, the others nothing', () => {
-    expect(hv['alice-db1']!.data_pg_hba).toEqual(renderHba(dataPlan(cohort.data, LAB).hba));
+    expect(hv['alice-db1']!.data_pg_hba).toEqual(renderHba(dataPlan(cohort.data, LAB, { containers: appContainerSources(cohort, 'alice') }).hba));
     expect(hv['alice-db1']!.data_model_primary).toBe('db1');
     expect(hv['alice-db2']!.data_firewall_rules).toHaveLength(2);
     expect(hv['alice-mon']!.data_repo).toEqual({ name: 'mon', address: '10.0.0.14', cn: 'alice-mon' });
     expect(hv['alice-mon']!.data_pg_hba).toBeUndefined();
     expect(Object.keys(hv['alice-app']!).filter((k) => k.startsWith('data_'))).toEqual([]);
+  });
+
+  it('grants each environment\'s database to that environment\'s containers only (local target)', () => {
+    const byEnv = appContainerSources(cohort, 'alice')!;
+    const plan = dataPlan(cohort.data, LAB, { containers: byEnv });
+    for (const env of ['test', 'preprod', 'prod'] as const) {
+      expect(byEnv[env]!.length).toBeGreaterThan(0);
+      const own = plan.databases.find((d) => d.env === env)!.appSources;
+      expect(own).toEqual(['10.0.0.11/32', ...byEnv[env]!.map((a) => `${a}/32`)]);
+      for (const other of (['test', 'preprod', 'prod'] as const).filter((e) => e !== env)) {
+        for (const a of byEnv[other]!) expect(own, `${env} database, ${other} container ${a}`).not.toContain(`${a}/32`);
+      }
+    }
+    // On the AWS target there are no such containers: the source grants nothing.
+    expect(appContainerSources({ ...cohort, target: 'aws' }, 'alice')).toEqual({});
   });
 
   it('adds nothing when the data module is off', () => {

@@ -86,6 +86,12 @@ export function envAddresses(plan: Pick<CandidatePlan, 'subnet' | 'servers'>, se
   return Array.from({ length: block }, (_v, i) => intToIp(top - e * block - i));
 }
 
+/** The addresses of the app's containers in each environment (the data module grants them their database). */
+export function containerAddresses(cohort: Cohort, candidate: Candidate): Record<AppEnv, string[]> {
+  const plan = planCandidate(cohort, candidate);
+  return Object.fromEntries(APP_ENVS.map((e) => [e, envAddresses(plan, cohort.app, e)])) as Record<AppEnv, string[]>;
+}
+
 export function envDir(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate' | 'env'>): string {
   return appPaths(ctx.stateDir).env(ctx.cohort.cohort, ctx.candidate.id, ctx.env);
 }
@@ -198,7 +204,7 @@ export async function resolveDatabaseUrl(ctx: EnvContext, plan: CandidatePlan, a
   });
   const refused = addresses.filter((a) => !allowed(a));
   if (refused.length) {
-    throw new AppError(`the data model lets ${db.appRole} connect from ${db.appSources.join(', ') || 'nowhere'} only, not from the containers' addresses (${refused.join(', ')}): add ${plan.subnet} to data.applications[].clients, or ${hint}`);
+    throw new AppError(`the data model lets ${db.appRole} connect from ${db.appSources.join(', ') || 'nowhere'} only, not from the containers' addresses (${refused.join(', ')}): add \"containers\" (or ${plan.subnet}) to data.applications[].clients and run asd-lab up again, or ${hint}`);
   }
   const { rolePassword } = await import('../data/ops.ts');
   const password = rolePassword(lab, db.appRole);

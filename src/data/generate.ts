@@ -117,7 +117,21 @@ export function nftRule(port: number, cidrs: string[], comment: string): string[
  * The plan of one candidate. `primary` is the server that currently holds the primary role (after a
  * failover it is not the first one any more); default: the first db server of the model.
  */
-export function dataPlan(model: DataModel, servers: DataServer[], opts: { primary?: string; strict?: boolean } = {}): DataPlan {
+/**
+ * Source name of the app's containers: on the local target they run beside the servers, each
+ * environment on its own addresses (src/app/deploy.ts envAddresses). It resolves to the
+ * addresses of the database's own environment only, so test containers never reach prod.
+ */
+export const CONTAINERS_SOURCE = 'containers';
+
+export interface DataPlanOptions {
+  primary?: string;
+  strict?: boolean;
+  /** Addresses of the app's containers per environment (local target); none elsewhere. */
+  containers?: Partial<Record<DataEnvironment, string[]>>;
+}
+
+export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlanOptions = {}): DataPlan {
   const dbServers = servers.filter((s) => s.role === 'db');
   if (dbServers.length === 0) throw new DataError(t('data.noDbServer', { known: servers.map((s) => `${s.name} (${s.role})`).join(', ') || '-' }));
   const primary = opts.primary ? dbServers.find((s) => s.name === opts.primary) : dbServers[0];
@@ -128,8 +142,9 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: { primar
   // A default source (app, mon) may name a server that a small lab does not have: it then grants
   // nothing. In strict mode (asd-lab db, verify) an unknown name is an error: it is likely a typo.
   const unresolved: DataPlan['unresolved'] = [];
-  const resolveAll = (sources: string[], where: string) =>
+  const resolveAll = (sources: string[], where: string, env: DataEnvironment) =>
     uniq(sources.flatMap((c) => {
+      if (c === CONTAINERS_SOURCE) return (opts.containers?.[env] ?? []).map((a) => resolveSource(a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`, servers, where));
       try {
         return [resolveSource(c, servers, where)];
       } catch (err) {
@@ -146,8 +161,8 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: { primar
       const reporting = app.reportingByEnv?.[env] ?? app.reporting;
       databases.push({
         app: app.name, env, ...databaseNames(app.name, env),
-        appSources: resolveAll(clients, where),
-        readonlySources: resolveAll(reporting, where),
+        appSources: resolveAll(clients, where, env),
+        readonlySources: resolveAll(reporting, where, env),
       });
     }
   }

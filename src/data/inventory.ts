@@ -2,7 +2,23 @@
 // and mon servers of each candidate. Everything PostgreSQL and the firewall enforce is computed
 // here from the model (src/data/generate.ts); the roles only template it.
 import type { Cohort } from '../model/cohort.ts';
-import { dataPlan, renderHba, STANZA, type DataServer } from './generate.ts';
+import { containerAddresses } from '../app/deploy.ts';
+import { dataPlan, renderHba, STANZA, type DataPlanOptions, type DataServer } from './generate.ts';
+
+/**
+ * Addresses of the app's containers per environment, for the "containers" source: local target
+ * only (on AWS the app runs on the k8s node, named as a server). None when the candidate's
+ * subnet has no room for them (app deploy says why).
+ */
+export function appContainerSources(cohort: Cohort, candidateId: string): DataPlanOptions['containers'] {
+  const candidate = cohort.candidates.find((c) => c.id === candidateId);
+  if (cohort.target !== 'local' || !candidate) return {};
+  try {
+    return containerAddresses(cohort, candidate);
+  } catch {
+    return {};
+  }
+}
 
 export interface DataInventoryHost {
   candidate: string;
@@ -16,7 +32,7 @@ export function dataHostVars(cohort: Cohort, host: DataInventoryHost, hosts: Dat
   if (!cohort.modules.data || (host.role !== 'db' && host.role !== 'mon')) return {};
   const servers: DataServer[] = hosts.filter((h) => h.candidate === host.candidate).map((h) => ({ name: h.server, role: h.role, address: h.address }));
   if (!servers.some((s) => s.role === 'db')) return {};
-  const plan = dataPlan(cohort.data, servers);
+  const plan = dataPlan(cohort.data, servers, { containers: appContainerSources(cohort, host.candidate) });
   if (host.role === 'mon' && plan.repo?.name !== host.server) return {};
   const cn = (server: string) => `${host.candidate}-${server}`;
   const b = cohort.data.backup;

@@ -41,14 +41,14 @@ const sourcesByEnv = z
 export const dataApplication = z.strictObject({
   name: appName.describe('application name: lowercase letters, digits and "_", at most 20 characters; databases are <name>_<env>'),
   environments: z.array(z.enum(ENVIRONMENTS)).min(1).default([...ENVIRONMENTS]).describe('environments that get a database (test, preprod, prod)'),
-  clients: z.array(dataSource).min(1).default(['app']).describe('where the read-write application role connects from: server names of the candidate\'s lab or CIDRs'),
+  clients: z.array(dataSource).min(1).default(['app', 'containers']).describe('where the read-write application role connects from: server names of the candidate\'s lab, CIDRs, or "containers" (the app\'s containers of that environment, local target)'),
   clientsByEnv: sourcesByEnv.optional(),
   reporting: z.array(dataSource).default(['mon']).describe('where the read-only reporting role connects from'),
   reportingByEnv: sourcesByEnv.optional(),
 });
 export type DataApplication = z.output<typeof dataApplication>;
 
-const DEFAULT_APP: DataApplication = { name: 'shop', environments: [...ENVIRONMENTS], clients: ['app'], reporting: ['mon'] };
+const DEFAULT_APP: DataApplication = { name: 'shop', environments: [...ENVIRONMENTS], clients: ['app', 'containers'], reporting: ['mon'] };
 
 /** A systemd calendar expression, checked for its shape only (systemd-analyze calendar is the judge). */
 const calendar = z.string().regex(/^[A-Za-z0-9*.,:\-\/ ]{3,64}$/).describe('systemd OnCalendar= expression');

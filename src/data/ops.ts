@@ -9,6 +9,7 @@ import type { Cohort } from '../model/cohort.ts';
 import { ANSIBLE_DIR, runPlaybook } from '../ansible/runner.ts';
 import type { LabServer } from '../verify/types.ts';
 import { dataPlan, DataError, STANZA, type DataPlan } from './generate.ts';
+import { appContainerSources } from './inventory.ts';
 import { psqlLocalOk, remote, shq } from './remote.ts';
 
 /** The checksum of the canary table, computed the same way on the primary and on a restored copy. */
@@ -54,7 +55,7 @@ export async function dataLab(cohort: Cohort, candidate: string, servers?: LabSe
   if (!all.some((s) => s.role === 'db')) throw new DataError(t('db.noDbServer', { candidate }));
   const stateDir = dataStateDir(cohort, candidate);
   const recorded = existsSync(join(stateDir, 'primary')) ? readFileSync(join(stateDir, 'primary'), 'utf8').trim() : undefined;
-  const plan = dataPlan(cohort.data, all.map((s) => ({ name: s.name, role: s.role, address: s.address })), { primary: recorded || undefined, strict: false });
+  const plan = dataPlan(cohort.data, all.map((s) => ({ name: s.name, role: s.role, address: s.address })), { primary: recorded || undefined, strict: false, containers: appContainerSources(cohort, candidate) });
   const byName = (n: string) => all.find((s) => s.name === n)!;
   if (opts.needRunning !== false) {
     for (const s of [...plan.dbServers.map((x) => byName(x.name)), ...(plan.repo ? [byName(plan.repo.name)] : [])]) {
