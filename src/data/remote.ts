@@ -1,8 +1,7 @@
 // Commands on the lab servers for the data module, over SSH (ssh2), with an optional standard
 // input: SQL and passwords travel on stdin, never on a command line (which other users of the
 // server could read in /proc) nor in a log.
-import { readFileSync } from 'node:fs';
-import ssh2 from 'ssh2';
+import { sshExec } from '../ssh/client.ts';
 import type { LabServer } from '../verify/types.ts';
 
 export interface RemoteResult {
@@ -15,49 +14,8 @@ export interface RemoteResult {
 export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function remote(server: LabServer, command: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<RemoteResult> {
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  return new Promise((resolve, reject) => {
-    const client = new ssh2.Client();
-    const timer = setTimeout(() => {
-      client.end();
-      reject(new Error(`ssh ${server.address}: timed out after ${timeoutMs} ms: ${command.slice(0, 80)}`));
-    }, timeoutMs);
-    client
-      .on('ready', () => {
-        client.exec(command, (err, stream) => {
-          if (err) {
-            clearTimeout(timer);
-            client.end();
-            reject(err);
-            return;
-          }
-          let stdout = '';
-          let stderr = '';
-          stream.on('data', (d: Buffer) => (stdout += d.toString()));
-          stream.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          stream.on('close', (code: number | null) => {
-            clearTimeout(timer);
-            client.end();
-            resolve({ code: code ?? 255, stdout, stderr });
-          });
-          if (opts.stdin !== undefined) stream.end(opts.stdin);
-          else stream.end();
-        });
-      })
-      .on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      })
-      .connect({
-        host: server.address,
-        port: server.sshPort,
-        username: server.user,
-        privateKey: readFileSync(server.keyPath),
-        readyTimeout: 15_000,
-        // Same policy as src/ssh/client.ts: the lab's own servers, created with fresh host keys.
-        hostVerifier: () => true,
-      });
-  });
+  const target = { host: server.address, port: server.sshPort, user: server.user, keyPath: server.keyPath };
+  return sshExec(target, command, opts.timeoutMs ?? 120_000, opts.stdin);
 }
 
 /** SQL run by the OS user postgres on the server's local socket (peer authentication). */

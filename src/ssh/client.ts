@@ -38,12 +38,16 @@ function connect(target: SshTarget, extra: Partial<ssh2.ConnectConfig> = {}): Pr
   });
 }
 
-/** Run one command over SSH and collect its output and exit code. */
-export async function sshExec(target: SshTarget, command: string, timeoutMs = 120_000): Promise<ExecResult> {
+/**
+ * Run one command over SSH and collect its output and exit code. `stdin` is written to the
+ * command's standard input: secrets and SQL travel there, never on a command line (other users
+ * of the server could read it in /proc) nor in a log.
+ */
+export async function sshExec(target: SshTarget, command: string, timeoutMs = 120_000, stdin?: string): Promise<ExecResult> {
   const client = await connect(target);
   try {
     return await new Promise<ExecResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ssh ${target.host}: "${command}" timed out after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`ssh ${target.host}: "${command.slice(0, 80)}" timed out after ${timeoutMs} ms`)), timeoutMs);
       client.exec(command, (err, stream) => {
         if (err) {
           clearTimeout(timer);
@@ -58,6 +62,8 @@ export async function sshExec(target: SshTarget, command: string, timeoutMs = 12
           clearTimeout(timer);
           resolve({ code: code ?? 255, stdout, stderr });
         });
+        if (stdin !== undefined) stream.end(stdin);
+        else stream.end();
       });
     });
   } finally {
