@@ -82,3 +82,14 @@ describe('local preflight', () => {
     expect(p).toContain('address 10.98.1.10 of bob-gateway is already used by server zed-x');
   });
 });
+
+describe('host packages', () => {
+  it('one list serves up and CI: it holds the package of every tool the preflight asks for, and no duplicate', async () => {
+    const { hostPackages } = await import('../src/lab/local.ts');
+    const list = hostPackages();
+    // coreutils and util-linux are Essential in Debian: always installed, never listed.
+    for (const tool of TOOLS.filter((x) => !['coreutils', 'util-linux'].includes(x.pkg))) expect(list, `${tool.command} (${tool.pkg})`).toContain(tool.pkg);
+    expect(list).toContain('ansible');
+    expect(new Set(list).size).toBe(list.length);
+  });
+});

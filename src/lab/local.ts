@@ -7,7 +7,7 @@ import { t } from '../i18n/index.ts';
 import { buildInventory, renderInventory, type InventoryHost } from '../inventory.ts';
 import {
   createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, listServers, planCohort, preflight,
-  resolveStateDir, TOOLS, upNetwork, type Accel, type CandidatePlan, type Driver, type LocalServer,
+  resolveStateDir, SCRIPTS_DIR, TOOLS, upNetwork, type Accel, type CandidatePlan, type Driver, type LocalServer,
 } from '../local/index.ts';
 import type { Candidate, Cohort } from '../model/cohort.ts';
 import { runPlaybook, type PlaybookResult } from '../ansible/runner.ts';
@@ -35,10 +35,25 @@ export function labPaths(cohort: Cohort, stateDir = resolveStateDir()): LabPaths
   };
 }
 
+/**
+ * The host's Debian packages: one list (scripts/host-packages.txt) for `up` and CI, so that the
+ * README's two commands (`up`, then `npm test`) work on a fresh machine. "#" starts a comment.
+ */
+export function hostPackages(): string[] {
+  const file = join(SCRIPTS_DIR, 'host-packages.txt');
+  return readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+}
+
 /** Debian packages for the tools `up` needs and does not find (empty when all are there). */
 export async function missingPackages(driver: Driver): Promise<string[]> {
   const needed = [...TOOLS.filter((x) => x.drivers.includes(driver)), { command: 'ansible-playbook', pkg: 'ansible' }];
   const missing = new Set<string>();
+  // With dpkg, the whole host list is checked (the modules' tools: buildah, sshfs, graphviz...).
+  const dpkg = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\n', ...hostPackages()], { reject: false });
+  if (dpkg.exitCode !== null && (dpkg.stdout || dpkg.stderr)) {
+    const installed = new Set(dpkg.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]));
+    for (const pkg of hostPackages()) if (!installed.has(pkg)) missing.add(pkg);
+  }
   for (const tool of needed) {
     const r = await execa('sh', ['-c', `command -v ${tool.command} || test -x /usr/sbin/${tool.command} || test -x /sbin/${tool.command}`], { reject: false });
     if (r.exitCode !== 0) missing.add(tool.pkg);
