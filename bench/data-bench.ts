@@ -33,6 +33,9 @@ const t = async <T>(fn: () => Promise<T>) => {
   return { v, s: Math.round((Date.now() - t0) / 100) / 10 };
 };
 
+// pgBackRest restores the whole cluster (the bench database included); the restore check then
+// compares the canary table, which lives in the first prod database.
+const canaryDb = (lab.plan.databases.find((d) => d.env === 'prod') ?? lab.plan.databases[0]!).name;
 const results: Record<string, unknown>[] = [];
 for (const scale of scales) {
   await psqlLocalOk(lab.primary, 'DROP DATABASE IF EXISTS bench; CREATE DATABASE bench;');
@@ -53,7 +56,7 @@ for (const scale of scales) {
   await sampler;
   const tps = /tps = ([\d.]+)/.exec(run.v)?.[1];
   const bk = await t(() => backup(lab, 'full'));
-  const rs = await t(() => restoreScratch(lab, { database: 'bench' }));
+  const rs = await t(() => restoreScratch(lab, { database: canaryDb }));
   results.push({
     scale, databaseBytes: Number(size), initSeconds: init.s, pgbench: { clients: 4, seconds, tps: tps ? Number(tps) : null },
     lagUnderLoad: { samples: lags.length, maxBytes: Math.max(0, ...lags.map((l) => l.bytes)), maxSeconds: Math.max(0, ...lags.map((l) => l.seconds)) },
