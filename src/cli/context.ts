@@ -1,7 +1,8 @@
 // What every command shares: the global options, the loaded cohort, and output helpers.
 import type { Command } from 'commander';
 import { loadCohort } from '../model/load.ts';
-import type { Cohort } from '../model/cohort.ts';
+import type { Candidate, Cohort } from '../model/cohort.ts';
+import { selectCandidates } from '../lab/local.ts';
 
 /** An error the user can act on: printed without a stack trace, with its exit code. */
 export class UserError extends Error {
@@ -28,4 +29,13 @@ export function cohortOf(cmd: Command): { cohort: Cohort; file: string } {
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** The cohort's candidates, or the one named by --candidate; an unknown id is a user error (UserError). */
+export function candidatesOf(cohort: Cohort, id?: string): Candidate[] {
+  try {
+    return selectCandidates(cohort, id);
+  } catch (err) {
+    throw new UserError((err as Error).message);
+  }
 }

@@ -2,9 +2,9 @@
 // severity, team, state (active, or suppressed by a silence or an inhibition), since when, where.
 import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
-import { labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers } from '../../lab/local.ts';
 import { amAlerts, monServer, type AmAlert } from '../../monitoring/remote.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 
 export interface AlertRow {
   name: string;
@@ -54,12 +54,7 @@ export function register(program: Command): void {
     .action(async (opts: { candidate?: string }, cmd: Command) => {
       const g = globals(cmd);
       const { cohort } = cohortOf(cmd);
-      let candidates;
-      try {
-        candidates = selectCandidates(cohort, opts.candidate);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const candidates = candidatesOf(cohort, opts.candidate);
       const servers = await labServers(cohort);
       const out: { id: string; mon?: string; error?: string; alerts: AlertRow[] }[] = [];
       for (const c of candidates) {

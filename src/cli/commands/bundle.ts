@@ -1,14 +1,14 @@
 // `asd-lab bundle`: one archive to reproduce and compare a candidate's environment (no secret inside).
 import type { Command } from 'commander';
 import { getLang, t } from '../../i18n/index.ts';
-import { labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers } from '../../lab/local.ts';
 import { resolveStateDir } from '../../local/state.ts';
 import { BundleError, bundleFiles, writeBundle } from '../../evidence/bundle.ts';
 import { buildDiagram, candidateStates, renderDot, renderMermaid } from '../../evidence/diagram.ts';
 import { imageState, toolVersions } from '../../evidence/tools.ts';
 import { loadLastVerify } from '../../report/state.ts';
 import { toolVersion } from '../../report/version.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -20,11 +20,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
-      try {
-        selectCandidates(cohort, opts.candidate);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      candidatesOf(cohort, opts.candidate);
       const stateDir = resolveStateDir();
       const servers = await labServers(cohort, stateDir);
       const d = buildDiagram(cohort, candidateStates(cohort, servers, opts.candidate), 'en');

@@ -3,10 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getLang, t } from '../../i18n/index.ts';
-import { labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers } from '../../lab/local.ts';
 import { DotMissingError } from '../../evidence/diagram.ts';
 import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
-import { cohortOf, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -22,11 +22,7 @@ export function register(program: Command): void {
         throw new UserError(t('diagram.badFormat', { got: opts.format, formats: DIAGRAM_FORMATS.join(' | ') }), 2);
       }
       if (opts.format === 'png' && !opts.output) throw new UserError(t('diagram.pngNeedsFile'), 2);
-      try {
-        selectCandidates(cohort, opts.candidate);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      candidatesOf(cohort, opts.candidate);
       let out: Buffer;
       try {
         out = await diagramOutput(cohort, await labServers(cohort), opts.format as DiagramFormat, lang, opts.candidate);

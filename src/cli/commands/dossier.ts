@@ -3,14 +3,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { getLang, t } from '../../i18n/index.ts';
-import { labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers } from '../../lab/local.ts';
 import { buildDiagram, candidateStates, DotMissingError, inlineSvg, renderDot, renderMermaid, renderWithDot } from '../../evidence/diagram.ts';
 import { toHtml, toMarkdown } from '../../evidence/doc.ts';
 import { dossierBlocks } from '../../evidence/dossier.ts';
 import { toolVersions } from '../../evidence/tools.ts';
 import { loadLastVerify } from '../../report/state.ts';
 import { toolVersion } from '../../report/version.ts';
-import { cohortOf, UserError } from '../context.ts';
+import { candidatesOf, cohortOf } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -22,11 +22,7 @@ export function register(program: Command): void {
     .action(async (opts: { candidate: string; output?: string; repoUrl?: string }, cmd: Command) => {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
-      try {
-        selectCandidates(cohort, opts.candidate);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      candidatesOf(cohort, opts.candidate);
       const outDir = opts.output ?? `dossier-${opts.candidate}`;
       mkdirSync(outDir, { recursive: true });
       const servers = await labServers(cohort);

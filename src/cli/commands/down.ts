@@ -1,8 +1,8 @@
 // `asd-lab down`: stops and deletes servers, overlays, bridges and rules; leaves nothing of the lab.
 import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
-import { downCandidate, labPaths, purgeCohort, selectCandidates } from '../../lab/local.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { downCandidate, labPaths, purgeCohort } from '../../lab/local.ts';
+import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -14,12 +14,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const { cohort } = cohortOf(cmd);
       if (cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
-      let candidates;
-      try {
-        candidates = selectCandidates(cohort, opts.candidate);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const candidates = candidatesOf(cohort, opts.candidate);
       const paths = labPaths(cohort);
       const out: { id: string; removed: string[] }[] = [];
       for (const cand of candidates) {

@@ -6,12 +6,12 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
-import { labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers } from '../../lab/local.ts';
 import {
   DRILL_DEFAULTS, drillLogFile, DrillRefused, drillTarget, renderTimeline, runDrill, SCENARIO_DEFS, SCENARIOS, type ScenarioName,
 } from '../../monitoring/drills.ts';
 import { monServer } from '../../monitoring/remote.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -35,12 +35,7 @@ export function register(program: Command): void {
       if (!Number.isFinite(maxFill) || maxFill < 1) throw new UserError(t('drill.badNumber', { option: '--max-fill', min: 1, got: opts.maxFill }), 2);
       if (!opts.path.startsWith('/')) throw new UserError(t('monitoring.absolutePath', { got: JSON.stringify(opts.path) }), 2);
       const { cohort } = cohortOf(cmd);
-      let candidate;
-      try {
-        candidate = selectCandidates(cohort, opts.candidate)[0]!;
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const candidate = candidatesOf(cohort, opts.candidate)[0]!;
       const servers = (await labServers(cohort)).get(candidate.id) ?? [];
       const mon = monServer(servers);
       if (!mon) throw new UserError(t('alerts.noMon', { candidate: candidate.id }));

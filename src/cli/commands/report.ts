@@ -6,12 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
-import { labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers } from '../../lab/local.ts';
 import {
   CHART_QUERIES, devAlerts, envStats, parsePeriod, renderHtml, renderMarkdown, reportQueries, reportsDir, svgChart, type AppReport,
 } from '../../monitoring/app-report.ts';
 import { monServer, promQuery, promRange, readEvents } from '../../monitoring/remote.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -27,12 +27,7 @@ export function register(program: Command): void {
       const seconds = parsePeriod(opts.since);
       if (seconds === undefined) throw new UserError(t('appReport.badPeriod', { got: opts.since }), 2);
       const { cohort } = cohortOf(cmd);
-      let candidates;
-      try {
-        candidates = selectCandidates(cohort, opts.candidate);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      const candidates = candidatesOf(cohort, opts.candidate);
       const servers = await labServers(cohort);
       const written: { candidate: string; files: string[]; error?: string }[] = [];
       for (const c of candidates) {

@@ -3,14 +3,14 @@
 import type { Command } from 'commander';
 import { t } from '../../i18n/index.ts';
 import {
-  candidateSteps, ensureImage, ensureLabKey, installPrerequisites, labPaths, labServers, preflight, selectCandidates,
+  candidateSteps, ensureImage, ensureLabKey, installPrerequisites, labPaths, labServers, preflight,
   type CandidateUp,
 } from '../../lab/local.ts';
 import { LocalError, type Accel, type Driver } from '../../local/index.ts';
 import { runVerify } from '../../report/build.ts';
 import { saveLastVerify } from '../../report/state.ts';
 import type { VerifyReportV1 } from '../../report/schema.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 import { tasks } from '../progress.ts';
 
 interface UpOpts {
@@ -32,7 +32,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const { cohort, file } = cohortOf(cmd);
       if (cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
-      const candidates = selectCandidatesOrFail(cohort, opts.candidate);
+      const candidates = candidatesOf(cohort, opts.candidate);
       const driver = opts.driver ?? cohort.local.driver;
       if (!['container', 'vm'].includes(driver)) throw new UserError(`--driver: container | vm, got "${driver}"`, 2);
       const say = (line: string) => (g.json ? process.stderr.write(`${line}\n`) : console.log(line));
@@ -105,10 +105,3 @@ export function register(program: Command): void {
     });
 }
 
-function selectCandidatesOrFail(...args: Parameters<typeof selectCandidates>) {
-  try {
-    return selectCandidates(...args);
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
-}

@@ -4,14 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getLang, t } from '../../i18n/index.ts';
-import { labServers, selectCandidates } from '../../lab/local.ts';
+import { labServers } from '../../lab/local.ts';
 import { htmlDiagram } from '../../evidence/render.ts';
 import { reportFailed, runVerify } from '../../report/build.ts';
 import { renderHtml } from '../../report/html.ts';
 import { renderJunit } from '../../report/junit.ts';
 import { saveLastVerify } from '../../report/state.ts';
 import { renderTerminal } from '../../report/terminal.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 interface VerifyOpts {
   candidate?: string;
@@ -40,11 +40,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
-      try {
-        selectCandidates(cohort, opts.candidate);
-      } catch (err) {
-        throw new UserError((err as Error).message);
-      }
+      candidatesOf(cohort, opts.candidate);
       const concurrency = parseConcurrency(opts.concurrency);
       const servers = await labServers(cohort);
       const report = await runVerify(cohort, servers, {
