@@ -179,6 +179,12 @@ export function createEdge(opts: EdgeOptions, log: Logger) {
     sendJson(res, 502, { error: 'no backend could answer' });
   });
 
+  // Clients keep their connection to the edge open between requests. Were the edge to close an idle
+  // one just as a client reuses it, that request would fail without reaching any backend (the classic
+  // keep-alive race): the edge keeps idle connections longer than clients do (load balancers use 60 s).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
   return {
     server,
     registry,

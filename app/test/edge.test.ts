@@ -50,6 +50,13 @@ describe('the edge in front of API instances', () => {
     expect((await get(`${e}/version`)).body.version).toBe('v1');
   });
 
+  it('keeps idle client connections longer than clients do, so that no reused connection is closed under a request', async () => {
+    const r = await fetch(`${e}/version`);
+    await r.arrayBuffer();
+    // Node's server announces its idle timeout; clients (undici, browsers) close theirs before it.
+    expect(Number(/timeout=(\d+)/.exec(r.headers.get('keep-alive') ?? '')?.[1])).toBeGreaterThanOrEqual(60);
+  });
+
   it('replaces instances one by one with no failed request', async () => {
     let failures = 0;
     const errors: string[] = [];
