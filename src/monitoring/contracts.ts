@@ -41,8 +41,8 @@ export const TEXTFILE_METRICS: MetricContract[] = [
     name: 'asd_nftables_dropped_packets_total',
     type: 'counter',
     labels: ['chain'],
-    producer: `asd-nft-metrics script (systemd timer, every minute) reading the named counters of table inet asd_lab (\`nft -j list counters\`); writes ${TEXTFILE_DIR}/asd_nftables.prom`,
-    help: 'Packets dropped by the lab firewall\'s default-drop policy, per chain (input, forward): a named counter placed just before the policy drop.',
+    producer: `asd-nft-metrics script of role security_metrics (systemd timer, every 30 s) reading the named counters input_dropped and forward_dropped of table inet asd_lab (\`nft -j list counters table inet asd_lab\`); writes ${TEXTFILE_DIR}/asd_nftables.prom (with asd_nftables_dropped_bytes_total)`,
+    help: 'Packets dropped by the lab firewall\'s default-drop policy, per chain (input; forward where its policy is drop): a named counter is the last rule of the chain, so it counts exactly what the policy then drops. Restarts from 0 when the firewall role reloads its table (a counter reset for rate()).',
   },
   {
     name: 'asd_backup_last_success_timestamp_seconds',
