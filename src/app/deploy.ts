@@ -298,6 +298,12 @@ export interface DeployResult {
   changed: boolean;
   seconds: number;
   startSeconds?: number;
+  /**
+   * When the environment already ran another release, deploy replaced it by a rolling update (what
+   * the pipeline does for a new version): the release it replaced, and the load loop that counted
+   * the requests through the edge during that update.
+   */
+  update?: { from: string; replaced: number; load?: LoadResult; startSeconds: number[] };
 }
 
 export async function deploy(ctx: EnvContext, version: string, opts: { databaseUrlFile?: string } = {}): Promise<DeployResult> {
@@ -317,8 +323,14 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
       return { state: existing, changed: false, seconds: (Date.now() - started) / 1000 };
     }
     if (alive.every(Boolean)) {
-      const u = await update(ctx, version, { load: false });
-      return { state: u.state, changed: true, seconds: (Date.now() - started) / 1000 };
+      // A new release on a running environment: one instance at a time, under the same bounded
+      // load loop as `app update`, so a deploy by the pipeline reports its failed requests too.
+      const from = existing.version;
+      const u = await update(ctx, version);
+      const load = u.load ? `; load loop: ${u.load.total} requests, ${u.load.failed} failed` : '';
+      // A rolled-back update left the previous release in place: the deploy did not happen.
+      if (!u.ok) throw new AppError(`${ctx.candidate.id}/${ctx.env}: the update from ${from} to ${version} failed and was rolled back, still ${u.state.version}: ${u.reason ?? ''}${load}`);
+      return { state: u.state, changed: true, seconds: (Date.now() - started) / 1000, update: { from, replaced: u.replaced, load: u.load, startSeconds: u.startSeconds } };
     }
     ctx.say(`${ctx.candidate.id}/${ctx.env}: some containers are gone, redeploying`);
     await down(ctx, { keepVolume: true });

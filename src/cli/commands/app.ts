@@ -81,8 +81,13 @@ export function register(program: Command): void {
       const { ctx, json } = context(cmd, env, opts.candidate);
       if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
       const r = await run(() => deploy(ctx, version, { databaseUrlFile: opts.databaseUrlFile }));
-      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, changed: r.changed, seconds: r.seconds, startSeconds: r.startSeconds, state: r.state });
-      else console.log(t('app.deployed', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, url: `http://${r.state.edge?.ip}:8080/`, seconds: r.seconds.toFixed(1) }));
+      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, changed: r.changed, seconds: r.seconds, startSeconds: r.startSeconds, update: r.update, state: r.state });
+      else {
+        console.log(t('app.deployed', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, url: `http://${r.state.edge?.ip}:8080/`, seconds: r.seconds.toFixed(1) }));
+        if (r.update) console.log(t('app.deployedByUpdate', { from: r.update.from, version: r.state.version, replaced: r.update.replaced, total: r.update.load?.total ?? 0, failed: r.update.load?.failed ?? 0 }));
+      }
+      // Like `app update`: a failed request during the rolling update fails the deploy.
+      if (r.update?.load && r.update.load.failed > 0) process.exitCode = 1;
     });
 
   const updateLike = (name: 'update' | 'rollback') =>
