@@ -2,13 +2,16 @@
 // candidate's Prometheus — availability against the SLO and the error budget left, latency
 // percentiles, top errors, saturation, the alerts of team dev — with SVG charts, written as
 // Markdown (charts beside it) and as one self-contained HTML page.
-import { readdirSync } from 'node:fs';
+//
+// This module has no dependency on the controller (no SSH, no lab state): the same code runs in
+// `asd-lab report app` (controller, Prometheus over SSH) and in the weekly job on the mon server
+// (report-job.ts, bundled for Debian's node 18, Prometheus on localhost). Each passes its own
+// ReportSource; where the controller stores reports is app-report-files.ts.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { labPaths } from '../lab/local.ts';
-import type { Cohort } from '../model/cohort.ts';
 import { ENVIRONMENTS, SLO_PERIOD_DAYS, type SloConfig } from './slo.ts';
 import { ERROR_CODES } from './indicators.ts';
-import type { ReceivedEvent } from './remote.ts';
+import type { PromRangeSeries, PromSample, ReceivedEvent } from './api-types.ts';
 
 /** A period such as 7d, 24h, 90m. */
 export function parsePeriod(s: string): number | undefined {
@@ -68,6 +71,8 @@ export interface AppReport {
   period: string;
   from: string;
   to: string;
+  /** Who wrote it (default: asd-lab report app). */
+  generatedBy?: string;
   envs: EnvStats[];
   topErrors: { env: string; route: string; code: string; count: number }[];
   alerts: { alertname: string; severity: string; instance: string; firings: number }[];
@@ -156,7 +161,7 @@ const verdict = (e: EnvStats) => (e.availabilityPercent === undefined ? 'no traf
 export function renderMarkdown(r: AppReport, chartPrefix: string): string {
   const l: string[] = [];
   l.push(`# Application report — ${r.candidate} (${r.cohort})`, '');
-  l.push(`Period: last ${r.period}, ${r.from} → ${r.to}. Generated ${r.generated} by \`asd-lab report app\` from the candidate's Prometheus. SLO window: ${SLO_PERIOD_DAYS} days.`, '');
+  l.push(`Period: last ${r.period}, ${r.from} → ${r.to}. Generated ${r.generated} by ${r.generatedBy ?? '\`asd-lab report app\`'} from the candidate's Prometheus. SLO window: ${SLO_PERIOD_DAYS} days.`, '');
   l.push('## Availability and error budget', '', '| Environment | Requests | 5xx | Availability | Objective | Verdict | Error budget left | Probe (HTTPS) up |', '|---|---|---|---|---|---|---|---|');
   for (const e of r.envs) l.push(`| ${e.env} | ${e.requests} | ${e.errors} | ${pct(e.availabilityPercent)} | ${e.objectivePercent} % | ${verdict(e)} | ${pct(e.budgetLeftPercent, 1)} | ${pct(e.probeAvailabilityPercent, 2)} |`);
   l.push('', '## Latency', '', '| Environment | p50 | p95 | p99 | p95 objective |', '|---|---|---|---|---|');
@@ -190,7 +195,7 @@ export function renderHtml(r: AppReport): string {
 <html lang="en"><head><meta charset="utf-8"><title>Application report — ${esc(r.candidate)}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}</style></head><body>
 <h1>Application report — ${esc(r.candidate)} (${esc(r.cohort)})</h1>
-<p>Period: last ${esc(r.period)}, ${esc(r.from)} → ${esc(r.to)}. Generated ${esc(r.generated)} from the candidate's Prometheus.</p>
+<p>Period: last ${esc(r.period)}, ${esc(r.from)} → ${esc(r.to)}. Generated ${esc(r.generated)}${r.generatedBy ? ` by ${esc(r.generatedBy)}` : ''} from the candidate's Prometheus.</p>
 <h2>Availability and error budget</h2>
 ${table(['Environment', 'Requests', '5xx', 'Availability', 'Objective', 'Verdict', 'Error budget left', 'Probe (HTTPS) up'], r.envs.map((e) => [e.env, String(e.requests), String(e.errors), pct(e.availabilityPercent), `${e.objectivePercent} %`, verdict(e), pct(e.budgetLeftPercent, 1), pct(e.probeAvailabilityPercent, 2)]))}
 <h2>Latency</h2>
@@ -207,16 +212,68 @@ ${r.charts.map((c) => svgChart(c)).join('')}
 `;
 }
 
-/** Where `asd-lab report app` writes a candidate's reports by default (the lab state, never git). */
-export function reportsDir(cohort: Cohort, candidate: string): string {
-  return join(labPaths(cohort).cohortDir, 'reports', candidate);
+/** Where the report's data comes from: a Prometheus API and the alert receiver's event log. */
+export interface ReportSource {
+  query(expr: string): Promise<PromSample[]>;
+  range(expr: string, start: number, end: number, stepSeconds: number): Promise<PromRangeSeries[]>;
+  events(): Promise<ReceivedEvent[]>;
 }
 
-/** The HTML reports already written for a candidate, oldest first. */
-export function listReports(cohort: Cohort, candidate: string): string[] {
-  try {
-    return readdirSync(reportsDir(cohort, candidate)).filter((f) => /^app-\d{8}T\d{4}Z\.html$/.test(f)).sort();
-  } catch {
-    return [];
+export interface CollectOptions {
+  cohort: string;
+  candidate: string;
+  /** A period accepted by parsePeriod(), e.g. 7d. */
+  period: string;
+  slo: SloConfig;
+  /** Who wrote it, printed in the report (default: asd-lab report app). */
+  generatedBy?: string;
+  now?: Date;
+}
+
+/** Ask every query of the report and its charts, and assemble the report. */
+export async function collectAppReport(src: ReportSource, o: CollectOptions): Promise<AppReport> {
+  const seconds = parsePeriod(o.period);
+  if (seconds === undefined) throw new Error(`invalid period ${o.period}`);
+  const now = o.now ?? new Date();
+  const end = Math.floor(now.getTime() / 1000);
+  const start = end - seconds;
+  const q = reportQueries(o.period);
+  const results = {} as Record<keyof typeof q, Map<string, string>>;
+  const raw = {} as Record<keyof typeof q, PromSample[]>;
+  for (const [k, expr] of Object.entries(q) as [keyof typeof q, string][]) {
+    raw[k] = await src.query(expr);
+    results[k] = new Map(raw[k].map((s) => [s.metric.env ?? '', s.value[1]]));
   }
+  const step = Math.max(60, Math.round(seconds / 120));
+  const charts: Chart[] = [];
+  for (const ch of Object.values(CHART_QUERIES)) {
+    const series = await src.range(ch.expr, start, end, step);
+    charts.push({ title: ch.title, unit: ch.unit, series: series.map((s) => ({ env: s.metric.env ?? '', points: s.values.map(([x, y]) => [x, Number(y)] as [number, number]).filter(([, y]) => Number.isFinite(y)) })) });
+  }
+  return {
+    cohort: o.cohort, candidate: o.candidate, generated: now.toISOString().slice(0, 19) + 'Z', period: o.period,
+    from: new Date(start * 1000).toISOString().slice(0, 16) + 'Z', to: new Date(end * 1000).toISOString().slice(0, 16) + 'Z',
+    ...(o.generatedBy ? { generatedBy: o.generatedBy } : {}),
+    envs: envStats(o.slo, results),
+    topErrors: raw.topErrors.map((s) => ({ env: s.metric.env ?? '', route: s.metric.route ?? '', code: s.metric.code ?? '', count: Math.round(Number(s.value[1])) })),
+    alerts: devAlerts(await src.events(), start * 1000),
+    charts,
+  };
+}
+
+/** File stem of a report: app-<UTC yyyymmddThhmm>Z (what the CP10.3 check reads the age from). */
+export const reportStem = (r: AppReport) => `app-${r.generated.replace(/[-:]/g, '').slice(0, 13)}Z`;
+
+/** Write the Markdown, the HTML and the SVG charts into dir (which must exist); the paths written. */
+export function writeAppReport(dir: string, r: AppReport, mode = 0o644): string[] {
+  const stamp = reportStem(r);
+  const files = [join(dir, `${stamp}.md`), join(dir, `${stamp}.html`)];
+  writeFileSync(files[0]!, renderMarkdown(r, `${stamp}-chart-`), { mode });
+  writeFileSync(files[1]!, renderHtml(r), { mode });
+  r.charts.forEach((ch, i) => {
+    const f = join(dir, `${stamp}-chart-${i + 1}.svg`);
+    writeFileSync(f, svgChart(ch), { mode });
+    files.push(f);
+  });
+  return files;
 }

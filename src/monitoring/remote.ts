@@ -5,6 +5,9 @@
 import { sshExec, type ExecResult, type SshTarget } from '../ssh/client.ts';
 import type { LabServer } from '../verify/types.ts';
 import { monitoringOptions } from './options.ts';
+import { parseEvents, type PromRangeSeries, type PromSample, type ReceivedEvent } from './api-types.ts';
+
+export { parseEvents, type PromRangeSeries, type PromSample, type ReceivedEvent } from './api-types.ts';
 
 const OPTS = monitoringOptions();
 
@@ -59,8 +62,6 @@ export async function monApi<T>(server: LabServer, url: string, params: Record<s
 
 interface PromResponse<T> { status: string; data: T; error?: string }
 
-export interface PromSample { metric: Record<string, string>; value: [number, string] }
-
 /** An instant PromQL query. */
 export async function promQuery(server: LabServer, query: string): Promise<PromSample[]> {
   const r = await monApi<PromResponse<{ resultType: string; result: PromSample[] }>>(server, `${PROMETHEUS_URL}/api/v1/query`, { query });
@@ -109,31 +110,6 @@ export async function amAlerts(server: LabServer): Promise<AmAlert[]> {
   return monApi<AmAlert[]>(server, `${ALERTMANAGER_URL}/api/v2/alerts`);
 }
 
-/** One notification as the receiver stored it. */
-export interface ReceivedEvent {
-  received: string;
-  team: string;
-  receiver: string;
-  status: string;
-  groupKey: string;
-  alerts: { alertname: string; status: string; severity: string; team: string; instance: string; env: string; startsAt: string; endsAt: string; summary: string; fingerprint: string; labels: Record<string, string> }[];
-}
-
-/** Parse the event log (one JSON object per line); unreadable lines are skipped. */
-export function parseEvents(text: string): ReceivedEvent[] {
-  const out: ReceivedEvent[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      const e = JSON.parse(line) as ReceivedEvent;
-      if (e && typeof e.received === 'string' && Array.isArray(e.alerts)) out.push(e);
-    } catch {
-      // a line cut by a crash: ignore it
-    }
-  }
-  return out;
-}
-
 /** The receiver's event log; empty when nothing was received yet. */
 export async function readEvents(server: LabServer): Promise<ReceivedEvent[]> {
   const r = await rootScript(server, `test -f ${shq(EVENT_LOG)} && cat ${shq(EVENT_LOG)} || true\n`);
@@ -155,8 +131,6 @@ export function firingThenResolved(events: ReceivedEvent[], match: (a: ReceivedE
   }
   return { firing, resolved };
 }
-
-export interface PromRangeSeries { metric: Record<string, string>; values: [number, string][] }
 
 /** A range PromQL query (for charts). */
 export async function promRange(server: LabServer, query: string, start: number, end: number, stepSeconds: number): Promise<PromRangeSeries[]> {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { drillLogFile } from '../monitoring/drills.ts';
-import { listReports, reportsDir } from '../monitoring/app-report.ts';
+import { listReports, MON_REPORT_TIMER, MON_REPORTS_DIR, reportAgeDays, reportPages, reportsDir } from '../monitoring/app-report-files.ts';
 import { SLO_ALERT_NAMES, sloRuleGroups } from '../monitoring/slo-rules.ts';
 import { ENVIRONMENTS } from '../monitoring/slo.ts';
 import {
@@ -251,20 +251,39 @@ ss -Htn state established '( sport = :6514 )' | wc -l
   }),
 };
 
+/** What the mon server holds of the weekly report job: its timer's state and the report pages there. */
+export function parseMonReports(stdout: string): { timer: string; pages: string[] } {
+  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const timer = lines.find((l) => l.startsWith('timer='))?.slice('timer='.length) || 'unknown';
+  return { timer, pages: reportPages(lines.filter((l) => !l.startsWith('timer='))) };
+}
+
+/** The newest report among the controller's and the mon server's, by the time in its name. */
+export function latestReport(local: string[], mon: string[]): { name: string; where: 'controller' | 'mon' } | undefined {
+  const all = [...local.map((name) => ({ name, where: 'controller' as const })), ...mon.map((name) => ({ name, where: 'mon' as const }))];
+  return all.sort((a, b) => a.name.localeCompare(b.name)).at(-1);
+}
+
 export const reportsExist: CheckDefinition = {
   id: 'monitoring-reports',
   criterion: 'CP10.3',
   path: PATH,
-  description: 'statistics reports for the developers exist (asd-lab report app), the latest less than 8 days old',
-  run: (ctx) => onMon(ctx, async () => {
-    const reports = listReports(ctx.cohort, ctx.candidate.id);
-    const latest = reports.at(-1);
-    if (!latest) return { status: 'not-run', evidence: `no report yet in ${reportsDir(ctx.cohort, ctx.candidate.id)}: run "asd-lab report app --candidate ${ctx.candidate.id}" (weekly)` };
-    const m = /^app-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z/.exec(latest)!;
-    const ageDays = (Date.now() - Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!)) / 86_400_000;
+  description: 'statistics reports for the developers exist (weekly job on the mon server, or asd-lab report app), the latest less than 8 days old',
+  run: (ctx) => onMon(ctx, async (mon) => {
+    const localDir = reportsDir(ctx.cohort, ctx.candidate.id);
+    const local = listReports(ctx.cohort, ctx.candidate.id);
+    const r = await rootScript(mon, `echo "timer=$(systemctl is-active ${shq(MON_REPORT_TIMER)} 2>/dev/null)"\nls -1 ${shq(MON_REPORTS_DIR)} 2>/dev/null || true\n`);
+    const there = parseMonReports(r.stdout);
+    const monDir = `${machine(mon)}:${MON_REPORTS_DIR}`;
+    const counts = `${there.pages.length} report(s) in ${monDir} (${MON_REPORT_TIMER}: ${there.timer}), ${local.length} in ${localDir}`;
+    const latest = latestReport(local, there.pages);
+    if (!latest) {
+      return { status: 'not-run', evidence: `no report yet: ${counts}. The timer writes one weekly; now: "asd-lab ssh ${ctx.candidate.id} ${mon.name} -- sudo systemctl start asd-app-report.service", or "asd-lab report app --candidate ${ctx.candidate.id}" on the controller` };
+    }
+    const ageDays = reportAgeDays(latest.name);
     return {
       status: ageDays <= 8 ? 'pass' : 'fail',
-      evidence: `${reports.length} report(s) in ${reportsDir(ctx.cohort, ctx.candidate.id)}; latest ${latest} (${ageDays.toFixed(1)} days old; weekly expected)`,
+      evidence: `latest ${latest.where === 'mon' ? `${monDir}/${latest.name} (weekly job ${MON_REPORT_TIMER})` : `${localDir}/${latest.name} (asd-lab report app)`}, ${ageDays.toFixed(1)} days old (weekly expected, at most 8); ${counts}`,
     };
   }),
 };
