@@ -1,16 +1,21 @@
 // The supervision, end to end, on a real lab (container driver): `up` deploys it (site.yml imports
 // monitoring.yml), every server's agent is scraped over TLS with the credential, plain HTTP and a
-// wrong password are refused, a drill's alert (ssh-failures: ten failed logins) reaches the webhook
-// and resolves, and `down` leaves nothing — the cohort's scrape credential included.
+// wrong password are refused, every node's firewall drops are counted in Prometheus, the weekly
+// developers' report is written on mon by its own service, a drill's alert (ssh-failures: ten failed
+// logins) reaches the webhook and resolves, and `down` leaves nothing — the cohort's scrape
+// credential included.
 // Real servers, real Ansible: needs root (fails otherwise with the reason).
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSIBLE_DIR, runPlaybook } from '../src/ansible/runner.ts';
 import { labPaths, labServers } from '../src/lab/local.ts';
 import { loadCohort } from '../src/model/load.ts';
-import { agentsUp, drillReceived, familiesPresent, scrapesSecured, sloRulesLoaded } from '../src/verify/monitoring.ts';
+import { MON_REPORTS_DIR } from '../src/monitoring/app-report-files.ts';
+import { monServer, promQuery, rootScript } from '../src/monitoring/remote.ts';
+import { agentsUp, drillReceived, familiesPresent, reportsExist, scrapesSecured, sloRulesLoaded } from '../src/verify/monitoring.ts';
 import type { CheckDefinition } from '../src/verify/types.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, traces } from './local-helpers.ts';
@@ -93,6 +98,82 @@ describe('supervision end to end (container driver)', () => {
       expect(x.evidence).toContain('wrong password: 401');
     }
   }, 120_000);
+
+  it('firewall drops: asd_nftables_dropped_packets_total is in Prometheus for every node, and counts packets sent to a closed port', async () => {
+    const servers = (await labServers(cohort)).get('hmon') ?? [];
+    const mon = monServer(servers)!;
+    const app = servers.find((s) => s.name === 'app')!;
+    const query = 'asd_nftables_dropped_packets_total{chain="input"}';
+    const drops = async () => new Map((await promQuery(mon, query)).map((x) => [x.metric.instance ?? '', Number(x.value[1])]));
+    // The textfile is written 5 s after deployment, then every 30 s; scraped every 30 s.
+    let before = await drops();
+    for (let i = 0; i < 12 && MACHINES.some((m) => !before.has(m)); i++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      before = await drops();
+    }
+    expect([...before.keys()].sort()).toEqual([...MACHINES].sort());
+    // 300 connections from the host to a port no rule opens: each SYN (and its retransmissions)
+    // matches no accept rule of app's input chain, reaches the counter and is dropped by the policy.
+    const SENT = 300;
+    const started = Date.now();
+    await Promise.all(Array.from({ length: SENT }, () => new Promise<void>((done) => {
+      const sock = connect({ host: app.address, port: 5555 });
+      const end = () => {
+        sock.destroy();
+        done();
+      };
+      sock.setTimeout(1500, end);
+      sock.on('error', end);
+      sock.on('connect', end);
+    })));
+    let after = await drops();
+    while (Date.now() - started < 180_000 && (after.get('hmon-app') ?? 0) - before.get('hmon-app')! < SENT) {
+      await new Promise((r) => setTimeout(r, 10_000));
+      after = await drops();
+    }
+    const grew = (after.get('hmon-app') ?? 0) - before.get('hmon-app')!;
+    console.log(`firewall drops of hmon-app: ${before.get('hmon-app')} -> ${after.get('hmon-app')} (+${grew}) in Prometheus ${Math.round((Date.now() - started) / 1000)} s after ${SENT} connections to a closed port; others: ${MACHINES.filter((m) => m !== 'hmon-app').map((m) => `${m} +${(after.get(m) ?? 0) - before.get(m)!}`).join(', ')}`);
+    expect(grew).toBeGreaterThanOrEqual(SENT);
+    // The same number at the source: the named counter of the ruleset, read on the server.
+    const nft = await rootScript(app, 'nft -j list counter inet asd_lab input_dropped\n');
+    expect(nft.code, nft.stderr).toBe(0);
+    const packets = (JSON.parse(nft.stdout) as { nftables: { counter?: { packets: number } }[] }).nftables.find((x) => x.counter)!.counter!.packets;
+    expect(packets).toBeGreaterThanOrEqual(after.get('hmon-app')!);
+  }, 300_000);
+
+  it('the weekly developers\' report: the timer is active; its service writes the report on mon; CP10.3 passes and names where it is', async () => {
+    const servers = (await labServers(cohort)).get('hmon') ?? [];
+    const mon = monServer(servers)!;
+    const timer = await rootScript(mon, 'systemctl is-enabled asd-app-report.timer; systemctl is-active asd-app-report.timer; systemctl show -p TimersCalendar --value asd-app-report.timer\n');
+    expect(timer.stdout.split('\n').slice(0, 2)).toEqual(['enabled', 'active']);
+    expect(timer.stdout).toMatch(/OnCalendar=weekly/);
+    const before = await check(reportsExist);
+    expect(before[0]!.status, before[0]!.evidence).toBe('not-run');
+    const started = Date.now();
+    const r = await rootScript(mon, `systemctl start asd-app-report.service; rc=$?
+echo "rc=$rc"
+journalctl -u asd-app-report.service -n 5 --no-pager -o cat
+f=$(ls -1 ${MON_REPORTS_DIR}/app-*.html | tail -n 1)
+echo "file=$f"
+stat -c 'owner=%U mode=%a' "$f"
+cat "$f"
+`, 300_000);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    expect(r.stdout, r.stderr).toMatch(/^rc=0$/m);
+    console.log(`asd-app-report.service on hmon-mon: ${seconds} s; ${/^file=.*$/m.exec(r.stdout)?.[0]}`);
+    expect(r.stdout).toMatch(new RegExp(`^file=${MON_REPORTS_DIR}/app-\\d{8}T\\d{4}Z\\.html$`, 'm'));
+    expect(r.stdout).toMatch(/^owner=asd-app-report mode=644$/m);
+    expect(r.stdout).toContain('<h1>Application report — hmon (h-mon)</h1>');
+    expect(r.stdout).toMatch(/by asd-app-report\.timer on \S+ from the candidate's Prometheus/);
+    expect(r.stdout).toContain('<h2>Availability and error budget</h2>');
+    // The credential never reaches a command line or the journal.
+    const pw = await rootScript(mon, 'cat /etc/prometheus/secrets/scrape-password\n');
+    expect(pw.stdout.trim().length).toBeGreaterThan(10);
+    expect(r.stdout).not.toContain(pw.stdout.trim());
+    const after = await check(reportsExist);
+    expect(after[0]!.status, after[0]!.evidence).toBe('pass');
+    expect(after[0]!.evidence).toMatch(new RegExp(`^latest hmon-mon:${MON_REPORTS_DIR}/app-\\d{8}T\\d{4}Z\\.html \\(weekly job asd-app-report\\.timer\\), 0\\.0 days old`));
+  }, 420_000);
 
   it('drill ssh-failures: the alert fires, reaches the security webhook, and resolves', async () => {
     const started = Date.now();
