@@ -97,10 +97,16 @@ export function readSlo(file: string | undefined): SloConfig {
   return r.data;
 }
 
+/**
+ * "localhost" may resolve to ::1 first: try both address families, like curl (node 18.13+ knows the
+ * option but does not turn it on by default; node 20 does; @types/node does not list it for requests).
+ */
+const BOTH_FAMILIES = { autoSelectFamily: true };
+
 /** GET a JSON document over HTTPS, verified by `ca`, with basic authentication. */
 function getJson(url: URL, ca: Buffer, auth: string, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', ca, auth, timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
+    const req = request(url, { method: 'GET', ca, auth, timeout: timeoutMs, headers: { accept: 'application/json' }, ...BOTH_FAMILIES }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
