@@ -5,7 +5,7 @@
 // process. Memory is read where the host enforces the caps: each server's cgroup (v1 usage, or
 // v2 memory.current), after the lab has settled. Writes bench/results/local.json.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -69,7 +69,18 @@ interface Row {
   memTotalMiB: number;
 }
 
-const rows: Row[] = [];
+const RESULTS = resolve(HERE, 'results/local.json');
+// Rows of sizes not measured in this run are kept (each row says when it was measured and under
+// which load), so a long scaling curve can be completed size by size; each finished row is saved at
+// once, so an interrupted run loses nothing it measured.
+const previous: (Row & { measuredAt?: string })[] = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as { rows: Row[] }).rows : [];
+const rows: (Row & { measuredAt: string })[] = [];
+function save(): void {
+  const keep = previous.filter((p) => !rows.some((r) => r.candidates === p.candidates && r.image === p.image));
+  const all = [...keep, ...rows].sort((a, b) => a.candidates - b.candidates || a.image.localeCompare(b.image));
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), host: { cores: cpus().length }, rows: all }, null, 2)}\n`);
+}
 const order: { n: number; image: 'cold' | 'warm' }[] = [];
 if (cold) order.push({ n: sizes[0]!, image: 'cold' });
 for (const n of sizes) order.push({ n, image: 'warm' });
@@ -87,10 +98,11 @@ for (const { n, image } of order) {
   const second = await timed(['up', '-c', file, '--no-verify']);
   const down = await timed(['down', '-c', file, '--purge']);
   rows.push({
-    candidates: n, image, upSeconds: up.seconds, upOk: up.code === 0, upCpuSeconds: up.cpuSeconds, upLoadEnd: up.load, secondUpLoadEnd: second.load, secondUpSeconds: second.seconds, downSeconds: down.seconds,
+    measuredAt: new Date().toISOString(), candidates: n, image, upSeconds: up.seconds, upOk: up.code === 0, upCpuSeconds: up.cpuSeconds, upLoadEnd: up.load, secondUpLoadEnd: second.load, secondUpSeconds: second.seconds, downSeconds: down.seconds,
     servers: machines.length, memPerServerMiB: mem.length ? total / mem.length : NaN, memPerCandidateMiB: total / n, memTotalMiB: total,
   });
   const r = rows.at(-1)!;
+  save();
   console.log(`${n} candidate(s), ${image} image: up ${r.upSeconds.toFixed(0)} s (${r.upOk ? 'ok' : 'FAILED'}, load ${r.upLoadEnd.toFixed(1)}), second up ${r.secondUpSeconds.toFixed(0)} s, down ${r.downSeconds.toFixed(0)} s, ${r.servers} servers, ${r.memPerServerMiB.toFixed(0)} MiB/server, ${r.memPerCandidateMiB.toFixed(0)} MiB/candidate`);
 }
 
@@ -99,5 +111,3 @@ console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(`| ${r.candidates} | ${r.image} | ${r.upSeconds.toFixed(0)} | ${r.upLoadEnd.toFixed(1)} | ${r.upCpuSeconds.toFixed(0)} | ${r.secondUpSeconds.toFixed(0)} | ${r.downSeconds.toFixed(0)} | ${r.servers} | ${r.memPerServerMiB.toFixed(0)} | ${r.memPerCandidateMiB.toFixed(0)} |`);
 }
-mkdirSync(resolve(HERE, 'results'), { recursive: true });
-writeFileSync(resolve(HERE, 'results/local.json'), `${JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), rows }, null, 2)}\n`);

@@ -1,7 +1,7 @@
 // Preflight of the local target on host snapshots: every problem is found before anything is made.
 import { describe, expect, it } from 'vitest';
 import { cohortSchema } from '../src/model/cohort.ts';
-import { checkHost, planCohort, TOOLS, type HostSnapshot, type LocalServer } from '../src/local/index.ts';
+import { checkHost, INOTIFY_PER_SERVER, inotifyShortfall, planCohort, TOOLS, type HostSnapshot, type LocalServer } from '../src/local/index.ts';
 import { KEY_A } from './helpers.ts';
 
 const cohort = cohortSchema.parse({
@@ -39,6 +39,23 @@ describe('local preflight', () => {
       servers: [server({})],
     });
     expect(checkHost(cohort, plans, again, container)).toEqual([]);
+  });
+
+  it('finds when root\'s inotify limit is too low for the servers to boot, counting only servers not running yet', () => {
+    const all = plans.flatMap((p) => p.servers).length; // 2 candidates x 5 servers
+    // Debian's default: 128 instances, 100 already open (15 servers running elsewhere, say).
+    expect(inotifyShortfall(plans, clean({ inotify: { limit: 128, inUse: 100 } }), 'container')).toEqual({
+      limit: 128, servers: all, needed: 100 + all * INOTIFY_PER_SERVER + 64,
+    });
+    expect(inotifyShortfall(plans, clean({ inotify: { limit: 8192, inUse: 100 } }), 'container')).toBeUndefined();
+    // A second up of a running lab starts nothing, so needs nothing more.
+    const running = plans.flatMap((p) => p.servers).map((x) => server({ name: x.name, candidate: x.name.split('-')[0] }));
+    expect(inotifyShortfall(plans, clean({ inotify: { limit: 128, inUse: 120 }, servers: running }), 'container')).toBeUndefined();
+    // One stopped server gets booted again: it counts.
+    const oneStopped = running.map((x, i) => (i === 0 ? { ...x, state: 'stopped' as const } : x));
+    expect(inotifyShortfall(plans, clean({ inotify: { limit: 128, inUse: 120 }, servers: oneStopped }), 'container')?.servers).toBe(1);
+    // VMs run their own kernel: the host's limit is not theirs.
+    expect(inotifyShortfall(plans, clean({ inotify: { limit: 128, inUse: 120 } }), 'vm')).toBeUndefined();
   });
 
   it('refuses a non-root user and names the missing tools with their apt command', () => {

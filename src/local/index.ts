@@ -8,7 +8,7 @@ export {
 export { planCandidate, planCohort, type CandidatePlan, type ServerPlan } from './plan.ts';
 export { resolveStateDir, statePaths } from './state.ts';
 export {
-  checkHost, preflight, probeKvm, snapshotHost, TOOLS, type Accel, type Driver, type HostSnapshot, type PreflightOptions,
+  checkHost, INOTIFY_PER_SERVER, inotifyShortfall, preflight, probeKvm, snapshotHost, TOOLS, type Accel, type Driver, type HostSnapshot, type PreflightOptions,
 } from './preflight.ts';
 export { listServers, readEnvFile, type LocalServer } from './servers.ts';
 export { runScript, SCRIPTS_DIR } from './scripts.ts';

@@ -37,7 +37,7 @@ export function register(program: Command): void {
       if (!['container', 'vm'].includes(driver)) throw new UserError(`--driver: container | vm, got "${driver}"`, 2);
       const say = (line: string) => (g.json ? process.stderr.write(`${line}\n`) : console.log(line));
       await installPrerequisites(driver, say);
-      const plans = await preflight(cohort, { driver, accel: opts.accel }).catch((err: unknown) => {
+      const plans = await preflight(cohort, { driver, accel: opts.accel, say }).catch((err: unknown) => {
         if (err instanceof LocalError) throw new UserError(err.message);
         throw err;
       });
