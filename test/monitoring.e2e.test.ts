@@ -146,7 +146,8 @@ describe('supervision end to end (container driver)', () => {
     const mon = monServer(servers)!;
     const timer = await rootScript(mon, 'systemctl is-enabled asd-app-report.timer; systemctl is-active asd-app-report.timer; systemctl show -p TimersCalendar --value asd-app-report.timer\n');
     expect(timer.stdout.split('\n').slice(0, 2)).toEqual(['enabled', 'active']);
-    expect(timer.stdout).toMatch(/OnCalendar=weekly/);
+    // systemd normalizes "weekly" to Monday 00:00.
+    expect(timer.stdout).toMatch(/OnCalendar=Mon \*-\*-\* 00:00:00 ; next_elapse=Mon /);
     const before = await check(reportsExist);
     expect(before[0]!.status, before[0]!.evidence).toBe('not-run');
     const started = Date.now();
