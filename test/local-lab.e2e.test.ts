@@ -1,16 +1,23 @@
 // End to end, as a trainer runs it: `up` brings one candidate's full reference lab (gateway, app,
 // db1, db2, mon, with the data and monitoring modules) up on this machine and no check fails; the
-// app deployed and updated in test turns the container checks to pass; a second `up` changes
+// app released by the pipeline and updated turns the container checks to pass; a second `up` changes
 // nothing; `down` leaves nothing of the lab. Real servers, real Ansible, real Lynis, real
 // PostgreSQL and Prometheus: needs root (fails otherwise).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// The app step is the CP5/CP7/CP8 "done when": `pipeline run --approve` takes v1 through test,
+// preprod and prod; prod is updated to v2 and rolled back under a load loop with no failed request;
+// verify sees the containers' limits, network and remote volume in each environment.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appPaths } from '../src/app/paths.ts';
+import { netNames } from '../src/app/runtime.ts';
 import { bridgeName } from '../src/local/index.ts';
+import { STAGE_IDS } from '../src/pipeline/definition.ts';
+import type { RunReport } from '../src/pipeline/run.ts';
 import { cli, KEY_A } from './helpers.ts';
-import { requireHost, traces } from './local-helpers.ts';
+import { requireHost, STATE, traces } from './local-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asd-lab-e2e-'));
 const file = join(dir, 'e2e.yaml');
@@ -26,6 +33,68 @@ const AFTER_UP = [
 interface UpJson {
   candidates: { id: string; ok: boolean; changed: number; error?: string; ansible?: { changedTasks: Record<string, string[]> } }[];
   verify?: { candidates: { id: string; checks: { competency: string; check: string; status: string; evidence: string }[] }[] };
+}
+
+const ENVS = ['test', 'preprod', 'prod'] as const;
+
+/** The app's status of one environment (`app status ENV --json`). */
+async function appStatus(env: string) {
+  const r = await cli(['--json', 'app', 'status', env, '-c', file, '--candidate', 'solo']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as { version?: string; instances: { id: string; role: string; ip: string; state: string; healthy: boolean }[] };
+}
+
+/** What users get: /version through the environment's edge, asked six times (every API instance answers). */
+async function served(env: string): Promise<{ version: string; env: string }> {
+  const edge = (await appStatus(env)).instances.find((i) => i.role === 'edge');
+  if (!edge) throw new Error(`${env}: no edge`);
+  const seen = new Set<string>();
+  let last = { version: '', env: '' };
+  for (let i = 0; i < 6; i++) {
+    const body = (await (await fetch(`http://${edge.ip}:8080/version`, { signal: AbortSignal.timeout(5000) })).json()) as { version: string; env: string };
+    last = { version: body.version, env: body.env };
+    seen.add(JSON.stringify(last));
+  }
+  if (seen.size !== 1) throw new Error(`${env}: the edge serves different releases: ${[...seen].join(', ')}`);
+  return last;
+}
+
+/** `app update|rollback ... --json` on the solo candidate: must succeed with its load loop at 0 failed. */
+async function appUpdate(argv: string[]) {
+  const r = await cli(['--json', 'app', ...argv, '-c', file, '--candidate', 'solo']);
+  expect(r.code, `${argv.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(0);
+  const out = JSON.parse(r.stdout) as { ok: boolean; seconds: number; replaced: number; load?: { total: number; failed: number; samples: string[] } };
+  expect(out.ok).toBe(true);
+  expect(out.replaced).toBe(2);
+  expect(out.load, 'the load loop ran').toBeDefined();
+  expect(out.load!.failed, out.load!.samples.join('; ')).toBe(0);
+  expect(out.load!.total).toBeGreaterThan(0);
+  return { ...out, load: out.load! };
+}
+
+/**
+ * The app containers of this cohort that have a systemd-nspawn process, counted by environment:
+ * distinct OCI bundles (one per container) under the cohort's app state.
+ */
+function appContainerProcesses(): Record<string, number> {
+  const root = `--oci-bundle=${appPaths(STATE).root}/deploy/e2e/solo/`;
+  const bundles = new Set<string>();
+  for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const bundle = argv.find((a) => a.startsWith(root));
+    if (bundle && argv[0]?.endsWith('systemd-nspawn')) bundles.add(bundle);
+  }
+  const count: Record<string, number> = {};
+  for (const b of bundles) {
+    const env = b.slice(root.length).split('/')[0]!;
+    count[env] = (count[env] ?? 0) + 1;
+  }
+  return count;
 }
 
 async function up(extra: string[] = []) {
@@ -93,25 +162,61 @@ describe('local target, end to end (container driver)', () => {
     expect(unknown.stderr).toMatch(/no server "nope" for candidate solo \(servers: gateway, app, db1, db2, mon\)/);
   });
 
-  it('the app built, deployed and updated in test, and a report for developers, turn those checks to pass', async () => {
-    for (const version of ['v1', 'v2']) {
-      const img = await cli(['app', 'image', '-c', file, '--version', version]);
-      expect(img.code, img.stderr).toBe(0);
-    }
-    for (const argv of [['app', 'deploy', 'test', '--version', 'v1'], ['app', 'smoke', 'test'], ['app', 'update', 'test', '--version', 'v2'], ['report', 'app']]) {
+  it('pipeline run deploys v1 to test, preprod and prod; prod updated to v2 and rolled back with no failed request; the container checks pass in every environment', async () => {
+    const reportDir = join(dir, 'pipeline-v1');
+    const run = await cli(['--json', 'pipeline', 'run', '--approve', '--version', 'v1', '-c', file, '--candidate', 'solo', '--report-dir', reportDir]);
+    // The report the run wrote, not only its exit code: every stage, its status and duration.
+    const report = JSON.parse(readFileSync(join(reportDir, 'pipeline-run.json'), 'utf8')) as RunReport;
+    console.log(`pipeline run v1: ${report.result}; ${report.stages.map((x) => `${x.id} ${x.status} ${(x.ms / 1000).toFixed(1)} s`).join(', ')}`);
+    expect(report.stages.map((x) => [x.id, x.status, x.status === 'failed' ? x.detail : '']))
+      .toEqual(STAGE_IDS.map((id) => [id, id === 'approval' ? 'approved' : 'passed', '']));
+    expect(report.result).toBe('passed');
+    expect(report.defects).toMatchObject({ failures: 0, errors: 0 });
+    expect(report.defects!.tests).toBeGreaterThan(0);
+    expect(run.code, run.stderr).toBe(0);
+    for (const env of ENVS) expect(await served(env), env).toEqual({ version: 'v1', env });
+
+    // v2 is built (the v1 pipeline built v1 only), then released to prod and taken back, under load.
+    const img = await cli(['app', 'image', '-c', file, '--version', 'v2']);
+    expect(img.code, img.stderr).toBe(0);
+    const up2 = await appUpdate(['update', 'prod', '--version', 'v2']);
+    expect(await served('prod')).toEqual({ version: 'v2', env: 'prod' });
+    const back = await appUpdate(['rollback', 'prod']);
+    expect(await served('prod')).toEqual({ version: 'v1', env: 'prod' });
+    console.log(`prod update v1 -> v2: ${up2.seconds.toFixed(1)} s, ${up2.load.total} requests, ${up2.load.failed} failed; rollback: ${back.seconds.toFixed(1)} s, ${back.load.total} requests, ${back.load.failed} failed`);
+
+    // What the pipeline's deploy stage runs for v2 on a running environment: a rolling update,
+    // whose load loop deploy now reports.
+    const dep = await cli(['--json', 'app', 'deploy', 'preprod', '--version', 'v2', '-c', file, '--candidate', 'solo']);
+    expect(dep.code, `${dep.stdout}\n${dep.stderr}`).toBe(0);
+    const depJson = JSON.parse(dep.stdout) as { update?: { from: string; replaced: number; load?: { total: number; failed: number } } };
+    expect(depJson.update).toMatchObject({ from: 'v1', replaced: 2, load: { failed: 0 } });
+    expect(depJson.update!.load!.total).toBeGreaterThan(0);
+    console.log(`preprod deploy v2 over v1: ${depJson.update!.load!.total} requests, ${depJson.update!.load!.failed} failed`);
+    expect(await served('preprod')).toEqual({ version: 'v2', env: 'preprod' });
+
+    for (const argv of [['app', 'update', 'test', '--version', 'v2'], ['report', 'app']]) {
       const r = await cli([...argv, '-c', file, '--candidate', 'solo']);
       expect(r.code, `${argv.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(0);
     }
-    const v = await cli(['--json', 'verify', '-c', file]);
+    // The pipeline's unit tests wrote their reports in the run's folder: verify reads them there.
+    const v = await cli(['--json', 'verify', '-c', file], { ASD_APP_REPORTS: join(reportDir, 'app-reports') });
     const checks = (JSON.parse(v.stdout) as { candidates: { checks: { check: string; status: string; evidence: string }[] }[] }).candidates[0]!.checks;
-    const after = ['app-test-version-built', 'containers-running-with-limits', 'containers-on-lab-network', 'containers-remote-volume', 'containers-updated', 'monitoring-reports'];
-    for (const id of after) {
-      const found = checks.filter((x) => x.check.startsWith(id));
-      expect(found.length, id).toBeGreaterThan(0);
-      expect(found.map((x) => `${x.check}: ${x.status} ${x.evidence}`).filter((x) => !x.includes(': pass ')), id).toEqual([]);
+    const show = (id: string) => checks.filter((x) => x.check === id || x.check.startsWith(`${id} (`)).map((x) => `${x.check}: ${x.status} ${x.evidence}`);
+    // One outcome per environment for the container checks, each a pass.
+    for (const id of ['containers-running-with-limits', 'containers-on-lab-network', 'containers-remote-volume', 'containers-updated']) {
+      expect(checks.filter((x) => x.check.startsWith(`${id} (`)).map((x) => x.check).sort(), id).toEqual(ENVS.map((e) => `${id} (${e})`).sort());
+      expect(show(id).filter((x) => !x.includes(': pass ')), id).toEqual([]);
     }
+    for (const id of ['app-test-version-built', 'app-tests-run', 'app-defects-reported', 'monitoring-reports']) {
+      expect(show(id).length, id).toBeGreaterThan(0);
+      expect(show(id).filter((x) => !x.includes(': pass ')), id).toEqual([]);
+    }
+    // What verify saw in prod: the rollback, and the model's limits.
+    expect(show('containers-updated').find((x) => x.startsWith('containers-updated (prod)'))).toMatch(/rollback v2 -> v1 .*: ok; load loop \d+ requests, 0 failed/);
+    expect(show('containers-running-with-limits').find((x) => x.startsWith('containers-running-with-limits (prod)'))).toMatch(/api 160 MiB\/0\.5 CPU\/64 pids/);
     expect(checks.filter((x) => x.status === 'fail').map((x) => `${x.check}: ${x.evidence}`)).toEqual([]);
-  }, 900_000);
+  }, 1_500_000);
 
   it('a second up converges: Ansible reports zero changed tasks', async () => {
     const r = await up(['--no-verify']);
@@ -122,8 +227,24 @@ describe('local target, end to end (container driver)', () => {
   }, 1_800_000);
 
   it('down leaves nothing: no process, mount, cgroup, link or nft rule of the lab', async () => {
+    // The app's containers of all three environments are running before down...
+    const ids: string[] = [];
+    for (const env of ENVS) {
+      const st = await appStatus(env);
+      expect(st.instances.map((i) => i.role).sort(), env).toEqual(['api', 'api', 'edge', 'worker']);
+      expect(st.instances.every((i) => i.state === 'running'), env).toBe(true);
+      ids.push(...st.instances.map((i) => i.id));
+    }
+    expect(appContainerProcesses()).toEqual({ test: 4, preprod: 4, prod: 4 });
     const r = await cli(['down', '-c', file, '--purge']);
     expect(r.code).toBe(0);
+    // ...and none of them is left after it: process, network namespace, cgroup.
+    expect(appContainerProcesses()).toEqual({});
+    const netns = (await execa('ip', ['netns', 'list'])).stdout;
+    for (const id of ids) {
+      expect(netns, id).not.toContain(netNames(id).netns);
+      for (const c of ['asd-lab-app', 'memory/asd-lab-app', 'cpu/asd-lab-app', 'pids/asd-lab-app']) expect(existsSync(`/sys/fs/cgroup/${c}/${id}`), `${c}/${id}`).toBe(false);
+    }
     for (const m of MACHINES) expect(await traces(m), m).toEqual([]);
     // The app's containers (network namespaces asdapp-*) and their volume mounts went first.
     expect((await execa('ip', ['netns', 'list'])).stdout).not.toMatch(/asdapp-/);
