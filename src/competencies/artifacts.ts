@@ -96,6 +96,7 @@ export const ARTIFACTS: Artifact[] = [
   { kind: 'role', name: 'prometheus: generated rules and config, targets from the inventory, UI behind auth', path: 'ansible/roles/prometheus', covers: ['CP9.1', 'CP9.2', 'CP10.1'] },
   { kind: 'role', name: 'syslog: journald -> rsyslog -> mon over mutual TLS', path: 'ansible/roles/syslog', covers: ['CP10.1', 'CP3.2'] },
   { kind: 'role', name: 'monitoring_fail2ban: fail2ban never bans the mon server (its SSH probes)', path: 'ansible/roles/monitoring_fail2ban', covers: ['CP10.1', 'CP3.2'] },
+  { kind: 'role', name: 'monitoring_report: the developers\' weekly report written on mon by a systemd timer (bundled job, local Prometheus)', path: 'ansible/roles/monitoring_report', covers: ['CP10.3', 'CP9.2'] },
   { kind: 'module', name: 'asd-lab alerts: what Alertmanager holds (name, severity, team, state, since)', path: 'src/cli/commands/alerts.ts', covers: ['CP10.2'] },
   { kind: 'module', name: 'asd-lab drill: fault injection and timed alert timeline', path: 'src/monitoring/drills.ts', covers: ['CP10.2'] },
   { kind: 'module', name: 'asd-lab report app: availability vs SLO, error budget, latency, errors, saturation, SVG charts for the developers', path: 'src/monitoring/app-report.ts', covers: ['CP10.3', 'CP9.2'] },
