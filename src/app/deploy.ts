@@ -244,7 +244,9 @@ function freeAddress(p: Prepared, s: EnvState): string {
 
 async function launch(ctx: EnvContext, p: Prepared, s: EnvState, role: Role, version: string, image: ImageRecord, rootfs: string, imageConfig: Prepared['imageConfig']): Promise<Instance> {
   s.seq += 1;
-  const id = `${ctx.candidate.id}-${ctx.env}-${role}-${s.seq}`;
+  // The cohort is part of the id: the network namespace, veth, cgroup and podman names derive from
+  // it, and two cohorts on one host may both have a candidate "solo" (the default lab and a test's).
+  const id = `${ctx.cohort.cohort}-${ctx.candidate.id}-${ctx.env}-${role}-${s.seq}`;
   const ip = role === 'edge' ? p.addresses[0]! : freeAddress(p, s);
   const env: Record<string, string> = {
     APP_ENV: ctx.env,
