@@ -7,9 +7,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { backup, dataLab, restoreScratch, serverStatus } from '../src/data/ops.ts';
-import { psqlLocalOk, remote } from '../src/data/remote.ts';
-import { loadCohort, REPO_ROOT } from '../src/model/load.ts';
+import { backup, dataLab, restoreScratch, serverStatus } from '../src/modules/data/ops.ts';
+import { psqlLocalOk, remote } from '../src/modules/data/remote.ts';
+import { loadCohort } from '../src/core/model/load.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
 
 const { values } = parseArgs({ options: { cohort: { type: 'string', short: 'c' }, candidate: { type: 'string' } } });
 if (!values.cohort) {

@@ -9,7 +9,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { statePaths, resolveStateDir } from '../src/local/index.ts';
+import { statePaths, resolveStateDir } from '../src/targets/local/index.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLI = resolve(HERE, '../bin/asd-lab.js');

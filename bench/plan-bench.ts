@@ -10,8 +10,8 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, execaSync } from 'execa';
-import { parseCohort } from '../src/model/load.ts';
-import { planStacks, prepareTerraform, type StackRef } from '../src/terraform/index.ts';
+import { parseCohort } from '../src/core/model/load.ts';
+import { planStacks, prepareTerraform, type StackRef } from '../src/targets/aws/terraform/index.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const NOW = new Date('2026-11-29T12:00:00Z');

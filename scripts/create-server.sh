@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # create-server.sh — create (or start again) one lab server on this host, from the golden image.
 # scripts/create_server.py does the same job with the same arguments; scripts/New-LabServer.ps1 is
-# its Hyper-V counterpart. asd-lab's TypeScript driver (src/local/) calls this script.
+# its Hyper-V counterpart. asd-lab's TypeScript driver (src/targets/local/) calls this script.
 set -Eeuo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/common.sh

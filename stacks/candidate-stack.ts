@@ -10,7 +10,7 @@
 // the key pair (the first resource) fails unless var.plan_only is set, and only `asd-lab plan` sets it.
 import { DataTerraformRemoteStateLocal, TerraformLocal, TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { Candidate, Cohort } from '../src/model/cohort.ts';
+import type { Candidate, Cohort } from '../src/core/model/cohort.ts';
 import { LabStack, statePath, type LabStackProps } from './base.ts';
 import { serverUserData } from './cloud-init.ts';
 import { CandidateEnvironment } from './constructs/candidate-environment.ts';

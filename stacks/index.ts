@@ -7,8 +7,8 @@
 // list built in synthCohort() with kind 'kubernetes'. See stacks/kubernetes/README.md. Not implemented.
 import { join, resolve } from 'node:path';
 import { App } from 'cdktf';
-import { t } from '../src/i18n/index.ts';
-import type { Cohort } from '../src/model/cohort.ts';
+import { t } from '../src/core/i18n/index.ts';
+import type { Cohort } from '../src/core/model/cohort.ts';
 import { AMI_ID, debianAmiFor } from './ami.ts';
 import { CandidateStack } from './candidate-stack.ts';
 import { NetworkStack } from './network-stack.ts';

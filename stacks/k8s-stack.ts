@@ -1,12 +1,12 @@
 // One CDKTF stack per candidate on their Kubernetes cluster, with @cdktf/provider-kubernetes
 // (hashicorp/kubernetes 2.38.0): namespaces <candidate>-test/-preprod/-prod, each with the
 // reference application rendered from k8s/overlays/<env> (the SAME description as `kubectl apply
-// -k`, retargeted by src/k8s/retarget.ts; nothing is copied by hand), a ResourceQuota and a
+// -k`, retargeted by src/modules/kubernetes/retarget.ts; nothing is copied by hand), a ResourceQuota and a
 // LimitRange sized from that application, and RBAC giving the candidate rights in their three
-// namespaces only (src/k8s/tenancy.ts).
+// namespaces only (src/modules/kubernetes/tenancy.ts).
 //
 // Every object becomes the provider's typed resource (kubernetes_deployment_v1...) when that
-// resource can express it exactly (src/k8s/provider-schema.ts checks each field against the
+// resource can express it exactly (src/modules/kubernetes/provider-schema.ts checks each field against the
 // provider's schema); otherwise it becomes a kubernetes_manifest carrying the object verbatim, and
 // the stack's output `manifest_fallbacks` says which and why. Nothing is silently dropped.
 //
@@ -33,11 +33,11 @@ import { RoleBindingV1 } from '@cdktf/provider-kubernetes/lib/role-binding-v1/in
 import { RoleV1 } from '@cdktf/provider-kubernetes/lib/role-v1/index.js';
 import { ServiceAccountV1 } from '@cdktf/provider-kubernetes/lib/service-account-v1/index.js';
 import { ServiceV1 } from '@cdktf/provider-kubernetes/lib/service-v1/index.js';
-import { formatMappingProblem, toProvider } from '../src/k8s/provider-schema.ts';
-import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } from '../src/k8s/render.ts';
-import { candidateObjects, candidateRbac } from '../src/k8s/tenancy.ts';
-import { t } from '../src/i18n/index.ts';
-import type { Cohort } from '../src/model/cohort.ts';
+import { formatMappingProblem, toProvider } from '../src/modules/kubernetes/provider-schema.ts';
+import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } from '../src/modules/kubernetes/render.ts';
+import { candidateObjects, candidateRbac } from '../src/modules/kubernetes/tenancy.ts';
+import { t } from '../src/core/i18n/index.ts';
+import type { Cohort } from '../src/core/model/cohort.ts';
 
 type ResourceClass = new (scope: Construct, id: string, config: never) => TerraformResource;
 const CLASSES: Record<string, ResourceClass> = Object.fromEntries(Object.entries({

@@ -2,7 +2,7 @@
 // outputs are what the candidate stacks read from its state file (see candidate-stack.ts).
 import { TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { Cohort } from '../src/model/cohort.ts';
+import type { Cohort } from '../src/core/model/cohort.ts';
 import { LabStack, type LabStackProps } from './base.ts';
 import { bastionUserData } from './cloud-init.ts';
 import { BackupBucket } from './constructs/backup-bucket.ts';

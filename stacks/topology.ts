@@ -2,8 +2,8 @@
 // hosts per candidate, which subnet each lands in, which flows each role accepts. The constructs only
 // translate this into resources, and the tests and docs read the same tables.
 import ipaddr from 'ipaddr.js';
-import { t } from '../src/i18n/index.ts';
-import { instanceTypesOf, serversOf, type Cohort, type Role } from '../src/model/cohort.ts';
+import { t } from '../src/core/i18n/index.ts';
+import { instanceTypesOf, serversOf, type Cohort, type Role } from '../src/core/model/cohort.ts';
 import { RESERVED_USERS } from './cloud-init.ts';
 
 /** Marker of every placeholder a candidate plan uses before the network stack is applied. */

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { defectsMarkdown, parseJUnit } from '../app/scripts/defects.ts';
-import { REPO_ROOT } from '../src/model/load.ts';
+import { defectsMarkdown, parseJUnit } from '../reference-app/scripts/defects.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
 
 describe('JUnit parsing and the defect summary', () => {
   const xml = `<?xml version="1.0" encoding="UTF-8" ?>

@@ -4,9 +4,9 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACTS } from '../src/competencies/artifacts.ts';
 import { artifactProblems, competencyMap, renderMarkdown } from '../src/competencies/map.ts';
-import { COMPETENCIES } from '../src/competencies/registry.ts';
+import { COMPETENCIES } from '../src/core/competencies.ts';
 import { generatedDocs } from '../src/cli/commands/docs.ts';
-import { REPO_ROOT } from '../src/model/load.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
 import { cli } from './helpers.ts';
 
 describe('competency registry', () => {

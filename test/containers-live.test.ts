@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTempPostgres, type TempPostgres } from '../app/scripts/pg.ts';
-import { deploy, down, envDir, loadState, rollback, smoke, update, type EnvContext } from '../src/app/deploy.ts';
-import { buildImage, type ImageRecord } from '../src/app/image.ts';
-import { appProcess } from '../src/app/runtime.ts';
-import { createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, upNetwork, type CandidatePlan } from '../src/local/index.ts';
-import { cohortSchema } from '../src/model/cohort.ts';
-import { CONTAINER_CHECKS } from '../src/verify/containers.ts';
+import { startTempPostgres, type TempPostgres } from '../reference-app/scripts/pg.ts';
+import { deploy, down, envDir, loadState, rollback, smoke, update, type EnvContext } from '../src/modules/containers/deploy.ts';
+import { buildImage, type ImageRecord } from '../src/modules/containers/image.ts';
+import { appProcess } from '../src/modules/containers/runtime.ts';
+import { createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, upNetwork, type CandidatePlan } from '../src/targets/local/index.ts';
+import { cohortSchema } from '../src/core/model/cohort.ts';
+import { CONTAINER_CHECKS } from '../src/modules/containers/checks.ts';
 import { requireHost, STATE } from './local-helpers.ts';
 
 const cohort = cohortSchema.parse({

@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSIBLE_DIR, runPlaybook } from '../src/ansible/runner.ts';
-import { dataLab, type DataLab } from '../src/data/ops.ts';
-import { psqlClient, psqlLocalOk } from '../src/data/remote.ts';
-import { labPaths } from '../src/lab/local.ts';
-import { bridgeName, listServers } from '../src/local/index.ts';
-import { loadCohort } from '../src/model/load.ts';
-import { verify } from '../src/verify/index.ts';
-import { DATA_CHECKS } from '../src/verify/data.ts';
-import { labServers } from '../src/lab/local.ts';
+import { ANSIBLE_DIR, runPlaybook } from '../src/tools/ansible.ts';
+import { dataLab, type DataLab } from '../src/modules/data/ops.ts';
+import { psqlClient, psqlLocalOk } from '../src/modules/data/remote.ts';
+import { labPaths } from '../src/targets/local/lab.ts';
+import { bridgeName, listServers } from '../src/targets/local/index.ts';
+import { loadCohort } from '../src/core/model/load.ts';
+import { verify } from '../src/checks/index.ts';
+import { DATA_CHECKS } from '../src/modules/data/checks.ts';
+import { labServers } from '../src/targets/local/lab.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, STATE } from './local-helpers.ts';
 
@@ -163,7 +163,7 @@ describe('data module end to end (db1, db2, mon)', () => {
     const l = await lab();
     expect(l.primary.name).toBe('db2');
     const mon = l.servers.find((s) => s.name === 'mon')!;
-    const { rolePassword } = await import('../src/data/ops.ts');
+    const { rolePassword } = await import('../src/modules/data/ops.ts');
     const w = await psqlClient({ from: mon, host: l.primary.address, database: 'shop_prod', user: 'shop_prod_app', password: rolePassword(l, 'shop_prod_app') },
       "INSERT INTO public.asd_canary (note) VALUES ('written after the failover') RETURNING id");
     expect(w.code, w.stderr).toBe(0);

@@ -1,11 +1,11 @@
 // Unit tests of the data module (CP6): the model's defaults and refusals, and what it compiles to
 // (roles, pg_hba lines, firewall rules, inventory variables). No server needed.
 import { describe, expect, it } from 'vitest';
-import { setLang } from '../src/i18n/index.ts';
-import { buildInventory } from '../src/inventory.ts';
-import { CohortError, parseCohort } from '../src/model/load.ts';
-import { dataPlan, DataError, renderHba, type DataServer } from '../src/data/generate.ts';
-import { appContainerSources } from '../src/data/inventory.ts';
+import { setLang } from '../src/core/i18n/index.ts';
+import { buildInventory } from '../src/lifecycle/inventory.ts';
+import { CohortError, parseCohort } from '../src/core/model/load.ts';
+import { dataPlan, DataError, renderHba, type DataServer } from '../src/modules/data/generate.ts';
+import { appContainerSources } from '../src/modules/data/inventory.ts';
 import { KEY_A, NOW } from './helpers.ts';
 
 setLang('en');
@@ -201,7 +201,7 @@ describe('inventory variables of the data module', () => {
 });
 
 describe('access cases of CP6.2 and the db command\'s refusals', async () => {
-  const { accessCases } = await import('../src/verify/data.ts');
+  const { accessCases } = await import('../src/modules/data/checks.ts');
   const { cli } = await import('./helpers.ts');
   const cohort = parse(minimal);
   const servers = LAB.map((s) => ({ ...s, state: 'running' as const, sshPort: 22, user: 'asd-admin', keyPath: '/k' }));

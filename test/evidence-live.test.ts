@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseReport, type VerifyReportV1 } from '../src/report/schema.ts';
-import { loadLastVerify } from '../src/report/state.ts';
+import { parseReport, type VerifyReportV1 } from '../src/evidence/verify-report/schema.ts';
+import { loadLastVerify } from '../src/evidence/verify-report/state.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost } from './local-helpers.ts';
 

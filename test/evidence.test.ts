@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../src/model/load.ts';
-import { planCandidate } from '../src/local/plan.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
+import { planCandidate } from '../src/targets/local/plan.ts';
 import {
   BundleError, bundleFiles, candidateCohort, MANIFEST, openBundle, packageDiff, secretFindings, sha256, versionCompatible, writeBundle,
   type BundleInput,
@@ -14,7 +14,7 @@ import {
 import { buildDiagram, candidateStates, renderDot, renderMermaid, renderWithDot } from '../src/evidence/diagram.ts';
 import { PLACEHOLDER_MARK, toHtml, toMarkdown } from '../src/evidence/doc.ts';
 import { dossierBlocks, significantArtifacts } from '../src/evidence/dossier.ts';
-import { runVerify } from '../src/report/build.ts';
+import { runVerify } from '../src/checks/run.ts';
 import { cli, NOW } from './helpers.ts';
 import { cohortOf, FAKE_CHECKS, serversOf, VERSION } from './report-fixtures.ts';
 
@@ -289,7 +289,7 @@ describe('bundles', () => {
 
   it('reproduce --dry-run checks the bundle and tells what it would build; a tampered bundle is refused in fr and en', async () => {
     // A bundle made by this checkout (real version and commit) so that it is compatible.
-    const { toolVersion } = await import('../src/report/version.ts');
+    const { toolVersion } = await import('../src/evidence/version.ts');
     const b = await make('cli.tar.gz', { version: await toolVersion(), now: new Date() });
     const env = { ASD_LAB_STATE: join(tmp, 'state-cli') };
     const r = await cli(['reproduce', b.file, '--dry-run'], env);

@@ -1,7 +1,7 @@
 // Shared test helpers: fixed keys, a pinned "today", and running the real CLI.
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT } from '../src/model/load.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
 
 export const KEY_A = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w38bDzsLWz3jhc a@test';
 export const KEY_B = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAa8sJXno/Di+FUx4Vi9Racsw8Cb8wwwraQVNI2lCrB+ b@test';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectLang, t } from '../src/i18n/index.ts';
-import { en, fr } from '../src/i18n/messages.ts';
+import { detectLang, t } from '../src/core/i18n/index.ts';
+import { en, fr } from '../src/core/i18n/messages.ts';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

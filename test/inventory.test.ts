@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { buildInventory, renderInventory } from '../src/inventory.ts';
-import { parseCohort } from '../src/model/load.ts';
+import { buildInventory, renderInventory } from '../src/lifecycle/inventory.ts';
+import { parseCohort } from '../src/core/model/load.ts';
 import { KEY_A, KEY_B, NOW } from './helpers.ts';
 
 const cohort = parseCohort(`cohort: promo

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applySteps, checkApplyInput, K8sApplyError } from '../src/k8s/apply.ts';
-import { overlayDir, renderKustomize, type K8sObject } from '../src/k8s/render.ts';
-import { retarget } from '../src/k8s/retarget.ts';
+import { applySteps, checkApplyInput, K8sApplyError } from '../src/modules/kubernetes/apply.ts';
+import { overlayDir, renderKustomize, type K8sObject } from '../src/modules/kubernetes/render.ts';
+import { retarget } from '../src/modules/kubernetes/retarget.ts';
 import { cli } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asd-k8s-apply-'));

@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCohort } from '../src/model/load.ts';
-import { CHECKS } from '../src/verify/index.ts';
-import { k8sAvailable, k8sDescribed, k8sParity, kubeconfigOf } from '../src/verify/kubernetes.ts';
+import { parseCohort } from '../src/core/model/load.ts';
+import { CHECKS } from '../src/checks/index.ts';
+import { k8sAvailable, k8sDescribed, k8sParity, kubeconfigOf } from '../src/modules/kubernetes/checks.ts';
 import { KEY_A, NOW } from './helpers.ts';
 
 const cohort = parseCohort(`cohort: kv\ncandidates:\n  - { id: alice, sshKey: "${KEY_A}" }\n`, 'kv.yaml', { now: NOW });
@@ -16,7 +16,7 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe('CP8 checks', () => {
   it('are registered in verify', () => {
-    expect(CHECKS.filter((c) => c.path === 'src/verify/kubernetes.ts').map((c) => [c.id, c.criterion])).toEqual([
+    expect(CHECKS.filter((c) => c.path === 'src/modules/kubernetes/checks.ts').map((c) => [c.id, c.criterion])).toEqual([
       ['k8s-preprod-matches-prod', 'CP8.1'], ['k8s-containers-described', 'CP8.3'], ['k8s-app-available-in-prod', 'CP8.4'],
     ]);
   });

@@ -6,16 +6,16 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareEnvironments, formatDifference, parityViolations } from '../src/k8s/parity.ts';
-import { checkRestricted, POD_SECURITY_CHECKS, podTemplates, restrictedViolations } from '../src/k8s/pod-security.ts';
+import { compareEnvironments, formatDifference, parityViolations } from '../src/modules/kubernetes/parity.ts';
+import { checkRestricted, POD_SECURITY_CHECKS, podTemplates, restrictedViolations } from '../src/modules/kubernetes/pod-security.ts';
 import {
   K8S_DIR, OVERLAY_NAMESPACE, OVERLAYS, overlayDir, parseObjects, renderKustomize, RenderError, type K8sObject, type Overlay,
-} from '../src/k8s/render.ts';
-import { retarget, RetargetError } from '../src/k8s/retarget.ts';
-import { formatSchemaProblem, installedSchemaVersion, SCHEMA_SOURCE, validateSchemas } from '../src/k8s/schema.ts';
+} from '../src/modules/kubernetes/render.ts';
+import { retarget, RetargetError } from '../src/modules/kubernetes/retarget.ts';
+import { formatSchemaProblem, installedSchemaVersion, SCHEMA_SOURCE, validateSchemas } from '../src/modules/kubernetes/schema.ts';
 import {
   containerProblems, deploymentProblems, externalServiceProblems, labPolicyProblems, namespaceProblems, networkFlows, storageProblems,
-} from '../src/k8s/workload-policy.ts';
+} from '../src/modules/kubernetes/workload-policy.ts';
 
 const rendered = {} as Record<Overlay, K8sObject[]>;
 beforeAll(async () => {

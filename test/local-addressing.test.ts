@@ -1,10 +1,10 @@
 // Address plan and names of the local target: pure functions, no host access.
 import { describe, expect, it } from 'vitest';
-import { cohortSchema } from '../src/model/cohort.ts';
+import { cohortSchema } from '../src/core/model/cohort.ts';
 import {
   allocateSubnets, bridgeName, cohortHash, gatewayOf, LocalError, machineName, maxServers, overlaps, planCandidate,
   planCohort, resolveStateDir, serverAddresses, subnetCapacity,
-} from '../src/local/index.ts';
+} from '../src/targets/local/index.ts';
 import { KEY_A } from './helpers.ts';
 
 const cohortOf = (count: number, local: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>

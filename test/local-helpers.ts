@@ -1,8 +1,8 @@
 // Shared by the real tests of the local target: prerequisites (fail, never skip), SSH, host state.
 import { existsSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { checkHost, snapshotHost, SCRIPTS_DIR, type Driver } from '../src/local/index.ts';
-import { cohortSchema, type Cohort } from '../src/model/cohort.ts';
+import { checkHost, snapshotHost, SCRIPTS_DIR, type Driver } from '../src/targets/local/index.ts';
+import { cohortSchema, type Cohort } from '../src/core/model/cohort.ts';
 
 export const STATE = process.env.ASD_LAB_STATE ?? '/var/lib/asd-lab';
 

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appPaths } from '../src/app/paths.ts';
-import { netNames } from '../src/app/runtime.ts';
-import { bridgeName } from '../src/local/index.ts';
-import { STAGE_IDS } from '../src/pipeline/definition.ts';
-import type { RunReport } from '../src/pipeline/run.ts';
+import { appPaths } from '../src/modules/containers/paths.ts';
+import { netNames } from '../src/modules/containers/runtime.ts';
+import { bridgeName } from '../src/targets/local/index.ts';
+import { STAGE_IDS } from '../src/modules/pipeline/definition.ts';
+import type { RunReport } from '../src/modules/pipeline/run.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, STATE, traces } from './local-helpers.ts';
 

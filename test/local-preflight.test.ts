@@ -1,7 +1,7 @@
 // Preflight of the local target on host snapshots: every problem is found before anything is made.
 import { describe, expect, it } from 'vitest';
-import { cohortSchema } from '../src/model/cohort.ts';
-import { checkHost, INOTIFY_PER_SERVER, inotifyShortfall, planCohort, TOOLS, type HostSnapshot, type LocalServer } from '../src/local/index.ts';
+import { cohortSchema } from '../src/core/model/cohort.ts';
+import { checkHost, INOTIFY_PER_SERVER, inotifyShortfall, planCohort, TOOLS, type HostSnapshot, type LocalServer } from '../src/targets/local/index.ts';
 import { KEY_A } from './helpers.ts';
 
 const cohort = cohortSchema.parse({
@@ -102,7 +102,7 @@ describe('local preflight', () => {
 
 describe('host packages', () => {
   it('one list serves up and CI: it holds the package of every tool the preflight asks for, and no duplicate', async () => {
-    const { hostPackages } = await import('../src/lab/local.ts');
+    const { hostPackages } = await import('../src/targets/local/lab.ts');
     const list = hostPackages();
     // coreutils and util-linux are Essential in Debian: always installed, never listed.
     for (const tool of TOOLS.filter((x) => !['coreutils', 'util-linux'].includes(x.pkg))) expect(list, `${tool.command} (${tool.pkg})`).toContain(tool.pkg);

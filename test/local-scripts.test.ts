@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { SCRIPTS_DIR } from '../src/local/index.ts';
+import { SCRIPTS_DIR } from '../src/targets/local/index.ts';
 
 const script = (f: string) => path.join(SCRIPTS_DIR, f);
 

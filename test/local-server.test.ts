@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, listServers, SCRIPTS_DIR, upNetwork,
   type CandidatePlan,
-} from '../src/local/index.ts';
+} from '../src/targets/local/index.ts';
 import { alive, requireHost, ssh, STATE, testCohort, traces } from './local-helpers.ts';
 
 // Two candidates in a pool of their own: lta has two servers (bash and Python), ltb one (TypeScript API).

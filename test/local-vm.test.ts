@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, listServers, probeKvm, SCRIPTS_DIR, upNetwork, type CandidatePlan,
-} from '../src/local/index.ts';
+} from '../src/targets/local/index.ts';
 import { requireHost, ssh, STATE, testCohort, traces } from './local-helpers.ts';
 
 // 512 MiB of guest RAM for the cloud kernel and systemd; one CPU.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { setLang } from '../src/i18n/index.ts';
-import { serversOf, instanceTypesOf } from '../src/model/cohort.ts';
-import { CohortError, loadCohort, parseCohort } from '../src/model/load.ts';
+import { setLang } from '../src/core/i18n/index.ts';
+import { serversOf, instanceTypesOf } from '../src/core/model/cohort.ts';
+import { CohortError, loadCohort, parseCohort } from '../src/core/model/load.ts';
 import { KEY_A, KEY_B, NOW } from './helpers.ts';
 
 setLang('en');

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../src/model/load.ts';
-import { TEXTFILE_METRICS } from '../src/monitoring/contracts.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
+import { TEXTFILE_METRICS } from '../src/modules/monitoring/contracts.ts';
 
 const SCRIPT = resolve(REPO_ROOT, 'ansible/roles/security_metrics/files/asd-nft-metrics');
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { requirementMissing } from '../src/cli/commands/pipeline.ts';
-import { expandCommand, PIPELINE, type Stage } from '../src/pipeline/definition.ts';
-import { runPipeline, type RunReport } from '../src/pipeline/run.ts';
+import { expandCommand, PIPELINE, type Stage } from '../src/modules/pipeline/definition.ts';
+import { runPipeline, type RunReport } from '../src/modules/pipeline/run.ts';
 import { cli } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -49,7 +49,7 @@ describe('pipeline run: build and unit tests, for real', () => {
 
   it('a failing unit test stops the run at "unit tests", names it, and the defect report reaches the run report', async () => {
     const dir = tmp();
-    // The reference app ships a deliberate defect, run only when asked (app/vitest.config.ts).
+    // The reference app ships a deliberate defect, run only when asked (reference-app/vitest.config.ts).
     const r = await cli(['pipeline', 'run', '--report-dir', dir], { APP_TEST_INJECT_DEFECT: '1' });
     expect(r.code).toBe(1);
     expect(r.stderr + r.stdout).toContain('the pipeline stopped at stage "unit-tests"');

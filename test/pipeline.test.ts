@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../src/model/load.ts';
-import { expandCommand, PIPELINE, STAGE_IDS } from '../src/pipeline/definition.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
+import { expandCommand, PIPELINE, STAGE_IDS } from '../src/modules/pipeline/definition.ts';
 import {
   GITHUB_FILE, GITLAB_FILE, githubProblems, githubWorkflow, gitlabCi, gitlabJobName, gitlabProblems, shellLine, staleFiles,
-} from '../src/pipeline/generate.ts';
-import { junitCounts } from '../src/pipeline/run.ts';
+} from '../src/modules/pipeline/generate.ts';
+import { junitCounts } from '../src/modules/pipeline/run.ts';
 import { cli } from './helpers.ts';
 
 const dirs: string[] = [];
@@ -39,7 +39,7 @@ describe('pipeline definition', () => {
 });
 
 describe('generated forge files', () => {
-  it('are up to date with src/pipeline/definition.ts (run `asd-lab pipeline generate` otherwise)', async () => {
+  it('are up to date with src/modules/pipeline/definition.ts (run `asd-lab pipeline generate` otherwise)', async () => {
     expect(staleFiles()).toEqual([]);
     const r = await cli(['pipeline', 'generate', '--check']);
     expect(r.code).toBe(0);
@@ -68,8 +68,8 @@ describe('generated forge files', () => {
     // "image" is a global GitLab keyword: that stage's job has another name.
     expect(gitlabJobName('image')).toBe('build-image');
     expect(doc.image).toBeUndefined();
-    expect(doc['unit-tests'].artifacts).toMatchObject({ when: 'always', reports: { junit: 'app/reports/junit.xml' } });
-    expect(doc['unit-tests'].artifacts.paths).toEqual(['app/reports/junit.xml', 'app/reports/defects.md']);
+    expect(doc['unit-tests'].artifacts).toMatchObject({ when: 'always', reports: { junit: 'reference-app/reports/junit.xml' } });
+    expect(doc['unit-tests'].artifacts.paths).toEqual(['reference-app/reports/junit.xml', 'reference-app/reports/defects.md']);
     expect(doc.approval).toMatchObject({ when: 'manual', allow_failure: false });
     // The forge's runner has no PostgreSQL: the unit tests get a service container and its URL.
     expect(doc['unit-tests'].services).toEqual([{ name: 'postgres:15-bookworm', alias: 'postgres' }]);
@@ -114,7 +114,7 @@ describe('generated forge files', () => {
     expect(doc.jobs['deploy-preprod'].environment).toEqual({ name: 'preprod' });
     expect(text).toMatch(/Settings > Environments > prod\) with Required reviewers/);
     expect(doc.jobs['unit-tests'].steps.filter((s: Obj) => s.if === 'always()').map((s: Obj) => s.uses ?? s.run)).toEqual([
-      'actions/upload-artifact@v4', 'cat app/reports/defects.md >> "$GITHUB_STEP_SUMMARY" || true']);
+      'actions/upload-artifact@v4', 'cat reference-app/reports/defects.md >> "$GITHUB_STEP_SUMMARY" || true']);
     expect(doc.jobs.image['runs-on']).toEqual(['self-hosted', 'asd-lab']);
     expect(doc.jobs['unit-tests'].services.postgres.image).toBe('postgres:15-bookworm');
     expect(doc.jobs['unit-tests'].env.APP_TEST_DATABASE_URL).toBe('postgresql://app:ci-only@localhost:5432/app');

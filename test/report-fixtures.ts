@@ -1,8 +1,8 @@
 // Synthetic lab data for the evidence-layer tests: a cohort, LabServer lists and check definitions
 // whose outcomes the test chooses (no server, no SSH).
-import { parseCohort } from '../src/model/load.ts';
-import type { Cohort } from '../src/model/cohort.ts';
-import type { CheckDefinition, CheckOutcome, LabServer } from '../src/verify/types.ts';
+import { parseCohort } from '../src/core/model/load.ts';
+import type { Cohort } from '../src/core/model/cohort.ts';
+import type { CheckDefinition, CheckOutcome, LabServer } from '../src/checks/types.ts';
 import { KEY_A, KEY_B, NOW } from './helpers.ts';
 
 export const VERSION = { version: '0.1.0', commit: '0123456789abcdef0123456789abcdef01234567', dirty: false };

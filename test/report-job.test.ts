@@ -1,4 +1,4 @@
-// The developers' weekly report job of the mon server (src/monitoring/report-job.ts, role
+// The developers' weekly report job of the mon server (src/modules/monitoring/report-job.ts, role
 // monitoring_report) without a server: its arguments, its objectives file, one run against a fake
 // Prometheus and one against a real local HTTPS server (lab-like CA, basic auth), the bundle the
 // role builds, and the CP10.3 check's reading of what the mon server holds.
@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../src/model/load.ts';
-import { MON_REPORTS_DIR, reportAgeDays } from '../src/monitoring/app-report-files.ts';
-import type { ReportSource } from '../src/monitoring/app-report.ts';
-import { monitoringOptions } from '../src/monitoring/options.ts';
-import { EVENT_LOG } from '../src/monitoring/remote.ts';
-import { JobUsageError, localSource, main, parseJobArgs, readSlo, runJob, type JobOptions } from '../src/monitoring/report-job.ts';
-import { SLO_DEFAULTS } from '../src/monitoring/slo.ts';
-import { latestReport, parseMonReports } from '../src/verify/monitoring.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
+import { MON_REPORTS_DIR, reportAgeDays } from '../src/modules/monitoring/app-report-files.ts';
+import type { ReportSource } from '../src/modules/monitoring/app-report.ts';
+import { monitoringOptions } from '../src/modules/monitoring/options.ts';
+import { EVENT_LOG } from '../src/modules/monitoring/remote.ts';
+import { JobUsageError, localSource, main, parseJobArgs, readSlo, runJob, type JobOptions } from '../src/modules/monitoring/report-job.ts';
+import { SLO_DEFAULTS } from '../src/core/model/slo.ts';
+import { latestReport, parseMonReports } from '../src/modules/monitoring/checks.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'asd-report-job-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -87,7 +87,7 @@ const fakeSource = (events: string): ReportSource => ({
     return [{ metric: { env: 'prod' }, value: [0, v] }];
   },
   range: async (_expr, start) => [{ metric: { env: 'prod' }, values: [[start, '1'], [start + 60, '2']] }],
-  events: async () => (await import('../src/monitoring/api-types.ts')).parseEvents(events),
+  events: async () => (await import('../src/modules/monitoring/api-types.ts')).parseEvents(events),
 });
 
 function jobOptions(out: string, extra: Partial<JobOptions> = {}): JobOptions {

@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { COMPETENCIES } from '../src/competencies/registry.ts';
-import { REPO_ROOT } from '../src/model/load.ts';
-import { coverage, mapBounded, NO_CHECK_YET, reportFailed, runVerify } from '../src/report/build.ts';
-import { renderHtml } from '../src/report/html.ts';
-import { renderJunit } from '../src/report/junit.ts';
-import { parseReport, renderReportJsonSchema } from '../src/report/schema.ts';
-import { lastVerifyFile, loadLastVerify, saveLastVerify } from '../src/report/state.ts';
-import { renderTerminal } from '../src/report/terminal.ts';
-import { CHECKS } from '../src/verify/index.ts';
+import { COMPETENCIES } from '../src/core/competencies.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
+import { coverage, mapBounded, NO_CHECK_YET, reportFailed, runVerify } from '../src/checks/run.ts';
+import { renderHtml } from '../src/evidence/verify-report/html.ts';
+import { renderJunit } from '../src/evidence/verify-report/junit.ts';
+import { parseReport, renderReportJsonSchema } from '../src/evidence/verify-report/schema.ts';
+import { lastVerifyFile, loadLastVerify, saveLastVerify } from '../src/evidence/verify-report/state.ts';
+import { renderTerminal } from '../src/evidence/verify-report/terminal.ts';
+import { CHECKS } from '../src/checks/index.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { cohortOf, FAKE_CHECKS, fakeCheck, serversOf, VERSION } from './report-fixtures.ts';
 
@@ -122,7 +122,7 @@ describe('running the checks of a cohort', () => {
     expect(report.candidates[1]!.summary).toEqual({ pass: 2, fail: 1, notRun: 1, criteriaPassed: 1, criteriaFailed: 1, criteriaNotRun: 30 });
   });
 
-  it('docs/verify-report.schema.json is up to date (node --import tsx src/report/write-schema.ts)', () => {
+  it('docs/verify-report.schema.json is up to date (node --import tsx src/evidence/verify-report/write-schema.ts)', () => {
     expect(readFileSync(join(REPO_ROOT, 'docs/verify-report.schema.json'), 'utf8')).toBe(renderReportJsonSchema());
   });
 });

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../src/model/load.ts';
-import { runVerify } from '../src/report/build.ts';
-import { dashboard, renderDashboardHtml, renderDashboardText } from '../src/report/dashboard.ts';
-import { renderHtml } from '../src/report/html.ts';
-import { SERVE_HOST, startServe } from '../src/report/serve.ts';
-import { saveLastVerify } from '../src/report/state.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
+import { runVerify } from '../src/checks/run.ts';
+import { dashboard, renderDashboardHtml, renderDashboardText } from '../src/evidence/dashboard.ts';
+import { renderHtml } from '../src/evidence/verify-report/html.ts';
+import { SERVE_HOST, startServe } from '../src/evidence/serve.ts';
+import { saveLastVerify } from '../src/evidence/verify-report/state.ts';
 import { cli, KEY_A, NOW } from './helpers.ts';
 import { cohortOf, FAKE_CHECKS, serversOf, VERSION } from './report-fixtures.ts';
 
@@ -129,7 +129,7 @@ describe('asd-lab serve', () => {
     const state = mkdtempSync(join(tmpdir(), 'asd-serve-'));
     const file = join(state, 'c.yaml');
     writeFileSync(file, `cohort: srv\ncandidates: [{id: ann, sshKey: "${KEY_A}"}]\nlocal: {subnetPool: 10.240.26.0/24, subnetPrefix: 27}\n`);
-    const c = (await import('../src/model/load.ts')).parseCohort(`cohort: srv\ncandidates: [{id: ann, sshKey: "${KEY_A}"}]\n`, 'x');
+    const c = (await import('../src/core/model/load.ts')).parseCohort(`cohort: srv\ncandidates: [{id: ann, sshKey: "${KEY_A}"}]\n`, 'x');
     saveLastVerify(await runVerify(c, new Map(), { checks: FAKE_CHECKS, version: VERSION }), state);
     const env = { ASD_LAB_STATE: state };
     const status = await cli(['-c', file, '--json', 'status'], env);

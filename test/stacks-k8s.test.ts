@@ -8,15 +8,15 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCohort } from '../src/model/load.ts';
-import { restrictedViolations } from '../src/k8s/pod-security.ts';
+import { parseCohort } from '../src/core/model/load.ts';
+import { restrictedViolations } from '../src/modules/kubernetes/pod-security.ts';
 import {
   formatMappingProblem, objectDifferences, providerVersion, resourceSchema, stackObjects, toProvider, type StackObject,
-} from '../src/k8s/provider-schema.ts';
-import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } from '../src/k8s/render.ts';
-import { formatSchemaProblem, validateSchemas } from '../src/k8s/schema.ts';
-import { appNeeds, candidateObjects, parseQuantity, rbacAllows, type Subject } from '../src/k8s/tenancy.ts';
-import { labPolicyProblems } from '../src/k8s/workload-policy.ts';
+} from '../src/modules/kubernetes/provider-schema.ts';
+import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } from '../src/modules/kubernetes/render.ts';
+import { formatSchemaProblem, validateSchemas } from '../src/modules/kubernetes/schema.ts';
+import { appNeeds, candidateObjects, parseQuantity, rbacAllows, type Subject } from '../src/modules/kubernetes/tenancy.ts';
+import { labPolicyProblems } from '../src/modules/kubernetes/workload-policy.ts';
 import { K8sInputError, synthK8sCohort, type K8sStackInfo } from '../stacks/k8s-stack.ts';
 import { cli, KEY_A, KEY_B, NOW } from './helpers.ts';
 

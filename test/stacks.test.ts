@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseCohort } from '../src/model/load.ts';
+import { parseCohort } from '../src/core/model/load.ts';
 import { AwsInputError, synthCohort, type StackInfo } from '../stacks/index.ts';
 import { ROLE_INGRESS } from '../stacks/topology.ts';
 import { NOW } from './helpers.ts';

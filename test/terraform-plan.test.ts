@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRICES, HOURS_PER_MONTH, PUBLIC_IPV4_HOUR } from '../src/aws/pricing.ts';
-import { parseCohort, REPO_ROOT } from '../src/model/load.ts';
+import { PRICES, HOURS_PER_MONTH, PUBLIC_IPV4_HOUR } from '../src/targets/aws/pricing.ts';
+import { parseCohort } from '../src/core/model/load.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
 import {
   initStack, planStack, planStacks, prepareTerraform, summarizePlan, validateStack, type StackPlan, type Terraform,
-} from '../src/terraform/index.ts';
+} from '../src/targets/aws/terraform/index.ts';
 import { synthCohort, type StackInfo } from '../stacks/index.ts';
 import { NOW } from './helpers.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { lynisIndex } from '../src/verify/access.ts';
-import { CHECKS } from '../src/verify/index.ts';
-import { criterion } from '../src/competencies/registry.ts';
-import { perServer, record } from '../src/verify/types.ts';
-import { parseCohort } from '../src/model/load.ts';
+import { lynisIndex } from '../src/checks/access.ts';
+import { CHECKS } from '../src/checks/index.ts';
+import { criterion } from '../src/core/competencies.ts';
+import { perServer, record } from '../src/checks/types.ts';
+import { parseCohort } from '../src/core/model/load.ts';
 import { KEY_A, NOW } from './helpers.ts';
 
 describe('verify building blocks', () => {

@@ -1,8 +1,8 @@
 // What every command shares: the global options, the loaded cohort, and output helpers.
 import type { Command } from 'commander';
-import { loadCohort } from '../model/load.ts';
-import type { Candidate, Cohort } from '../model/cohort.ts';
-import { selectCandidates } from '../lab/local.ts';
+import { loadCohort } from '../core/model/load.ts';
+import type { Candidate, Cohort } from '../core/model/cohort.ts';
+import { selectCandidates } from '../targets/local/lab.ts';
 
 /** An error the user can act on: printed without a stack trace, with its exit code. */
 export class UserError extends Error {

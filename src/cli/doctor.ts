@@ -1,7 +1,7 @@
 // Prerequisite checks: each says what it found and the exact command that fixes it.
 import { accessSync, constants, existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { t, type MessageKey } from '../i18n/index.ts';
+import { t, type MessageKey } from '../core/i18n/index.ts';
 
 export interface Check {
   id: string;

@@ -1,8 +1,8 @@
 // The asd-lab command line. Each command lives in its own module under ./commands and registers
 // itself on the program; this file only wires the global options and turns errors into exit codes.
 import { Command, CommanderError, Option } from 'commander';
-import { getLang, setLang, t, type Lang } from '../i18n/index.ts';
-import { CohortError } from '../model/load.ts';
+import { getLang, setLang, t, type Lang } from '../core/i18n/index.ts';
+import { CohortError } from '../core/model/load.ts';
 import { COMMANDS } from './commands/index.ts';
 import { UserError } from './context.ts';
 

@@ -2,10 +2,10 @@
 // the candidate's network) plus the flows that the roles imply. Output: Graphviz DOT (rendered to
 // SVG or PNG by the `dot` command of Debian's graphviz package) or Mermaid text (no tool needed).
 import { execa } from 'execa';
-import { t, type Lang } from '../i18n/index.ts';
-import { planCandidate } from '../local/plan.ts';
-import type { Cohort } from '../model/cohort.ts';
-import type { LabServer } from '../verify/types.ts';
+import { t, type Lang } from '../core/i18n/index.ts';
+import { planCandidate } from '../targets/local/plan.ts';
+import type { Cohort } from '../core/model/cohort.ts';
+import type { LabServer } from '../checks/types.ts';
 
 export type FlowKind = 'ssh' | 'sql' | 'replication' | 'backup' | 'metrics' | 'logs';
 

@@ -1,6 +1,6 @@
 // A tiny document model rendered to both Markdown and HTML, so that the dossier's two forms
 // always say the same thing.
-import { esc, REPORT_CSS } from '../report/html.ts';
+import { esc, REPORT_CSS } from './verify-report/html.ts';
 
 export type Block =
   | { kind: 'h'; level: 1 | 2 | 3; text: string; id?: string }

@@ -6,13 +6,13 @@
 import { relative, resolve } from 'node:path';
 import { allArtifacts } from '../competencies/map.ts';
 import type { Artifact } from '../competencies/artifacts.ts';
-import { t, type Lang } from '../i18n/index.ts';
-import { REPO_ROOT } from '../model/load.ts';
-import type { Cohort } from '../model/cohort.ts';
-import { REPORTED_COMPETENCIES } from '../report/build.ts';
-import type { CandidateReport } from '../report/schema.ts';
-import type { ToolVersion } from '../report/version.ts';
-import type { LabServer } from '../verify/types.ts';
+import { t, type Lang } from '../core/i18n/index.ts';
+import { REPO_ROOT } from '../core/repo.ts';
+import type { Cohort } from '../core/model/cohort.ts';
+import { REPORTED_COMPETENCIES } from '../checks/run.ts';
+import type { CandidateReport } from './verify-report/schema.ts';
+import type { ToolVersion } from './version.ts';
+import type { LabServer } from '../checks/types.ts';
 import type { Block } from './doc.ts';
 
 /** Competencies the title requires a project to cover (REAC: CP2, CP7 and CP10). */

@@ -1,9 +1,9 @@
 // The diagram in each output format, from the live state; shared by `diagram`, `verify --html`,
 // `dossier`, `bundle` and `serve`.
-import { t, type Lang } from '../i18n/index.ts';
-import type { Cohort } from '../model/cohort.ts';
-import type { HtmlDiagram } from '../report/html.ts';
-import type { LabServer } from '../verify/types.ts';
+import { t, type Lang } from '../core/i18n/index.ts';
+import type { Cohort } from '../core/model/cohort.ts';
+import type { HtmlDiagram } from './verify-report/html.ts';
+import type { LabServer } from '../checks/types.ts';
 import { buildDiagram, candidateStates, DotMissingError, inlineSvg, renderDot, renderMermaid, renderWithDot } from './diagram.ts';
 
 export type DiagramFormat = 'svg' | 'png' | 'mermaid' | 'dot';

@@ -2,9 +2,9 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { statePaths } from '../local/state.ts';
-import { REPO_ROOT } from '../model/load.ts';
-import { AWS_PROVIDER } from '../terraform/runner.ts';
+import { statePaths } from '../core/state.ts';
+import { REPO_ROOT } from '../core/repo.ts';
+import { AWS_PROVIDER } from '../targets/aws/terraform/runner.ts';
 
 async function firstLine(cmd: string, args: string[], pick: RegExp): Promise<string> {
   const r = await execa(cmd, args, { reject: false, env: { ...process.env, TF_CLI_CONFIG_FILE: '/dev/null' } });

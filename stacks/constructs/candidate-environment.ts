@@ -9,7 +9,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Construct } from 'constructs';
 import ipaddr from 'ipaddr.js';
-import type { Role } from '../../src/model/cohort.ts';
+import type { Role } from '../../src/core/model/cohort.ts';
 import { ROLE_INGRESS, type Source } from '../topology.ts';
 
 export interface CandidateEnvironmentProps {

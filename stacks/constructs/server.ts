@@ -6,7 +6,7 @@ import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { VolumeAttachment } from '@cdktf/provider-aws/lib/volume-attachment/index.js';
 import type { TerraformCondition } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Role } from '../../src/model/cohort.ts';
+import type { Role } from '../../src/core/model/cohort.ts';
 
 export interface LabServerProps {
   /** Name tag and hostname, e.g. asd-2027-lyon-alice-db1. */

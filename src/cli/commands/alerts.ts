@@ -1,9 +1,9 @@
 // `asd-lab alerts [--candidate ID]`: what each candidate's Alertmanager holds right now: alert name,
 // severity, team, state (active, or suppressed by a silence or an inhibition), since when, where.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
-import { amAlerts, monServer, type AmAlert } from '../../monitoring/remote.ts';
+import { t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
+import { amAlerts, monServer, type AmAlert } from '../../modules/monitoring/remote.ts';
 import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 
 export interface AlertRow {

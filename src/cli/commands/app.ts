@@ -1,12 +1,12 @@
 // `asd-lab app image|deploy|smoke|update|rollback|status|down`: the reference application's
 // containers on the local target (CP5, CP7). See docs/containers.md.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import { AppError, deploy, down, loadState, rollback, smoke, status, update, type EnvContext } from '../../app/deploy.ts';
-import { buildImage, ImageError, readImageRecord } from '../../app/image.ts';
-import { APP_ENVS, type AppEnv } from '../../app/model.ts';
-import { resolveStateDir } from '../../local/index.ts';
-import type { Cohort } from '../../model/cohort.ts';
+import { t } from '../../core/i18n/index.ts';
+import { AppError, deploy, down, loadState, rollback, smoke, status, update, type EnvContext } from '../../modules/containers/deploy.ts';
+import { buildImage, ImageError, readImageRecord } from '../../modules/containers/image.ts';
+import { APP_ENVS, type AppEnv } from '../../core/model/containers.ts';
+import { resolveStateDir } from '../../targets/local/index.ts';
+import type { Cohort } from '../../core/model/cohort.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 const VERSIONS = ['v1', 'v2'];

@@ -1,13 +1,13 @@
 // `asd-lab bundle`: one archive to reproduce and compare a candidate's environment (no secret inside).
 import type { Command } from 'commander';
-import { getLang, t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
-import { resolveStateDir } from '../../local/state.ts';
+import { getLang, t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
+import { resolveStateDir } from '../../core/state.ts';
 import { BundleError, bundleFiles, writeBundle } from '../../evidence/bundle.ts';
 import { buildDiagram, candidateStates, renderDot, renderMermaid } from '../../evidence/diagram.ts';
 import { imageState, toolVersions } from '../../evidence/tools.ts';
-import { loadLastVerify } from '../../report/state.ts';
-import { toolVersion } from '../../report/version.ts';
+import { loadLastVerify } from '../../evidence/verify-report/state.ts';
+import { toolVersion } from '../../evidence/version.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {

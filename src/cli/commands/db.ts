@@ -3,10 +3,10 @@
 // and by the CP6 checks of `asd-lab verify`.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import { DataError } from '../../data/generate.ts';
-import { labPaths } from '../../lab/local.ts';
-import { backup, dataLab, failover, restoreAt, restoreCheck, status, type DataLab } from '../../data/ops.ts';
+import { t } from '../../core/i18n/index.ts';
+import { DataError } from '../../modules/data/generate.ts';
+import { labPaths } from '../../targets/local/lab.ts';
+import { backup, dataLab, failover, restoreAt, restoreCheck, status, type DataLab } from '../../modules/data/ops.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; json: boolean }> {

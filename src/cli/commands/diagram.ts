@@ -2,8 +2,8 @@
 // networks) with the flows the roles imply, as SVG or PNG (Graphviz), Mermaid or DOT text.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { getLang, t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
+import { getLang, t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
 import { DotMissingError } from '../../evidence/diagram.ts';
 import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
 import { candidatesOf, cohortOf, UserError } from '../context.ts';

@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { competencyMap, renderMarkdown } from '../../competencies/map.ts';
-import { cohortJsonSchema, renderCohortDoc } from '../../model/docs.ts';
-import { REPO_ROOT } from '../../model/load.ts';
-import { renderReportJsonSchema } from '../../report/schema.ts';
+import { cohortJsonSchema, renderCohortDoc } from '../../core/model/docs.ts';
+import { REPO_ROOT } from '../../core/repo.ts';
+import { renderReportJsonSchema } from '../../evidence/verify-report/schema.ts';
 
 /** Every generated document: path from the repository root, and its content. */
 export function generatedDocs(): [string, string][] {

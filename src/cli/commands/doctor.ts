@@ -1,6 +1,6 @@
 // `asd-lab doctor`: which prerequisites are present, and the exact command to fix each missing one.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
+import { t } from '../../core/i18n/index.ts';
 import { runDoctor } from '../doctor.ts';
 import { globals, printJson } from '../context.ts';
 

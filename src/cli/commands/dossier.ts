@@ -2,14 +2,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { getLang, t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
+import { getLang, t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
 import { buildDiagram, candidateStates, DotMissingError, inlineSvg, renderDot, renderMermaid, renderWithDot } from '../../evidence/diagram.ts';
 import { toHtml, toMarkdown } from '../../evidence/doc.ts';
 import { dossierBlocks } from '../../evidence/dossier.ts';
 import { toolVersions } from '../../evidence/tools.ts';
-import { loadLastVerify } from '../../report/state.ts';
-import { toolVersion } from '../../report/version.ts';
+import { loadLastVerify } from '../../evidence/verify-report/state.ts';
+import { toolVersion } from '../../evidence/version.ts';
 import { candidatesOf, cohortOf } from '../context.ts';
 
 export function register(program: Command): void {

@@ -1,7 +1,7 @@
 // `asd-lab down`: stops and deletes servers, overlays, bridges and rules; leaves nothing of the lab.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import { downCandidate, labPaths, purgeCohort } from '../../lab/local.ts';
+import { t } from '../../core/i18n/index.ts';
+import { downCandidate, labPaths, purgeCohort } from '../../targets/local/lab.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {

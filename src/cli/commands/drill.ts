@@ -5,12 +5,12 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
+import { t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
 import {
   DRILL_DEFAULTS, drillLogFile, DrillRefused, drillTarget, renderTimeline, runDrill, SCENARIO_DEFS, SCENARIOS, type ScenarioName,
-} from '../../monitoring/drills.ts';
-import { monServer } from '../../monitoring/remote.ts';
+} from '../../modules/monitoring/drills.ts';
+import { monServer } from '../../modules/monitoring/remote.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {

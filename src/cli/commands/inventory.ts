@@ -1,8 +1,8 @@
 // `asd-lab inventory`: the Ansible inventory generated from the model and the running servers.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ensureLabKey } from '../../local/index.ts';
-import { labPaths, writeInventory } from '../../lab/local.ts';
+import { ensureLabKey } from '../../targets/local/index.ts';
+import { labPaths, writeInventory } from '../../targets/local/lab.ts';
 import { cohortOf } from '../context.ts';
 
 export function register(program: Command): void {

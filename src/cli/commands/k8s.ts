@@ -5,13 +5,13 @@
 // is not in the offline provider mirror.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import type { Cohort } from '../../model/cohort.ts';
-import { applyEnvironment, K8sApplyError } from '../../k8s/apply.ts';
-import { RenderError } from '../../k8s/render.ts';
-import { RetargetError } from '../../k8s/retarget.ts';
-import { SCHEMA_SOURCE } from '../../k8s/schema.ts';
-import { mirrorHasKubernetes, validateStackFile, type StackValidation } from '../../k8s/stack-validation.ts';
+import { t } from '../../core/i18n/index.ts';
+import type { Cohort } from '../../core/model/cohort.ts';
+import { applyEnvironment, K8sApplyError } from '../../modules/kubernetes/apply.ts';
+import { RenderError } from '../../modules/kubernetes/render.ts';
+import { RetargetError } from '../../modules/kubernetes/retarget.ts';
+import { SCHEMA_SOURCE } from '../../modules/kubernetes/schema.ts';
+import { mirrorHasKubernetes, validateStackFile, type StackValidation } from '../../modules/kubernetes/stack-validation.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export interface K8sSynthCliOptions {

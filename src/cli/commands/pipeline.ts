@@ -1,15 +1,15 @@
 // `asd-lab pipeline run [--until STAGE] [--approve] [--version v1|v2] [--candidate ID]`: the CI/CD
 // stages run on this machine, with a run report; `asd-lab pipeline generate [--check]`: writes (or
-// checks) .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/pipeline/definition.ts.
+// checks) .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import { REPO_ROOT } from '../../model/load.ts';
-import { resolveStateDir } from '../../local/state.ts';
-import type { Requirement } from '../../pipeline/definition.ts';
-import { GENERATED, staleFiles } from '../../pipeline/generate.ts';
-import { PipelineError, runPipeline } from '../../pipeline/run.ts';
+import { t } from '../../core/i18n/index.ts';
+import { REPO_ROOT } from '../../core/repo.ts';
+import { resolveStateDir } from '../../core/state.ts';
+import type { Requirement } from '../../modules/pipeline/definition.ts';
+import { GENERATED, staleFiles } from '../../modules/pipeline/generate.ts';
+import { PipelineError, runPipeline } from '../../modules/pipeline/run.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 /** Is the npm script or the asd-lab subcommand there? Read from package.json and from the command tree itself. */
@@ -82,7 +82,7 @@ export function register(program: Command): void {
       if (report.result === 'failed') process.exitCode = 1;
     });
   pipeline.command('generate')
-    .description('write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/pipeline/definition.ts (--check: only say whether they are up to date)')
+    .description('write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts (--check: only say whether they are up to date)')
     .option('--check', 'write nothing; exit 1 when a file is stale')
     .action((opts: { check?: boolean }) => {
       if (opts.check) {

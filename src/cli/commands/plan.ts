@@ -3,13 +3,13 @@
 // Nothing is created: the plan sets plan_only=true, which no apply may use (see stacks/candidate-stack.ts).
 import type { Command } from 'commander';
 import { Listr, ListrLogger, ListrLogLevels, type ListrTask } from 'listr2';
-import { hourlyCost, PRICES_NOTE } from '../../aws/pricing.ts';
-import { t } from '../../i18n/index.ts';
-import type { Cohort } from '../../model/cohort.ts';
+import { hourlyCost, PRICES_NOTE } from '../../targets/aws/pricing.ts';
+import { t } from '../../core/i18n/index.ts';
+import type { Cohort } from '../../core/model/cohort.ts';
 import {
   defaultConcurrency, initStack, planStack, prepareTerraform, remaining, summarizePlan, TerraformError,
   type PlannedResource, type StackPlan, type StackRef, type Terraform,
-} from '../../terraform/index.ts';
+} from '../../targets/aws/terraform/index.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 import { AMI_PLACEHOLDER } from '../../../stacks/ami.ts';
 import { PENDING } from '../../../stacks/topology.ts';

@@ -4,11 +4,11 @@
 // HTML page under <state>/cohorts/<cohort>/reports/<candidate>/ (or --out).
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
-import { collectAppReport, parsePeriod, writeAppReport } from '../../monitoring/app-report.ts';
-import { reportsDir } from '../../monitoring/app-report-files.ts';
-import { monServer, promQuery, promRange, readEvents } from '../../monitoring/remote.ts';
+import { t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
+import { collectAppReport, parsePeriod, writeAppReport } from '../../modules/monitoring/app-report.ts';
+import { reportsDir } from '../../modules/monitoring/app-report-files.ts';
+import { monServer, promQuery, promRange, readEvents } from '../../modules/monitoring/remote.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {

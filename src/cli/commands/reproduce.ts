@@ -4,14 +4,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { getLang, t } from '../../i18n/index.ts';
-import { planCandidate } from '../../local/plan.ts';
-import { resolveStateDir } from '../../local/state.ts';
-import { REPO_ROOT } from '../../model/load.ts';
-import { serversOf } from '../../model/cohort.ts';
+import { getLang, t } from '../../core/i18n/index.ts';
+import { planCandidate } from '../../targets/local/plan.ts';
+import { resolveStateDir } from '../../core/state.ts';
+import { REPO_ROOT } from '../../core/repo.ts';
+import { serversOf } from '../../core/model/cohort.ts';
 import { BundleError, openBundle, packageDiff } from '../../evidence/bundle.ts';
 import { imageState } from '../../evidence/tools.ts';
-import { toolVersion } from '../../report/version.ts';
+import { toolVersion } from '../../evidence/version.ts';
 import { globals, printJson, UserError } from '../context.ts';
 
 interface ReproduceOpts {

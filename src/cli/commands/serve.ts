@@ -1,12 +1,12 @@
 // `asd-lab serve`: the cohort dashboard as a small read-only web page on 127.0.0.1 only.
 import type { Command } from 'commander';
-import { getLang, t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
+import { getLang, t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
 import { htmlDiagram } from '../../evidence/render.ts';
-import { dashboard, renderDashboardHtml } from '../../report/dashboard.ts';
-import { renderHtml } from '../../report/html.ts';
-import { startServe } from '../../report/serve.ts';
-import { loadLastVerify } from '../../report/state.ts';
+import { dashboard, renderDashboardHtml } from '../../evidence/dashboard.ts';
+import { renderHtml } from '../../evidence/verify-report/html.ts';
+import { startServe } from '../../evidence/serve.ts';
+import { loadLastVerify } from '../../evidence/verify-report/state.ts';
 import { cohortOf, UserError } from '../context.ts';
 
 export function register(program: Command): void {

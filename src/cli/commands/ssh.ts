@@ -1,9 +1,9 @@
 // `asd-lab ssh CANDIDATE SERVER [-- COMMAND]`: a shell on a server, or one command and its exit code.
 import type { Command } from 'commander';
 import { execa } from 'execa';
-import { t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
-import { listServers, resolveStateDir } from '../../local/index.ts';
+import { t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
+import { listServers, resolveStateDir } from '../../targets/local/index.ts';
 import { cohortOf, UserError } from '../context.ts';
 
 export function register(program: Command): void {

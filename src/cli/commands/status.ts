@@ -1,10 +1,10 @@
 // `asd-lab status`: per candidate and server: state, health (SSH answers), role, address, SSH port,
 // user, key path, and the candidate's last verify result; --watch refreshes.
 import type { Command } from 'commander';
-import { getLang, t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
-import { dashboard, renderDashboardText } from '../../report/dashboard.ts';
-import { loadLastVerify } from '../../report/state.ts';
+import { getLang, t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
+import { dashboard, renderDashboardText } from '../../evidence/dashboard.ts';
+import { loadLastVerify } from '../../evidence/verify-report/state.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {

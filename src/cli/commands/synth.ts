@@ -1,7 +1,7 @@
 // `asd-lab synth`: write the Terraform JSON of every AWS stack of the cohort; creates nothing.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
-import type { Cohort } from '../../model/cohort.ts';
+import { t } from '../../core/i18n/index.ts';
+import type { Cohort } from '../../core/model/cohort.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 import { runK8sSynth } from './k8s.ts';
 

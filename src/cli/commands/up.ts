@@ -1,15 +1,15 @@
 // `asd-lab up`: brings the local lab up (installs prerequisites, image, servers, Ansible, checks).
 // Re-running converges; a failure for one candidate does not stop the others.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
+import { t } from '../../core/i18n/index.ts';
 import {
   candidateSteps, ensureImage, ensureLabKey, installPrerequisites, labPaths, labServers, preflight,
   type CandidateUp,
-} from '../../lab/local.ts';
-import { LocalError, type Accel, type Driver } from '../../local/index.ts';
-import { runVerify } from '../../report/build.ts';
-import { saveLastVerify } from '../../report/state.ts';
-import type { VerifyReportV1 } from '../../report/schema.ts';
+} from '../../targets/local/lab.ts';
+import { LocalError, type Accel, type Driver } from '../../targets/local/index.ts';
+import { runVerify } from '../../checks/run.ts';
+import { saveLastVerify } from '../../evidence/verify-report/state.ts';
+import type { VerifyReportV1 } from '../../evidence/verify-report/schema.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 import { tasks } from '../progress.ts';
 

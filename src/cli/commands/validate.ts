@@ -1,6 +1,6 @@
 // `asd-lab validate`: schema check only; nothing is created.
 import type { Command } from 'commander';
-import { t } from '../../i18n/index.ts';
+import { t } from '../../core/i18n/index.ts';
 import { cohortOf, globals, printJson } from '../context.ts';
 
 export function register(program: Command): void {

@@ -3,14 +3,14 @@
 // and JUnit XML (--junit FILE). The result is saved as the cohort's last verify result.
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { getLang, t } from '../../i18n/index.ts';
-import { labServers } from '../../lab/local.ts';
+import { getLang, t } from '../../core/i18n/index.ts';
+import { labServers } from '../../targets/local/lab.ts';
 import { htmlDiagram } from '../../evidence/render.ts';
-import { reportFailed, runVerify } from '../../report/build.ts';
-import { renderHtml } from '../../report/html.ts';
-import { renderJunit } from '../../report/junit.ts';
-import { saveLastVerify } from '../../report/state.ts';
-import { renderTerminal } from '../../report/terminal.ts';
+import { reportFailed, runVerify } from '../../checks/run.ts';
+import { renderHtml } from '../../evidence/verify-report/html.ts';
+import { renderJunit } from '../../evidence/verify-report/junit.ts';
+import { saveLastVerify } from '../../evidence/verify-report/state.ts';
+import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 interface VerifyOpts {

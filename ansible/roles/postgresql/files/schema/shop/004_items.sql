@@ -1,4 +1,4 @@
--- shop, migration 004: the reference application's work items (app/src/db.ts, the same table).
+-- shop, migration 004: the reference application's work items (reference-app/src/db.ts, the same table).
 -- The application creates it itself only on a database it owns (its tests, the forges' service
 -- containers); in the lab the application role may not run DDL, so the owner role applies it here.
 CREATE TABLE items (

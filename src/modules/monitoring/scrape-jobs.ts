@@ -1,0 +1,113 @@
+// What Prometheus collects, per role of the lab's servers: exporters it scrapes and blackbox probes
+// it runs. The same table gives the scrape jobs of prometheus.yml, the file_sd target files derived
+// from the inventory, and the owner (team) of "target down" and "probe failed" alerts.
+import { hostName, type InventoryHost } from '../../lifecycle/inventory.ts';
+import type { Role } from '../../core/model/cohort.ts';
+import type { Severity, Team } from './types.ts';
+
+interface JobBase {
+  name: string;
+  team: Team;
+  /** Roles whose servers are targets of this job. */
+  roles: readonly Role[];
+  /** Only when the cohort's data module is on. */
+  module?: 'data';
+  /** What the job watches, for the docs. */
+  what: string;
+}
+
+export interface ExporterJob extends JobBase {
+  kind: 'exporter';
+  port: number;
+}
+
+export interface ProbeJob extends JobBase {
+  kind: 'probe';
+  /** Module of blackbox.yml. */
+  blackboxModule: string;
+  /** The probed address, from the server's DNS name: `{host}` is replaced by it. */
+  target: string;
+  severity: Severity;
+}
+
+export type ScrapeJob = ExporterJob | ProbeJob;
+
+const ALL: readonly Role[] = ['gateway', 'app', 'db', 'mon', 'k8s'];
+
+export const SCRAPE_JOBS: ScrapeJob[] = [
+  { kind: 'exporter', name: 'prometheus', team: 'ops', roles: ['mon'], port: 9090, what: 'Prometheus itself' },
+  { kind: 'exporter', name: 'alertmanager', team: 'ops', roles: ['mon'], port: 9093, what: 'Alertmanager' },
+  { kind: 'exporter', name: 'node', team: 'ops', roles: ALL, port: 9100, what: 'node_exporter on every server (resources, textfile metrics)' },
+  { kind: 'exporter', name: 'postgres', team: 'db', roles: ['db'], port: 9187, module: 'data', what: 'postgres_exporter on the database servers' },
+  { kind: 'exporter', name: 'app', team: 'dev', roles: ['app'], port: 8080, what: 'the application\'s own /metrics' },
+  {
+    kind: 'probe', name: 'blackbox_http', team: 'dev', roles: ['app'], blackboxModule: 'http_2xx', severity: 'critical',
+    target: 'https://{host}/', what: 'the application\'s HTTPS page, as users reach it (status, duration, certificate)',
+  },
+  {
+    kind: 'probe', name: 'blackbox_ssh', team: 'ops', roles: ALL, blackboxModule: 'ssh_banner', severity: 'critical',
+    target: '{host}:22', what: 'the SSH banner of every server',
+  },
+  {
+    kind: 'probe', name: 'blackbox_postgres', team: 'db', roles: ['db'], blackboxModule: 'tcp_connect', severity: 'critical', module: 'data',
+    target: '{host}:5432', what: 'the PostgreSQL port of the database servers',
+  },
+  {
+    kind: 'probe', name: 'blackbox_tls', team: 'security', roles: ALL, blackboxModule: 'tls_connect', severity: 'warning',
+    target: '{host}:9100', what: 'the TLS handshake and certificate of every server (on the node exporter port)',
+  },
+];
+
+export interface Modules {
+  data: boolean;
+}
+
+export function jobsFor(modules: Modules): ScrapeJob[] {
+  return SCRAPE_JOBS.filter((j) => j.module !== 'data' || modules.data);
+}
+
+/** The address Prometheus scrapes (exporter) or asks the blackbox exporter to probe, for one server. */
+export function jobTarget(job: ScrapeJob, host: string): string {
+  return job.kind === 'exporter' ? `${host}:${job.port}` : job.target.replaceAll('{host}', host);
+}
+
+/**
+ * The jobs as data, for the deployment (ansible role prometheus builds the same file_sd files as
+ * scrapeTargets() from its inventory with it): monitoring/generated/prometheus/scrape-jobs.json.
+ */
+export function scrapeJobsManifest(modules: Modules): { jobs: { name: string; roles: string[]; target: string }[] } {
+  return { jobs: jobsFor(modules).map((j) => ({ name: j.name, roles: [...j.roles], target: jobTarget(j, '{host}') })) };
+}
+
+/** One file_sd target group, as Prometheus reads it. */
+export interface TargetGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+/** The file_sd file of a job, relative to the Prometheus configuration directory. */
+export const targetsFile = (job: string) => `targets/${job}.yml`;
+
+/**
+ * The file_sd target files of one Prometheus, from inventory hosts. Targets are DNS names (the lab
+ * CA signs certificates for them), and `instance` is the server's name on every job, so that
+ * alerts about the same server share it (NodeDown inhibits the others on the same instance).
+ */
+export function scrapeTargets(hosts: InventoryHost[], modules: Modules): Map<string, TargetGroup[]> {
+  const out = new Map<string, TargetGroup[]>();
+  for (const job of jobsFor(modules)) {
+    const groups = hosts
+      .filter((h) => (job.roles as readonly string[]).includes(h.role))
+      .map((h) => {
+        const name = hostName(h.candidate, h.server);
+        const target = jobTarget(job, name);
+        return {
+          targets: [target],
+          labels: { instance: name, env: h.env ?? 'prod', candidate: h.candidate, server: h.server, role: h.role },
+        };
+      })
+      .sort((a, b) => a.labels.instance.localeCompare(b.labels.instance));
+    out.set(targetsFile(job.name), groups);
+  }
+  return out;
+}
