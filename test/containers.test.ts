@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCgroup, limitValues, readCgroup } from '../src/modules/containers/cgroup.ts';
-import { envAddresses } from '../src/modules/containers/deploy.ts';
+import { envAddresses } from '../src/modules/containers/addresses.ts';
 import { accountFiles, APP_UID, buildahConfigArgs, IMAGE_DIRS, parseLdd } from '../src/modules/containers/image-spec.ts';
 import { appSchema } from '../src/core/model/containers.ts';
 import { readLayout, runtimeSpec, unpack } from '../src/modules/containers/oci.ts';

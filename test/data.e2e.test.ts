@@ -13,14 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSIBLE_DIR, runPlaybook } from '../src/tools/ansible.ts';
 import { dataLab, type DataLab } from '../src/modules/data/ops.ts';
 import { psqlClient, psqlLocalOk } from '../src/modules/data/remote.ts';
-import { labPaths } from '../src/targets/local/lab.ts';
 import { bridgeName, listServers } from '../src/targets/local/index.ts';
 import { loadCohort } from '../src/core/model/load.ts';
-import { verify } from '../src/checks/index.ts';
+import { runVerify } from '../src/checks/run.ts';
 import { DATA_CHECKS } from '../src/modules/data/checks.ts';
-import { labServers } from '../src/targets/local/lab.ts';
+import { labServers } from '../src/lifecycle/index.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, STATE } from './local-helpers.ts';
+import { cohortPaths } from '../src/core/state.ts';
 
 const COHORT = process.env.ASD_DATA_E2E_COHORT ?? 'data-e2e';
 const POOL = process.env.ASD_DATA_E2E_POOL ?? '10.231.252.0/24';
@@ -92,7 +92,7 @@ describe('data module end to end (db1, db2, mon)', () => {
   }, 3_600_000);
 
   it('a second run of the data playbook changes nothing', async () => {
-    const paths = labPaths(cohort, STATE);
+    const paths = cohortPaths(cohort.cohort, STATE);
     const r = await timed('playbook-rerun', () => runPlaybook({ inventoryFile: paths.inventory, playbook: resolve(ANSIBLE_DIR, 'data.yml'), logFile: join(dir, 'data-rerun.json') }));
     expect(r.failedTasks).toEqual({});
     expect(r.changedTasks).toEqual({});
@@ -135,7 +135,7 @@ describe('data module end to end (db1, db2, mon)', () => {
   }, 1_200_000);
 
   it('verify: CP6.1, CP6.2 (every access case, positive and negative) and CP6.3 pass with evidence', async () => {
-    const report = await timed('verify-cp6', async () => verify(cohort, await labServers(cohort, STATE), { checks: DATA_CHECKS }));
+    const report = await timed('verify-cp6', async () => runVerify(cohort, await labServers(cohort, STATE), { checks: DATA_CHECKS }));
     const checks = report.candidates[0]!.checks;
     expect(checks.filter((c) => c.status !== 'pass').map((c) => `${c.check}: ${c.status}: ${c.evidence}`)).toEqual([]);
     const rights = checks.filter((c) => c.criterionId === 'CP6.2').map((c) => c.evidence).join('\n');
@@ -173,7 +173,7 @@ describe('data module end to end (db1, db2, mon)', () => {
     // backups follow the new primary
     const b = await timed('backup-after-failover', () => cli(['--json', 'db', 'backup', 'dba', '--type', 'diff', '-c', file]));
     expect(b.code, b.stderr).toBe(0);
-    const report = await verify(cohort, await labServers(cohort, STATE), { checks: DATA_CHECKS.slice(0, 1) });
+    const report = await runVerify(cohort, await labServers(cohort, STATE), { checks: DATA_CHECKS.slice(0, 1) });
     expect(report.candidates[0]!.checks.filter((c) => c.status !== 'pass').map((c) => c.evidence)).toEqual([]);
   }, 1_800_000);
 
@@ -183,6 +183,6 @@ describe('data module end to end (db1, db2, mon)', () => {
     expect((await listServers(STATE)).filter((s) => s.cohort === COHORT)).toEqual([]);
     const link = await execa('ip', ['link', 'show', bridgeName(cohort.cohort, 0)], { reject: false });
     expect(link.exitCode).not.toBe(0);
-    expect(existsSync(labPaths(cohort, STATE).cohortDir)).toBe(false);
+    expect(existsSync(cohortPaths(cohort.cohort, STATE).cohortDir)).toBe(false);
   }, 600_000);
 });

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appPaths } from '../src/modules/containers/paths.ts';
 import { netNames } from '../src/modules/containers/runtime.ts';
 import { bridgeName } from '../src/targets/local/index.ts';
 import { STAGE_IDS } from '../src/modules/pipeline/definition.ts';
 import type { RunReport } from '../src/modules/pipeline/run.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, STATE, traces } from './local-helpers.ts';
+import { statePaths } from '../src/core/state.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asd-lab-e2e-'));
 const file = join(dir, 'e2e.yaml');
@@ -77,7 +77,7 @@ async function appUpdate(argv: string[]) {
  * distinct OCI bundles (one per container) under the cohort's app state.
  */
 function appContainerProcesses(): Record<string, number> {
-  const root = `--oci-bundle=${appPaths(STATE).root}/deploy/e2e/solo/`;
+  const root = `--oci-bundle=${statePaths(STATE).app.root}/deploy/e2e/solo/`;
   const bundles = new Set<string>();
   for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     let argv: string[];

@@ -102,7 +102,7 @@ describe('local preflight', () => {
 
 describe('host packages', () => {
   it('one list serves up and CI: it holds the package of every tool the preflight asks for, and no duplicate', async () => {
-    const { hostPackages } = await import('../src/targets/local/lab.ts');
+    const { hostPackages } = await import('../src/targets/local/packages.ts');
     const list = hostPackages();
     // coreutils and util-linux are Essential in Debian: always installed, never listed.
     for (const tool of TOOLS.filter((x) => !['coreutils', 'util-linux'].includes(x.pkg))) expect(list, `${tool.command} (${tool.pkg})`).toContain(tool.pkg);

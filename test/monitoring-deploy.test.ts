@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { alertRow, renderTable, sortRows } from '../src/cli/commands/alerts.ts';
 import { devAlerts, envStats, parsePeriod, renderHtml, renderMarkdown, svgChart, type AppReport } from '../src/modules/monitoring/app-report.ts';
 import { SLO_DEFAULTS } from '../src/core/model/slo.ts';
-import type { InventoryHost } from '../src/lifecycle/inventory.ts';
+import type { InventoryHost } from '../src/core/hosts.ts';
 import { REPO_ROOT } from '../src/core/repo.ts';
 import { loadCohort } from '../src/core/model/load.ts';
 import { drillTarget, fillBytes, renderTimeline, SCENARIO_DEFS, type DrillResult } from '../src/modules/monitoring/drills.ts';
@@ -21,7 +21,7 @@ import { curlWithCredential, firingThenResolved, parseEvents, shq } from '../src
 import { SCRAPE_JOBS, scrapeJobsManifest, scrapeTargets } from '../src/modules/monitoring/scrape-jobs.ts';
 import { renderWebConfig } from '../src/modules/monitoring/web-config.ts';
 import { MONITORING_CHECKS } from '../src/modules/monitoring/checks.ts';
-import type { LabServer } from '../src/checks/types.ts';
+import type { LabServer } from '../src/core/lab-server.ts';
 
 const ROLES = resolve(REPO_ROOT, 'ansible/roles');
 const tmp = mkdtempSync(join(tmpdir(), 'asd-mon-deploy-'));

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSIBLE_DIR, runPlaybook } from '../src/tools/ansible.ts';
-import { labPaths, labServers } from '../src/targets/local/lab.ts';
+import { labServers } from '../src/lifecycle/index.ts';
 import { loadCohort } from '../src/core/model/load.ts';
 import { MON_REPORTS_DIR } from '../src/modules/monitoring/app-report-files.ts';
 import { monServer, promQuery, rootScript } from '../src/modules/monitoring/remote.ts';
@@ -19,6 +19,7 @@ import { agentsUp, drillReceived, familiesPresent, reportsExist, scrapesSecured,
 import type { CheckDefinition } from '../src/checks/types.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, traces } from './local-helpers.ts';
+import { cohortPaths } from '../src/core/state.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asd-lab-mon-e2e-'));
 const file = join(dir, 'h-mon.yaml');
@@ -60,11 +61,11 @@ describe('supervision end to end (container driver)', () => {
       throw new Error(`up printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
     }
     expect(json.candidates.map((c) => [c.id, c.ok, c.error ?? ''])).toEqual([['hmon', true, '']]);
-    expect(existsSync(join(labPaths(cohort).cohortDir, 'monitoring', 'scrape-password'))).toBe(true);
+    expect(existsSync(join(cohortPaths(cohort.cohort).cohortDir, 'monitoring', 'scrape-password'))).toBe(true);
   }, 1_800_000);
 
   it('a second run of monitoring.yml changes nothing', async () => {
-    const paths = labPaths(cohort);
+    const paths = cohortPaths(cohort.cohort);
     const r = await runPlaybook({ inventoryFile: paths.inventory, playbook: resolve(ANSIBLE_DIR, 'monitoring.yml'), logFile: join(dir, 'monitoring-2.json') });
     expect(r.failedTasks).toEqual({});
     expect(r.changedTasks).toEqual({});
@@ -213,6 +214,6 @@ cat "$f"
     const r = await cli(['down', '-c', file, '--purge']);
     expect(r.code).toBe(0);
     for (const m of MACHINES) expect(await traces(m), m).toEqual([]);
-    expect(existsSync(join(labPaths(cohort).cohortDir, 'monitoring'))).toBe(false);
+    expect(existsSync(join(cohortPaths(cohort.cohort).cohortDir, 'monitoring'))).toBe(false);
   }, 600_000);
 });

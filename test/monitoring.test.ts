@@ -9,7 +9,7 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { COMPETENCIES } from '../src/core/competencies.ts';
-import type { InventoryHost } from '../src/lifecycle/inventory.ts';
+import type { InventoryHost } from '../src/core/hosts.ts';
 import { REPO_ROOT } from '../src/core/repo.ts';
 import { alertmanagerConfig } from '../src/modules/monitoring/alertmanager-config.ts';
 import { alertSpecs } from '../src/modules/monitoring/alerts.ts';

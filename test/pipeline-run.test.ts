@@ -7,10 +7,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { requirementMissing } from '../src/cli/commands/pipeline.ts';
+import { Command } from 'commander';
+import { COMMANDS } from '../src/cli/commands/index.ts';
+import { requirementMissing as missingIn } from '../src/cli/commands/pipeline.ts';
+
 import { expandCommand, PIPELINE, type Stage } from '../src/modules/pipeline/definition.ts';
 import { runPipeline, type RunReport } from '../src/modules/pipeline/run.ts';
 import { cli } from './helpers.ts';
+
+// The command tree as main() builds it (the global options are added by main, and known to the check).
+const program = new Command('asd-lab');
+for (const register of COMMANDS) register(program);
+const requirementMissing = (r: Parameters<typeof missingIn>[0]) => missingIn(r, program);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -2,8 +2,9 @@
 // whose outcomes the test chooses (no server, no SSH).
 import { parseCohort } from '../src/core/model/load.ts';
 import type { Cohort } from '../src/core/model/cohort.ts';
-import type { CheckDefinition, CheckOutcome, LabServer } from '../src/checks/types.ts';
+import type { CheckDefinition, CheckOutcome } from '../src/checks/types.ts';
 import { KEY_A, KEY_B, NOW } from './helpers.ts';
+import type { LabServer } from '../src/core/lab-server.ts';
 
 export const VERSION = { version: '0.1.0', commit: '0123456789abcdef0123456789abcdef01234567', dirty: false };
 

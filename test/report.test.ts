@@ -11,11 +11,12 @@ import { coverage, mapBounded, NO_CHECK_YET, reportFailed, runVerify } from '../
 import { renderHtml } from '../src/evidence/verify-report/html.ts';
 import { renderJunit } from '../src/evidence/verify-report/junit.ts';
 import { parseReport, renderReportJsonSchema } from '../src/evidence/verify-report/schema.ts';
-import { lastVerifyFile, loadLastVerify, saveLastVerify } from '../src/evidence/verify-report/state.ts';
+import { loadLastVerify, saveLastVerify } from '../src/evidence/verify-report/state.ts';
 import { renderTerminal } from '../src/evidence/verify-report/terminal.ts';
 import { CHECKS } from '../src/checks/index.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { cohortOf, FAKE_CHECKS, fakeCheck, serversOf, VERSION } from './report-fixtures.ts';
+import { cohortPaths } from '../src/core/state.ts';
 
 const ALL_CRITERIA = COMPETENCIES.flatMap((c) => c.criteria.map((cr) => cr.id));
 const up = async () => true;
@@ -133,7 +134,7 @@ describe('the last verify result in the lab state', () => {
     const cohort = cohortOf();
     const all = await runVerify(cohort, serversOf(cohort), { checks: FAKE_CHECKS, probe: up, version: VERSION });
     const file = saveLastVerify(all, state);
-    expect(file).toBe(lastVerifyFile('demo', state));
+    expect(file).toBe(cohortPaths('demo', state).lastVerify);
     expect((await import('node:fs')).statSync(file).mode & 0o777).toBe(0o600);
     const bobOnly = await runVerify(cohort, serversOf(cohort, () => 'stopped'), { candidate: 'bob', checks: FAKE_CHECKS, probe: up, version: VERSION });
     saveLastVerify(bobOnly, state);
@@ -217,7 +218,7 @@ describe('asd-lab verify (CLI, no server)', () => {
     expect(report.asdLab.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(readFileSync(html, 'utf8')).toContain('candidate unreachable');
     expect(readFileSync(junit, 'utf8')).toContain('<testsuites');
-    expect(existsSync(lastVerifyFile('rep', state))).toBe(true);
+    expect(existsSync(cohortPaths('rep', state).lastVerify)).toBe(true);
     const fr = await cli(['-c', file, '--lang', 'fr', 'verify', '--candidate', 'zed', '--no-save'], { ASD_LAB_STATE: state });
     expect(fr.stdout).toContain('candidat injoignable');
     const bad = await cli(['-c', file, 'verify', '--concurrency', '0'], { ASD_LAB_STATE: state });

@@ -1,7 +1,8 @@
 // CP3 "Les accès aux serveurs sont sécurisés": logins that must be refused, the firewall policy,
 // and the hardening index measured by an independent auditor (Lynis).
 import { sshExec, tryLogin } from '../tools/ssh.ts';
-import { perServer, type CheckDefinition, type LabServer } from './types.ts';
+import { perServer, type CheckDefinition } from './types.ts';
+import type { LabServer } from '../core/lab-server.ts';
 
 const PATH = 'src/checks/access.ts';
 const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath });

@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { COMPETENCIES } from '../core/competencies.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
 import { CHECKS } from './index.ts';
-import { record, type CheckDefinition, type CheckRecord, type LabServer } from './types.ts';
+import { record, type CheckDefinition, type CheckRecord } from './types.ts';
+import type { LabServer } from '../core/lab-server.ts';
 import {
   REPORT_SCHEMA_VERSION, type CandidateReport, type CheckRecordV1, type CriterionCoverage, type VerifyReportV1,
 } from '../evidence/verify-report/schema.ts';

@@ -2,7 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { sshExec } from '../tools/ssh.ts';
 import { serversOf } from '../core/model/cohort.ts';
-import { perServer, type CheckDefinition, type LabServer } from './types.ts';
+import { perServer, type CheckDefinition } from './types.ts';
+import type { LabServer } from '../core/lab-server.ts';
 
 const PATH = 'src/checks/servers.ts';
 const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath });

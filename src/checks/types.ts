@@ -1,21 +1,8 @@
 // The evidence layer: each check is mapped to one performance criterion of the title and returns
 // pass, fail or not-run with the evidence it saw. `asd-lab verify --json` prints these records.
 import { criterion } from '../core/competencies.ts';
+import type { LabServer } from '../core/lab-server.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
-
-/** A running server as the checks see it (the shape of `asd-lab status --json`). */
-export interface LabServer {
-  /** Server name in the model (db1). */
-  name: string;
-  /** Machine and host name (<candidate>-<server>). */
-  machine?: string;
-  role: string;
-  state: 'running' | 'stopped' | 'missing';
-  address: string;
-  sshPort: number;
-  user: string;
-  keyPath: string;
-}
 
 export interface CheckContext {
   cohort: Cohort;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadCohort } from '../core/model/load.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
-import { selectCandidates } from '../targets/local/lab.ts';
+import { selectCandidates } from '../lifecycle/index.ts';
 
 /** An error the user can act on: printed without a stack trace, with its exit code. */
 export class UserError extends Error {

@@ -1,6 +1,7 @@
 // Progress for long operations (listr2): an animated tree on a terminal, one line per step
 // otherwise (CI logs), nothing with --json so that stdout stays machine-readable.
 import { Listr, type ListrTask } from 'listr2';
+import type { ProgressSink } from '../lifecycle/index.ts';
 
 export function tasks<Ctx = object>(list: ListrTask<Ctx>[], opts: { json?: boolean; concurrent?: boolean | number; exitOnError?: boolean } = {}) {
   const renderer = opts.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple';
@@ -11,4 +12,16 @@ export function tasks<Ctx = object>(list: ListrTask<Ctx>[], opts: { json?: boole
     fallbackRenderer: 'simple',
     rendererOptions: { collapseSubtasks: false, collapseErrors: false },
   } as never);
+}
+
+/** The lifecycle's progress as listr2 task trees; messages go to stderr under --json. */
+export function listrSink(opts: { json?: boolean }): ProgressSink {
+  return {
+    say: (line) => (opts.json ? process.stderr.write(`${line}\n`) : console.log(line)),
+    async group(title, steps) {
+      const list: ListrTask[] = steps.map((s) => ({ title: s.title, task: (_ctx, task) => s.run((line) => (task.output = line)) }));
+      const top: ListrTask[] = title ? [{ title, task: (_ctx, task) => task.newListr(list, { exitOnError: true }) }] : list;
+      await tasks(top, { json: opts.json }).run();
+    },
+  };
 }

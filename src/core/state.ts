@@ -1,4 +1,5 @@
-// Where the local target keeps its state (golden image, servers, keys, logs).
+// Where the lab keeps its state (golden image, servers, keys, inventories, logs, records): one
+// layout for every layer, never in git. docs/local.md ("State directory") describes the same tree.
 import path from 'node:path';
 
 /**
@@ -15,15 +16,78 @@ export function resolveStateDir(
   return path.join(cwd, '.asd-lab');
 }
 
-/** The layout of a state directory (docs/local.md, "State directory"). */
+/** The layout of a state directory shared by the cohorts on this host. */
 export function statePaths(stateDir: string) {
+  const app = path.join(stateDir, 'app');
   return {
     root: stateDir,
     images: path.join(stateDir, 'image'),
     currentImage: path.join(stateDir, 'image', 'current'),
     servers: path.join(stateDir, 'servers'),
     server: (name: string) => path.join(stateDir, 'servers', name),
+    /** The lab's admin key of a cohort (asd-admin on every server). */
     keys: (cohort: string) => path.join(stateDir, 'keys', cohort),
+    labKey: (cohort: string) => path.join(stateDir, 'keys', cohort, 'id_ed25519'),
     kvmProbe: path.join(stateDir, 'kvm-probe'),
+    /** Runs of `asd-lab pipeline run`, one folder each. */
+    pipelineRuns: path.join(stateDir, 'pipeline'),
+    /** The reference application's images and deployments. */
+    app: {
+      root: app,
+      images: path.join(app, 'images'),
+      /** One directory per release: oci/ (OCI image layout), image.json, sbom.spdx.json. */
+      image: (version: string) => path.join(app, 'images', version),
+      /** Unpacked root filesystems, one per image digest, shared read-only by the instances. */
+      rootfs: (digest: string) => path.join(app, 'rootfs', digest.replace(/^sha256:/, '')),
+      /** Deployment records of a cohort, and of one environment of one candidate. */
+      deployments: (cohort: string) => path.join(app, 'deploy', cohort),
+      env: (cohort: string, candidate: string, env: string) => path.join(app, 'deploy', cohort, candidate, env),
+      /** Mount points of the remote volumes of a cohort, and of one environment. */
+      cohortMounts: (cohort: string) => path.join(app, 'mnt', cohort),
+      mounts: (cohort: string, candidate: string, env: string) => path.join(app, 'mnt', cohort, candidate, env),
+    },
+  };
+}
+
+export interface CohortPaths {
+  /** The state directory the cohort lives in. */
+  state: string;
+  cohortDir: string;
+  /** The Ansible inventory generated from the model and the running servers. */
+  inventory: string;
+  /** The cohort's lab CA (on the controller, never on the servers). */
+  pki: string;
+  logs: string;
+  keys: string;
+  labKey: string;
+  /** The last verify report (status, serve, dossier and bundle read it). */
+  lastVerify: string;
+  /** Alertmanager notifications and drill timelines. */
+  drills: string;
+  /** The data module's records of one candidate (backups, restore checks, passwords, primary). */
+  data: (candidate: string) => string;
+  /** The developers' reports of one candidate. */
+  reports: (candidate: string) => string;
+  /** The cohort file `reproduce` writes for one candidate. */
+  reproduceFile: (candidate: string) => string;
+}
+
+/** The layout of one cohort's part of the state directory. */
+export function cohortPaths(cohort: string, stateDir: string = resolveStateDir()): CohortPaths {
+  const cohortDir = path.join(stateDir, 'cohorts', cohort);
+  const shared = statePaths(stateDir);
+  return {
+    state: stateDir,
+    cohortDir,
+    inventory: path.join(cohortDir, 'inventory.yml'),
+    pki: path.join(cohortDir, 'pki'),
+    logs: path.join(cohortDir, 'logs'),
+    keys: shared.keys(cohort),
+    labKey: shared.labKey(cohort),
+    lastVerify: path.join(cohortDir, 'last-verify.json'),
+    drills: path.join(cohortDir, 'monitoring', 'drills.jsonl'),
+    data: (candidate) => path.join(cohortDir, 'data', candidate),
+    reports: (candidate) => path.join(cohortDir, 'reports', candidate),
+    reproduceFile: (candidate) => path.join(cohortDir, `reproduce-${candidate}.yaml`),
   };
 }

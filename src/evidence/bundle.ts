@@ -15,7 +15,7 @@ import type { Cohort } from '../core/model/cohort.ts';
 import { candidateOnly } from './verify-report/state.ts';
 import { parseReport, type VerifyReportV1 } from './verify-report/schema.ts';
 import type { ToolVersion } from './version.ts';
-import type { LabServer } from '../checks/types.ts';
+import type { LabServer } from '../core/lab-server.ts';
 
 export const BUNDLE_FORMAT = 'asd-lab-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;

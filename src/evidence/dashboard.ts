@@ -3,10 +3,10 @@
 import { t, type Lang } from '../core/i18n/index.ts';
 import { hourlyCost, type PricedResource } from '../targets/aws/pricing.ts';
 import { instanceTypesOf, serversOf, type Candidate, type Cohort } from '../core/model/cohort.ts';
-import type { LabServer } from '../checks/types.ts';
 import { tcpOpen } from '../checks/run.ts';
 import { esc, REPORT_CSS } from './verify-report/html.ts';
 import type { VerifyReportV1 } from './verify-report/schema.ts';
+import type { LabServer } from '../core/lab-server.ts';
 
 export type Health = 'up' | 'no-ssh' | 'down';
 

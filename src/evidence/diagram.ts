@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { t, type Lang } from '../core/i18n/index.ts';
 import { planCandidate } from '../targets/local/plan.ts';
 import type { Cohort } from '../core/model/cohort.ts';
-import type { LabServer } from '../checks/types.ts';
+import type { LabServer } from '../core/lab-server.ts';
 
 export type FlowKind = 'ssh' | 'sql' | 'replication' | 'backup' | 'metrics' | 'logs';
 

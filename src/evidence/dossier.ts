@@ -12,8 +12,8 @@ import type { Cohort } from '../core/model/cohort.ts';
 import { REPORTED_COMPETENCIES } from '../checks/run.ts';
 import type { CandidateReport } from './verify-report/schema.ts';
 import type { ToolVersion } from './version.ts';
-import type { LabServer } from '../checks/types.ts';
 import type { Block } from './doc.ts';
+import type { LabServer } from '../core/lab-server.ts';
 
 /** Competencies the title requires a project to cover (REAC: CP2, CP7 and CP10). */
 export const MANDATORY_COMPETENCIES = ['CP2', 'CP7', 'CP10'];

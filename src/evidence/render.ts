@@ -3,8 +3,8 @@
 import { t, type Lang } from '../core/i18n/index.ts';
 import type { Cohort } from '../core/model/cohort.ts';
 import type { HtmlDiagram } from './verify-report/html.ts';
-import type { LabServer } from '../checks/types.ts';
 import { buildDiagram, candidateStates, DotMissingError, inlineSvg, renderDot, renderMermaid, renderWithDot } from './diagram.ts';
+import type { LabServer } from '../core/lab-server.ts';
 
 export type DiagramFormat = 'svg' | 'png' | 'mermaid' | 'dot';
 export const DIAGRAM_FORMATS: DiagramFormat[] = ['svg', 'png', 'mermaid', 'dot'];

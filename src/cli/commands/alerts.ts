@@ -2,7 +2,7 @@
 // severity, team, state (active, or suppressed by a silence or an inhibition), since when, where.
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import { amAlerts, monServer, type AmAlert } from '../../modules/monitoring/remote.ts';
 import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 

@@ -2,12 +2,13 @@
 // containers on the local target (CP5, CP7). See docs/containers.md.
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { AppError, deploy, down, loadState, rollback, smoke, status, update, type EnvContext } from '../../modules/containers/deploy.ts';
+import { AppError } from '../../modules/containers/addresses.ts';
+import { deploy, down, loadState, rollback, smoke, status, update, type EnvContext } from '../../modules/containers/deploy.ts';
 import { buildImage, ImageError, readImageRecord } from '../../modules/containers/image.ts';
-import { APP_ENVS, type AppEnv } from '../../core/model/containers.ts';
 import { resolveStateDir } from '../../targets/local/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 
 const VERSIONS = ['v1', 'v2'];
 
@@ -16,9 +17,9 @@ function checkVersion(v: string): string {
   return v;
 }
 
-function checkEnv(e: string): AppEnv {
-  if (!(APP_ENVS as readonly string[]).includes(e)) throw new UserError(t('app.badEnv', { got: e, known: APP_ENVS.join(', ') }), 2);
-  return e as AppEnv;
+function checkEnv(e: string): Environment {
+  if (!(ENVIRONMENTS as readonly string[]).includes(e)) throw new UserError(t('app.badEnv', { got: e, known: ENVIRONMENTS.join(', ') }), 2);
+  return e as Environment;
 }
 
 function pickCandidate(cohort: Cohort, id?: string) {
@@ -72,7 +73,7 @@ export function register(program: Command): void {
   app
     .command('deploy')
     .description('start the environment ENV (edge, worker, API instances) with the given release; converges when run again')
-    .argument('<env>', APP_ENVS.join(' | '))
+    .argument('<env>', ENVIRONMENTS.join(' | '))
     .option('--version <v>', 'v1 or v2', 'v1')
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
     .option('--database-url-file <file>', 'file holding the postgresql:// URL of this environment\'s database (kept in the lab state, mode 0600)')
@@ -109,7 +110,7 @@ export function register(program: Command): void {
   app
     .command('update')
     .description('replace the API instances one by one, then the worker, with a bounded load loop counting failed requests; rolls back on a failed health check')
-    .argument('<env>', APP_ENVS.join(' | '))
+    .argument('<env>', ENVIRONMENTS.join(' | '))
     .requiredOption('--version <v>', 'v1 or v2')
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
     .option('--no-load', 'do not run the load loop during the update')
@@ -118,7 +119,7 @@ export function register(program: Command): void {
   app
     .command('rollback')
     .description('go back to the previous release, one instance at a time, like an update')
-    .argument('<env>', APP_ENVS.join(' | '))
+    .argument('<env>', ENVIRONMENTS.join(' | '))
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
     .option('--no-load', 'do not run the load loop during the rollback')
     .action(updateLike('rollback'));
@@ -126,7 +127,7 @@ export function register(program: Command): void {
   app
     .command('smoke')
     .description('end-to-end checks through the environment\'s edge: health, release, an item processed by the worker and exported to the remote volume')
-    .argument('<env>', APP_ENVS.join(' | '))
+    .argument('<env>', ENVIRONMENTS.join(' | '))
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
     .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
       const { ctx, json } = context(cmd, env, opts.candidate);
@@ -143,7 +144,7 @@ export function register(program: Command): void {
   app
     .command('status')
     .description('the containers of an environment: role, release, address, state, health')
-    .argument('<env>', APP_ENVS.join(' | '))
+    .argument('<env>', ENVIRONMENTS.join(' | '))
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
     .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
       const { ctx, json } = context(cmd, env, opts.candidate);
@@ -159,10 +160,10 @@ export function register(program: Command): void {
   app
     .command('down')
     .description('stop and remove the containers of an environment (all three without ENV) and unmount its volume')
-    .argument('[env]', APP_ENVS.join(' | '))
+    .argument('[env]', ENVIRONMENTS.join(' | '))
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
     .action(async (env: string | undefined, opts: { candidate?: string }, cmd: Command) => {
-      for (const e of env ? [env] : [...APP_ENVS]) {
+      for (const e of env ? [env] : [...ENVIRONMENTS]) {
         const { ctx, json } = context(cmd, e, opts.candidate);
         const removed = await run(() => down(ctx));
         if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, removed });

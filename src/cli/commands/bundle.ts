@@ -1,7 +1,7 @@
 // `asd-lab bundle`: one archive to reproduce and compare a candidate's environment (no secret inside).
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import { resolveStateDir } from '../../core/state.ts';
 import { BundleError, bundleFiles, writeBundle } from '../../evidence/bundle.ts';
 import { buildDiagram, candidateStates, renderDot, renderMermaid } from '../../evidence/diagram.ts';

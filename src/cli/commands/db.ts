@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { DataError } from '../../modules/data/generate.ts';
-import { labPaths } from '../../targets/local/lab.ts';
 import { backup, dataLab, failover, restoreAt, restoreCheck, status, type DataLab } from '../../modules/data/ops.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortPaths } from '../../core/state.ts';
 
 async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; json: boolean }> {
   const g = globals(cmd);
@@ -81,7 +81,7 @@ export function register(program: Command): void {
     .argument('<candidate>')
     .action(guard(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);
-      if (!json) console.log(t('db.converge', { candidate, log: join(labPaths(lab.cohort).logs, `data-${candidate}.json`) }));
+      if (!json) console.log(t('db.converge', { candidate, log: join(cohortPaths(lab.cohort.cohort).logs, `data-${candidate}.json`) }));
       const r = await failover(lab);
       if (json) printJson({ candidate, failover: r });
       else console.log(t('db.failoverDone', { candidate, primary: r.primary, old: r.old, seconds: r.promoteSeconds, reseed: r.reseedSeconds }));

@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import { DotMissingError } from '../../evidence/diagram.ts';
 import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
 import { candidatesOf, cohortOf, UserError } from '../context.ts';

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import { buildDiagram, candidateStates, DotMissingError, inlineSvg, renderDot, renderMermaid, renderWithDot } from '../../evidence/diagram.ts';
 import { toHtml, toMarkdown } from '../../evidence/doc.ts';
 import { dossierBlocks } from '../../evidence/dossier.ts';

@@ -1,7 +1,8 @@
 // `asd-lab down`: stops and deletes servers, overlays, bridges and rules; leaves nothing of the lab.
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { downCandidate, labPaths, purgeCohort } from '../../targets/local/lab.ts';
+import { down } from '../../lifecycle/index.ts';
+import { LocalError } from '../../targets/local/index.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {
@@ -13,19 +14,15 @@ export function register(program: Command): void {
     .action(async (opts: { candidate?: string; purge?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const { cohort } = cohortOf(cmd);
-      if (cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
-      const candidates = candidatesOf(cohort, opts.candidate);
-      const paths = labPaths(cohort);
-      const out: { id: string; removed: string[] }[] = [];
-      for (const cand of candidates) {
-        const removed = await downCandidate(cohort, cand, paths.state);
-        out.push({ id: cand.id, removed });
-        if (!g.json) console.log(removed.length ? t('down.removed', { candidate: cand.id, servers: removed.join(', ') }) : t('down.nothing', { candidate: cand.id }));
+      candidatesOf(cohort, opts.candidate);
+      const result = await down(cohort, opts).catch((err: unknown) => {
+        if (err instanceof LocalError) throw new UserError(err.message);
+        throw err;
+      });
+      if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });
+      for (const c of result.candidates) {
+        console.log(c.removed.length ? t('down.removed', { candidate: c.id, servers: c.removed.join(', ') }) : t('down.nothing', { candidate: c.id }));
       }
-      if (opts.purge && !opts.candidate) {
-        purgeCohort(cohort, paths);
-        if (!g.json) console.log(t('down.purged', { dir: paths.cohortDir }));
-      }
-      if (g.json) printJson({ cohort: cohort.cohort, candidates: out });
+      if (result.purged) console.log(t('down.purged', { dir: result.purged }));
     });
 }

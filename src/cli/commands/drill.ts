@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import {
   DRILL_DEFAULTS, drillLogFile, DrillRefused, drillTarget, renderTimeline, runDrill, SCENARIO_DEFS, SCENARIOS, type ScenarioName,
 } from '../../modules/monitoring/drills.ts';

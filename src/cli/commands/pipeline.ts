@@ -6,21 +6,21 @@ import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
-import { resolveStateDir } from '../../core/state.ts';
+import { resolveStateDir, statePaths } from '../../core/state.ts';
 import type { Requirement } from '../../modules/pipeline/definition.ts';
 import { GENERATED, staleFiles } from '../../modules/pipeline/generate.ts';
 import { PipelineError, runPipeline } from '../../modules/pipeline/run.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
-/** Is the npm script or the asd-lab subcommand there? Read from package.json and from the command tree itself. */
-export async function requirementMissing(r: Requirement): Promise<string | undefined> {
+/**
+ * Is the npm script or the asd-lab subcommand there? Read from package.json and from the command
+ * tree itself (`program`: the root command, reached from the running command's parents).
+ */
+export async function requirementMissing(r: Requirement, program: Command): Promise<string | undefined> {
   if ('npmScript' in r) {
     const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
     return pkg.scripts?.[r.npmScript] ? undefined : t('pipeline.noScript', { script: r.npmScript });
   }
-  const { COMMANDS } = await import('./index.ts');
-  const program = new Command('asd-lab');
-  for (const register of COMMANDS) register(program);
   let cmd: Command | undefined = program;
   for (const [i, name] of r.cli.entries()) {
     cmd = cmd.commands.find((c) => c.name() === name);
@@ -30,6 +30,13 @@ export async function requirementMissing(r: Requirement): Promise<string | undef
   const known = [...cmd.options.flatMap((o) => [o.long, o.short]), '-c', '--cohort', '--json', '--lang'].filter(Boolean);
   const unknown = (r.options ?? []).filter((o) => !known.includes(o));
   return unknown.length > 0 ? t('pipeline.noOption', { command: r.cli.join(' '), options: unknown.join(', ') }) : undefined;
+}
+
+/** The root of the command tree a command belongs to. */
+function rootOf(cmd: Command): Command {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  return root;
 }
 
 interface RunCliOptions {
@@ -62,11 +69,11 @@ export function register(program: Command): void {
         if (opts.candidate) labArgs.push('--candidate', opts.candidate);
       }
       if (!/^v\d+$/.test(opts.version)) throw new UserError(t('pipeline.badVersion', { got: opts.version }));
-      const reportDir = opts.reportDir ?? join(resolveStateDir(), 'pipeline', new Date().toISOString().replace(/[:.]/g, '-'));
+      const reportDir = opts.reportDir ?? join(statePaths(resolveStateDir()).pipelineRuns, new Date().toISOString().replace(/[:.]/g, '-'));
       let report;
       try {
         report = await runPipeline({
-          until: opts.until, approve: opts.approve, version: opts.version, labArgs, cohortArgs, reportDir, requirementMissing,
+          until: opts.until, approve: opts.approve, version: opts.version, labArgs, cohortArgs, reportDir, requirementMissing: (r) => requirementMissing(r, rootOf(cmd)),
           renderer: g.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
         });
       } catch (err) {

@@ -13,8 +13,8 @@ import {
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 import { AMI_PLACEHOLDER } from '../../../stacks/ami.ts';
 import { PENDING } from '../../../stacks/topology.ts';
-import { awsStackOptions, synthForCli, type AwsStackOptions } from './synth.ts';
-import { runK8sSynth } from './k8s.ts';
+import { runK8sSynth } from '../k8s-stacks.ts';
+import { awsStackOptions, synthForCli, type AwsStackOptions } from '../stacks.ts';
 
 interface PlanCliOptions extends AwsStackOptions {
   out: string;

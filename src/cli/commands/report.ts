@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import { collectAppReport, parsePeriod, writeAppReport } from '../../modules/monitoring/app-report.ts';
 import { reportsDir } from '../../modules/monitoring/app-report-files.ts';
 import { monServer, promQuery, promRange, readEvents } from '../../modules/monitoring/remote.ts';

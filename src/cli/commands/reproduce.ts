@@ -1,18 +1,19 @@
 // `asd-lab reproduce`: check a bundle (checksums, format, version, secrets) and rebuild that
 // candidate's environment on the local target, then verify it; --dry-run only checks and tells.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { execa } from 'execa';
 import { getLang, t } from '../../core/i18n/index.ts';
 import { planCandidate } from '../../targets/local/plan.ts';
 import { resolveStateDir } from '../../core/state.ts';
-import { REPO_ROOT } from '../../core/repo.ts';
 import { serversOf } from '../../core/model/cohort.ts';
 import { BundleError, openBundle, packageDiff } from '../../evidence/bundle.ts';
 import { imageState } from '../../evidence/tools.ts';
 import { toolVersion } from '../../evidence/version.ts';
+import { reportFailed } from '../../checks/run.ts';
+import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
+import { reproduce } from '../../lifecycle/index.ts';
 import { globals, printJson, UserError } from '../context.ts';
+import { listrSink } from '../progress.ts';
+import { upSummary } from '../render.ts';
 
 interface ReproduceOpts {
   dryRun?: boolean;
@@ -73,14 +74,12 @@ export function register(program: Command): void {
         return;
       }
       if (b.cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
-      const cohortFile = resolve(opts.cohortFile ?? join(stateDir, 'cohorts', b.cohort.cohort, `reproduce-${cand.id}.yaml`));
-      mkdirSync(dirname(cohortFile), { recursive: true, mode: 0o700 });
-      writeFileSync(cohortFile, b.cohortText, { mode: 0o600 });
-      console.log(t('reproduce.cohortFile', { file: cohortFile }, lang));
-      const run = (args: string[]) => execa(process.execPath, [resolve(REPO_ROOT, 'bin/asd-lab.js'), '--lang', lang, '-c', cohortFile, ...args], { stdio: 'inherit', reject: false });
-      const up = await run(['up', '--candidate', cand.id, '--no-verify']);
-      if (up.exitCode !== 0) throw new UserError(t('reproduce.upFailed', { code: String(up.exitCode), file: cohortFile }));
-      const v = await run(['verify', '--candidate', cand.id]);
-      process.exitCode = v.exitCode ?? 1;
+      // The same library calls as `up --candidate ID --no-verify`, then `verify --candidate ID`.
+      const result = await reproduce(b, { cohortFile: opts.cohortFile, stateDir, progress: listrSink({ json: g.json }) });
+      for (const line of upSummary(result.up, result.cohortFile)) console.log(line);
+      if (!result.verify) throw new UserError(t('reproduce.upFailed', { file: result.cohortFile }));
+      if (g.json) printJson(result.verify);
+      else console.log(renderTerminal(result.verify, lang, { width: process.stdout.columns || 160 }));
+      if (reportFailed(result.verify)) process.exitCode = 1;
     });
 }

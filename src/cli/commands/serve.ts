@@ -1,7 +1,7 @@
 // `asd-lab serve`: the cohort dashboard as a small read-only web page on 127.0.0.1 only.
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import { htmlDiagram } from '../../evidence/render.ts';
 import { dashboard, renderDashboardHtml } from '../../evidence/dashboard.ts';
 import { renderHtml } from '../../evidence/verify-report/html.ts';

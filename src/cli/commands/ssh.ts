@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { execa } from 'execa';
 import { t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../lifecycle/index.ts';
 import { listServers, resolveStateDir } from '../../targets/local/index.ts';
 import { cohortOf, UserError } from '../context.ts';
 

@@ -2,9 +2,8 @@
 // user, key path, and the candidate's last verify result; --watch refreshes.
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
-import { dashboard, renderDashboardText } from '../../evidence/dashboard.ts';
-import { loadLastVerify } from '../../evidence/verify-report/state.ts';
+import { renderDashboardText } from '../../evidence/dashboard.ts';
+import { labStatus } from '../../lifecycle/index.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 export function register(program: Command): void {
@@ -19,7 +18,7 @@ export function register(program: Command): void {
       const every = opts.watch === undefined ? 0 : opts.watch === true ? 5 : Number(opts.watch);
       if (!Number.isFinite(every) || every < 0 || (opts.watch !== undefined && every < 1)) throw new UserError(t('status.badWatch', { got: String(opts.watch) }), 2);
       for (;;) {
-        const d = await dashboard(cohort, await labServers(cohort), loadLastVerify(cohort.cohort));
+        const d = await labStatus(cohort);
         if (g.json) printJson(d);
         else {
           if (every) process.stdout.write('\x1b[2J\x1b[H');

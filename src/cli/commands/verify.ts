@@ -4,12 +4,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
-import { labServers } from '../../targets/local/lab.ts';
+import { labServers, verifyLab } from '../../lifecycle/index.ts';
 import { htmlDiagram } from '../../evidence/render.ts';
-import { reportFailed, runVerify } from '../../checks/run.ts';
+import { reportFailed } from '../../checks/run.ts';
 import { renderHtml } from '../../evidence/verify-report/html.ts';
 import { renderJunit } from '../../evidence/verify-report/junit.ts';
-import { saveLastVerify } from '../../evidence/verify-report/state.ts';
 import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 
@@ -43,12 +42,13 @@ export function register(program: Command): void {
       candidatesOf(cohort, opts.candidate);
       const concurrency = parseConcurrency(opts.concurrency);
       const servers = await labServers(cohort);
-      const report = await runVerify(cohort, servers, {
+      const report = await verifyLab(cohort, {
         candidate: opts.candidate,
         concurrency,
+        servers,
+        save: opts.save,
         onCandidate: (c) => process.stderr.write(`${t('report.candidateDone', { candidate: c.id, pass: c.summary.pass, fail: c.summary.fail, notRun: c.summary.notRun }, lang)}\n`),
       });
-      if (opts.save) saveLastVerify(report);
       if (opts.html) {
         writeFileSync(opts.html, renderHtml(report, lang, await htmlDiagram(cohort, servers, lang, opts.candidate)));
         process.stderr.write(`${t('report.written', { format: 'HTML', file: opts.html }, lang)}\n`);

@@ -12,9 +12,6 @@ const limits = (memoryMiB: number, cpus: number, pids: number) =>
     })
     .default({ memoryMiB, cpus, pids });
 
-export const APP_ENVS = ['test', 'preprod', 'prod'] as const;
-export type AppEnv = (typeof APP_ENVS)[number];
-
 export const appSchema = z
   .strictObject({
     replicas: z.number().int().min(1).max(4).default(2).describe('API instances per environment (replaced one by one during an update)'),

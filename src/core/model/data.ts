@@ -4,10 +4,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { t } from '../i18n/index.ts';
-import { ENVIRONMENTS } from './slo.ts';
-
-export { ENVIRONMENTS };
-export type DataEnvironment = (typeof ENVIRONMENTS)[number];
+import { ENVIRONMENTS, type Environment } from '../environments.ts';
 
 /** A PostgreSQL identifier we generate role and database names from: <app>_<env>_<kind> stays short and unquoted. */
 const APP_NAME = /^[a-z][a-z0-9_]{0,19}$/;

@@ -2,11 +2,9 @@
 // This block is meant to join the cohort model as `slo:`; until then the generator takes it as an
 // option. Engine-neutral: no Prometheus syntax here, only the objectives and their validation.
 import { z } from 'zod';
+import { ENVIRONMENTS, type Environment } from '../environments.ts';
 import { t } from '../i18n/index.ts';
 
-/** The application's stages; every target carries one of them as its `env` label. */
-export const ENVIRONMENTS = ['test', 'preprod', 'prod'] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
 
 /**
  * Upper bounds (seconds) of the application's latency histogram http_request_duration_seconds.

@@ -1,17 +1,13 @@
 // The last verify result, kept in the lab state (<state>/cohorts/<cohort>/last-verify.json) so that
 // `status`, `serve`, `dossier` and `bundle` show it without running the checks again.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { resolveStateDir } from '../../core/state.ts';
+import { dirname } from 'node:path';
+import { cohortPaths, resolveStateDir } from '../../core/state.ts';
 import { parseReport, type VerifyReportV1 } from './schema.ts';
-
-export function lastVerifyFile(cohort: string, stateDir = resolveStateDir()): string {
-  return join(stateDir, 'cohorts', cohort, 'last-verify.json');
-}
 
 /** The last saved report of a cohort, or undefined (none yet, or unreadable: a warning is the caller's). */
 export function loadLastVerify(cohort: string, stateDir = resolveStateDir()): VerifyReportV1 | undefined {
-  const file = lastVerifyFile(cohort, stateDir);
+  const file = cohortPaths(cohort, stateDir).lastVerify;
   if (!existsSync(file)) return undefined;
   try {
     return parseReport(JSON.parse(readFileSync(file, 'utf8')));
@@ -25,7 +21,7 @@ export function loadLastVerify(cohort: string, stateDir = resolveStateDir()): Ve
  * only their entries: the others keep their own last result (with its own timestamps).
  */
 export function saveLastVerify(report: VerifyReportV1, stateDir = resolveStateDir()): string {
-  const file = lastVerifyFile(report.cohort, stateDir);
+  const file = cohortPaths(report.cohort, stateDir).lastVerify;
   const previous = loadLastVerify(report.cohort, stateDir);
   const ids = new Set(report.candidates.map((c) => c.id));
   const merged: VerifyReportV1 = {

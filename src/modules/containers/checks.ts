@@ -11,18 +11,18 @@ import { limitValues, readCgroup } from './cgroup.ts';
 import { loadState, type EnvState } from './deploy.ts';
 import { REFERENCE_APP_DIR } from '../../core/repo.ts';
 import { readImageRecord } from './image.ts';
-import { APP_ENVS } from '../../core/model/containers.ts';
 import { appProcess, instanceState, type Instance } from './runtime.ts';
 import { mountInfo } from './volume.ts';
 import { listServers, planCandidate, resolveStateDir } from '../../targets/local/index.ts';
 import type { CheckContext, CheckDefinition, CheckOutcome } from '../../checks/types.ts';
+import { ENVIRONMENTS } from '../../core/environments.ts';
 
 const NOT_DEPLOYED = 'no environment of the app is deployed for this candidate (asd-lab app deploy test)';
 
 async function states(ctx: CheckContext): Promise<EnvState[]> {
   const stateDir = resolveStateDir();
   const out: EnvState[] = [];
-  for (const env of APP_ENVS) {
+  for (const env of ENVIRONMENTS) {
     const s = await loadState({ stateDir, cohort: ctx.cohort, candidate: ctx.candidate, env });
     if (s?.edge && s.api.length) out.push(s);
   }

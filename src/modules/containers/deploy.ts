@@ -12,17 +12,16 @@ import { intToIp, parsePool } from '../../targets/local/addressing.ts';
 import { listServers, planCandidate, type CandidatePlan } from '../../targets/local/index.ts';
 import type { Candidate, Cohort } from '../../core/model/cohort.ts';
 import { APP_GID, APP_UID } from './image-spec.ts';
+import { AppError, envAddresses } from './addresses.ts';
 import { readImageRecord, type ImageRecord } from './image.ts';
 import { startLoad, type LoadResult } from './load.ts';
-import { APP_ENVS, type AppEnv, type AppSettings } from '../../core/model/containers.ts';
+import { type AppSettings } from '../../core/model/containers.ts';
 import { unpack } from './oci.ts';
-import { appPaths } from './paths.ts';
 import { consoleTail, instanceState, isAlive, probeRuntime, startInstance, stopInstance, type Instance, type Role, type RuntimeKind } from './runtime.ts';
 import { mountInfo, mountVolume, ssh, unmountVolume } from './volume.ts';
+import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
+import { statePaths } from '../../core/state.ts';
 
-export class AppError extends Error {
-  override name = 'AppError';
-}
 
 export interface HistoryEntry {
   at: string;
@@ -40,7 +39,7 @@ export interface HistoryEntry {
 export interface EnvState {
   cohort: string;
   candidate: string;
-  env: AppEnv;
+  env: Environment;
   runtime: RuntimeKind;
   runtimeReason: string;
   version: string;
@@ -58,42 +57,15 @@ export interface EnvState {
 export interface EnvContext {
   cohort: Cohort;
   candidate: Candidate;
-  env: AppEnv;
+  env: Environment;
   stateDir: string;
   say: (line: string) => void;
 }
 
 const PORTS = { api: 8080, edge: 8080, worker: 9091 } as const;
 
-/**
- * The addresses of an environment: a block of replicas + 3 addresses (edge, worker, the API
- * instances and one spare for the instance being started), counted down from the top of the
- * candidate's subnet, test first. Servers take .10 upwards: a subnet too small is an error.
- */
-export function envAddresses(plan: Pick<CandidatePlan, 'subnet' | 'servers'>, settings: Pick<AppSettings, 'replicas'>, env: AppEnv): string[] {
-  const { network, prefix } = parsePool(plan.subnet);
-  const size = 2 ** (32 - prefix);
-  const block = settings.replicas + 3;
-  const e = APP_ENVS.indexOf(env);
-  const top = network + size - 2; // below the broadcast address
-  const lowest = network + size - 1 - block * APP_ENVS.length;
-  const highestServer = Math.max(0, ...plan.servers.map((s) => parsePool(`${s.ip}/32`).network));
-  if (lowest <= highestServer || lowest <= network + 1) {
-    throw new AppError(
-      `subnet ${plan.subnet} is too small for the app's containers: they need ${block * APP_ENVS.length} addresses (${block} per environment) above the servers' (highest ${intToIp(highestServer)}); use a larger local.subnetPrefix or fewer app.replicas`,
-    );
-  }
-  return Array.from({ length: block }, (_v, i) => intToIp(top - e * block - i));
-}
-
-/** The addresses of the app's containers in each environment (the data module grants them their database). */
-export function containerAddresses(cohort: Cohort, candidate: Candidate): Record<AppEnv, string[]> {
-  const plan = planCandidate(cohort, candidate);
-  return Object.fromEntries(APP_ENVS.map((e) => [e, envAddresses(plan, cohort.app, e)])) as Record<AppEnv, string[]>;
-}
-
 export function envDir(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate' | 'env'>): string {
-  return appPaths(ctx.stateDir).env(ctx.cohort.cohort, ctx.candidate.id, ctx.env);
+  return statePaths(ctx.stateDir).app.env(ctx.cohort.cohort, ctx.candidate.id, ctx.env);
 }
 
 export async function loadState(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate' | 'env'>): Promise<EnvState | undefined> {
@@ -178,7 +150,7 @@ export async function resolveDatabaseUrl(ctx: EnvContext, plan: CandidatePlan, a
   if (existsSync(dbFile)) {
     const url = (await readFile(dbFile, 'utf8')).trim();
     // Environments never share a database: their workers would take each other's items.
-    for (const other of APP_ENVS.filter((e) => e !== ctx.env)) {
+    for (const other of ENVIRONMENTS.filter((e) => e !== ctx.env)) {
       const f = path.join(envDir({ ...ctx, env: other }), 'database.url');
       if (existsSync(f) && (await readFile(f, 'utf8')).trim() === url) {
         throw new AppError(`${ctx.env} and ${other} would use the same database (${f}): give each environment its own database`);
@@ -229,7 +201,7 @@ async function prepare(ctx: EnvContext, version: string): Promise<Prepared> {
   const addresses = envAddresses(plan, settings, ctx.env);
   const image = await readImageRecord(ctx.stateDir, version);
   if (!image) throw new AppError(`image ${version} is not built: run \`asd-lab app image --version ${version}\` first`);
-  const rootfs = path.join(appPaths(ctx.stateDir).rootfs(image.digest), 'rootfs');
+  const rootfs = path.join(statePaths(ctx.stateDir).app.rootfs(image.digest), 'rootfs');
   const img = await unpack(image.layout, version, path.dirname(rootfs), image.digest);
   const databaseUrl = await resolveDatabaseUrl(ctx, plan, addresses);
   return { plan, settings, addresses, image, rootfs, imageConfig: img.config.config, databaseUrl };
@@ -279,7 +251,7 @@ async function ensureVolume(ctx: EnvContext, settings: AppSettings): Promise<Env
   const machine = plan.servers.find((x) => x.spec.name === wanted)?.name;
   const server = servers.find((x) => x.name === machine);
   if (!server || server.state !== 'running') throw new AppError(`server ${wanted} of ${ctx.candidate.id} (the app's remote volume) is not running: run \`asd-lab up\` first`);
-  const mountpoint = appPaths(ctx.stateDir).mounts(ctx.cohort.cohort, ctx.candidate.id, ctx.env);
+  const mountpoint = statePaths(ctx.stateDir).app.mounts(ctx.cohort.cohort, ctx.candidate.id, ctx.env);
   const remoteDir = `${settings.storage.path}/${ctx.env}`;
   const r = await mountVolume({
     server: wanted, address: server.address, user: server.user, keyPath: server.keyPath, knownHostsFile: server.knownHostsFile,

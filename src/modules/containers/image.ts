@@ -9,8 +9,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { accountFiles, APP_GID, APP_UID, buildahConfigArgs, IMAGE_DIRS, imageRef, parseLdd } from './image-spec.ts';
 import { REFERENCE_APP_DIR, REPO_ROOT } from '../../core/repo.ts';
-import { appPaths } from './paths.ts';
 import { debianPackageOf, spdxDocument, type SbomFile, type SbomPackage } from './sbom.ts';
+import { statePaths } from '../../core/state.ts';
 
 
 export interface ImageRecord {
@@ -54,7 +54,7 @@ async function uncompressedSize(layout: string, digests: string[]): Promise<numb
 
 export async function readImageRecord(stateDir: string, version: string): Promise<ImageRecord | undefined> {
   try {
-    return JSON.parse(await readFile(path.join(appPaths(stateDir).image(version), 'image.json'), 'utf8')) as ImageRecord;
+    return JSON.parse(await readFile(path.join(statePaths(stateDir).app.image(version), 'image.json'), 'utf8')) as ImageRecord;
   } catch {
     return undefined;
   }
@@ -136,7 +136,7 @@ export async function buildImage(opts: { version: string; stateDir: string; node
   }
 
   // 4. The OCI image layout in the lab state (what nspawn runs), its digest, the SBOM beside it.
-  const dir = appPaths(opts.stateDir).image(version);
+  const dir = statePaths(opts.stateDir).app.image(version);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const layout = path.join(dir, 'oci');

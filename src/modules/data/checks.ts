@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { DataError, MONITORING_ROLE, PG_PORT, type DataDatabase } from './generate.ts';
 import { canaryDatabase, dataLab, measureLag, readJson, repoBackups, restoreCheck, rolePassword, serverStatus, type DataLab, type RestoreCheck } from './ops.ts';
 import { psqlClient, psqlLocal, type RemoteResult } from './remote.ts';
-import type { CheckContext, CheckDefinition, CheckOutcome, LabServer } from '../../checks/types.ts';
+import type { CheckContext, CheckDefinition, CheckOutcome } from '../../checks/types.ts';
+import type { LabServer } from '../../core/lab-server.ts';
 
 const PATH = 'src/modules/data/checks.ts';
 

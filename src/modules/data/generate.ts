@@ -4,7 +4,8 @@
 // `asd-lab db` use the same plan to know what to expect.
 import ipaddr from 'ipaddr.js';
 import { t } from '../../core/i18n/index.ts';
-import type { DataEnvironment, DataModel } from '../../core/model/data.ts';
+import type { DataModel } from '../../core/model/data.ts';
+import { type Environment } from '../../core/environments.ts';
 
 /** Name of the pgBackRest stanza (one cluster per candidate). */
 export const STANZA = 'main';
@@ -33,7 +34,7 @@ export interface DataServer {
 
 export interface DataDatabase {
   app: string;
-  env: DataEnvironment;
+  env: Environment;
   name: string;
   /** NOLOGIN owner of the database and its objects: migrations run as it (SET ROLE). */
   owner: string;
@@ -85,7 +86,7 @@ export interface DataPlan {
 }
 
 /** Role names of one database: <app>_<env>_owner|app|ro. */
-export function databaseNames(app: string, env: DataEnvironment): Pick<DataDatabase, 'name' | 'owner' | 'appRole' | 'readonlyRole'> {
+export function databaseNames(app: string, env: Environment): Pick<DataDatabase, 'name' | 'owner' | 'appRole' | 'readonlyRole'> {
   const name = `${app}_${env}`;
   return { name, owner: `${name}_owner`, appRole: `${name}_app`, readonlyRole: `${name}_ro` };
 }
@@ -128,7 +129,7 @@ export interface DataPlanOptions {
   primary?: string;
   strict?: boolean;
   /** Addresses of the app's containers per environment (local target); none elsewhere. */
-  containers?: Partial<Record<DataEnvironment, string[]>>;
+  containers?: Partial<Record<Environment, string[]>>;
 }
 
 export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlanOptions = {}): DataPlan {
@@ -142,7 +143,7 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
   // A default source (app, mon) may name a server that a small lab does not have: it then grants
   // nothing. In strict mode (asd-lab db, verify) an unknown name is an error: it is likely a typo.
   const unresolved: DataPlan['unresolved'] = [];
-  const resolveAll = (sources: string[], where: string, env: DataEnvironment) =>
+  const resolveAll = (sources: string[], where: string, env: Environment) =>
     uniq(sources.flatMap((c) => {
       if (c === CONTAINERS_SOURCE) return (opts.containers?.[env] ?? []).map((a) => resolveSource(a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`, servers, where));
       try {

@@ -2,7 +2,7 @@
 // and mon servers of each candidate. Everything PostgreSQL and the firewall enforce is computed
 // here from the model (src/modules/data/generate.ts); the roles only template it.
 import type { Cohort } from '../../core/model/cohort.ts';
-import { containerAddresses } from '../containers/deploy.ts';
+import { containerAddresses } from '../containers/addresses.ts';
 import { dataPlan, renderHba, STANZA, type DataPlanOptions, type DataServer } from './generate.ts';
 
 /**

@@ -4,13 +4,14 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { t } from '../../core/i18n/index.ts';
-import { labPaths, labServers } from '../../targets/local/lab.ts';
+import { labServers } from '../../targets/local/cohort.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
 import { ANSIBLE_DIR, runPlaybook } from '../../tools/ansible.ts';
-import type { LabServer } from '../../checks/types.ts';
 import { dataPlan, DataError, STANZA, type DataPlan } from './generate.ts';
 import { appContainerSources } from './inventory.ts';
 import { psqlLocalOk, remote, shq } from './remote.ts';
+import { cohortPaths } from '../../core/state.ts';
+import type { LabServer } from '../../core/lab-server.ts';
 
 /** The checksum of the canary table, computed the same way on the primary and on a restored copy. */
 export const CANARY_SQL = "SELECT count(*) || ' ' || md5(coalesce(string_agg(id::text || ':' || note, ',' ORDER BY id), '')) FROM public.asd_canary";
@@ -29,7 +30,7 @@ export interface DataLab {
 }
 
 export function dataStateDir(cohort: Cohort, candidate: string, stateDir?: string): string {
-  return join(labPaths(cohort, stateDir).cohortDir, 'data', candidate);
+  return cohortPaths(cohort.cohort, stateDir).data(candidate);
 }
 
 export function readJson<T>(file: string): T | undefined {
@@ -67,7 +68,7 @@ export async function dataLab(cohort: Cohort, candidate: string, servers?: LabSe
     primary: byName(plan.primary.name),
     replicas: plan.replicas.map((r) => byName(r.name)),
     repo: plan.repo ? byName(plan.repo.name) : undefined,
-    inventory: labPaths(cohort).inventory,
+    inventory: cohortPaths(cohort.cohort).inventory,
   };
 }
 
@@ -286,7 +287,7 @@ export async function failover(lab: DataLab, opts: { logFile?: string } = {}): P
   writeState(lab.stateDir, 'primary', `${next.name}\n`);
   const reseedStart = Date.now();
   if (!existsSync(lab.inventory)) throw new DataError(t('db.failed', { candidate: lab.candidate, step: 'ansible', server: old.name, detail: `no inventory at ${lab.inventory}: run asd-lab up` }));
-  const logFile = opts.logFile ?? join(labPaths(lab.cohort).logs, `data-${lab.candidate}.json`);
+  const logFile = opts.logFile ?? join(cohortPaths(lab.cohort.cohort).logs, `data-${lab.candidate}.json`);
   mkdirSync(resolve(logFile, '..'), { recursive: true });
   const r = await runPlaybook({ inventoryFile: lab.inventory, limit: `candidate_${lab.candidate.replace(/-/g, '_')}`, playbook: resolve(ANSIBLE_DIR, 'data.yml'), logFile });
   if (!r.ok) {

@@ -2,7 +2,7 @@
 // input: SQL and passwords travel on stdin, never on a command line (which other users of the
 // server could read in /proc) nor in a log.
 import { sshExec } from '../../tools/ssh.ts';
-import type { LabServer } from '../../checks/types.ts';
+import type { LabServer } from '../../core/lab-server.ts';
 
 export interface RemoteResult {
   code: number;

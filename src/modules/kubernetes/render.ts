@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
+import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
 
 /** A rendered Kubernetes object, as plain data. */
@@ -14,8 +15,9 @@ export interface K8sObject {
 }
 
 /** The environments of the reference application and their kustomize namespaces. */
-export const OVERLAYS = ['test', 'preprod', 'prod'] as const;
-export type Overlay = (typeof OVERLAYS)[number];
+/** One kustomize overlay per environment: k8s/overlays/<env>. */
+export const OVERLAYS = ENVIRONMENTS;
+export type Overlay = Environment;
 export const OVERLAY_NAMESPACE: Record<Overlay, string> = { test: 'asd-test', preprod: 'asd-preprod', prod: 'asd-prod' };
 
 export const K8S_DIR = resolve(REPO_ROOT, 'k8s');

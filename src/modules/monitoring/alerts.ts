@@ -1,10 +1,10 @@
 // The alerts on threshold indicators (CP10.2: alerts that are interpreted and routed correctly).
 // Each alert names the indicator it watches, a severity and a team, and links to its runbook
 // (docs/runbooks/<alert>.md). SLO burn-rate alerts are generated separately (slo-rules.ts).
-import { ENVIRONMENTS, type Environment } from '../../core/model/slo.ts';
 import { indicator, type Indicator } from './indicators.ts';
 import { jobsFor, type Modules } from './scrape-jobs.ts';
 import type { AlertingRule, Family, Severity, Team } from './types.ts';
+import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 
 export interface AlertSpec {
   alert: string;

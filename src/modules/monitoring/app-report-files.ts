@@ -3,8 +3,8 @@
 // monitoring_report). The renderers are in app-report.ts.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { labPaths } from '../../targets/local/lab.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
+import { cohortPaths } from '../../core/state.ts';
 
 /** A report's HTML page; its name carries the UTC minute it was generated. */
 export const REPORT_HTML = /^app-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z\.html$/;
@@ -17,7 +17,7 @@ export const MON_REPORT_TIMER = 'asd-app-report.timer';
 
 /** Where `asd-lab report app` writes a candidate's reports by default (the lab state, never git). */
 export function reportsDir(cohort: Cohort, candidate: string): string {
-  return join(labPaths(cohort).cohortDir, 'reports', candidate);
+  return cohortPaths(cohort.cohort).reports(candidate);
 }
 
 /** The report pages among file names, oldest first. */

@@ -9,9 +9,10 @@
 // ReportSource; where the controller stores reports is app-report-files.ts.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENVIRONMENTS, SLO_PERIOD_DAYS, type SloConfig } from '../../core/model/slo.ts';
+import { SLO_PERIOD_DAYS, type SloConfig } from '../../core/model/slo.ts';
 import { ERROR_CODES } from './indicators.ts';
 import type { PromRangeSeries, PromSample, ReceivedEvent } from './api-types.ts';
+import { ENVIRONMENTS } from '../../core/environments.ts';
 
 /** A period such as 7d, 24h, 90m. */
 export function parsePeriod(s: string): number | undefined {

@@ -6,12 +6,13 @@ import { parse } from 'yaml';
 import { drillLogFile } from './drills.ts';
 import { listReports, MON_REPORT_TIMER, MON_REPORTS_DIR, reportAgeDays, reportPages, reportsDir } from './app-report-files.ts';
 import { SLO_ALERT_NAMES, sloRuleGroups } from './slo-rules.ts';
-import { ENVIRONMENTS } from '../../core/model/slo.ts';
 import {
   firingThenResolved, monServer, promConfig, promQuery, promRules, promTargets, readEvents, rootScript, shq,
 } from './remote.ts';
 import { FAMILIES } from './types.ts';
-import type { CheckContext, CheckDefinition, CheckOutcome, LabServer } from '../../checks/types.ts';
+import type { CheckContext, CheckDefinition, CheckOutcome } from '../../checks/types.ts';
+import { ENVIRONMENTS } from '../../core/environments.ts';
+import type { LabServer } from '../../core/lab-server.ts';
 
 const PATH = 'src/modules/monitoring/checks.ts';
 

@@ -3,14 +3,14 @@
 // in Prometheus, resolution stored by the receiver — and time each step.
 import { join } from 'node:path';
 import { t } from '../../core/i18n/index.ts';
-import { labPaths } from '../../targets/local/lab.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
-import type { LabServer } from '../../checks/types.ts';
 import { firingThenResolved, promAlerts, readEvents, rootScript, shq, type PromAlert } from './remote.ts';
+import { cohortPaths } from '../../core/state.ts';
+import type { LabServer } from '../../core/lab-server.ts';
 
 /** Where `asd-lab drill` records each result (the lab state on the controller, one JSON line each). */
 export function drillLogFile(cohort: Cohort): string {
-  return join(labPaths(cohort).cohortDir, 'monitoring', 'drills.jsonl');
+  return cohortPaths(cohort.cohort).drills;
 }
 
 export const SCENARIOS = ['ssh-failures', 'disk-fill', 'node-down', 'pg-down'] as const;

@@ -6,10 +6,11 @@ import { APP_METRICS, TEXTFILE_METRICS, type MetricContract } from './contracts.
 import { INDICATORS } from './indicators.ts';
 import { objectiveText } from './objective.ts';
 import type { MonitoringOptions } from './options.ts';
-import { ENVIRONMENTS, LATENCY_BUCKETS_SECONDS, SLO_PERIOD_DAYS, availabilityBudget } from '../../core/model/slo.ts';
+import { LATENCY_BUCKETS_SECONDS, SLO_PERIOD_DAYS, availabilityBudget } from '../../core/model/slo.ts';
 import { BURN_RATE_ALERTS, SLO_ALERT_NAMES, SLO_WINDOWS } from './slo-rules.ts';
 import { jobsFor } from './scrape-jobs.ts';
 import { FAMILIES, TEAMS } from './types.ts';
+import { ENVIRONMENTS } from '../../core/environments.ts';
 
 /** A table cell: pipes would end the cell, even inside code. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

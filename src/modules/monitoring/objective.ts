@@ -1,6 +1,7 @@
 // The objective of an indicator in words: its SLO per environment, or its internal threshold.
 import type { Indicator } from './indicators.ts';
-import { ENVIRONMENTS, type SloConfig } from '../../core/model/slo.ts';
+import { type SloConfig } from '../../core/model/slo.ts';
+import { ENVIRONMENTS } from '../../core/environments.ts';
 
 export function objectiveText(ind: Indicator, slo: SloConfig): string {
   const o = ind.objective;

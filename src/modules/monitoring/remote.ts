@@ -3,9 +3,9 @@
 // credential is read on the server by root and handed to curl on its standard input, so that it
 // never appears in a command line, a log or this process.
 import { sshExec, type ExecResult, type SshTarget } from '../../tools/ssh.ts';
-import type { LabServer } from '../../checks/types.ts';
 import { monitoringOptions } from './options.ts';
 import { parseEvents, type PromRangeSeries, type PromSample, type ReceivedEvent } from './api-types.ts';
+import type { LabServer } from '../../core/lab-server.ts';
 
 export { parseEvents, type PromRangeSeries, type PromSample, type ReceivedEvent } from './api-types.ts';
 

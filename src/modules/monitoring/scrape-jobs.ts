@@ -1,7 +1,7 @@
 // What Prometheus collects, per role of the lab's servers: exporters it scrapes and blackbox probes
 // it runs. The same table gives the scrape jobs of prometheus.yml, the file_sd target files derived
 // from the inventory, and the owner (team) of "target down" and "probe failed" alerts.
-import { hostName, type InventoryHost } from '../../lifecycle/inventory.ts';
+import { hostName, type InventoryHost } from '../../core/hosts.ts';
 import type { Role } from '../../core/model/cohort.ts';
 import type { Severity, Team } from './types.ts';
 

@@ -3,10 +3,11 @@
 // fast over a long window AND still burns over a short one (so it resets quickly once fixed):
 //   fast (critical): 1h and 5m at 14.4x (2 % of the budget in 1 h)  or  6h and 30m at 6x (5 % in 6 h)
 //   slow (warning):  1d and 2h at 3x    (10 % in 1 d)                or  3d and 6h at 1x  (10 % in 3 d)
-import { ENVIRONMENTS, LATENCY_OBJECTIVE_RATIO, availabilityBudget, latencyThresholdSeconds, type Environment, type SloConfig } from '../../core/model/slo.ts';
+import { LATENCY_OBJECTIVE_RATIO, availabilityBudget, latencyThresholdSeconds, type SloConfig } from '../../core/model/slo.ts';
 import { ERROR_CODES } from './indicators.ts';
 import { runbookUrl } from './alerts.ts';
 import type { AlertingRule, RecordingRule, RuleGroup, Severity } from './types.ts';
+import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 
 export interface BurnWindow {
   long: string;

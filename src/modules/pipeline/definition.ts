@@ -8,10 +8,10 @@
 // forge by default; "-c FILE --candidate ID" for `pipeline run -c FILE --candidate ID`),
 // "$COHORT_ARGS" (only "-c FILE"), and "$REPORTS_DIR" where the test reports go (reference-app/reports in a
 // forge, the run's folder locally).
+import type { Environment } from '../../core/environments.ts';
 
 export const STAGE_IDS = ['build', 'unit-tests', 'image', 'deploy-test', 'smoke-tests', 'deploy-preprod', 'approval', 'deploy-prod'] as const;
 export type StageId = (typeof STAGE_IDS)[number];
-export type Environment = 'test' | 'preprod' | 'prod';
 
 /** What a stage needs to exist before it can run (checked first: a missing one fails the stage clearly). */
 export type Requirement = { npmScript: string } | { cli: string[]; options?: string[] };

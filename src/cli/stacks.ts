@@ -1,0 +1,31 @@
+// The AWS stacks as `synth` and `plan` load them: cdktf is pulled in only by the commands that
+// synthesize (stacks/ is its only importer).
+import type { Command } from 'commander';
+import { t } from '../core/i18n/index.ts';
+import type { Cohort } from '../core/model/cohort.ts';
+import { UserError } from './context.ts';
+
+export interface AwsStackOptions {
+  stateDir: string;
+  ami?: string;
+}
+
+/** The stacks module pulls in cdktf: load it only for the commands that synthesize. */
+export async function synthForCli(cohort: Cohort, outDir: string, opts: AwsStackOptions) {
+  if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
+  const { synthCohort, AwsInputError } = await import('../../stacks/index.ts');
+  try {
+    return synthCohort(cohort, outDir, { stateDir: opts.stateDir, amiId: opts.ami });
+  } catch (err) {
+    if (err instanceof AwsInputError) throw new UserError(err.problems.join('\n'));
+    throw err;
+  }
+}
+
+/** Options shared by synth and plan. */
+export function awsStackOptions(cmd: Command): Command {
+  return cmd
+    .option('-o, --out <dir>', 'directory of the synthesized Terraform JSON', 'cdktf.out')
+    .option('--state-dir <dir>', 'root of the local Terraform state files (never commit it)', '.asd-lab/terraform')
+    .option('--ami <id>', 'Debian 12 amd64 AMI id of the region (default: $ASD_LAB_AMI, else the pinned map of stacks/ami.ts)');
+}

@@ -1,0 +1,58 @@
+// `down` as a library call: for each candidate, the modules' host-side pieces first (the app's
+// containers sit on the candidate's bridge and may hold an sshfs mount of the app server), then
+// the servers and the network; with purge, the cohort's keys, CA, inventory and records.
+import { readFileSync, rmSync } from 'node:fs';
+import { t } from '../core/i18n/index.ts';
+import type { Cohort } from '../core/model/cohort.ts';
+import { cohortPaths, statePaths, type CohortPaths } from '../core/state.ts';
+import { ENVIRONMENTS } from '../core/environments.ts';
+import { down as appDown } from '../modules/containers/deploy.ts';
+import { removeCandidate } from '../targets/local/cohort.ts';
+import { LocalError } from '../targets/local/errors.ts';
+import { selectCandidates } from './candidates.ts';
+
+export interface DownOptions {
+  candidate?: string;
+  stateDir?: string;
+  /** Also remove the cohort's keys, CA and inventory (not the shared golden image). */
+  purge?: boolean;
+}
+
+export interface DownResult {
+  cohort: string;
+  candidates: { id: string; removed: string[] }[];
+  /** The cohort folder removed by purge. */
+  purged?: string;
+}
+
+export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult> {
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  const out: DownResult = { cohort: cohort.cohort, candidates: [] };
+  for (const cand of selectCandidates(cohort, opts.candidate)) {
+    const removed: string[] = [];
+    for (const env of ENVIRONMENTS) {
+      removed.push(...(await appDown({ cohort, candidate: cand, env, stateDir: paths.state, say: () => undefined })));
+    }
+    removed.push(...(await removeCandidate(cohort, cand, paths.state)));
+    out.candidates.push({ id: cand.id, removed });
+  }
+  if (opts.purge && !opts.candidate) {
+    purgeCohort(cohort, paths);
+    out.purged = paths.cohortDir;
+  }
+  return out;
+}
+
+/** Remove the cohort's state: keys, CA, inventory, records, the app's deployments and mount points. */
+export function purgeCohort(cohort: Cohort, paths: CohortPaths): void {
+  const app = statePaths(paths.state).app;
+  const mnt = app.cohortMounts(cohort.cohort);
+  // Never delete through a volume still mounted there (it holds the app server's files).
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${mnt}/`));
+  if (mounted.length) throw new LocalError(t('down.stillMounted', { mounts: mounted.join(', ') }));
+  rmSync(paths.cohortDir, { recursive: true, force: true });
+  rmSync(paths.keys, { recursive: true, force: true });
+  // The app's images are shared by the cohorts: they stay.
+  for (const dir of [app.deployments(cohort.cohort), mnt]) rmSync(dir, { recursive: true, force: true });
+}

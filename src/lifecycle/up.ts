@@ -1,0 +1,133 @@
+// `up` as a library call: prerequisites, golden image, lab key, then per candidate network ->
+// servers -> Ansible, then the checks. Re-running converges; one candidate's failure does not stop
+// the others. The CLI, `reproduce`, the benchmarks and the e2e tests all call this.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { t } from '../core/i18n/index.ts';
+import type { Cohort } from '../core/model/cohort.ts';
+import { cohortPaths, type CohortPaths } from '../core/state.ts';
+import type { VerifyReportV1 } from '../evidence/verify-report/schema.ts';
+import { labServers } from '../targets/local/cohort.ts';
+import { createServer, ensureImage, ensureLabKey, upNetwork } from '../targets/local/driver.ts';
+import { LocalError } from '../targets/local/errors.ts';
+import { installPrerequisites } from '../targets/local/packages.ts';
+import type { CandidatePlan } from '../targets/local/plan.ts';
+import { preflight, type Accel, type Driver } from '../targets/local/preflight.ts';
+import type { LocalServer } from '../targets/local/servers.ts';
+import { runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
+import { selectCandidates } from './candidates.ts';
+import { writeInventory } from './inventory.ts';
+import { silentSink, type ProgressSink, type Step } from './progress.ts';
+import { verifyLab } from './verify.ts';
+
+export interface UpOptions {
+  candidate?: string;
+  /** Default: the cohort's local.driver. */
+  driver?: Driver;
+  accel?: Accel;
+  /** Run the checks at the end and save them as the last result (default true). */
+  verify?: boolean;
+  stateDir?: string;
+  progress?: ProgressSink;
+}
+
+export interface CandidateUp {
+  id: string;
+  ok: boolean;
+  /** The step that failed, and why. */
+  step?: string;
+  error?: string;
+  servers: LocalServer[];
+  ansible?: Pick<PlaybookResult, 'stats' | 'changedTasks' | 'failedTasks' | 'logFile'>;
+  /** Tasks Ansible changed: 0 on a converged lab. */
+  changed: number;
+}
+
+export interface UpResult {
+  cohort: string;
+  candidates: CandidateUp[];
+  verify?: VerifyReportV1;
+  /** Every candidate came up and no check failed. */
+  ok: boolean;
+}
+
+/** The steps of one candidate, in order. */
+function candidateSteps(cohort: Cohort, plan: CandidatePlan, paths: CohortPaths, result: CandidateUp, opts: UpOptions & { keyPath: string }): Step[] {
+  return [
+    { title: t('up.step.network', { bridge: plan.bridge, subnet: plan.subnet }), run: async () => void (await upNetwork(cohort, plan.candidate, { stateDir: paths.state })) },
+    ...plan.servers.map((s) => ({
+      title: t('up.step.server', { server: s.name, address: s.ip }),
+      run: async () => {
+        result.servers.push(await createServer(cohort, plan.candidate, s.spec, { stateDir: paths.state, driver: opts.driver, accel: opts.accel }));
+      },
+    })),
+    {
+      title: t('up.step.ansible'),
+      run: async () => {
+        await writeInventory(cohort, paths, opts.keyPath);
+        mkdirSync(paths.logs, { recursive: true });
+        const r = await runPlaybook({
+          inventoryFile: paths.inventory,
+          limit: `candidate_${plan.candidate.id.replace(/-/g, '_')}`,
+          logFile: join(paths.logs, `ansible-${plan.candidate.id}.json`),
+        });
+        result.ansible = { stats: r.stats, changedTasks: r.changedTasks, failedTasks: r.failedTasks, logFile: r.logFile };
+        result.changed = Object.values(r.stats).reduce((n, s) => n + s.changed, 0);
+        if (!r.ok) {
+          const failed = Object.entries(r.failedTasks).map(([h, tasks]) => `${h}: ${tasks.join('; ')}`).join('\n');
+          throw new Error(t('up.ansibleFailed', { log: r.logFile, failed: failed || '?' }));
+        }
+      },
+    },
+  ];
+}
+
+export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult> {
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  const progress = opts.progress ?? silentSink;
+  const candidates = selectCandidates(cohort, opts.candidate);
+  const driver = opts.driver ?? cohort.local.driver;
+  const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  await installPrerequisites(driver, (l) => progress.say(l));
+  const plans = (await preflight(cohort, { driver, accel: opts.accel, stateDir: paths.state, say: (l) => progress.say(l) }))
+    .filter((p) => candidates.some((c) => c.id === p.candidate.id));
+  let keyPath = '';
+  await progress.group(undefined, [
+    { title: t('up.image'), run: async (update) => void (await ensureImage({ stateDir: paths.state, vm: driver === 'vm', onLine: update })) },
+    { title: t('up.key'), run: async () => void (keyPath = (await ensureLabKey(cohort.cohort, { stateDir: paths.state })).privateKey) },
+  ]);
+  // Candidates one after the other (a 2-core host boots servers faster in sequence); inside a
+  // candidate the steps are ordered, and a failure stops that candidate only.
+  const results: CandidateUp[] = [];
+  for (const plan of plans) {
+    const result: CandidateUp = { id: plan.candidate.id, ok: false, servers: [], changed: 0 };
+    results.push(result);
+    const steps = candidateSteps(cohort, plan, paths, result, { ...opts, driver, keyPath }).map((s) => ({
+      title: s.title,
+      run: async (update: (line: string) => void) => {
+        try {
+          await s.run(update);
+        } catch (err) {
+          result.step = s.title;
+          result.error = (err as Error).message;
+          throw err;
+        }
+      },
+    }));
+    try {
+      await progress.group(t('up.candidate', { candidate: plan.candidate.id }), steps);
+      result.ok = true;
+    } catch (err) {
+      // Recorded in the result (step and error); the next candidate still comes up.
+      result.error ??= (err as Error).message;
+    }
+  }
+  let report: VerifyReportV1 | undefined;
+  const upCandidates = cohort.candidates.filter((c) => results.some((r) => r.ok && r.id === c.id));
+  if ((opts.verify ?? true) && upCandidates.length > 0) {
+    // The same report as `asd-lab verify`, saved as the last result (status, bundle, serve read it).
+    report = await verifyLab({ ...cohort, candidates: upCandidates }, { stateDir: paths.state, servers: await labServers(cohort, paths.state) });
+  }
+  const failedChecks = report?.candidates.some((c) => c.checks.some((x) => x.status === 'fail')) ?? false;
+  return { cohort: cohort.cohort, candidates: results, verify: report, ok: results.every((r) => r.ok) && !failedChecks };
+}
