@@ -13,12 +13,14 @@ import { BundleError, openBundle, packageDiff } from '../../evidence/bundle.ts';
 import { imageState } from '../../evidence/tools.ts';
 import { toolVersion } from '../../evidence/version.ts';
 import { globals, printJson, UserError } from '../context.ts';
+import { expiresOption, reproducedCohortText } from '../expires.ts';
 
 interface ReproduceOpts {
   dryRun?: boolean;
   target: string;
   expectSha256?: string;
   cohortFile?: string;
+  expires?: string;
 }
 
 export function register(program: Command): void {
@@ -29,6 +31,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'check the bundle and print what would be built; build nothing')
     .option('--target <target>', 'where to rebuild (only local)', 'local')
     .option('--expect-sha256 <hash>', 'refuse the bundle unless its manifest has this SHA-256 (printed by `bundle`)')
+    .option('--expires <date>', t('reproduce.expiresOption'), expiresOption)
     .option('--cohort-file <file>', 'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)')
     .action(async (file: string, opts: ReproduceOpts, cmd: Command) => {
       const g = globals(cmd);
@@ -73,9 +76,10 @@ export function register(program: Command): void {
         return;
       }
       if (b.cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
+      const cohortText = reproducedCohortText(b.cohortText, b.cohort, opts.expires);
       const cohortFile = resolve(opts.cohortFile ?? join(stateDir, 'cohorts', b.cohort.cohort, `reproduce-${cand.id}.yaml`));
       mkdirSync(dirname(cohortFile), { recursive: true, mode: 0o700 });
-      writeFileSync(cohortFile, b.cohortText, { mode: 0o600 });
+      writeFileSync(cohortFile, cohortText, { mode: 0o600 });
       console.log(t('reproduce.cohortFile', { file: cohortFile }, lang));
       const run = (args: string[]) => execa(process.execPath, [resolve(REPO_ROOT, 'bin/asd-lab.js'), '--lang', lang, '-c', cohortFile, ...args], { stdio: 'inherit', reject: false });
       const up = await run(['up', '--candidate', cand.id, '--no-verify']);

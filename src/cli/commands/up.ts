@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--no-verify', 'skip the performance-criterion checks at the end')
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
-      const { cohort, file } = cohortOf(cmd);
+      const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
       if (cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
       const candidates = candidatesOf(cohort, opts.candidate);
       const driver = opts.driver ?? cohort.local.driver;
