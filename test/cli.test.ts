@@ -1,7 +1,9 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { REPO_ROOT } from '../src/core/repo.ts';
 import { cli } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'asd-lab-cli-'));
@@ -41,6 +43,19 @@ describe('CLI contract', () => {
     const out = JSON.parse(r.stdout) as { valid: boolean; problems: { path: string }[] };
     expect(out.valid).toBe(false);
     expect(out.problems.map((p) => p.path)).toEqual(['candidates']);
+  });
+
+  it('--version prints the version and the commit of this checkout, exit 0; --json as an object', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    const head = (await execa('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT })).stdout.trim();
+    const dirty = (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT })).stdout.trim() !== '';
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`asd-lab ${version} (commit ${head.slice(0, 12)}${dirty ? '+dirty' : ''})`);
+    expect((await cli(['-V'])).stdout).toBe(r.stdout);
+    const j = await cli(['--json', '--version']);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual({ version, commit: head, dirty });
   });
 
   it('an unknown command or option is a usage error', async () => {

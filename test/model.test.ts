@@ -98,11 +98,16 @@ VNM4zrsL2UKHMvPP0RYXAAAADWFsaWNlQGV4YW1wbGUBAgMEBQ==
     expect(p[0]!.message).not.toContain('b3BlbnNzaC1rZXkt');
   });
 
-  it('refuses an expiry in the past, and accepts today', () => {
-    expect(problems(`${minimal}expires: 2026-11-28\n`)).toEqual([
-      { path: 'expires', message: expect.stringMatching(/expired on 2026-11-28/) },
-    ]);
-    expect(parse(`${minimal}expires: 2026-11-29\n`).expires).toBe('2026-11-29');
+  it('parses an expiry in the past (cleanup needs it); refuses it only when asked (up), and accepts today', () => {
+    expect(parse(`${minimal}expires: 2026-11-28\n`).expires).toBe('2026-11-28');
+    const refused = (text: string) => parseCohort(text, 'test.yaml', { now: NOW, refuseExpired: true });
+    expect(() => refused(`${minimal}expires: 2026-11-28\n`)).toThrow(CohortError);
+    try {
+      refused(`${minimal}expires: 2026-11-28\n`);
+    } catch (err) {
+      expect((err as CohortError).problems).toEqual([{ path: 'expires', message: expect.stringMatching(/expired on 2026-11-28/) }]);
+    }
+    expect(refused(`${minimal}expires: 2026-11-29\n`).expires).toBe('2026-11-29');
     expect(problems(`${minimal}expires: 2026-13-45\n`)[0]!.path).toBe('expires');
   });
 

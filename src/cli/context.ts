@@ -1,6 +1,7 @@
 // What every command shares: the global options, the loaded cohort, and output helpers.
 import type { Command } from 'commander';
-import { loadCohort } from '../core/model/load.ts';
+import { t } from '../core/i18n/index.ts';
+import { expiryProblem, loadCohort } from '../core/model/load.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
 import { selectCandidates } from '../lifecycle/index.ts';
 
@@ -22,9 +23,22 @@ export function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
+export interface CohortOfOptions {
+  /**
+   * A cohort past its `expires`: only what creates or grows a lab refuses it (`up`); `plan` warns;
+   * every other command goes on, because cleanup and evidence are needed exactly after a course.
+   */
+  expired?: 'allow' | 'warn' | 'refuse';
+}
+
 /** Load and validate the cohort named by -c (or the embedded default); throws CohortError. */
-export function cohortOf(cmd: Command): { cohort: Cohort; file: string } {
-  return loadCohort(globals(cmd).cohort);
+export function cohortOf(cmd: Command, opts: CohortOfOptions = {}): { cohort: Cohort; file: string } {
+  const loaded = loadCohort(globals(cmd).cohort, { refuseExpired: opts.expired === 'refuse' });
+  if (opts.expired === 'warn' && expiryProblem(loaded.cohort)) {
+    const today = new Date().toISOString().slice(0, 10);
+    process.stderr.write(`${t('model.expiredWarning', { file: loaded.file, expires: loaded.cohort.expires!, today })}\n`);
+  }
+  return loaded;
 }
 
 export function printJson(value: unknown): void {

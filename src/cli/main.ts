@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { getLang, setLang, t, type Lang } from '../core/i18n/index.ts';
 import { CohortError } from '../core/model/load.ts';
+import { packageVersion, toolVersion, versionLine } from '../evidence/version.ts';
 import { COMMANDS } from './commands/index.ts';
 import { UserError } from './context.ts';
 
@@ -13,8 +14,16 @@ export async function main(argv: string[]): Promise<number> {
     const value = argv[langIdx]!.includes('=') ? argv[langIdx]!.split('=')[1] : argv[langIdx + 1];
     if (value === 'fr' || value === 'en') setLang(value as Lang);
   }
+  // The commit costs two git calls: asked only for --version (program options are read anywhere on the line).
+  const args = argv.slice(2);
+  const wantsVersion = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).some((a) => a === '--version' || a === '-V');
+  const v = wantsVersion ? await toolVersion() : undefined;
+  const version = !v ? packageVersion() : argv.includes('--json')
+    ? JSON.stringify({ version: v.version, commit: v.commit === 'unknown' ? null : v.commit, dirty: v.dirty })
+    : versionLine(v);
   const program = new Command('asd-lab')
     .description(t('cli.description'))
+    .version(version, '-V, --version', t('cli.versionOption'))
     .addOption(new Option('--lang <lang>', 'fr | en (default from LANG)').choices(['fr', 'en']).default(getLang()))
     .option('-c, --cohort <file>', 'cohort file (default: the bundled solo example)')
     .option('--json', 'machine-readable output on stdout')

@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { t } from '../core/i18n/index.ts';
 import { planCandidate } from '../targets/local/plan.ts';
 import { statePaths } from '../core/state.ts';
-import { parseCohort } from '../core/model/load.ts';
+import { expiryProblem, parseCohort } from '../core/model/load.ts';
 import type { Cohort } from '../core/model/cohort.ts';
 import { candidateOnly } from './verify-report/state.ts';
 import { parseReport, type VerifyReportV1 } from './verify-report/schema.ts';
@@ -252,10 +252,12 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
     if (!cohortText) throw new BundleError(t('bundle.missingFile', { file: 'cohort.yaml' }));
     let cohort: Cohort;
     try {
-      cohort = parseCohort(cohortText, 'cohort.yaml', { now: opts.now });
+      cohort = parseCohort(cohortText, 'cohort.yaml');
     } catch (err) {
       throw new BundleError(t('bundle.badCohort', { detail: (err as Error).message }));
     }
+    // Opened long after the course: fine for checking, but rebuilding it needs a new date.
+    if (expiryProblem(cohort, opts.now)) warnings.push(t('bundle.cohortExpired', { expires: cohort.expires! }));
     const rep = files.get('verify-report.json');
     let report: VerifyReportV1 | undefined;
     if (rep) {

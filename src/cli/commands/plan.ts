@@ -129,7 +129,7 @@ export function register(program: Command): void {
     .action(async (opts: PlanCliOptions & { k8s?: boolean; kubeconfigDir?: string }, cmd: Command) => {
       if (opts.k8s) return runK8sSynth(cmd, opts, true);
       const json = globals(cmd).json ?? false;
-      const { cohort } = cohortOf(cmd);
+      const { cohort } = cohortOf(cmd, { expired: 'warn' });
       if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
       const concurrency = opts.concurrency ? Number(opts.concurrency) : defaultConcurrency();
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(t('cli.concurrency', { got: String(opts.concurrency) }));

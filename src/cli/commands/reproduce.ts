@@ -5,6 +5,7 @@ import { getLang, t } from '../../core/i18n/index.ts';
 import { planCandidate } from '../../targets/local/plan.ts';
 import { resolveStateDir } from '../../core/state.ts';
 import { serversOf } from '../../core/model/cohort.ts';
+import { parseCohort } from '../../core/model/load.ts';
 import { BundleError, openBundle, packageDiff } from '../../evidence/bundle.ts';
 import { imageState } from '../../evidence/tools.ts';
 import { toolVersion } from '../../evidence/version.ts';
@@ -14,12 +15,14 @@ import { reproduce } from '../../lifecycle/index.ts';
 import { globals, printJson, UserError } from '../context.ts';
 import { listrSink } from '../progress.ts';
 import { upSummary } from '../render.ts';
+import { expiresOption, reproducedCohortText } from '../expires.ts';
 
 interface ReproduceOpts {
   dryRun?: boolean;
   target: string;
   expectSha256?: string;
   cohortFile?: string;
+  expires?: string;
 }
 
 export function register(program: Command): void {
@@ -30,6 +33,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'check the bundle and print what would be built; build nothing')
     .option('--target <target>', 'where to rebuild (only local)', 'local')
     .option('--expect-sha256 <hash>', 'refuse the bundle unless its manifest has this SHA-256 (printed by `bundle`)')
+    .option('--expires <date>', t('reproduce.expiresOption'), expiresOption)
     .option('--cohort-file <file>', 'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)')
     .action(async (file: string, opts: ReproduceOpts, cmd: Command) => {
       const g = globals(cmd);
@@ -74,8 +78,11 @@ export function register(program: Command): void {
         return;
       }
       if (b.cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
-      // The same library calls as `up --candidate ID --no-verify`, then `verify --candidate ID`.
-      const result = await reproduce(b, { cohortFile: opts.cohortFile, stateDir, progress: listrSink({ json: g.json }) });
+      // The bundle's cohort, with --expires for an old one; then the same library calls as
+      // `up --candidate ID --no-verify` and `verify --candidate ID`.
+      const cohortText = reproducedCohortText(b.cohortText, b.cohort, opts.expires);
+      const cohort = cohortText === b.cohortText ? b.cohort : parseCohort(cohortText, 'cohort.yaml');
+      const result = await reproduce({ cohort, cohortText }, { cohortFile: opts.cohortFile, stateDir, progress: listrSink({ json: g.json }) });
       for (const line of upSummary(result.up, result.cohortFile)) console.log(line);
       if (!result.verify) throw new UserError(t('reproduce.upFailed', { file: result.cohortFile }));
       if (g.json) printJson(result.verify);

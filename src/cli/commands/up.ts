@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--no-verify', 'skip the performance-criterion checks at the end')
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
-      const { cohort, file } = cohortOf(cmd);
+      const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver)) throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);
       const result = await up(cohort, { candidate: opts.candidate, driver: opts.driver, accel: opts.accel, verify: opts.verify, progress: listrSink({ json: g.json }) })

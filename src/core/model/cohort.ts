@@ -51,6 +51,13 @@ const adminCidr = cidr.check((ctx) => {
   }
 });
 
+/** A real day of the calendar as YYYY-MM-DD (2030-02-30 is not: Date.parse rolls it over to March). */
+export function isCalendarDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const ms = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+}
+
 const isoDate = z.union([z.date(), z.string()]).transform((v, ctx) => {
   const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
@@ -112,7 +119,7 @@ export const cohortSchema = z
     cohort: dnsLabel(24).describe('cohort name, used in every resource name and tag (DNS label, at most 24 characters)'),
     target: z.enum(['local', 'aws']).default('local').describe('where the lab runs: this Linux machine, or AWS'),
     /** Last day the lab may run (YYYY-MM-DD); required on AWS so that costs stay bounded. */
-    expires: isoDate.optional().describe('last day of the lab, YYYY-MM-DD; required on aws; a past date is refused'),
+    expires: isoDate.optional().describe('last day of the lab, YYYY-MM-DD; required on aws; once past, up refuses the cohort (the other commands, down first, still work)'),
     admin: z
       .strictObject({
         cidrs: z.array(adminCidr).default([]).describe('networks from which trainers reach SSH and consoles; /0 is refused'),

@@ -1,4 +1,6 @@
-// Reading a cohort file: YAML syntax, then the schema, then the checks that need "now".
+// Reading a cohort file: YAML syntax, then the schema; the expiry check (it needs "now") only when
+// asked, because only creating or growing a lab must stop once a course is over: `down`, `status`,
+// `bundle`... must keep working on an expired cohort (cleanup is needed exactly then).
 // All problems are collected and reported at once, each with the file and the field path.
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
@@ -48,6 +50,21 @@ function problemsOf(error: z.ZodError): Problem[] {
 export interface LoadOptions {
   /** Today, for the expiry check (tests pin it). */
   now?: Date;
+  /** Refuse a cohort whose `expires` is past (`up` only). */
+  refuseExpired?: boolean;
+}
+
+/** The `expires` problem of a cohort past its last day, else undefined. */
+export function expiryProblem(cohort: Pick<Cohort, 'expires'>, now: Date = new Date()): Problem | undefined {
+  const today = now.toISOString().slice(0, 10);
+  if (!cohort.expires || cohort.expires >= today) return undefined;
+  return { path: 'expires', message: t('model.expired', { expires: cohort.expires, today }) };
+}
+
+/** Throws the CohortError (key model.expired, field `expires`) when the cohort is past its last day. */
+export function assertNotExpired(cohort: Pick<Cohort, 'expires'>, file: string, now?: Date): void {
+  const problem = expiryProblem(cohort, now);
+  if (problem) throw new CohortError(file, [problem]);
 }
 
 /** Parse and validate cohort text; throws CohortError listing every problem. */
@@ -73,10 +90,7 @@ export function parseCohort(text: string, file: string, opts: LoadOptions = {}):
   }
   if (!result.success || problems.length > 0) throw new CohortError(file, problems);
   const cohort = result.data;
-  const today = (opts.now ?? new Date()).toISOString().slice(0, 10);
-  if (cohort.expires && cohort.expires < today) {
-    throw new CohortError(file, [{ path: 'expires', message: t('model.expired', { expires: cohort.expires, today }) }]);
-  }
+  if (opts.refuseExpired) assertNotExpired(cohort, file, opts.now);
   return cohort;
 }
 
