@@ -66,6 +66,10 @@ export const FLOWS = [
     competencies: ['CP3.2'],
   },
   {
+    id: 'node-exporter', protocol: 'tcp', port: 9100, to: ROLES, from: [role('mon')], modules: ['monitoring'],
+    why: 'node_exporter (HTTPS, basic auth) scraped by the candidate\'s mon server only; also its TLS probe (blackbox_tls)', competencies: ['CP9.3', 'CP10.1'],
+  },
+  {
     id: 'http', protocol: 'tcp', port: 80, to: ['app', 'k8s'], from: [publicSource],
     why: 'the application over HTTP, for end users', competencies: ['CP4.2', 'CP8.4'],
   },
@@ -101,10 +105,6 @@ export const FLOWS = [
     id: 'pgbackrest-db', protocol: 'tcp', port: 8432, to: ['db'], from: [role('mon')],
     modules: ['data'], narrowedBy: 'data',
     why: 'the pgBackRest repository (mon) runs the backups through the db servers\' pgBackRest TLS server', competencies: ['CP6.3'],
-  },
-  {
-    id: 'node-exporter', protocol: 'tcp', port: 9100, to: ROLES, from: [role('mon')], modules: ['monitoring'],
-    why: 'node_exporter (HTTPS, basic auth) scraped by the candidate\'s mon server only; also its TLS probe (blackbox_tls)', competencies: ['CP9.3', 'CP10.1'],
   },
   {
     id: 'postgres-exporter', protocol: 'tcp', port: 9187, to: ['db'], from: [role('mon'), subnet], modules: ['monitoring', 'data'],
