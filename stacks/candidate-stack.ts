@@ -45,6 +45,7 @@ export class CandidateStack extends LabStack {
       vpcId: net('vpc_id'),
       roles,
       adminCidrs: cohort.admin.cidrs,
+      modules: cohort.modules,
       sharedBastionSgId: topo.sharedBastion ? net('bastion_security_group_id') : undefined,
       keyName: plan.keyName,
       publicKey: cand.sshKey.trim(),

@@ -45,6 +45,7 @@ export class NetworkStack extends LabStack {
         ami: this.ami,
         rootGiB: b.rootGiB,
         adminCidrs: cohort.admin.cidrs,
+        modules: cohort.modules,
         userData: bastionUserData(cohort.admin.sshKeys, cohort.candidates),
         volumeTags: this.tags,
         preconditions: [this.amiGuard],

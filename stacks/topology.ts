@@ -3,7 +3,8 @@
 // translate this into resources, and the tests and docs read the same tables.
 import ipaddr from 'ipaddr.js';
 import { t } from '../src/core/i18n/index.ts';
-import { instanceTypesOf, serversOf, type Cohort, type Role } from '../src/core/model/cohort.ts';
+import { flowsTo, type Flow, type FlowId, type FlowModules } from '../src/core/flows.ts';
+import { instanceTypesOf, ROLES, serversOf, type Cohort, type Role } from '../src/core/model/cohort.ts';
 import { RESERVED_USERS } from './cloud-init.ts';
 
 /** Marker of every placeholder a candidate plan uses before the network stack is applied. */
@@ -56,48 +57,53 @@ export interface AwsTopology {
   subnets: { public: [string, string]; private: [string, string] };
 }
 
-/** Where a flow may come from. 'bastion' is the cohort's or the candidate's own bastion. */
+/**
+ * Where a security-group rule may come from. 'bastion' is the cohort's or the candidate's own
+ * bastion; 'role' is one of the candidate's own security groups.
+ */
 export type Source = { kind: 'admin' } | { kind: 'bastion' } | { kind: 'role'; role: Role };
 
 export interface IngressRule {
+  /** The flow of src/core/flows.ts this rule carries. */
+  flow: FlowId;
   ports: [number, number];
   from: Source[];
   why: string;
 }
 
-const admin: Source = { kind: 'admin' };
-const bastion: Source = { kind: 'bastion' };
-const role = (r: Role): Source => ({ kind: 'role', role: r });
+/**
+ * A flow's sources as security-group peers. The servers are private: end users ('public') come
+ * through the bastion, and the trainers' networks. 'subnet' opens nothing here: the private
+ * subnets are shared by every candidate, so the candidate's own servers are named by role instead.
+ */
+function awsSources(f: Flow): Source[] {
+  const out: Source[] = [];
+  const add = (s: Source) => {
+    if (!out.some((x) => JSON.stringify(x) === JSON.stringify(s))) out.push(s);
+  };
+  for (const s of f.from) {
+    if (s.kind === 'public') {
+      add({ kind: 'bastion' });
+      add({ kind: 'admin' });
+    } else if (s.kind === 'admin' || s.kind === 'bastion') add({ kind: s.kind });
+    else if (s.kind === 'role') add({ kind: 'role', role: s.role });
+  }
+  return out;
+}
+
+/** The security-group rules of each role for a cohort with these modules, from the flows table. */
+export function roleIngress(modules: FlowModules): Record<Role, IngressRule[]> {
+  return Object.fromEntries(ROLES.map((r) => [r, flowsTo(r, modules).map((f): IngressRule => ({
+    flow: f.id as FlowId, ports: [f.port, f.port], from: awsSources(f), why: f.why,
+  }))])) as Record<Role, IngressRule[]>;
+}
 
 /**
- * The flows each role accepts, and nothing else (default deny). Sources that the candidate does not
- * have (no mon server, say) are dropped. Read by the security-group construct, the tests and docs/aws.md.
+ * The flows each role accepts with every module on, and nothing else (default deny). Sources that
+ * the candidate does not have (no mon server, say) are dropped by the construct. Read by the
+ * security-group constructs and the tests; docs/flows.md is generated from the same table.
  */
-export const ROLE_INGRESS: Record<Role, IngressRule[]> = {
-  gateway: [{ ports: [22, 22], from: [admin], why: 'SSH to the bastion from the trainer\'s networks only' }],
-  app: [
-    { ports: [22, 22], from: [bastion, admin], why: 'SSH through the bastion' },
-    { ports: [80, 80], from: [bastion, admin, role('mon')], why: 'HTTP: users through the bastion, probes from mon' },
-    { ports: [443, 443], from: [bastion, admin, role('mon')], why: 'HTTPS: users through the bastion, probes from mon' },
-    { ports: [9100, 9100], from: [role('mon')], why: 'node exporter scraped by mon' },
-  ],
-  db: [
-    { ports: [22, 22], from: [bastion, admin], why: 'SSH through the bastion' },
-    { ports: [5432, 5432], from: [role('app'), role('db')], why: 'PostgreSQL from app; streaming replication between db servers' },
-    { ports: [9100, 9100], from: [role('mon')], why: 'node exporter scraped by mon' },
-  ],
-  mon: [
-    { ports: [22, 22], from: [bastion, admin], why: 'SSH through the bastion' },
-    { ports: [9090, 9090], from: [bastion, admin], why: 'Prometheus UI' },
-    { ports: [9093, 9093], from: [bastion, admin], why: 'Alertmanager UI' },
-    { ports: [9100, 9100], from: [role('mon')], why: 'node exporter scraped by mon' },
-  ],
-  k8s: [
-    { ports: [22, 22], from: [bastion, admin], why: 'SSH through the bastion' },
-    { ports: [6443, 6443], from: [bastion, admin], why: 'Kubernetes API' },
-    { ports: [9100, 9100], from: [role('mon')], why: 'node exporter scraped by mon' },
-  ],
-};
+export const ROLE_INGRESS: Record<Role, IngressRule[]> = roleIngress({ data: true, monitoring: true });
 
 /** Graviton (arm64) families: t4g, m6g, c7gn, r8gd... The pinned image is Debian 12 amd64. */
 const ARM_TYPE = /^[a-z]+\d+g[a-z]*\./;

@@ -39,16 +39,20 @@ describe('architecture diagram', () => {
     expect(edge('db1', 'db2')).toEqual(['streaming replication 5432']);
     expect(edge('db1', 'mon')).toEqual(['backups pgBackRest TLS 8432', 'syslog TLS 6514']);
     expect(edge('mon', 'db2')).toEqual(['metrics node 9100, metrics postgres 9187']);
-    expect(edge('mon', 'app')).toEqual(['metrics node 9100']);
+    // mon also scrapes the application's /metrics and probes its HTTPS page (src/core/flows.ts).
+    expect(edge('mon', 'app')).toEqual(['metrics node 9100, metrics app 8080', 'HTTPS 443']);
     expect(edge('app', 'mon')).toEqual(['syslog TLS 6514']);
     expect(edge('mon', 'mon')).toEqual([]);
-    expect(d.edges.filter((e) => e.from === 'controller').map((e) => e.to)).toEqual(['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `alice_${s}`));
+    expect(d.edges.filter((e) => e.from === 'controller' && e.kind === 'ssh').map((e) => e.to)).toEqual(['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `alice_${s}`));
+    // Users reach the application; the trainers and the candidate the consoles of mon.
+    expect(d.edges.filter((e) => e.from === 'controller' && e.kind !== 'ssh').map((e) => `${e.to}:${e.label}`))
+      .toEqual(['alice_app:HTTP 80, HTTPS 443', 'alice_mon:Prometheus 9090, Alertmanager 9093']);
   });
 
   it('follows the modules and the servers that exist: a tiny lab has only its own flows', () => {
     const tiny = cohortOf('servers:\n  - {name: app, role: app}\n  - {name: db1, role: db}\nmodules: {monitoring: false}\n');
     const t = buildDiagram(tiny, candidateStates(tiny, serversOf(tiny), 'bob'), 'en');
-    expect(t.edges.map((e) => `${e.from}>${e.to}:${e.kind}`)).toEqual(['controller>bob_app:ssh', 'controller>bob_db1:ssh', 'bob_app>bob_db1:sql']);
+    expect(t.edges.map((e) => `${e.from}>${e.to}:${e.kind}`)).toEqual(['controller>bob_app:ssh', 'controller>bob_db1:ssh', 'controller>bob_app:web', 'bob_app>bob_db1:sql']);
     const noData = cohortOf('modules: {data: false}\n');
     expect(buildDiagram(noData, candidateStates(noData, serversOf(noData)), 'en').edges.some((e) => e.kind === 'sql' || e.kind === 'replication')).toBe(false);
   });

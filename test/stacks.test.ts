@@ -168,7 +168,10 @@ describe('AWS stacks: layout', () => {
       return `${sgRole.get(refs(r.security_group_id)[0]!)}:${r.from_port}:${from}`;
     });
     const db = rules.filter((r) => r.startsWith('db:')).sort();
-    expect(db).toEqual(['db:22:admin', 'db:22:admin', 'db:22:bastion', 'db:5432:app', 'db:5432:db', 'db:9100:mon']);
+    expect(db).toEqual([
+      'db:22:admin', 'db:22:admin', 'db:22:bastion', 'db:5432:app', 'db:5432:db', 'db:5432:k8s', 'db:5432:mon',
+      'db:8432:mon', 'db:9100:mon', 'db:9187:mon',
+    ]);
     expect(rules.filter((r) => r.startsWith('mon:9090') || r.startsWith('mon:9093')).sort())
       .toEqual(['mon:9090:admin', 'mon:9090:admin', 'mon:9090:bastion', 'mon:9093:admin', 'mon:9093:admin', 'mon:9093:bastion']);
     expect(rules).toContain('app:9100:mon');
@@ -178,8 +181,9 @@ describe('AWS stacks: layout', () => {
       const [role, port] = r.split(':');
       expect(ROLE_INGRESS[role as keyof typeof ROLE_INGRESS].some((x) => x.ports[0] === Number(port)), r).toBe(true);
     }
-    // app 3+4+4+1, db 3+2+1, mon 3+3+3+1, k8s 3+3+1: every admin-sourced port once per admin CIDR (two here).
-    expect(rules).toHaveLength(12 + 6 + 10 + 7);
+    // app 3+3+4+1+1, db 3+4+1+1+1, mon 3+1+1+3+3+3, k8s 3+3+4+3+1: every admin-sourced port once per
+    // admin CIDR (two here); the flows come from src/core/flows.ts (test/flows.test.ts checks each).
+    expect(rules).toHaveLength(12 + 10 + 14 + 14);
   });
 
   it('the instance role may touch only the candidate\'s own backup prefix', () => {

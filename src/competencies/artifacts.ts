@@ -19,7 +19,8 @@ export const ARTIFACTS: Artifact[] = [
   // AWS target (CDKTF stacks, offline plan)
   { kind: 'stack', name: 'AWS network stack (VPC, backup bucket, bastion)', path: 'stacks/network-stack.ts', covers: ['CP2.1', 'CP2.2', 'CP4.1', 'CP4.3'] },
   { kind: 'stack', name: 'AWS candidate stack (isolated servers of one candidate)', path: 'stacks/candidate-stack.ts', covers: ['CP2.1', 'CP2.2', 'CP3.2', 'CP4.1'] },
-  { kind: 'module', name: 'AWS layout and flow table (ROLE_INGRESS)', path: 'stacks/topology.ts', covers: ['CP2.2', 'CP3.2'] },
+  { kind: 'module', name: 'the lab\'s network flows, one table (nftables, security groups, diagram, scrape jobs derive from it)', path: 'src/core/flows.ts', covers: ['CP2.2', 'CP3.2', 'CP4.3'] },
+  { kind: 'module', name: 'AWS layout; security-group rules from the flows table (ROLE_INGRESS)', path: 'stacks/topology.ts', covers: ['CP2.2', 'CP3.2'] },
   { kind: 'module', name: 'CohortNetwork: VPC over two zones, NAT, flow logs', path: 'stacks/constructs/network.ts', covers: ['CP2.2', 'CP3.2', 'CP4.3'] },
   { kind: 'module', name: 'BackupBucket: versioned, encrypted, private, lifecycle', path: 'stacks/constructs/backup-bucket.ts', covers: ['CP6.2', 'CP6.3', 'CP3.2'] },
   { kind: 'module', name: 'Bastion: single SSH entry from the trainer networks', path: 'stacks/constructs/bastion.ts', covers: ['CP3.2', 'CP4.2'] },

@@ -1,13 +1,15 @@
 // The architecture diagram, drawn from the live state (servers, their state, addresses and roles,
-// the candidate's network) plus the flows that the roles imply. Output: Graphviz DOT (rendered to
+// the candidate's network) plus the flows that the roles imply (src/core/flows.ts, the table the
+// firewalls and security groups are built from). Output: Graphviz DOT (rendered to
 // SVG or PNG by the `dot` command of Debian's graphviz package) or Mermaid text (no tool needed).
 import { execa } from 'execa';
-import { t, type Lang } from '../core/i18n/index.ts';
+import { activeFlows, type Flow, type FlowId } from '../core/flows.ts';
+import { t, type Lang, type MessageKey } from '../core/i18n/index.ts';
 import { planCandidate } from '../targets/local/plan.ts';
 import type { Cohort } from '../core/model/cohort.ts';
 import type { LabServer } from '../core/lab-server.ts';
 
-export type FlowKind = 'ssh' | 'sql' | 'replication' | 'backup' | 'metrics' | 'logs';
+export type FlowKind = 'ssh' | 'web' | 'console' | 'sql' | 'replication' | 'backup' | 'metrics' | 'logs';
 
 export interface DiagramNode {
   id: string;
@@ -23,6 +25,8 @@ export interface DiagramEdge {
   kind: FlowKind;
   port?: number;
   label: string;
+  /** The flows of src/core/flows.ts this arrow draws (several once merged). */
+  flows: FlowId[];
 }
 
 export interface DiagramCluster {
@@ -53,47 +57,62 @@ export interface CandidateState {
 const nid = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
 
 /**
- * The flows the roles imply, inside one candidate's network. Only flows whose two ends exist are
- * drawn; the data flows need modules.data, the monitoring flows modules.monitoring.
+ * How each flow of the table is drawn. `primary`: only the first db server (the primary) listens
+ * for it. `reversed`: the arrow follows the data, from the listener to the client (replication
+ * streams from the primary; the pgBackRest repository pulls backups from the db servers).
+ */
+const DRAWN: Record<FlowId, { kind: FlowKind; label: MessageKey; viaBastion?: MessageKey; primary?: true; reversed?: true }> = {
+  ssh: { kind: 'ssh', label: 'diagram.flow.ssh', viaBastion: 'diagram.flow.sshBastion' },
+  'node-exporter': { kind: 'metrics', label: 'diagram.flow.metrics' },
+  http: { kind: 'web', label: 'diagram.flow.http' },
+  https: { kind: 'web', label: 'diagram.flow.https' },
+  'app-metrics': { kind: 'metrics', label: 'diagram.flow.appMetrics' },
+  'k8s-api': { kind: 'console', label: 'diagram.flow.k8sApi' },
+  postgresql: { kind: 'sql', label: 'diagram.flow.sql', primary: true },
+  'postgresql-replication': { kind: 'replication', label: 'diagram.flow.replication', primary: true, reversed: true },
+  'pgbackrest-repo': { kind: 'backup', label: 'diagram.flow.backup' },
+  'pgbackrest-db': { kind: 'backup', label: 'diagram.flow.backup', reversed: true },
+  'postgres-exporter': { kind: 'metrics', label: 'diagram.flow.pgMetrics' },
+  'syslog-tls': { kind: 'logs', label: 'diagram.flow.syslog' },
+  prometheus: { kind: 'console', label: 'diagram.flow.prometheus' },
+  alertmanager: { kind: 'console', label: 'diagram.flow.alertmanager' },
+};
+
+/**
+ * The flows the roles imply, inside one candidate's network: every flow of the table that the
+ * cohort's modules turn on, from each source to each server that listens. Only flows whose two ends
+ * exist are drawn. The trainers, the bastion and end users enter through the controller (local
+ * target) or, on AWS, through the bastion; the 'subnet' source is not drawn (it stands for the
+ * candidate's own network, whose members the flow's other sources already name).
  */
 export function roleFlows(cohort: Cohort, cand: CandidateState, controllerId: string, lang: Lang): DiagramEdge[] {
   const id = (s: LabServer) => nid(`${cand.id}_${s.name}`);
   const servers = cand.servers;
   const byRole = (r: string) => servers.filter((s) => s.role === r);
+  // On AWS the trainers and the candidate enter through the bastion only; the bastion itself is
+  // reached from the trainers' networks.
+  const bastion = cohort.target === 'aws' ? byRole('gateway')[0] : undefined;
+  const entry = (target: LabServer) => (bastion && target !== bastion ? id(bastion) : controllerId);
   const edges: DiagramEdge[] = [];
-  const gateways = byRole('gateway');
-  if (cohort.target === 'aws' && gateways.length > 0) {
-    // On AWS the trainers and the candidate enter through the bastion only.
-    edges.push({ from: controllerId, to: id(gateways[0]!), kind: 'ssh', port: 22, label: t('diagram.flow.ssh', { port: 22 }, lang) });
-    for (const s of servers.filter((x) => x !== gateways[0])) {
-      edges.push({ from: id(gateways[0]!), to: id(s), kind: 'ssh', port: 22, label: t('diagram.flow.sshBastion', { port: 22 }, lang) });
-    }
-  } else {
-    // Local target: the controller (this host, on the candidate's bridge) reaches each server directly.
-    for (const s of servers) edges.push({ from: controllerId, to: id(s), kind: 'ssh', port: 22, label: t('diagram.flow.ssh', { port: 22 }, lang) });
-  }
-  const dbs = byRole('db');
-  const mons = byRole('mon');
-  if (cohort.modules.data && dbs.length > 0) {
-    const primary = dbs[0]!;
-    for (const app of [...byRole('app'), ...byRole('k8s')]) {
-      edges.push({ from: id(app), to: id(primary), kind: 'sql', port: 5432, label: t('diagram.flow.sql', { port: 5432 }, lang) });
-    }
-    for (const replica of dbs.slice(1)) {
-      edges.push({ from: id(primary), to: id(replica), kind: 'replication', port: 5432, label: t('diagram.flow.replication', { port: 5432 }, lang) });
-    }
-    for (const db of dbs) for (const mon of mons) edges.push({ from: id(db), to: id(mon), kind: 'backup', port: 8432, label: t('diagram.flow.backup', { port: 8432 }, lang) });
-  }
-  if (cohort.modules.monitoring) {
-    for (const mon of mons) {
-      for (const s of servers) {
-        edges.push({ from: id(mon), to: id(s), kind: 'metrics', port: 9100, label: t('diagram.flow.metrics', { port: 9100 }, lang) });
-        if (s.role === 'db' && cohort.modules.data) {
-          edges.push({ from: id(mon), to: id(s), kind: 'metrics', port: 9187, label: t('diagram.flow.pgMetrics', { port: 9187 }, lang) });
+  const seen = new Set<string>();
+  const push = (from: string, to: string, f: Flow, label: MessageKey, reversed = false) => {
+    const [a, b] = reversed ? [to, from] : [from, to];
+    const key = `${a}>${b}>${f.id}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    edges.push({ from: a, to: b, kind: DRAWN[f.id as FlowId].kind, port: f.port, label: t(label, { port: f.port }, lang), flows: [f.id as FlowId] });
+  };
+  for (const f of activeFlows(cohort.modules)) {
+    const how = DRAWN[f.id as FlowId];
+    const listeners = servers.filter((s) => (f.to as readonly string[]).includes(s.role));
+    for (const target of how.primary ? listeners.slice(0, 1) : listeners) {
+      for (const source of f.from) {
+        if (source.kind === 'role') {
+          for (const client of byRole(source.role)) push(id(client), id(target), f, how.label, how.reversed);
+        } else if (source.kind !== 'subnet') {
+          const from = entry(target);
+          push(from, id(target), f, from !== controllerId && how.viaBastion ? how.viaBastion : how.label, how.reversed);
         }
-      }
-      for (const s of servers.filter((x) => x !== mon)) {
-        edges.push({ from: id(s), to: id(mon), kind: 'logs', port: 6514, label: t('diagram.flow.syslog', { port: 6514 }, lang) });
       }
     }
   }
@@ -101,7 +120,7 @@ export function roleFlows(cohort: Cohort, cand: CandidateState, controllerId: st
 }
 
 /**
- * One arrow per pair of servers and kind of flow (metrics 9100 and 9187 from mon to a database
+ * One arrow per pair of servers and kind of flow (node and postgres metrics from mon to a database
  * server become one arrow with both labels); a server's flow to itself (mon scraping its own
  * agent) is not drawn.
  */
@@ -110,8 +129,12 @@ export function mergeEdges(edges: DiagramEdge[]): DiagramEdge[] {
   for (const e of edges) {
     if (e.from === e.to) continue;
     const same = out.find((x) => x.from === e.from && x.to === e.to && x.kind === e.kind);
-    if (same) same.label = `${same.label}, ${e.label}`;
-    else out.push({ ...e });
+    if (!same) out.push({ ...e, flows: [...e.flows] });
+    else {
+      // Both directions of pgBackRest draw the same arrow and label: say it once.
+      if (!same.label.split(', ').includes(e.label)) same.label = `${same.label}, ${e.label}`;
+      same.flows.push(...e.flows.filter((f) => !same.flows.includes(f)));
+    }
   }
   return out;
 }
@@ -151,6 +174,8 @@ export function candidateStates(cohort: Cohort, servers: Map<string, LabServer[]
 
 const EDGE_STYLE: Record<FlowKind, string> = {
   ssh: 'color="#444444"',
+  web: 'color="#1f7a8c", penwidth=1.4',
+  console: 'color="#444444", style=dashed',
   sql: 'color="#1f5fa8", penwidth=1.6',
   replication: 'color="#1f5fa8", style=bold',
   backup: 'color="#7a4fa0", style=dashed',
@@ -201,7 +226,7 @@ export function renderMermaid(d: Diagram, lang: Lang = d.lang): string {
     for (const n of c.nodes) out.push(`    ${n.id}("${label(n)}")`);
     out.push('  end');
   }
-  const arrow: Record<FlowKind, string> = { ssh: '-->', sql: '==>', replication: '==>', backup: '-.->', metrics: '-.->', logs: '-.->' };
+  const arrow: Record<FlowKind, string> = { ssh: '-->', web: '-->', console: '-.->', sql: '==>', replication: '==>', backup: '-.->', metrics: '-.->', logs: '-.->' };
   for (const e of d.edges) out.push(`  ${e.from} ${arrow[e.kind]}|"${mq(e.label)}"| ${e.to}`);
   for (const c of d.clusters) {
     for (const n of c.nodes) out.push(`  class ${n.id} ${n.state === 'running' ? 'running' : n.state === 'stopped' ? 'stopped' : 'missing'}`);

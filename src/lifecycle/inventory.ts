@@ -2,8 +2,9 @@
 // target and the AWS target (from Terraform outputs) produce the same shape, so the same roles run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { flowsTo } from '../core/flows.ts';
 import { groupName, hostName, type InventoryHost } from '../core/hosts.ts';
-import type { Cohort } from '../core/model/cohort.ts';
+import { ROLES, type Cohort, type Role } from '../core/model/cohort.ts';
 import { cohortPaths, type CohortPaths } from '../core/state.ts';
 import { dataHostVars } from '../modules/data/inventory.ts';
 import { ensureLabKey } from '../targets/local/driver.ts';
@@ -17,6 +18,38 @@ export interface InventoryOptions {
   pkiDir: string;
   /** Extra SSH arguments, e.g. a ProxyJump through the bastion on AWS. */
   sshCommonArgs?: string;
+}
+
+/** One flow the firewall role opens on a host (consumed by ansible/roles/firewall). */
+export interface FirewallFlowVar {
+  id: string;
+  protocol: 'tcp';
+  port: number;
+  /** Source kinds the role resolves itself: public, admin (lab_admin_cidrs), bastion (lab_bastion_cidrs), subnet (lab_subnet). */
+  from: ('public' | 'admin' | 'bastion' | 'subnet')[];
+  /** Roles named as sources, and the addresses of the candidate's servers of those roles. */
+  roles: Role[];
+  addresses: string[];
+  why: string;
+}
+
+/**
+ * What the firewall role opens on one host: the flows of src/core/flows.ts that reach its role,
+ * with role sources resolved to the addresses of the same candidate's servers. Flows whose rule a
+ * module writes itself from its model (the data module's 5432 and 8432) are left to it.
+ */
+export function firewallFlows(cohort: Cohort, host: InventoryHost, hosts: InventoryHost[]): FirewallFlowVar[] {
+  const role = host.role as Role;
+  if (!ROLES.includes(role)) return [];
+  return flowsTo(role, cohort.modules).filter((f) => !f.narrowedBy).map((f) => {
+    const roles = [...new Set(f.from.flatMap((s) => (s.kind === 'role' ? [s.role] : [])))];
+    const addresses = hosts.filter((h) => h.candidate === host.candidate && (roles as string[]).includes(h.role)).map((h) => h.address);
+    return {
+      id: f.id, protocol: f.protocol, port: f.port,
+      from: f.from.flatMap((s) => (s.kind === 'role' ? [] : [s.kind])),
+      roles, addresses: [...new Set(addresses)], why: f.why,
+    };
+  });
 }
 
 export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: InventoryOptions): Record<string, unknown> {
@@ -39,6 +72,7 @@ export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: Inv
       lab_role: h.role,
       lab_env: h.env ?? 'prod',
       lab_subnet: h.subnet,
+      lab_firewall_flows: firewallFlows(cohort, h, hosts),
       ...(h.knownHostsFile ? { ansible_ssh_extra_args: `-o UserKnownHostsFile=${h.knownHostsFile}` } : {}),
       ...dataHostVars(cohort, h, hosts),
     };

@@ -24,7 +24,10 @@ export interface ReproduceResult {
   verify?: VerifyReportV1;
 }
 
-export async function reproduce(bundle: OpenedBundle, opts: ReproduceOptions = {}): Promise<ReproduceResult> {
+/** The bundle's cohort (its one candidate) and the text to keep as its cohort file. */
+export type ReproducedCohort = Pick<OpenedBundle, 'cohort' | 'cohortText'>;
+
+export async function reproduce(bundle: ReproducedCohort, opts: ReproduceOptions = {}): Promise<ReproduceResult> {
   const cand = bundle.cohort.candidates[0]!;
   const cohortFile = resolve(opts.cohortFile ?? cohortPaths(bundle.cohort.cohort, opts.stateDir).reproduceFile(cand.id));
   mkdirSync(dirname(cohortFile), { recursive: true, mode: 0o700 });

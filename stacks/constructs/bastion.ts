@@ -7,6 +7,8 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import type { TerraformCondition } from 'cdktf';
 import { Construct } from 'constructs';
 import ipaddr from 'ipaddr.js';
+import type { FlowModules } from '../../src/core/flows.ts';
+import { roleIngress } from '../topology.ts';
 import { LabServer } from './server.ts';
 
 export interface BastionProps {
@@ -18,6 +20,7 @@ export interface BastionProps {
   ami: string;
   rootGiB: number;
   adminCidrs: string[];
+  modules: FlowModules;
   userData: string;
   volumeTags: Record<string, string>;
   preconditions: TerraformCondition[];
@@ -35,13 +38,17 @@ export class Bastion extends Construct {
       vpcId: props.vpcId,
       tags: { Name: `${props.name}-bastion`, role: 'gateway' },
     });
-    props.adminCidrs.forEach((cidr, i) => {
-      const v4 = ipaddr.parseCIDR(cidr)[0].kind() === 'ipv4';
-      new VpcSecurityGroupIngressRule(this, `ssh-from-admin-${i}`, {
-        securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: 22, toPort: 22,
-        description: 'SSH from the trainer\'s networks only', ...(v4 ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
+    // The gateway role's flows (src/core/flows.ts) that the trainers' networks may open: SSH. The
+    // shared bastion belongs to no candidate, so flows from a candidate's role do not apply to it.
+    for (const rule of roleIngress(props.modules).gateway.filter((r) => r.from.some((s) => s.kind === 'admin'))) {
+      props.adminCidrs.forEach((cidr, i) => {
+        const v4 = ipaddr.parseCIDR(cidr)[0].kind() === 'ipv4';
+        new VpcSecurityGroupIngressRule(this, `${rule.flow}-from-admin-${i}`, {
+          securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: rule.ports[0], toPort: rule.ports[1],
+          description: rule.why, ...(v4 ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
+        });
       });
-    });
+    }
     new VpcSecurityGroupEgressRule(this, 'egress', {
       securityGroupId: this.securityGroup.id, ipProtocol: '-1', cidrIpv4: '0.0.0.0/0', description: 'SSH onward to the private servers, packages',
     });

@@ -1,6 +1,7 @@
 // CandidateEnvironment — what isolates one candidate from the others on the shared network: one
 // security group per role, opened only for the flows of ROLE_INGRESS (sources are this candidate's
-// own groups, the bastion and the trainer's CIDRs, never another candidate), and the candidate's SSH
+// own groups, the bastion and the trainer's CIDRs, never another candidate; the flows come from
+// src/core/flows.ts through stacks/topology.ts roleIngress), and the candidate's SSH
 // key pair. Exercises CP3.2 (secured access: key-only SSH through the bastion, least open ports) and
 // CP2.2 (the architecture matches the specification).
 import { KeyPair } from '@cdktf/provider-aws/lib/key-pair/index.js';
@@ -9,8 +10,9 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { Construct } from 'constructs';
 import ipaddr from 'ipaddr.js';
+import type { FlowModules } from '../../src/core/flows.ts';
 import type { Role } from '../../src/core/model/cohort.ts';
-import { ROLE_INGRESS, type Source } from '../topology.ts';
+import { roleIngress, type Source } from '../topology.ts';
 
 export interface CandidateEnvironmentProps {
   /** <cohort>-<candidate>: prefix of the group names. */
@@ -19,6 +21,8 @@ export interface CandidateEnvironmentProps {
   /** Roles this candidate has servers for; a group is made for each. */
   roles: Role[];
   adminCidrs: string[];
+  /** The cohort's modules: a flow of a module that is off gets no rule. */
+  modules: FlowModules;
   /** The cohort's bastion group (bastion: per-cohort); absent when the candidate has its own gateway. */
   sharedBastionSgId?: string;
   keyName: string;
@@ -54,12 +58,15 @@ export class CandidateEnvironment extends Construct {
       });
     }
     const bastionSg = props.sharedBastionSgId ?? this.groups.get('gateway')?.id;
+    const ingress = roleIngress(props.modules);
     for (const [role, sg] of this.groups) {
-      for (const rule of ROLE_INGRESS[role]) {
+      for (const rule of ingress[role]) {
         const [from, to] = rule.ports;
         const port = from === to ? `${from}` : `${from}-${to}`;
         for (const source of rule.from) {
           for (const { label, peer } of this.peers(source, props, bastionSg, role)) {
+            // Two flows on one port from one peer (none today) are one rule: AWS refuses duplicates.
+            if (this.node.tryFindChild(`${role}-${port}-from-${label}`)) continue;
             new VpcSecurityGroupIngressRule(this, `${role}-${port}-from-${label}`, {
               securityGroupId: sg.id, ipProtocol: 'tcp', fromPort: from, toPort: to, description: rule.why, ...peer,
             });

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { competencyMap, renderMarkdown } from '../../competencies/map.ts';
+import { renderFlowsDoc } from '../../core/flows.ts';
 import { cohortJsonSchema, renderCohortDoc } from '../../core/model/docs.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
 import { renderReportJsonSchema } from '../../evidence/verify-report/schema.ts';
@@ -12,6 +13,7 @@ export function generatedDocs(): [string, string][] {
   return [
     ['docs/competencies.md', renderMarkdown(competencyMap())],
     ['docs/cohort.md', renderCohortDoc()],
+    ['docs/flows.md', renderFlowsDoc()],
     ['docs/cohort.schema.json', `${JSON.stringify(cohortJsonSchema(), null, 2)}\n`],
     ['docs/verify-report.schema.json', renderReportJsonSchema()],
   ];
@@ -20,7 +22,7 @@ export function generatedDocs(): [string, string][] {
 export function register(program: Command): void {
   program
     .command('docs')
-    .description('regenerate docs/competencies.md, docs/cohort.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code')
+    .description('regenerate docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code')
     .action(() => {
       for (const [path, content] of generatedDocs()) {
         writeFileSync(resolve(REPO_ROOT, path), content);

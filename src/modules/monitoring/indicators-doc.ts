@@ -7,6 +7,7 @@ import { INDICATORS } from './indicators.ts';
 import { objectiveText } from './objective.ts';
 import type { MonitoringOptions } from './options.ts';
 import { LATENCY_BUCKETS_SECONDS, SLO_PERIOD_DAYS, availabilityBudget } from '../../core/model/slo.ts';
+import { flowPort } from '../../core/flows.ts';
 import { BURN_RATE_ALERTS, SLO_ALERT_NAMES, SLO_WINDOWS } from './slo-rules.ts';
 import { jobsFor } from './scrape-jobs.ts';
 import { FAMILIES, TEAMS } from './types.ts';
@@ -132,7 +133,7 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
     '',
     '| job | port or probe | servers | team | what |',
     '|---|---|---|---|---|',
-    ...jobsFor(opts.modules).map((j) => `| ${j.name} | ${j.kind === 'exporter' ? j.port : `blackbox ${j.blackboxModule}`} | ${j.roles.join(', ')} | ${j.team} | ${cell(j.what)} |`),
+    ...jobsFor(opts.modules).map((j) => `| ${j.name} | ${j.kind === 'exporter' ? flowPort(j.flow) : `blackbox ${j.blackboxModule}`} | ${j.roles.join(', ')} | ${j.team} | ${cell(j.what)} |`),
     '',
     '## Metrics other parts of the lab must produce',
     '',

@@ -1,8 +1,9 @@
 // What Prometheus collects, per role of the lab's servers: exporters it scrapes and blackbox probes
 // it runs. The same table gives the scrape jobs of prometheus.yml, the file_sd target files derived
 // from the inventory, and the owner (team) of "target down" and "probe failed" alerts.
+import { flowPort, type FlowId } from '../../core/flows.ts';
 import { hostName, type InventoryHost } from '../../core/hosts.ts';
-import type { Role } from '../../core/model/cohort.ts';
+import { ROLES, type Role } from '../../core/model/cohort.ts';
 import type { Severity, Team } from './types.ts';
 
 interface JobBase {
@@ -18,7 +19,8 @@ interface JobBase {
 
 export interface ExporterJob extends JobBase {
   kind: 'exporter';
-  port: number;
+  /** The flow (src/core/flows.ts) Prometheus scrapes: its port. */
+  flow: FlowId;
 }
 
 export interface ProbeJob extends JobBase {
@@ -32,29 +34,29 @@ export interface ProbeJob extends JobBase {
 
 export type ScrapeJob = ExporterJob | ProbeJob;
 
-const ALL: readonly Role[] = ['gateway', 'app', 'db', 'mon', 'k8s'];
+const ALL: readonly Role[] = ROLES;
 
 export const SCRAPE_JOBS: ScrapeJob[] = [
-  { kind: 'exporter', name: 'prometheus', team: 'ops', roles: ['mon'], port: 9090, what: 'Prometheus itself' },
-  { kind: 'exporter', name: 'alertmanager', team: 'ops', roles: ['mon'], port: 9093, what: 'Alertmanager' },
-  { kind: 'exporter', name: 'node', team: 'ops', roles: ALL, port: 9100, what: 'node_exporter on every server (resources, textfile metrics)' },
-  { kind: 'exporter', name: 'postgres', team: 'db', roles: ['db'], port: 9187, module: 'data', what: 'postgres_exporter on the database servers' },
-  { kind: 'exporter', name: 'app', team: 'dev', roles: ['app'], port: 8080, what: 'the application\'s own /metrics' },
+  { kind: 'exporter', name: 'prometheus', team: 'ops', roles: ['mon'], flow: 'prometheus', what: 'Prometheus itself' },
+  { kind: 'exporter', name: 'alertmanager', team: 'ops', roles: ['mon'], flow: 'alertmanager', what: 'Alertmanager' },
+  { kind: 'exporter', name: 'node', team: 'ops', roles: ALL, flow: 'node-exporter', what: 'node_exporter on every server (resources, textfile metrics)' },
+  { kind: 'exporter', name: 'postgres', team: 'db', roles: ['db'], flow: 'postgres-exporter', module: 'data', what: 'postgres_exporter on the database servers' },
+  { kind: 'exporter', name: 'app', team: 'dev', roles: ['app'], flow: 'app-metrics', what: 'the application\'s own /metrics' },
   {
     kind: 'probe', name: 'blackbox_http', team: 'dev', roles: ['app'], blackboxModule: 'http_2xx', severity: 'critical',
     target: 'https://{host}/', what: 'the application\'s HTTPS page, as users reach it (status, duration, certificate)',
   },
   {
     kind: 'probe', name: 'blackbox_ssh', team: 'ops', roles: ALL, blackboxModule: 'ssh_banner', severity: 'critical',
-    target: '{host}:22', what: 'the SSH banner of every server',
+    target: `{host}:${flowPort('ssh')}`, what: 'the SSH banner of every server',
   },
   {
     kind: 'probe', name: 'blackbox_postgres', team: 'db', roles: ['db'], blackboxModule: 'tcp_connect', severity: 'critical', module: 'data',
-    target: '{host}:5432', what: 'the PostgreSQL port of the database servers',
+    target: `{host}:${flowPort('postgresql')}`, what: 'the PostgreSQL port of the database servers',
   },
   {
     kind: 'probe', name: 'blackbox_tls', team: 'security', roles: ALL, blackboxModule: 'tls_connect', severity: 'warning',
-    target: '{host}:9100', what: 'the TLS handshake and certificate of every server (on the node exporter port)',
+    target: `{host}:${flowPort('node-exporter')}`, what: 'the TLS handshake and certificate of every server (on the node exporter port)',
   },
 ];
 
@@ -68,7 +70,7 @@ export function jobsFor(modules: Modules): ScrapeJob[] {
 
 /** The address Prometheus scrapes (exporter) or asks the blackbox exporter to probe, for one server. */
 export function jobTarget(job: ScrapeJob, host: string): string {
-  return job.kind === 'exporter' ? `${host}:${job.port}` : job.target.replaceAll('{host}', host);
+  return job.kind === 'exporter' ? `${host}:${flowPort(job.flow)}` : job.target.replaceAll('{host}', host);
 }
 
 /**
