@@ -1,14 +1,16 @@
 // What every command shares: the global options, the loaded cohort, and output helpers.
 import type { Command } from 'commander';
+import { AsdError, type AsdErrorOptions } from '../core/errors.ts';
 import { loadCohort } from '../core/model/load.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
 import { selectCandidates } from '../targets/local/lab.ts';
 
-/** An error the user can act on: printed without a stack trace, with its exit code. */
-export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'UserError';
+/** An error the user can act on (kind 'user'): printed by main without a stack trace, with its exit code. */
+export class UserError extends AsdError {
+  declare readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1, opts: Omit<AsdErrorOptions, 'kind' | 'exitCode'> = {}) {
+    super(message, { ...opts, kind: 'user', exitCode });
   }
 }
 
@@ -36,6 +38,7 @@ export function candidatesOf(cohort: Cohort, id?: string): Candidate[] {
   try {
     return selectCandidates(cohort, id);
   } catch (err) {
-    throw new UserError((err as Error).message);
+    // selectCandidates throws a plain Error for an unknown id: that is the user's input.
+    throw new UserError((err as Error).message, 1, { cause: err });
   }
 }

@@ -16,6 +16,7 @@ import { candidateOnly } from './verify-report/state.ts';
 import { parseReport, type VerifyReportV1 } from './verify-report/schema.ts';
 import type { ToolVersion } from './version.ts';
 import type { LabServer } from '../checks/types.ts';
+import { AsdError, type AsdErrorOptions } from '../core/errors.ts';
 
 export const BUNDLE_FORMAT = 'asd-lab-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -35,10 +36,10 @@ export interface BundleMeta {
   lastVerify?: { generatedAt: string; pass: number; fail: number; notRun: number };
 }
 
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
+/** A bundle that cannot be written, or is refused when opened (kind 'user': the file given). */
+export class BundleError extends AsdError {
+  constructor(message: string, opts: AsdErrorOptions = {}) {
+    super(message, { kind: 'user', ...opts });
   }
 }
 

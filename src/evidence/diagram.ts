@@ -6,6 +6,7 @@ import { t, type Lang } from '../core/i18n/index.ts';
 import { planCandidate } from '../targets/local/plan.ts';
 import type { Cohort } from '../core/model/cohort.ts';
 import type { LabServer } from '../checks/types.ts';
+import { AsdError } from '../core/errors.ts';
 
 export type FlowKind = 'ssh' | 'sql' | 'replication' | 'backup' | 'metrics' | 'logs';
 
@@ -215,7 +216,12 @@ export function renderMermaid(d: Diagram, lang: Lang = d.lang): string {
   return out.join('\n');
 }
 
-export class DotMissingError extends Error {}
+/** Graphviz is not installed: kind 'user' (the message gives the install command). */
+export class DotMissingError extends AsdError {
+  constructor(message: string) {
+    super(message, { kind: 'user' });
+  }
+}
 
 /** Render DOT with Graphviz; throws DotMissingError (with the install command) when `dot` is absent. */
 export async function renderWithDot(dot: string, format: 'svg' | 'png'): Promise<Buffer> {

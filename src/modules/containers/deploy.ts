@@ -19,10 +19,10 @@ import { unpack } from './oci.ts';
 import { appPaths } from './paths.ts';
 import { consoleTail, instanceState, isAlive, probeRuntime, startInstance, stopInstance, type Instance, type Role, type RuntimeKind } from './runtime.ts';
 import { mountInfo, mountVolume, ssh, unmountVolume } from './volume.ts';
+import { AsdError } from '../../core/errors.ts';
 
-export class AppError extends Error {
-  override name = 'AppError';
-}
+/** A deploy, update or rollback of the app that failed (kind 'operation'). */
+export class AppError extends AsdError {}
 
 export interface HistoryEntry {
   at: string;

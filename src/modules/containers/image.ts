@@ -11,6 +11,7 @@ import { accountFiles, APP_GID, APP_UID, buildahConfigArgs, IMAGE_DIRS, imageRef
 import { REFERENCE_APP_DIR, REPO_ROOT } from '../../core/repo.ts';
 import { appPaths } from './paths.ts';
 import { debianPackageOf, spdxDocument, type SbomFile, type SbomPackage } from './sbom.ts';
+import { AsdError } from '../../core/errors.ts';
 
 
 export interface ImageRecord {
@@ -32,9 +33,8 @@ export interface ImageRecord {
   bundleSha256: string;
 }
 
-export class ImageError extends Error {
-  override name = 'ImageError';
-}
+/** Building or reading the app's image failed (kind 'operation'; a missing tool says which package). */
+export class ImageError extends AsdError {}
 
 const sha256File = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 

@@ -5,6 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import { t } from '../../core/i18n/index.ts';
 import type { DataEnvironment, DataModel } from '../../core/model/data.ts';
+import { AsdError } from '../../core/errors.ts';
 
 /** Name of the pgBackRest stanza (one cluster per candidate). */
 export const STANZA = 'main';
@@ -17,12 +18,8 @@ export const PG_PORT = 5432;
 /** pgBackRest TLS server port (its default). */
 export const PGBACKREST_PORT = 8432;
 
-export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataError';
-  }
-}
+/** A failed step of the data module on a server, or a missing prerequisite (kind 'operation'). */
+export class DataError extends AsdError {}
 
 /** A server of the candidate's lab as the plan needs it. */
 export interface DataServer {
