@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
-import { applyEnvironment, K8sApplyError } from '../../modules/kubernetes/apply.ts';
-import { RenderError } from '../../modules/kubernetes/render.ts';
-import { RetargetError } from '../../modules/kubernetes/retarget.ts';
+import { applyEnvironment } from '../../modules/kubernetes/apply.ts';
 import { SCHEMA_SOURCE } from '../../modules/kubernetes/schema.ts';
 import { mirrorHasKubernetes, validateStackFile, type StackValidation } from '../../modules/kubernetes/stack-validation.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
@@ -22,16 +20,9 @@ export interface K8sSynthCliOptions {
 
 /** Synthesize the Kubernetes stacks into <out>/k8s and validate each one offline. */
 export async function synthK8sForCli(cohort: Cohort, opts: K8sSynthCliOptions) {
-  const { synthK8sCohort, K8sInputError } = await import('../../../stacks/k8s-stack.ts');
+  const { synthK8sCohort } = await import('../../../stacks/k8s-stack.ts');
   const t0 = performance.now();
-  let stacks;
-  try {
-    stacks = await synthK8sCohort(cohort, join(opts.out, 'k8s'), { stateDir: opts.stateDir, kubeconfigDir: opts.kubeconfigDir });
-  } catch (err) {
-    if (err instanceof K8sInputError || err instanceof RetargetError) throw new UserError(err.message);
-    if (err instanceof RenderError) throw new UserError(err.message);
-    throw err;
-  }
+  const stacks = await synthK8sCohort(cohort, join(opts.out, 'k8s'), { stateDir: opts.stateDir, kubeconfigDir: opts.kubeconfigDir });
   const synthMs = Math.round(performance.now() - t0);
   const validations: StackValidation[] = [];
   for (const s of stacks) validations.push(await validateStackFile(join(s.dir, 'cdk.tf.json')));
@@ -104,17 +95,12 @@ export function register(program: Command): void {
         namespace = `${opts.candidate}-${env}`;
         host = `${env === 'prod' ? 'api' : `api-${env}`}.${opts.candidate}.${cohort.cohort}.asd-lab.internal`;
       }
-      try {
-        const r = await applyEnvironment({
-          env, kubeconfig: opts.kubeconfig ?? process.env.KUBECONFIG ?? '', namespace, host,
-          postgresAddress: opts.postgresAddress, dbEnvFile: opts.dbEnv, timeout: opts.timeout,
-        }, (title) => { if (!json) console.log(`- ${title}`); });
-        if (json) printJson(r);
-        else console.log(t('k8s.apply.done', { env: r.env, namespace: r.namespace, ms: r.steps.reduce((a, s) => a + s.ms, 0) }));
-      } catch (err) {
-        if (err instanceof K8sApplyError || err instanceof RenderError || err instanceof RetargetError) throw new UserError(err.message);
-        throw err;
-      }
+      const r = await applyEnvironment({
+        env, kubeconfig: opts.kubeconfig ?? process.env.KUBECONFIG ?? '', namespace, host,
+        postgresAddress: opts.postgresAddress, dbEnvFile: opts.dbEnv, timeout: opts.timeout,
+      }, (title) => { if (!json) console.log(`- ${title}`); });
+      if (json) printJson(r);
+      else console.log(t('k8s.apply.done', { env: r.env, namespace: r.namespace, ms: r.steps.reduce((a, s) => a + s.ms, 0) }));
     });
   k8s.command('validate')
     .description('synthesize the Kubernetes stacks and validate them offline (schemas, Pod Security); same as synth --k8s')

@@ -6,7 +6,7 @@ import {
   candidateSteps, ensureImage, ensureLabKey, installPrerequisites, labPaths, labServers, preflight,
   type CandidateUp,
 } from '../../targets/local/lab.ts';
-import { LocalError, type Accel, type Driver } from '../../targets/local/index.ts';
+import { type Accel, type Driver } from '../../targets/local/index.ts';
 import { runVerify } from '../../checks/run.ts';
 import { saveLastVerify } from '../../evidence/verify-report/state.ts';
 import type { VerifyReportV1 } from '../../evidence/verify-report/schema.ts';
@@ -37,10 +37,7 @@ export function register(program: Command): void {
       if (!['container', 'vm'].includes(driver)) throw new UserError(`--driver: container | vm, got "${driver}"`, 2);
       const say = (line: string) => (g.json ? process.stderr.write(`${line}\n`) : console.log(line));
       await installPrerequisites(driver, say);
-      const plans = await preflight(cohort, { driver, accel: opts.accel, say }).catch((err: unknown) => {
-        if (err instanceof LocalError) throw new UserError(err.message);
-        throw err;
-      });
+      const plans = await preflight(cohort, { driver, accel: opts.accel, say });
       const paths = labPaths(cohort);
       const results: CandidateUp[] = [];
       let keyPath = '';
@@ -76,7 +73,7 @@ export function register(program: Command): void {
           },
         })),
         { json: g.json, exitOnError: false },
-      ).run().catch(() => undefined);
+      ).run().catch(() => undefined); // a failed step is in `failures` (above) and in the report: not lost
       for (const r of results) r.ok = !failures.has(r.id);
       let checks: VerifyReportV1 | undefined;
       if (opts.verify && results.some((r) => r.ok)) {
