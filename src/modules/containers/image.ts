@@ -11,7 +11,8 @@ import { accountFiles, APP_GID, APP_UID, buildahConfigArgs, IMAGE_DIRS, imageRef
 import { REFERENCE_APP_DIR, REPO_ROOT } from '../../core/repo.ts';
 import { appPaths } from './paths.ts';
 import { debianPackageOf, spdxDocument, type SbomFile, type SbomPackage } from './sbom.ts';
-import { AsdError } from '../../core/errors.ts';
+import { AsdError, isNotFound } from '../../core/errors.ts';
+import { t } from '../../core/i18n/index.ts';
 
 
 export interface ImageRecord {
@@ -52,11 +53,14 @@ async function uncompressedSize(layout: string, digests: string[]): Promise<numb
   return total;
 }
 
+/** The record of a built image; undefined when it was never built. A damaged record is an error naming its file. */
 export async function readImageRecord(stateDir: string, version: string): Promise<ImageRecord | undefined> {
+  const file = path.join(appPaths(stateDir).image(version), 'image.json');
   try {
-    return JSON.parse(await readFile(path.join(appPaths(stateDir).image(version), 'image.json'), 'utf8')) as ImageRecord;
-  } catch {
-    return undefined;
+    return JSON.parse(await readFile(file, 'utf8')) as ImageRecord;
+  } catch (err) {
+    if (isNotFound(err)) return undefined; // not built
+    throw new ImageError(t('app.imageRecordUnreadable', { file, detail: (err as Error).message, version }), { kind: 'user', cause: err });
   }
 }
 
