@@ -83,7 +83,7 @@ export function register(program: Command): void {
       console.log(candidate);
       for (const x of s.servers) {
         const line = t('db.statusServer', { server: x.server, role: x.role, lagBytes: x.lagBytes ?? 0, lagSeconds: x.lagSeconds ?? 0 });
-        console.log(`  ${x.role === 'replica' ? line : x.role === 'primary' ? `${x.server}: primary` : `${x.server}: down (${x.error ?? ''})`}${x.role === 'replica' && !x.streaming ? ' (NOT streaming)' : ''}`);
+        console.log(`  ${x.role === 'replica' ? line : x.role === 'primary' ? `${x.server}: primary` : `${x.server}: down (${x.error ?? ''})`}${x.role === 'replica' && !x.streaming ? ` (NOT streaming${x.error ? `: ${x.error}` : ''})` : ''}`);
       }
       const b = s.lastBackup;
       console.log(`  ${t('db.statusBackup', { backup: b ? `${b.label} (${b.type}, ${b.stop})` : t('db.never') })}`);
