@@ -236,8 +236,8 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
     let meta: BundleMeta;
     try {
       meta = JSON.parse(files.get('bundle.json')?.toString() ?? '') as BundleMeta;
-    } catch {
-      throw new BundleError(t('bundle.badMeta'));
+    } catch (err) {
+      throw new BundleError(t('bundle.badMeta'), { cause: err });
     }
     if (meta.format !== BUNDLE_FORMAT || meta.formatVersion !== BUNDLE_FORMAT_VERSION) {
       throw new BundleError(t('bundle.badFormat', { got: `${String(meta.format)} ${String(meta.formatVersion)}`, expected: `${BUNDLE_FORMAT} ${BUNDLE_FORMAT_VERSION}` }));
@@ -255,7 +255,7 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
     try {
       cohort = parseCohort(cohortText, 'cohort.yaml', { now: opts.now });
     } catch (err) {
-      throw new BundleError(t('bundle.badCohort', { detail: (err as Error).message }));
+      throw new BundleError(t('bundle.badCohort', { detail: (err as Error).message }), { cause: err });
     }
     const rep = files.get('verify-report.json');
     let report: VerifyReportV1 | undefined;
@@ -263,7 +263,7 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
       try {
         report = parseReport(JSON.parse(rep.toString()));
       } catch (err) {
-        throw new BundleError(t('bundle.badReport', { detail: (err as Error).message.slice(0, 300) }));
+        throw new BundleError(t('bundle.badReport', { detail: (err as Error).message.slice(0, 300) }), { cause: err });
       }
     }
     return { meta, cohortText, cohort, files, manifestSha256, report, warnings };

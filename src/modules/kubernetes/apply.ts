@@ -34,7 +34,7 @@ export function checkApplyInput(i: ApplyInput): Overlay {
     try {
       accessSync(f, constants.R_OK);
       return statSync(f).isFile();
-    } catch {
+    } catch { // absent or unreadable: the caller's error names the file
       return false;
     }
   };

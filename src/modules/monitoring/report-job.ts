@@ -119,8 +119,8 @@ function getJson(url: URL, ca: Buffer, auth: string, timeoutMs: number): Promise
         if (res.statusCode !== 200) return reject(new Error(`${url.pathname}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
         try {
           resolve(JSON.parse(body));
-        } catch {
-          reject(new Error(`${url.pathname}: not JSON: ${body.slice(0, 200)}`));
+        } catch (err) {
+          reject(new Error(`${url.pathname}: not JSON: ${body.slice(0, 200)}`, { cause: err }));
         }
       });
     });
