@@ -47,7 +47,7 @@ for (const scale of scales) {
   let running = true;
   const sampler = (async () => {
     while (running) {
-      const st = await serverStatus(lab).catch(() => []);
+      const st = await serverStatus(lab).catch(() => []); // a failed sample during a backup: skipped, the next one comes in 1 s
       for (const s of st) if (s.role === 'replica') lags.push({ bytes: s.lagBytes ?? 0, seconds: s.lagSeconds ?? 0 });
       await new Promise((r) => setTimeout(r, 1000));
     }

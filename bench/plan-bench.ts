@@ -84,7 +84,7 @@ function duKiB(path: string): number {
   try {
     const out = execaSync('du', ['-sk', path]).stdout;
     return Number(out.split(/\s+/)[0]);
-  } catch {
+  } catch { // the directory is not there (yet): 0 KiB
     return 0;
   }
 }

@@ -38,6 +38,7 @@ import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } f
 import { candidateObjects, candidateRbac } from '../src/modules/kubernetes/tenancy.ts';
 import { t } from '../src/core/i18n/index.ts';
 import type { Cohort } from '../src/core/model/cohort.ts';
+import { AsdError } from '../src/core/errors.ts';
 
 type ResourceClass = new (scope: Construct, id: string, config: never) => TerraformResource;
 const CLASSES: Record<string, ResourceClass> = Object.fromEntries(Object.entries({
@@ -137,10 +138,12 @@ export class K8sCandidateStack extends TerraformStack {
   }
 }
 
-export class K8sInputError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'K8sInputError';
+/** Bad input for the Kubernetes stacks, every problem at once: kind 'user'. */
+export class K8sInputError extends AsdError {
+  declare readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join('\n'), { kind: 'user', problems });
   }
 }
 

@@ -6,15 +6,17 @@ import { t } from '../src/core/i18n/index.ts';
 import { flowsTo, type Flow, type FlowId, type FlowModules } from '../src/core/flows.ts';
 import { instanceTypesOf, ROLES, serversOf, type Cohort, type Role } from '../src/core/model/cohort.ts';
 import { RESERVED_USERS } from './cloud-init.ts';
+import { AsdError } from '../src/core/errors.ts';
 
 /** Marker of every placeholder a candidate plan uses before the network stack is applied. */
 export const PENDING = 'pending-network-apply';
 
 /** Bad input for the AWS target: every problem at once, before anything is synthesized. */
-export class AwsInputError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'AwsInputError';
+export class AwsInputError extends AsdError {
+  declare readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join('\n'), { kind: 'user', problems });
   }
 }
 

@@ -2,14 +2,16 @@
 import type { Command } from 'commander';
 import { t } from '../core/i18n/index.ts';
 import { expiryProblem, loadCohort } from '../core/model/load.ts';
+import { AsdError, type AsdErrorOptions } from '../core/errors.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
 import { selectCandidates } from '../lifecycle/index.ts';
 
-/** An error the user can act on: printed without a stack trace, with its exit code. */
-export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-    this.name = 'UserError';
+/** An error the user can act on (kind 'user'): printed by main without a stack trace, with its exit code. */
+export class UserError extends AsdError {
+  declare readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1, opts: Omit<AsdErrorOptions, 'kind' | 'exitCode'> = {}) {
+    super(message, { ...opts, kind: 'user', exitCode });
   }
 }
 
@@ -45,11 +47,7 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The cohort's candidates, or the one named by --candidate; an unknown id is a user error (UserError). */
+/** The cohort's candidates, or the one named by --candidate (an unknown id is a user error). */
 export function candidatesOf(cohort: Cohort, id?: string): Candidate[] {
-  try {
-    return selectCandidates(cohort, id);
-  } catch (err) {
-    throw new UserError((err as Error).message);
-  }
+  return selectCandidates(cohort, id);
 }

@@ -18,7 +18,7 @@ async function version(cmd: string, args: string[]): Promise<string | undefined>
     const r = await execa(cmd, args, { reject: false, timeout: 15_000 });
     if (r.exitCode !== 0 && !r.stdout) return undefined;
     return (r.stdout || r.stderr).split('\n')[0]?.trim();
-  } catch {
+  } catch { // not installed (ENOENT) or hung: doctor reports it missing, with the fix
     return undefined;
   }
 }

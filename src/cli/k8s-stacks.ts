@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../core/i18n/index.ts';
 import type { Cohort } from '../core/model/cohort.ts';
-import { RenderError } from '../modules/kubernetes/render.ts';
-import { RetargetError } from '../modules/kubernetes/retarget.ts';
 import { SCHEMA_SOURCE } from '../modules/kubernetes/schema.ts';
 import { mirrorHasKubernetes, validateStackFile, type StackValidation } from '../modules/kubernetes/stack-validation.ts';
 import { cohortOf, globals, printJson, UserError } from './context.ts';
@@ -19,16 +17,9 @@ export interface K8sSynthCliOptions {
 
 /** Synthesize the Kubernetes stacks into <out>/k8s and validate each one offline. */
 export async function synthK8sForCli(cohort: Cohort, opts: K8sSynthCliOptions) {
-  const { synthK8sCohort, K8sInputError } = await import('../../stacks/k8s-stack.ts');
+  const { synthK8sCohort } = await import('../../stacks/k8s-stack.ts');
   const t0 = performance.now();
-  let stacks;
-  try {
-    stacks = await synthK8sCohort(cohort, join(opts.out, 'k8s'), { stateDir: opts.stateDir, kubeconfigDir: opts.kubeconfigDir });
-  } catch (err) {
-    if (err instanceof K8sInputError || err instanceof RetargetError) throw new UserError(err.message);
-    if (err instanceof RenderError) throw new UserError(err.message);
-    throw err;
-  }
+  const stacks = await synthK8sCohort(cohort, join(opts.out, 'k8s'), { stateDir: opts.stateDir, kubeconfigDir: opts.kubeconfigDir });
   const synthMs = Math.round(performance.now() - t0);
   const validations: StackValidation[] = [];
   for (const s of stacks) validations.push(await validateStackFile(join(s.dir, 'cdk.tf.json')));

@@ -4,8 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { getLang, setLang, t, type Lang } from '../core/i18n/index.ts';
 import { CohortError } from '../core/model/load.ts';
 import { packageVersion, toolVersion, versionLine } from '../evidence/version.ts';
+import { AsdError, exitCodeOf } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
-import { UserError } from './context.ts';
 
 export async function main(argv: string[]): Promise<number> {
   // --lang must take effect before the help texts are built.
@@ -35,18 +35,23 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
-    if (err instanceof CohortError) {
-      if (argv.includes('--json')) {
-        process.stdout.write(`${JSON.stringify({ file: err.file, valid: false, problems: err.problems }, null, 2)}\n`);
-      }
-      console.error(t('model.invalidHeader', { count: err.problems.length }));
-      console.error(err.message);
-      return 1;
-    }
-    if (err instanceof UserError) {
-      console.error(t('cli.error', { message: err.message }));
-      return err.exitCode;
+    if (err instanceof AsdError) {
+      report(err, argv.includes('--json'));
+      return exitCodeOf(err);
     }
     throw err;
   }
+}
+
+/** The one place asd-lab's errors are printed: no stack (ASD_LAB_DEBUG=1 shows it, with the cause). */
+function report(err: AsdError<unknown>, json: boolean): void {
+  const doc = json ? err.jsonReport() : undefined;
+  if (doc !== undefined) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  if (err.header !== undefined) {
+    console.error(err.header);
+    console.error(err.message);
+  } else {
+    console.error(t('cli.error', { message: err.message }));
+  }
+  if (process.env.ASD_LAB_DEBUG === '1') console.error(err); // node's inspect: stack and [cause]
 }

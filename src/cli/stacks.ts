@@ -13,13 +13,8 @@ export interface AwsStackOptions {
 /** The stacks module pulls in cdktf: load it only for the commands that synthesize. */
 export async function synthForCli(cohort: Cohort, outDir: string, opts: AwsStackOptions) {
   if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
-  const { synthCohort, AwsInputError } = await import('../../stacks/index.ts');
-  try {
-    return synthCohort(cohort, outDir, { stateDir: opts.stateDir, amiId: opts.ami });
-  } catch (err) {
-    if (err instanceof AwsInputError) throw new UserError(err.problems.join('\n'));
-    throw err;
-  }
+  const { synthCohort } = await import('../../stacks/index.ts');
+  return synthCohort(cohort, outDir, { stateDir: opts.stateDir, amiId: opts.ami });
 }
 
 /** Options shared by synth and plan. */

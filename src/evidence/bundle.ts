@@ -16,6 +16,7 @@ import { candidateOnly } from './verify-report/state.ts';
 import { parseReport, type VerifyReportV1 } from './verify-report/schema.ts';
 import type { ToolVersion } from './version.ts';
 import type { LabServer } from '../core/lab-server.ts';
+import { AsdError, type AsdErrorOptions } from '../core/errors.ts';
 
 export const BUNDLE_FORMAT = 'asd-lab-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -35,10 +36,10 @@ export interface BundleMeta {
   lastVerify?: { generatedAt: string; pass: number; fail: number; notRun: number };
 }
 
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
+/** A bundle that cannot be written, or is refused when opened (kind 'user': the file given). */
+export class BundleError extends AsdError {
+  constructor(message: string, opts: AsdErrorOptions = {}) {
+    super(message, { kind: 'user', ...opts });
   }
 }
 
@@ -235,8 +236,8 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
     let meta: BundleMeta;
     try {
       meta = JSON.parse(files.get('bundle.json')?.toString() ?? '') as BundleMeta;
-    } catch {
-      throw new BundleError(t('bundle.badMeta'));
+    } catch (err) {
+      throw new BundleError(t('bundle.badMeta'), { cause: err });
     }
     if (meta.format !== BUNDLE_FORMAT || meta.formatVersion !== BUNDLE_FORMAT_VERSION) {
       throw new BundleError(t('bundle.badFormat', { got: `${String(meta.format)} ${String(meta.formatVersion)}`, expected: `${BUNDLE_FORMAT} ${BUNDLE_FORMAT_VERSION}` }));
@@ -254,7 +255,7 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
     try {
       cohort = parseCohort(cohortText, 'cohort.yaml');
     } catch (err) {
-      throw new BundleError(t('bundle.badCohort', { detail: (err as Error).message }));
+      throw new BundleError(t('bundle.badCohort', { detail: (err as Error).message }), { cause: err });
     }
     // Opened long after the course: fine for checking, but rebuilding it needs a new date.
     if (expiryProblem(cohort, opts.now)) warnings.push(t('bundle.cohortExpired', { expires: cohort.expires! }));
@@ -264,7 +265,7 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
       try {
         report = parseReport(JSON.parse(rep.toString()));
       } catch (err) {
-        throw new BundleError(t('bundle.badReport', { detail: (err as Error).message.slice(0, 300) }));
+        throw new BundleError(t('bundle.badReport', { detail: (err as Error).message.slice(0, 300) }), { cause: err });
       }
     }
     return { meta, cohortText, cohort, files, manifestSha256, report, warnings };

@@ -8,6 +8,7 @@ import { t, type Lang, type MessageKey } from '../core/i18n/index.ts';
 import { planCandidate } from '../targets/local/plan.ts';
 import type { Cohort } from '../core/model/cohort.ts';
 import type { LabServer } from '../core/lab-server.ts';
+import { AsdError } from '../core/errors.ts';
 
 export type FlowKind = 'ssh' | 'web' | 'console' | 'sql' | 'replication' | 'backup' | 'metrics' | 'logs';
 
@@ -240,7 +241,12 @@ export function renderMermaid(d: Diagram, lang: Lang = d.lang): string {
   return out.join('\n');
 }
 
-export class DotMissingError extends Error {}
+/** Graphviz is not installed: kind 'user' (the message gives the install command). */
+export class DotMissingError extends AsdError {
+  constructor(message: string) {
+    super(message, { kind: 'user' });
+  }
+}
 
 /** Render DOT with Graphviz; throws DotMissingError (with the install command) when `dot` is absent. */
 export async function renderWithDot(dot: string, format: 'svg' | 'png'): Promise<Buffer> {

@@ -2,9 +2,8 @@
 // containers on the local target (CP5, CP7). See docs/containers.md.
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { AppError } from '../../modules/containers/addresses.ts';
 import { deploy, down, loadState, rollback, smoke, status, update, type EnvContext } from '../../modules/containers/deploy.ts';
-import { buildImage, ImageError, readImageRecord } from '../../modules/containers/image.ts';
+import { buildImage, readImageRecord } from '../../modules/containers/image.ts';
 import { resolveStateDir } from '../../targets/local/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
@@ -42,15 +41,6 @@ function context(cmd: Command, env: string, candidate?: string): { ctx: EnvConte
   return { ctx: { cohort, candidate: cand, env: e, stateDir: resolveStateDir(), say }, json: !!g.json };
 }
 
-async function run<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof AppError || err instanceof ImageError) throw new UserError(err.message);
-    throw err;
-  }
-}
-
 export function register(program: Command): void {
   const app = program.command('app').description('the reference application: OCI image, containers per environment (test, preprod, prod), updates');
 
@@ -62,7 +52,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const version = checkVersion(opts.version);
       const say = g.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
-      const r = await run(() => buildImage({ version, stateDir: resolveStateDir(), say }));
+      const r = await buildImage({ version, stateDir: resolveStateDir(), say });
       if (g.json) printJson(r);
       else {
         console.log(t('app.imageBuilt', { ref: r.ref, digest: r.digest, size: (r.size / 1048576).toFixed(1), compressed: (r.compressedSize / 1048576).toFixed(1), seconds: r.buildSeconds.toFixed(1) }));
@@ -81,7 +71,7 @@ export function register(program: Command): void {
       const version = checkVersion(opts.version);
       const { ctx, json } = context(cmd, env, opts.candidate);
       if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
-      const r = await run(() => deploy(ctx, version, { databaseUrlFile: opts.databaseUrlFile }));
+      const r = await deploy(ctx, version, { databaseUrlFile: opts.databaseUrlFile });
       if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, changed: r.changed, seconds: r.seconds, startSeconds: r.startSeconds, update: r.update, state: r.state });
       else {
         console.log(t('app.deployed', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, url: `http://${r.state.edge?.ip}:8080/`, seconds: r.seconds.toFixed(1) }));
@@ -99,8 +89,8 @@ export function register(program: Command): void {
       let r;
       if (name === 'update') {
         if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
-        r = await run(() => update(ctx, version, { load: opts.load }));
-      } else r = await run(() => rollback(ctx, { load: opts.load }));
+        r = await update(ctx, version, { load: opts.load });
+      } else r = await rollback(ctx, { load: opts.load });
       if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, ok: r.ok, reason: r.reason, version: r.state.version, replaced: r.replaced, seconds: r.seconds, load: r.load });
       else if (r.ok) console.log(t('app.updated', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, replaced: r.replaced, seconds: r.seconds.toFixed(1), total: r.load?.total ?? 0, failed: r.load?.failed ?? 0 }));
       else console.error(t('app.updateRolledBack', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, reason: r.reason ?? '' }));
@@ -132,7 +122,7 @@ export function register(program: Command): void {
     .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
       const { ctx, json } = context(cmd, env, opts.candidate);
       if (!(await loadState(ctx))?.edge) throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
-      const r = await run(() => smoke(ctx));
+      const r = await smoke(ctx);
       if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, ...r });
       else {
         for (const s of r.steps) console.log(`  ${s.ok ? 'PASS' : 'FAIL'} ${s.step}: ${s.detail}`);
@@ -165,7 +155,7 @@ export function register(program: Command): void {
     .action(async (env: string | undefined, opts: { candidate?: string }, cmd: Command) => {
       for (const e of env ? [env] : [...ENVIRONMENTS]) {
         const { ctx, json } = context(cmd, e, opts.candidate);
-        const removed = await run(() => down(ctx));
+        const removed = await down(ctx);
         if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, removed });
         else console.log(t('app.down', { candidate: ctx.candidate.id, env: ctx.env, count: removed.length }));
       }

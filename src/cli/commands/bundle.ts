@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
 import { resolveStateDir } from '../../core/state.ts';
-import { BundleError, bundleFiles, writeBundle } from '../../evidence/bundle.ts';
+import { bundleFiles, writeBundle } from '../../evidence/bundle.ts';
 import { buildDiagram, candidateStates, renderDot, renderMermaid } from '../../evidence/diagram.ts';
 import { imageState, toolVersions } from '../../evidence/tools.ts';
 import { loadLastVerify } from '../../evidence/verify-report/state.ts';
 import { toolVersion } from '../../evidence/version.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -25,18 +25,12 @@ export function register(program: Command): void {
       const servers = await labServers(cohort, stateDir);
       const d = buildDiagram(cohort, candidateStates(cohort, servers, opts.candidate), 'en');
       const last = loadLastVerify(cohort.cohort, stateDir);
-      let written;
-      try {
-        const files = bundleFiles({
-          cohort, candidate: opts.candidate, servers: servers.get(opts.candidate) ?? [], stateDir,
-          version: await toolVersion(), tools: await toolVersions(), image: imageState(stateDir),
-          lastVerify: last, diagram: { dot: renderDot(d, 'en'), mermaid: renderMermaid(d, 'en') },
-        });
-        written = { ...(await writeBundle(files, opts.output)), files: [...files.keys()] };
-      } catch (err) {
-        if (err instanceof BundleError) throw new UserError(err.message);
-        throw err;
-      }
+      const files = bundleFiles({
+        cohort, candidate: opts.candidate, servers: servers.get(opts.candidate) ?? [], stateDir,
+        version: await toolVersion(), tools: await toolVersions(), image: imageState(stateDir),
+        lastVerify: last, diagram: { dot: renderDot(d, 'en'), mermaid: renderMermaid(d, 'en') },
+      });
+      const written = { ...(await writeBundle(files, opts.output)), files: [...files.keys()] };
       if (g.json) printJson({ file: written.file, bytes: written.bytes, manifestSha256: written.manifestSha256, files: written.files });
       else {
         console.log(t('bundle.written', { file: written.file, bytes: written.bytes, count: written.files.length }, lang));

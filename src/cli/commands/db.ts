@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { DataError } from '../../modules/data/generate.ts';
 import { backup, dataLab, failover, restoreAt, restoreCheck, status, type DataLab } from '../../modules/data/ops.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 import { cohortPaths } from '../../core/state.ts';
@@ -12,24 +11,8 @@ import { cohortPaths } from '../../core/state.ts';
 async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; json: boolean }> {
   const g = globals(cmd);
   const { cohort } = cohortOf(cmd);
-  try {
-    return { lab: await dataLab(cohort, candidate), json: Boolean(g.json) };
-  } catch (err) {
-    if (err instanceof DataError) throw new UserError(err.message);
-    throw err;
-  }
+  return { lab: await dataLab(cohort, candidate), json: Boolean(g.json) };
 }
-
-/** DataError (a failed step on a server, a missing prerequisite) becomes a clean exit 1. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const guard = <A extends any[]>(fn: (...a: A) => Promise<void>) => async (...args: A) => {
-  try {
-    await fn(...args);
-  } catch (err) {
-    if (err instanceof DataError) throw new UserError(err.message);
-    throw err;
-  }
-};
 
 export function register(program: Command): void {
   const db = program.command('db').description('database operations of a candidate\'s lab: backup, restore check, failover, status (CP6)');
@@ -38,20 +21,20 @@ export function register(program: Command): void {
     .description('take a pgBackRest backup now into the repository on the mon server')
     .argument('<candidate>')
     .option('--type <type>', 'full, diff or incr', 'full')
-    .action(guard(async (candidate: string, opts: { type: string }, cmd: Command) => {
+    .action(async (candidate: string, opts: { type: string }, cmd: Command) => {
       if (!['full', 'diff', 'incr'].includes(opts.type)) throw new UserError(t('db.badType', { got: JSON.stringify(opts.type) }));
       const { lab, json } = await labOf(cmd, candidate);
       const r = await backup(lab, opts.type as 'full' | 'diff' | 'incr');
       if (json) printJson({ candidate, backup: r });
       else console.log(t('db.backupDone', { candidate, type: r.type, label: r.label, seconds: r.seconds, repo: lab.repo!.name }));
-    }));
+    });
 
   db.command('restore-check')
     .description('restore the latest backup into a scratch instance and compare the canary table (rows, checksum); with --target-time, a point-in-time restore')
     .argument('<candidate>')
     .option('--target-time <time>', 'restore to this time instead (ISO 8601), and report what the copy holds')
     .option('--database <name>', 'database to read in the restored copy (default: the first prod database)')
-    .action(guard(async (candidate: string, opts: { targetTime?: string; database?: string }, cmd: Command) => {
+    .action(async (candidate: string, opts: { targetTime?: string; database?: string }, cmd: Command) => {
       if (opts.targetTime !== undefined && (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(opts.targetTime) || Number.isNaN(Date.parse(opts.targetTime)))) {
         throw new UserError(t('db.badTime', { got: JSON.stringify(opts.targetTime) }));
       }
@@ -74,23 +57,23 @@ export function register(program: Command): void {
       else if (r.ok) console.log(t('db.restoreOk', { candidate, rows: r.expected.rows, checksum: r.expected.checksum, point: `${r.restorePoint} (${r.recoveryPoint}, backup ${r.backup})`, seconds: r.seconds }));
       else console.log(t('db.restoreMismatch', { candidate, expected: `${r.expected.rows} ${r.expected.checksum}`, got: r.got ? `${r.got.rows} ${r.got.checksum}` : 'no canary table' }));
       if (!r.ok) process.exitCode = 1;
-    }));
+    });
 
   db.command('failover')
     .description('promote the replica, record it as the primary, re-seed the old primary as its replica')
     .argument('<candidate>')
-    .action(guard(async (candidate: string, _opts: unknown, cmd: Command) => {
+    .action(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);
       if (!json) console.log(t('db.converge', { candidate, log: join(cohortPaths(lab.cohort.cohort).logs, `data-${candidate}.json`) }));
       const r = await failover(lab);
       if (json) printJson({ candidate, failover: r });
       else console.log(t('db.failoverDone', { candidate, primary: r.primary, old: r.old, seconds: r.promoteSeconds, reseed: r.reseedSeconds }));
-    }));
+    });
 
   db.command('status')
     .description('role of each db server, replication lag (bytes, seconds), last backup, last restore check')
     .argument('<candidate>')
-    .action(guard(async (candidate: string, _opts: unknown, cmd: Command) => {
+    .action(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);
       const s = await status(lab);
       if (json) {
@@ -100,11 +83,11 @@ export function register(program: Command): void {
       console.log(candidate);
       for (const x of s.servers) {
         const line = t('db.statusServer', { server: x.server, role: x.role, lagBytes: x.lagBytes ?? 0, lagSeconds: x.lagSeconds ?? 0 });
-        console.log(`  ${x.role === 'replica' ? line : x.role === 'primary' ? `${x.server}: primary` : `${x.server}: down (${x.error ?? ''})`}${x.role === 'replica' && !x.streaming ? ' (NOT streaming)' : ''}`);
+        console.log(`  ${x.role === 'replica' ? line : x.role === 'primary' ? `${x.server}: primary` : `${x.server}: down (${x.error ?? ''})`}${x.role === 'replica' && !x.streaming ? ` (NOT streaming${x.error ? `: ${x.error}` : ''})` : ''}`);
       }
       const b = s.lastBackup;
       console.log(`  ${t('db.statusBackup', { backup: b ? `${b.label} (${b.type}, ${b.stop})` : t('db.never') })}`);
       const rc = s.lastRestoreCheck;
       console.log(`  ${t('db.statusRestore', { restore: rc ? `${rc.at}: ${rc.ok ? 'OK' : 'FAILED'}, ${rc.expected.rows} rows, ${rc.restoreSeconds} s` : t('db.never') })}`);
-    }));
+    });
 }

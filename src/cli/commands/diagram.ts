@@ -4,7 +4,6 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
-import { DotMissingError } from '../../evidence/diagram.ts';
 import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
 import { candidatesOf, cohortOf, UserError } from '../context.ts';
 
@@ -23,13 +22,7 @@ export function register(program: Command): void {
       }
       if (opts.format === 'png' && !opts.output) throw new UserError(t('diagram.pngNeedsFile'), 2);
       candidatesOf(cohort, opts.candidate);
-      let out: Buffer;
-      try {
-        out = await diagramOutput(cohort, await labServers(cohort), opts.format as DiagramFormat, lang, opts.candidate);
-      } catch (err) {
-        if (err instanceof DotMissingError) throw new UserError(err.message);
-        throw err;
-      }
+      const out = await diagramOutput(cohort, await labServers(cohort), opts.format as DiagramFormat, lang, opts.candidate);
       if (opts.output) {
         writeFileSync(opts.output, out);
         process.stderr.write(`${t('report.written', { format: opts.format, file: opts.output }, lang)}\n`);

@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { down } from '../../lifecycle/index.ts';
-import { LocalError } from '../../targets/local/index.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -15,10 +14,7 @@ export function register(program: Command): void {
       const g = globals(cmd);
       const { cohort } = cohortOf(cmd);
       candidatesOf(cohort, opts.candidate);
-      const result = await down(cohort, opts).catch((err: unknown) => {
-        if (err instanceof LocalError) throw new UserError(err.message);
-        throw err;
-      });
+      const result = await down(cohort, opts);
       if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });
       for (const c of result.candidates) {
         console.log(c.removed.length ? t('down.removed', { candidate: c.id, servers: c.removed.join(', ') }) : t('down.nothing', { candidate: c.id }));

@@ -51,7 +51,7 @@ export function register(program: Command): void {
           onStep: g.json ? undefined : (s) => console.log(`  +${String(s.elapsedSeconds).padStart(4)} s  ${t(`drill.step.${s.step}`)}${s.detail ? `: ${s.detail}` : ''}`),
         });
       } catch (err) {
-        if (err instanceof DrillRefused) throw new UserError(t('drill.refused', { detail: err.message }));
+        if (err instanceof DrillRefused) throw new UserError(t('drill.refused', { detail: err.message }), 1, { cause: err }); // adds the "nothing was changed" context
         throw err;
       }
       const file = drillLogFile(cohort);

@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
-import { applyEnvironment, K8sApplyError } from '../../modules/kubernetes/apply.ts';
-import { RenderError } from '../../modules/kubernetes/render.ts';
-import { RetargetError } from '../../modules/kubernetes/retarget.ts';
+import { applyEnvironment } from '../../modules/kubernetes/apply.ts';
 import { SCHEMA_SOURCE } from '../../modules/kubernetes/schema.ts';
 import { mirrorHasKubernetes, validateStackFile, type StackValidation } from '../../modules/kubernetes/stack-validation.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
@@ -40,17 +38,12 @@ export function register(program: Command): void {
         namespace = `${opts.candidate}-${env}`;
         host = `${env === 'prod' ? 'api' : `api-${env}`}.${opts.candidate}.${cohort.cohort}.asd-lab.internal`;
       }
-      try {
-        const r = await applyEnvironment({
-          env, kubeconfig: opts.kubeconfig ?? process.env.KUBECONFIG ?? '', namespace, host,
-          postgresAddress: opts.postgresAddress, dbEnvFile: opts.dbEnv, timeout: opts.timeout,
-        }, (title) => { if (!json) console.log(`- ${title}`); });
-        if (json) printJson(r);
-        else console.log(t('k8s.apply.done', { env: r.env, namespace: r.namespace, ms: r.steps.reduce((a, s) => a + s.ms, 0) }));
-      } catch (err) {
-        if (err instanceof K8sApplyError || err instanceof RenderError || err instanceof RetargetError) throw new UserError(err.message);
-        throw err;
-      }
+      const r = await applyEnvironment({
+        env, kubeconfig: opts.kubeconfig ?? process.env.KUBECONFIG ?? '', namespace, host,
+        postgresAddress: opts.postgresAddress, dbEnvFile: opts.dbEnv, timeout: opts.timeout,
+      }, (title) => { if (!json) console.log(`- ${title}`); });
+      if (json) printJson(r);
+      else console.log(t('k8s.apply.done', { env: r.env, namespace: r.namespace, ms: r.steps.reduce((a, s) => a + s.ms, 0) }));
     });
   k8s.command('validate')
     .description('synthesize the Kubernetes stacks and validate them offline (schemas, Pod Security); same as synth --k8s')

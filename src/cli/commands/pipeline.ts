@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../../core/repo.ts';
 import { resolveStateDir, statePaths } from '../../core/state.ts';
 import type { Requirement } from '../../modules/pipeline/definition.ts';
 import { GENERATED, staleFiles } from '../../modules/pipeline/generate.ts';
-import { PipelineError, runPipeline } from '../../modules/pipeline/run.ts';
+import { runPipeline } from '../../modules/pipeline/run.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
 
 /**
@@ -70,16 +70,10 @@ export function register(program: Command): void {
       }
       if (!/^v\d+$/.test(opts.version)) throw new UserError(t('pipeline.badVersion', { got: opts.version }));
       const reportDir = opts.reportDir ?? join(statePaths(resolveStateDir()).pipelineRuns, new Date().toISOString().replace(/[:.]/g, '-'));
-      let report;
-      try {
-        report = await runPipeline({
-          until: opts.until, approve: opts.approve, version: opts.version, labArgs, cohortArgs, reportDir, requirementMissing: (r) => requirementMissing(r, rootOf(cmd)),
-          renderer: g.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
-        });
-      } catch (err) {
-        if (err instanceof PipelineError) throw new UserError(err.message);
-        throw err;
-      }
+      const report = await runPipeline({
+        until: opts.until, approve: opts.approve, version: opts.version, labArgs, cohortArgs, reportDir, requirementMissing: (r) => requirementMissing(r, rootOf(cmd)),
+        renderer: g.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
+      });
       if (g.json) printJson(report);
       else {
         console.log(report.message);

@@ -7,7 +7,7 @@ import { hourlyCost, PRICES_NOTE } from '../../targets/aws/pricing.ts';
 import { t } from '../../core/i18n/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
 import {
-  defaultConcurrency, initStack, planStack, prepareTerraform, remaining, summarizePlan, TerraformError,
+  defaultConcurrency, initStack, planStack, prepareTerraform, remaining, summarizePlan,
   type PlannedResource, type StackPlan, type StackRef, type Terraform,
 } from '../../targets/aws/terraform/index.ts';
 import { cohortOf, globals, printJson, UserError } from '../context.ts';
@@ -134,21 +134,9 @@ export function register(program: Command): void {
       const concurrency = opts.concurrency ? Number(opts.concurrency) : defaultConcurrency();
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(t('cli.concurrency', { got: String(opts.concurrency) }));
       // Input problems first, then missing tools: both before anything is written.
-      const { awsTopology, AwsInputError } = await import('../../../stacks/index.ts');
-      let networkStack: string;
-      try {
-        networkStack = awsTopology(cohort).networkStack;
-      } catch (err) {
-        if (err instanceof AwsInputError) throw new UserError(err.problems.join('\n'));
-        throw err;
-      }
-      let tf: Terraform;
-      try {
-        tf = await prepareTerraform({ offline: opts.offline });
-      } catch (err) {
-        if (err instanceof TerraformError) throw new UserError(err.message);
-        throw err;
-      }
+      const { awsTopology } = await import('../../../stacks/index.ts');
+      const networkStack = awsTopology(cohort).networkStack;
+      const tf: Terraform = await prepareTerraform({ offline: opts.offline });
 
       const ctx: { stacks: StackRef[]; plans: StackPlan[] } = { stacks: [], plans: [] };
       const vars = { plan_only: 'true' };
@@ -176,12 +164,7 @@ export function register(program: Command): void {
         // With --json, stdout carries the JSON only: progress lines go to stderr.
         rendererOptions: json ? { logger: new ListrLogger({ useIcons: false, toStderr: Object.values(ListrLogLevels) }) } : {},
       } as never);
-      try {
-        await tasks.run();
-      } catch (err) {
-        if (err instanceof TerraformError) throw new UserError(err.message);
-        throw err;
-      }
+      await tasks.run();
       const failed = tasks.errors.map((e) => e.error.message);
       const unplanned = ctx.stacks.filter((_, i) => !ctx.plans[i]).map((s) => s.name);
       if (failed.length > 0 || unplanned.length > 0) {

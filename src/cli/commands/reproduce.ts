@@ -43,7 +43,7 @@ export function register(program: Command): void {
       try {
         b = await openBundle(file, await toolVersion(), { expectSha256: opts.expectSha256 });
       } catch (err) {
-        if (err instanceof BundleError) throw new UserError(t('reproduce.refused', { file, reason: err.message }));
+        if (err instanceof BundleError) throw new UserError(t('reproduce.refused', { file, reason: err.message }), 1, { cause: err }); // adds the file
         throw err;
       }
       const stateDir = resolveStateDir();

@@ -32,7 +32,7 @@ export function register(program: Command): void {
           return last ? renderHtml(last, lang, await htmlDiagram(cohort, await labServers(cohort), lang)) : undefined;
         },
       }, port).catch((err: NodeJS.ErrnoException) => {
-        throw new UserError(t('serve.listenFailed', { port: opts.port, detail: err.code ?? err.message }));
+        throw new UserError(t('serve.listenFailed', { port: opts.port, detail: err.code ?? err.message }), 1, { cause: err });
       });
       console.log(t('serve.listening', { url }, lang));
       await new Promise(() => undefined); // until interrupted

@@ -2,7 +2,7 @@
 // Re-running converges; a failure for one candidate does not stop the others.
 import type { Command } from 'commander';
 import { up } from '../../lifecycle/index.ts';
-import { LocalError, type Accel, type Driver } from '../../targets/local/index.ts';
+import type { Accel, Driver } from '../../targets/local/index.ts';
 import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
 import { listrSink } from '../progress.ts';
 import { upJson, upSummary } from '../render.ts';
@@ -27,11 +27,7 @@ export function register(program: Command): void {
       const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver)) throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);
-      const result = await up(cohort, { candidate: opts.candidate, driver: opts.driver, accel: opts.accel, verify: opts.verify, progress: listrSink({ json: g.json }) })
-        .catch((err: unknown) => {
-          if (err instanceof LocalError) throw new UserError(err.message);
-          throw err;
-        });
+      const result = await up(cohort, { candidate: opts.candidate, driver: opts.driver, accel: opts.accel, verify: opts.verify, progress: listrSink({ json: g.json }) });
       if (g.json) printJson(upJson(result));
       else for (const line of upSummary(result, file)) console.log(line);
       if (!result.ok) process.exitCode = 1;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { AsdError } from '../errors.ts';
 import { t } from '../i18n/index.ts';
 import { DEFAULT_COHORT_FILE } from '../repo.ts';
 import { cohortSchema, crossFieldProblems, type Cohort } from './cohort.ts';
@@ -15,13 +16,22 @@ export interface Problem {
   message: string;
 }
 
-export class CohortError extends Error {
+/** A cohort file that cannot be used, every problem at once (kind 'user'); main prints the count as header. */
+export class CohortError extends AsdError<Problem> {
+  declare readonly problems: Problem[];
+
   constructor(
     readonly file: string,
-    readonly problems: Problem[],
+    problems: Problem[],
   ) {
-    super(problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
-    this.name = 'CohortError';
+    super(problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'), {
+      kind: 'user', problems, header: t('model.invalidHeader', { count: problems.length }),
+    });
+  }
+
+  /** `validate --json` and every command given --json: the same document as a valid file's, valid false. */
+  override jsonReport(): unknown {
+    return { file: this.file, valid: false, problems: this.problems };
   }
 }
 

@@ -1,16 +1,15 @@
 // Where the app's containers sit on the candidate's network: one block of addresses per
 // environment at the top of the subnet. Pure; the data module grants these addresses their database.
 import type { Environment } from '../../core/environments.ts';
+import { AsdError } from '../../core/errors.ts';
 import { ENVIRONMENTS } from '../../core/environments.ts';
 import type { AppSettings } from '../../core/model/containers.ts';
 import type { Candidate, Cohort } from '../../core/model/cohort.ts';
 import { intToIp, parsePool } from '../../targets/local/addressing.ts';
 import { planCandidate, type CandidatePlan } from '../../targets/local/plan.ts';
 
-/** A failure of the app's containers (addressing, deployment, health) the user can act on. */
-export class AppError extends Error {
-  override name = 'AppError';
-}
+/** A deploy, update or rollback of the app that failed (kind 'operation'). */
+export class AppError extends AsdError {}
 
 /**
  * The addresses of an environment: a block of replicas + 3 addresses (edge, worker, the API

@@ -18,7 +18,7 @@ export function cgroupMode(root = ROOT): CgroupMode | undefined {
       if (/\bmemory\b/.test(c) && /\bpids\b/.test(c)) return 'v2';
     }
   } catch {
-    /* fall through */
+    /* unreadable controllers file: try the v1 layout below */
   }
   if (['memory', 'cpu', 'pids'].every((c) => existsSync(path.join(root, c, 'cgroup.procs')))) return 'v1';
   return undefined;
@@ -61,7 +61,7 @@ export async function createCgroup(name: string, limits: ContainerLimits, mode: 
 
 /** Read back the limits that are in force, and the pids inside. */
 export async function readCgroup(dirs: string[]): Promise<{ memoryBytes?: number; cpuQuota?: number; pids?: number; procs: number[] }> {
-  const read = async (f: string) => (await readFile(f, 'utf8').catch(() => '')).trim();
+  const read = async (f: string) => (await readFile(f, 'utf8').catch(() => '')).trim(); // a limit file absent: that limit is not set
   const out: { memoryBytes?: number; cpuQuota?: number; pids?: number; procs: number[] } = { procs: [] };
   for (const d of dirs) {
     if (existsSync(path.join(d, 'memory.max'))) {
@@ -80,7 +80,7 @@ export async function readCgroup(dirs: string[]): Promise<{ memoryBytes?: number
 /** Kill what is left in the cgroups and remove them. */
 export async function removeCgroup(dirs: string[]): Promise<void> {
   for (const d of dirs) {
-    const procs = (await readFile(path.join(d, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const procs = (await readFile(path.join(d, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean); // cgroup gone: nothing to kill
     for (const p of procs) {
       try {
         process.kill(Number(p), 'SIGKILL');
@@ -100,6 +100,6 @@ export async function removeCgroup(dirs: string[]): Promise<void> {
       }
     }
     // The shared parent goes with the last container (it fails, harmlessly, while others remain).
-    await rmdir(path.dirname(d)).catch(() => undefined);
+    await rmdir(path.dirname(d)).catch(() => undefined); // EBUSY while another container of the parent remains
   }
 }

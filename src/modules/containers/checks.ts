@@ -141,7 +141,7 @@ export const containersRemoteStorage: CheckDefinition = {
       if (s.worker) {
         // The container's own view: the mount table of the app's process inside it.
         const pid = await appProcess(s.worker);
-        const mi = pid ? await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '') : '';
+        const mi = pid ? await readFile(`/proc/${pid}/mountinfo`, 'utf8').catch(() => '') : ''; // exited: reported below as not mounted
         const line = mi.split('\n').find((x) => x.split(' ')[4] === '/data');
         if (line) inside = line.split(' - ')[1] ?? '';
         if (!inside.startsWith('fuse.sshfs')) problems.push(`/data inside ${s.worker.id} is ${inside || 'not mounted'}`);
@@ -186,7 +186,7 @@ export const containersUpdated: CheckDefinition = {
         try {
           const r = await fetch(`http://${a.ip}:8080/version`, { signal: AbortSignal.timeout(3000) });
           serving.push(((await r.json()) as { version: string }).version);
-        } catch {
+        } catch { // the check's evidence lists it as unreachable
           serving.push('unreachable');
         }
       }

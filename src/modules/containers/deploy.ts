@@ -20,6 +20,8 @@ import { unpack } from './oci.ts';
 import { consoleTail, instanceState, isAlive, probeRuntime, startInstance, stopInstance, type Instance, type Role, type RuntimeKind } from './runtime.ts';
 import { mountInfo, mountVolume, ssh, unmountVolume } from './volume.ts';
 import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
+import { isNotFound } from '../../core/errors.ts';
+import { t } from '../../core/i18n/index.ts';
 import { statePaths } from '../../core/state.ts';
 
 
@@ -68,11 +70,24 @@ export function envDir(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate'
   return statePaths(ctx.stateDir).app.env(ctx.cohort.cohort, ctx.candidate.id, ctx.env);
 }
 
+/**
+ * The environment's state; undefined when it was never deployed (no file). A file that cannot be
+ * read or parsed is an error naming it: taken as "not deployed", a deploy would start a second set
+ * of containers beside the running ones, and down would leave them running.
+ */
 export async function loadState(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate' | 'env'>): Promise<EnvState | undefined> {
+  const file = path.join(envDir(ctx), 'state.json');
+  let text: string;
   try {
-    return JSON.parse(await readFile(path.join(envDir(ctx), 'state.json'), 'utf8')) as EnvState;
-  } catch {
-    return undefined;
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (isNotFound(err)) return undefined; // never deployed
+    throw new AppError(t('app.stateUnreadable', { file, detail: (err as Error).message }), { kind: 'user', cause: err });
+  }
+  try {
+    return JSON.parse(text) as EnvState;
+  } catch (err) {
+    throw new AppError(t('app.stateUnreadable', { file, detail: (err as Error).message }), { kind: 'user', cause: err });
   }
 }
 
@@ -88,7 +103,7 @@ async function getJson(url: string, timeoutMs = 2000): Promise<{ status: number;
   const text = await res.text();
   try {
     return { status: res.status, body: JSON.parse(text) };
-  } catch {
+  } catch { // not JSON (a proxy's error page): the callers show the raw body
     return { status: res.status, body: text };
   }
 }
@@ -360,7 +375,9 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
   if (!s || !s.edge || !s.api.length) throw new AppError(`${ctx.candidate.id}/${ctx.env} is not deployed: run \`asd-lab app deploy ${ctx.env}\` first`);
   const from = s.version;
   const p = await prepare(ctx, version);
-  const old = await prepare(ctx, from).catch(() => undefined);
+  // Needed only to roll back: the update goes on without it, and a rollback says why it cannot.
+  let oldMissing = '';
+  const old = await prepare(ctx, from).catch((err: Error) => { oldMissing = err.message; return undefined; });
   const loop = opts.load === false ? undefined : startLoad(`http://${s.edge.ip}:${PORTS.edge}`, { concurrency: 2, maxSeconds: 300 });
   const replaced: { oldInst: Instance; newInst: Instance }[] = [];
   const startSeconds: number[] = [];
@@ -385,7 +402,7 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
         // The edge cannot reach it: take it out again, as for a failed health check.
         failure = (err as Error).message;
         s.api = s.api.filter((a) => a.id !== n.id);
-        await writeBackends(ctx, s).catch(() => undefined);
+        await writeBackends(ctx, s).catch(() => undefined); // best effort: the edge is the failure being reported
         await stopInstance(n);
         break;
       }
@@ -409,7 +426,7 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
     }
     if (failure) {
       // Roll back: put the previous release back in place of every instance already replaced.
-      if (!old) throw new AppError(`${failure}; and the previous image ${from} is gone, cannot roll back`);
+      if (!old) throw new AppError(`${failure}; and the previous release ${from} cannot be prepared (${oldMissing}), cannot roll back`);
       for (const { newInst } of replaced.reverse()) {
         const back = await launch(ctx, old, s, 'api', from, old.image, old.rootfs, old.imageConfig);
         await waitHealthy(back);
@@ -555,7 +572,7 @@ export async function status(ctx: EnvContext): Promise<{ state?: EnvState; insta
       try {
         await waitHealthy(i, 1500);
         healthy = true;
-      } catch {
+      } catch { // status reports it as not healthy: that is the answer asked for
         healthy = false;
       }
     }

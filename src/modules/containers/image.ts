@@ -11,6 +11,8 @@ import { accountFiles, APP_GID, APP_UID, buildahConfigArgs, IMAGE_DIRS, imageRef
 import { REFERENCE_APP_DIR, REPO_ROOT } from '../../core/repo.ts';
 import { debianPackageOf, spdxDocument, type SbomFile, type SbomPackage } from './sbom.ts';
 import { statePaths } from '../../core/state.ts';
+import { AsdError, isNotFound } from '../../core/errors.ts';
+import { t } from '../../core/i18n/index.ts';
 
 
 export interface ImageRecord {
@@ -32,9 +34,8 @@ export interface ImageRecord {
   bundleSha256: string;
 }
 
-export class ImageError extends Error {
-  override name = 'ImageError';
-}
+/** Building or reading the app's image failed (kind 'operation'; a missing tool says which package). */
+export class ImageError extends AsdError {}
 
 const sha256File = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
@@ -52,11 +53,14 @@ async function uncompressedSize(layout: string, digests: string[]): Promise<numb
   return total;
 }
 
+/** The record of a built image; undefined when it was never built. A damaged record is an error naming its file. */
 export async function readImageRecord(stateDir: string, version: string): Promise<ImageRecord | undefined> {
+  const file = path.join(statePaths(stateDir).app.image(version), 'image.json');
   try {
-    return JSON.parse(await readFile(path.join(statePaths(stateDir).app.image(version), 'image.json'), 'utf8')) as ImageRecord;
-  } catch {
-    return undefined;
+    return JSON.parse(await readFile(file, 'utf8')) as ImageRecord;
+  } catch (err) {
+    if (isNotFound(err)) return undefined; // not built
+    throw new ImageError(t('app.imageRecordUnreadable', { file, detail: (err as Error).message, version }), { kind: 'user', cause: err });
   }
 }
 

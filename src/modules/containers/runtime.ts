@@ -192,7 +192,7 @@ export function isAlive(i: Instance): boolean {
   try {
     process.kill(i.pid!, 0);
     return true;
-  } catch {
+  } catch { // ESRCH: gone (EPERM would be a pid reused by another user: not ours either)
     return false;
   }
 }
@@ -238,9 +238,9 @@ export async function appProcess(i: Instance): Promise<number | undefined> {
     return pid > 0 ? pid : undefined;
   }
   for (const dir of i.cgroups.slice(0, 1)) {
-    const procs = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
+    const procs = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean); // cgroup gone: no process
     for (const p of procs) {
-      const comm = (await readFile(`/proc/${p}/comm`, 'utf8').catch(() => '')).trim();
+      const comm = (await readFile(`/proc/${p}/comm`, 'utf8').catch(() => '')).trim(); // exited meanwhile
       if (comm === 'node' || comm.startsWith('node')) return Number(p);
     }
   }
@@ -248,6 +248,6 @@ export async function appProcess(i: Instance): Promise<number | undefined> {
 }
 
 export async function consoleTail(i: { dir: string }, lines = 15): Promise<string> {
-  const text = await readFile(path.join(i.dir, 'console.log'), 'utf8').catch(() => '');
+  const text = await readFile(path.join(i.dir, 'console.log'), 'utf8').catch(() => ''); // no console yet: an empty tail, for a message
   return text.split('\n').filter(Boolean).slice(-lines).join('\n');
 }

@@ -62,9 +62,9 @@ export async function mountVolume(v: VolumeTarget): Promise<{ changed: boolean; 
 /** The sshfs processes serving this mount point (found by their exact arguments in /proc). */
 async function sshfsProcesses(mountpoint: string): Promise<number[]> {
   const out: number[] = [];
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) { // no /proc: no process to find
     if (!/^\d+$/.test(pid)) continue;
-    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0'); // exited meanwhile
     if (path.basename(argv[0] ?? '') === 'sshfs' && argv.includes(mountpoint)) out.push(Number(pid));
   }
   return out;

@@ -6,6 +6,7 @@ import ipaddr from 'ipaddr.js';
 import { t } from '../../core/i18n/index.ts';
 import type { DataModel } from '../../core/model/data.ts';
 import { type Environment } from '../../core/environments.ts';
+import { AsdError } from '../../core/errors.ts';
 
 /** Name of the pgBackRest stanza (one cluster per candidate). */
 export const STANZA = 'main';
@@ -18,12 +19,8 @@ export const PG_PORT = 5432;
 /** pgBackRest TLS server port (its default). */
 export const PGBACKREST_PORT = 8432;
 
-export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DataError';
-  }
-}
+/** A failed step of the data module on a server, or a missing prerequisite (kind 'operation'). */
+export class DataError extends AsdError {}
 
 /** A server of the candidate's lab as the plan needs it. */
 export interface DataServer {

@@ -1,22 +1,25 @@
 // Host variables of the data module, added to the Ansible inventory (src/lifecycle/inventory.ts) for the db
 // and mon servers of each candidate. Everything PostgreSQL and the firewall enforce is computed
 // here from the model (src/modules/data/generate.ts); the roles only template it.
+import { t } from '../../core/i18n/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
-import { containerAddresses } from '../containers/addresses.ts';
-import { dataPlan, renderHba, STANZA, type DataPlanOptions, type DataServer } from './generate.ts';
+import { AppError, containerAddresses } from '../containers/addresses.ts';
+import { DataError, dataPlan, renderHba, STANZA, type DataPlanOptions, type DataServer } from './generate.ts';
 
 /**
  * Addresses of the app's containers per environment, for the "containers" source: local target
- * only (on AWS the app runs on the k8s node, named as a server). None when the candidate's
- * subnet has no room for them (app deploy says why).
+ * only (on AWS the app runs on the k8s node, named as a server). A subnet with no room for them is
+ * an error (DataError, naming the candidate and the subnet): granting nothing would leave the
+ * containers without their database, found only when the app fails to connect.
  */
 export function appContainerSources(cohort: Cohort, candidateId: string): DataPlanOptions['containers'] {
   const candidate = cohort.candidates.find((c) => c.id === candidateId);
   if (cohort.target !== 'local' || !candidate) return {};
   try {
     return containerAddresses(cohort, candidate);
-  } catch {
-    return {};
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    throw new DataError(t('data.containersNoRoom', { candidate: candidate.id, detail: err.message }), { kind: 'user', cause: err });
   }
 }
 

@@ -230,13 +230,20 @@ export async function serverStatus(lab: DataLab): Promise<ServerStatus[]> {
   const primary = base.find((b) => b.role === 'primary');
   if (primary) {
     const p = dbs.find((s) => s.name === primary.server)!;
-    const rows = await psqlLocalOk(p, "SELECT application_name, state, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), -1)::bigint, coalesce(extract(epoch FROM replay_lag), 0) FROM pg_stat_replication;").catch(() => []);
+    // The primary answered above; if this query fails, the replicas say why they show as not streaming.
+    let replicationError: string | undefined;
+    const rows = await psqlLocalOk(p, "SELECT application_name, state, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), -1)::bigint, coalesce(extract(epoch FROM replay_lag), 0) FROM pg_stat_replication;")
+      .catch((err: Error) => { replicationError = `pg_stat_replication on ${p.name}: ${err.message}`; return [] as string[]; });
     for (const line of rows) {
       const [app, state, bytes, secs] = line.split('|');
       const b = base.find((x) => x.server === app);
       if (b && b.role === 'replica') Object.assign(b, { streaming: state === 'streaming', lagBytes: Number(bytes), lagSeconds: Number(secs) });
     }
-    for (const b of base) if (b.role === 'replica' && b.streaming === undefined) b.streaming = false;
+    for (const b of base) {
+      if (b.role !== 'replica' || b.streaming !== undefined) continue;
+      b.streaming = false;
+      if (replicationError) b.error = replicationError;
+    }
   }
   return base;
 }

@@ -8,13 +8,10 @@ import { stringify } from 'yaml';
 import { t } from '../../core/i18n/index.ts';
 import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } from './render.ts';
 import { retarget } from './retarget.ts';
+import { AsdError } from '../../core/errors.ts';
 
-export class K8sApplyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'K8sApplyError';
-  }
-}
+/** Applying an environment to a cluster failed, or its input is unusable (kind 'operation' unless said). */
+export class K8sApplyError extends AsdError {}
 
 export interface ApplyInput {
   env: string;
@@ -37,7 +34,7 @@ export function checkApplyInput(i: ApplyInput): Overlay {
     try {
       accessSync(f, constants.R_OK);
       return statSync(f).isFile();
-    } catch {
+    } catch { // absent or unreadable: the caller's error names the file
       return false;
     }
   };

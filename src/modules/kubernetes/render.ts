@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { parseAllDocuments } from 'yaml';
 import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
+import { AsdError } from '../../core/errors.ts';
 
 /** A rendered Kubernetes object, as plain data. */
 export interface K8sObject {
@@ -23,12 +24,8 @@ export const OVERLAY_NAMESPACE: Record<Overlay, string> = { test: 'asd-test', pr
 export const K8S_DIR = resolve(REPO_ROOT, 'k8s');
 export const overlayDir = (o: Overlay) => resolve(K8S_DIR, 'overlays', o);
 
-export class RenderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RenderError';
-  }
-}
+/** kubectl kustomize is missing or failed on k8s/ (kind 'operation'). */
+export class RenderError extends AsdError {}
 
 /** `kubectl kustomize DIR`, parsed. Throws RenderError with kubectl's own words on failure. */
 export async function renderKustomize(dir: string, kubectl = 'kubectl'): Promise<K8sObject[]> {

@@ -4,6 +4,7 @@
 // overlays stay generic. Pure: returns new objects, checks every input before changing anything.
 import ipaddr from 'ipaddr.js';
 import { isObject, type K8sObject } from './render.ts';
+import { AsdError } from '../../core/errors.ts';
 
 export interface Target {
   /** Namespace, e.g. "alice-prod" (DNS label, at most 63 characters). */
@@ -17,10 +18,12 @@ export interface Target {
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const POSTGRES_SERVICE = 'postgres';
 
-export class RetargetError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-    this.name = 'RetargetError';
+/** A namespace, host or database address that cannot be applied to the manifests: kind 'user'. */
+export class RetargetError extends AsdError {
+  declare readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join('\n'), { kind: 'user', problems });
   }
 }
 

@@ -156,7 +156,7 @@ function schemaProgram(): Promise<SchemaProgram> {
     }
     return { ts, checker, sf, rootTypes };
   })();
-  program.catch(() => { program = undefined; });
+  program.catch(() => { program = undefined; }); // forget a failed load so the next call retries; callers still get the rejection
   return program;
 }
 

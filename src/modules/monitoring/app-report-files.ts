@@ -2,6 +2,7 @@
 // (`asd-lab report app`, in the lab state) and on the candidate's mon server (the weekly job of role
 // monitoring_report). The renderers are in app-report.ts.
 import { readdirSync } from 'node:fs';
+import { isNotFound } from '../../core/errors.ts';
 import { join } from 'node:path';
 import type { Cohort } from '../../core/model/cohort.ts';
 import { cohortPaths } from '../../core/state.ts';
@@ -29,8 +30,9 @@ export function reportPages(names: string[]): string[] {
 export function listReports(cohort: Cohort, candidate: string): string[] {
   try {
     return reportPages(readdirSync(reportsDir(cohort, candidate)));
-  } catch {
-    return [];
+  } catch (err) {
+    if (isNotFound(err)) return []; // no report fetched yet
+    throw err;
   }
 }
 

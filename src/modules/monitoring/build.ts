@@ -5,6 +5,7 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isNotFound } from '../../core/errors.ts';
 import { t } from '../../core/i18n/index.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
 import { DASHBOARDS_DIR, GENERATED_DIR, generatedFiles } from './generate.ts';
@@ -13,8 +14,9 @@ export function listFiles(dir: string): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
-  } catch {
-    return [];
+  } catch (err) {
+    if (isNotFound(err)) return []; // not generated yet
+    throw err;
   }
   return names.flatMap((n) => {
     const p = join(dir, n);

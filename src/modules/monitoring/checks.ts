@@ -2,6 +2,7 @@
 // what the candidate's Prometheus really scrapes and evaluates, and what its receiver really got.
 // Every query runs on the candidate's mon server over SSH (see src/modules/monitoring/remote.ts).
 import { readFileSync } from 'node:fs';
+import { isNotFound } from '../../core/errors.ts';
 import { parse } from 'yaml';
 import { drillLogFile } from './drills.ts';
 import { listReports, MON_REPORT_TIMER, MON_REPORTS_DIR, reportAgeDays, reportPages, reportsDir } from './app-report-files.ts';
@@ -21,13 +22,14 @@ export function drillsRun(cohort: CheckContext['cohort']): { scenario: string; c
   let text = '';
   try {
     text = readFileSync(drillLogFile(cohort), 'utf8');
-  } catch {
-    return [];
+  } catch (err) {
+    if (isNotFound(err)) return []; // no drill run yet
+    throw err;
   }
   return text.split('\n').filter((l) => l.trim()).flatMap((l) => {
     try {
       return [JSON.parse(l) as { scenario: string; candidate: string; server: string; ok: boolean; error?: string }];
-    } catch {
+    } catch { // a line cut by a crash: that drill did not complete, the check asks for a new one
       return [];
     }
   });

@@ -7,6 +7,7 @@ import type { Cohort } from '../../core/model/cohort.ts';
 import { firingThenResolved, promAlerts, readEvents, rootScript, shq, type PromAlert } from './remote.ts';
 import { cohortPaths } from '../../core/state.ts';
 import type { LabServer } from '../../core/lab-server.ts';
+import { AsdError, type AsdErrorOptions } from '../../core/errors.ts';
 
 /** Where `asd-lab drill` records each result (the lab state on the controller, one JSON line each). */
 export function drillLogFile(cohort: Cohort): string {
@@ -17,7 +18,11 @@ export const SCENARIOS = ['ssh-failures', 'disk-fill', 'node-down', 'pg-down'] a
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** A fault the drill refuses to inject (and why), before anything is changed. */
-export class DrillRefused extends Error {}
+export class DrillRefused extends AsdError {
+  constructor(message: string, opts: AsdErrorOptions = {}) {
+    super(message, { kind: 'user', ...opts });
+  }
+}
 
 export interface Scenario {
   name: ScenarioName;

@@ -6,6 +6,7 @@ import { sshExec, type ExecResult, type SshTarget } from '../../tools/ssh.ts';
 import { monitoringOptions } from './options.ts';
 import { parseEvents, type PromRangeSeries, type PromSample, type ReceivedEvent } from './api-types.ts';
 import type { LabServer } from '../../core/lab-server.ts';
+import { AsdError } from '../../core/errors.ts';
 
 export { parseEvents, type PromRangeSeries, type PromSample, type ReceivedEvent } from './api-types.ts';
 
@@ -47,7 +48,8 @@ export function curlWithCredential(url: string, params: Record<string, string> =
   ].filter(Boolean).join(' ');
 }
 
-export class MonitoringApiError extends Error {}
+/** The mon server's Prometheus or Alertmanager API did not answer as expected (kind 'operation'). */
+export class MonitoringApiError extends AsdError {}
 
 /** GET a JSON API of Prometheus or Alertmanager on the mon server. */
 export async function monApi<T>(server: LabServer, url: string, params: Record<string, string> = {}): Promise<T> {

@@ -12,6 +12,7 @@ import { t } from '../../core/i18n/index.ts';
 import { collectAppReport, parsePeriod, writeAppReport, type ReportSource } from './app-report.ts';
 import { parseEvents, type PromRangeSeries, type PromSample } from './api-types.ts';
 import { SLO_DEFAULTS, sloSchema, type SloConfig } from '../../core/model/slo.ts';
+import { AsdError, type AsdErrorOptions } from '../../core/errors.ts';
 
 export interface JobOptions {
   out: string;
@@ -30,7 +31,11 @@ export interface JobOptions {
 }
 
 /** A mistake in the job's arguments or configuration (exit code 2; the message is for a human). */
-export class JobUsageError extends Error {}
+export class JobUsageError extends AsdError {
+  constructor(message: string, opts: AsdErrorOptions = {}) {
+    super(message, { kind: 'user', exitCode: 2, ...opts });
+  }
+}
 
 /** Arguments of the job, checked before anything is asked. */
 export function parseJobArgs(argv: string[]): JobOptions {
@@ -114,8 +119,8 @@ function getJson(url: URL, ca: Buffer, auth: string, timeoutMs: number): Promise
         if (res.statusCode !== 200) return reject(new Error(`${url.pathname}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
         try {
           resolve(JSON.parse(body));
-        } catch {
-          reject(new Error(`${url.pathname}: not JSON: ${body.slice(0, 200)}`));
+        } catch (err) {
+          reject(new Error(`${url.pathname}: not JSON: ${body.slice(0, 200)}`, { cause: err }));
         }
       });
     });

@@ -1,6 +1,7 @@
 // .gitlab-ci.yml and .github/workflows/lab-pipeline.yml, generated from src/modules/pipeline/definition.ts
 // (`asd-lab pipeline generate`), and the structural checks that the tests run on them.
 import { readFileSync } from 'node:fs';
+import { isNotFound } from '../../core/errors.ts';
 import { resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '../../core/repo.ts';
@@ -128,11 +129,15 @@ export const GENERATED: [string, () => string][] = [[GITLAB_FILE, gitlabCi], [GI
 /** Files whose content on disk differs from what the definition generates. */
 export function staleFiles(root = REPO_ROOT): string[] {
   return GENERATED.filter(([f, gen]) => {
+    let onDisk: string;
     try {
-      return readFileSync(resolve(root, f), 'utf8') !== gen();
-    } catch {
-      return true;
+      onDisk = readFileSync(resolve(root, f), 'utf8');
+    } catch (err) {
+      if (isNotFound(err)) return true; // missing: to be generated
+      throw err;
     }
+    // Outside the try: a definition that fails to generate is an error, not a "stale" file.
+    return onDisk !== gen();
   }).map(([f]) => f);
 }
 

@@ -11,6 +11,7 @@ import { Listr, ListrLogger, ListrLogLevels } from 'listr2';
 import { t, type MessageKey } from '../../core/i18n/index.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
 import { expandCommand, PIPELINE, STAGE_IDS, type Requirement, type Stage, type StageId } from './definition.ts';
+import { AsdError, type AsdErrorOptions } from '../../core/errors.ts';
 
 export type StageStatus = 'passed' | 'failed' | 'approved' | 'awaiting-approval' | 'not-run';
 
@@ -50,10 +51,10 @@ export interface RunReport {
   reportDir: string;
 }
 
-export class PipelineError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PipelineError';
+/** The pipeline cannot run as asked (unknown stage, missing requirement): kind 'user'. */
+export class PipelineError extends AsdError {
+  constructor(message: string, opts: AsdErrorOptions = {}) {
+    super(message, { kind: 'user', ...opts });
   }
 }
 

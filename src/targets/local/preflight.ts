@@ -106,7 +106,7 @@ function hasCommand(command: string): boolean {
     try {
       accessSync(path.join(d, command), constants.X_OK);
       return true;
-    } catch {
+    } catch { // not in this directory: the next one, and preflight names the missing command
       return false;
     }
   });
@@ -208,7 +208,7 @@ function inotifyInUse(): number {
 function readInotify(): HostSnapshot['inotify'] {
   try {
     return { limit: Number(readFileSync(INOTIFY_SYSCTL, 'utf8').trim()), inUse: inotifyInUse() };
-  } catch {
+  } catch { // no such sysctl (not Linux, or a restricted /proc): nothing to check or raise
     return null;
   }
 }

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { execa, type ExecaError } from 'execa';
 import { t } from '../../../core/i18n/index.ts';
 import { summarizePlan, type PlanJson, type StackPlan, type StackRef } from './plan-summary.ts';
+import { AsdError, type AsdErrorOptions } from '../../../core/errors.ts';
 
 export const AWS_PROVIDER = { host: 'registry.terraform.io', namespace: 'hashicorp', type: 'aws', version: '5.100.0' } as const;
 export const MIN_TERRAFORM = [1, 5] as const;
@@ -18,10 +19,10 @@ export const MIN_TERRAFORM = [1, 5] as const;
 export const OFFLINE_OVERRIDE = 'asd_lab_offline_override.tf.json';
 export const PLAN_FILE = 'asd-lab.tfplan';
 
-export class TerraformError extends Error {
-  constructor(message: string, readonly stackName?: string) {
-    super(message);
-    this.name = 'TerraformError';
+/** Terraform is missing or one of its commands failed on a stack (kind 'operation'). */
+export class TerraformError extends AsdError {
+  constructor(message: string, readonly stackName?: string, opts: AsdErrorOptions = {}) {
+    super(message, opts);
   }
 }
 
