@@ -81,8 +81,8 @@ describe('kustomize overlays render', () => {
 describe(`schema validation (${SCHEMA_SOURCE.package}@${SCHEMA_SOURCE.version}, Kubernetes ${SCHEMA_SOURCE.kubernetes})`, () => {
   it('the installed schema package is the pinned one', () => {
     expect(installedSchemaVersion()).toBe(SCHEMA_SOURCE.version);
-    const pkg = JSON.parse(readFileSync(join(K8S_DIR, '..', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-    expect(pkg.devDependencies[SCHEMA_SOURCE.package]).toBe(SCHEMA_SOURCE.version);
+    const pkg = JSON.parse(readFileSync(join(K8S_DIR, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(pkg.dependencies[SCHEMA_SOURCE.package]).toBe(SCHEMA_SOURCE.version);
   });
 
   it.each(OVERLAYS)('every rendered object of %s is valid', async (o) => {

@@ -3,7 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { getLang, setLang, t, type Lang } from '../core/i18n/index.ts';
 import { CohortError } from '../core/model/load.ts';
-import { packageVersion, toolVersion, versionLine } from '../evidence/version.ts';
+import { toolVersion, versionLine } from '../evidence/version.ts';
 import { AsdError, exitCodeOf } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 
@@ -14,16 +14,16 @@ export async function main(argv: string[]): Promise<number> {
     const value = argv[langIdx]!.includes('=') ? argv[langIdx]!.split('=')[1] : argv[langIdx + 1];
     if (value === 'fr' || value === 'en') setLang(value as Lang);
   }
-  // The commit costs two git calls: asked only for --version (program options are read anywhere on the line).
-  const args = argv.slice(2);
-  const wantsVersion = args.slice(0, args.includes('--') ? args.indexOf('--') : undefined).some((a) => a === '--version' || a === '-V');
-  const v = wantsVersion ? await toolVersion() : undefined;
-  const version = !v ? packageVersion() : argv.includes('--json')
-    ? JSON.stringify({ version: v.version, commit: v.commit === 'unknown' ? null : v.commit, dirty: v.dirty })
-    : versionLine(v);
+  // --version is a program option only before any command: after one it is that command's own
+  // (`app deploy --version v1`), and commander would otherwise take it for the program's anywhere.
+  if (versionAsked(argv.slice(2))) {
+    const v = await toolVersion();
+    process.stdout.write(`${argv.includes('--json') ? JSON.stringify({ version: v.version, commit: v.commit === 'unknown' ? null : v.commit, dirty: v.dirty }) : versionLine(v)}\n`);
+    return 0;
+  }
   const program = new Command('asd-lab')
     .description(t('cli.description'))
-    .version(version, '-V, --version', t('cli.versionOption'))
+    .addHelpText('afterAll', `\n  -V, --version  ${t('cli.versionOption')}`)
     .addOption(new Option('--lang <lang>', 'fr | en (default from LANG)').choices(['fr', 'en']).default(getLang()))
     .option('-c, --cohort <file>', 'cohort file (default: the bundled solo example)')
     .option('--json', 'machine-readable output on stdout')
@@ -54,4 +54,19 @@ function report(err: AsdError<unknown>, json: boolean): void {
     console.error(t('cli.error', { message: err.message }));
   }
   if (process.env.ASD_LAB_DEBUG === '1') console.error(err); // node's inspect: stack and [cause]
+}
+
+/** `asd-lab [--json] [--lang L] [-c FILE] --version`: the flag comes before any command. */
+function versionAsked(args: string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--version' || a === '-V') return true;
+    if (a === '--json' || a.startsWith('--lang=') || a.startsWith('--cohort=')) continue;
+    if (a === '--lang' || a === '-c' || a === '--cohort') {
+      i++;
+      continue;
+    }
+    return false;
+  }
+  return false;
 }
