@@ -14,7 +14,9 @@ import { REPO_ROOT } from '../src/core/repo.ts';
 
 const { values } = parseArgs({ options: { cohort: { type: 'string', short: 'c' }, candidate: { type: 'string' } } });
 if (!values.cohort) {
-  console.error('usage: npm run bench:data -- -c COHORT_FILE [--candidate ID]   (the lab must be up: npx asd-lab up -c COHORT_FILE)');
+  console.error(
+    'usage: npm run bench:data -- -c COHORT_FILE [--candidate ID]   (the lab must be up: npx asd-lab up -c COHORT_FILE)',
+  );
   process.exit(2);
 }
 const { cohort } = loadCohort(values.cohort);
@@ -59,8 +61,15 @@ for (const scale of scales) {
   const bk = await t(() => backup(lab, 'full'));
   const rs = await t(() => restoreScratch(lab, { database: canaryDb }));
   results.push({
-    scale, databaseBytes: Number(size), initSeconds: init.s, pgbench: { clients: 4, seconds, tps: tps ? Number(tps) : null },
-    lagUnderLoad: { samples: lags.length, maxBytes: Math.max(0, ...lags.map((l) => l.bytes)), maxSeconds: Math.max(0, ...lags.map((l) => l.seconds)) },
+    scale,
+    databaseBytes: Number(size),
+    initSeconds: init.s,
+    pgbench: { clients: 4, seconds, tps: tps ? Number(tps) : null },
+    lagUnderLoad: {
+      samples: lags.length,
+      maxBytes: Math.max(0, ...lags.map((l) => l.bytes)),
+      maxSeconds: Math.max(0, ...lags.map((l) => l.seconds)),
+    },
     backupFull: { seconds: bk.s, label: bk.v.label, repoBytes: bk.v.repoBytes ?? null },
     restore: { seconds: rs.v.restoreSeconds, totalSeconds: rs.s, rows: rs.v.tables['public.pgbench_accounts'] ?? null },
   });
@@ -69,5 +78,8 @@ for (const scale of scales) {
 await psqlLocalOk(lab.primary, 'DROP DATABASE IF EXISTS bench;');
 const out = resolve(REPO_ROOT, 'bench/results/data.json');
 mkdirSync(resolve(out, '..'), { recursive: true });
-writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), host: 'asd-lab CI host (2 cores, shared)', cohort: cohort.cohort, candidate, results }, null, 2)}\n`);
+writeFileSync(
+  out,
+  `${JSON.stringify({ at: new Date().toISOString(), host: 'asd-lab CI host (2 cores, shared)', cohort: cohort.cohort, candidate, results }, null, 2)}\n`,
+);
 console.log(`written ${out}`);

@@ -20,12 +20,24 @@ const NOW = new Date('2026-11-29T12:00:00Z');
 function sshKey(comment: string): string {
   const { publicKey } = generateKeyPairSync('ed25519');
   const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const lenPrefixed = (b: Buffer) => { const l = Buffer.alloc(4); l.writeUInt32BE(b.length); return Buffer.concat([l, b]); };
+  const lenPrefixed = (b: Buffer) => {
+    const l = Buffer.alloc(4);
+    l.writeUInt32BE(b.length);
+    return Buffer.concat([l, b]);
+  };
   return `ssh-ed25519 ${Buffer.concat([lenPrefixed(Buffer.from('ssh-ed25519')), lenPrefixed(raw)]).toString('base64')} ${comment}`;
 }
 
 function cohortYaml(n: number): string {
-  const lines = ['cohort: bench', 'target: aws', 'expires: 2027-06-30', 'admin:', '  cidrs: [203.0.113.0/24]', `  sshKeys: ["${sshKey('trainer@bench')}"]`, 'candidates:'];
+  const lines = [
+    'cohort: bench',
+    'target: aws',
+    'expires: 2027-06-30',
+    'admin:',
+    '  cidrs: [203.0.113.0/24]',
+    `  sshKeys: ["${sshKey('trainer@bench')}"]`,
+    'candidates:',
+  ];
   for (let i = 1; i <= n; i++) lines.push(`  - { id: cand${String(i).padStart(2, '0')}, sshKey: "${sshKey(`cand${i}@bench`)}" }`);
   return `${lines.join('\n')}\n`;
 }
@@ -38,9 +50,14 @@ async function childSynth(yamlFile: string, out: string, state: string): Promise
   const cohort = parseCohort(readFileSync(yamlFile, 'utf8'), yamlFile, { now: NOW });
   const stacks = synthCohort(cohort, out, { stateDir: state });
   const done = performance.now();
-  process.stdout.write(JSON.stringify({
-    stacks, importMs: loaded - t0, synthMs: done - loaded, maxRssMiB: process.resourceUsage().maxRSS / 1024,
-  }));
+  process.stdout.write(
+    JSON.stringify({
+      stacks,
+      importMs: loaded - t0,
+      synthMs: done - loaded,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 /** Sum of RSS over a process tree, from /proc. */
@@ -55,7 +72,9 @@ function treeRss(root: number): { sumKiB: number; maxKiB: number } {
       const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
       parent.set(Number(d), ppid);
       rss.set(Number(d), m ? Number(m[1]) : 0);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   const inTree = (pid: number): boolean => {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++) if (p === root) return true;
@@ -84,7 +103,8 @@ function duKiB(path: string): number {
   try {
     const out = execaSync('du', ['-sk', path]).stdout;
     return Number(out.split(/\s+/)[0]);
-  } catch { // the directory is not there (yet): 0 KiB
+  } catch {
+    // the directory is not there (yet): 0 KiB
     return 0;
   }
 }
@@ -110,7 +130,10 @@ interface Row {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--child-synth') return childSynth(args[1]!, args[2]!, args[3]!);
-  const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const sizes = (opt('--sizes') ?? '1,10,30').split(',').map(Number);
   const concurrency = Number(opt('--concurrency') ?? availableParallelism());
   const root = mkdtempSync(join(tmpdir(), 'asd-bench-'));
@@ -126,7 +149,15 @@ async function main(): Promise<void> {
       const state = join(dir, 'state');
 
       const t0 = performance.now();
-      const child = await execa(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child-synth', join(dir, 'cohort.yaml'), out, state]);
+      const child = await execa(process.execPath, [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--child-synth',
+        join(dir, 'cohort.yaml'),
+        out,
+        state,
+      ]);
       const synthChildSeconds = (performance.now() - t0) / 1000;
       const synth = JSON.parse(child.stdout) as { stacks: StackRef[]; importMs: number; synthMs: number; maxRssMiB: number };
       const stacks = synth.stacks;
@@ -141,8 +172,11 @@ async function main(): Promise<void> {
       const cpu0 = childrenCpuSeconds();
       let done = 0;
       const plans = await planStacks(tf, stacks, {
-        vars: { plan_only: 'true' }, concurrency,
-        onEvent: (e) => { if (e.phase === 'done') process.stderr.write(`\r  ${n} candidates: ${++done}/${stacks.length} stacks planned`); },
+        vars: { plan_only: 'true' },
+        concurrency,
+        onEvent: (e) => {
+          if (e.phase === 'done') process.stderr.write(`\r  ${n} candidates: ${++done}/${stacks.length} stacks planned`);
+        },
       });
       const planSeconds = (performance.now() - p0) / 1000;
       const planCpuSeconds = childrenCpuSeconds() - cpu0;
@@ -174,12 +208,48 @@ async function main(): Promise<void> {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 function report(rows: Row[], extra: { concurrency: number; terraform: string; pluginCacheKiB: number; mirror?: string }): void {
-  const head = ['candidates', 'stacks', 'resources', 'synth s', 'synth peak MiB', 'plan s', 'plan CPU s', 'plan peak tree MiB', 'plan peak proc MiB', '.terraform KiB/stack', 'load before/after'];
-  const table = [head, ...rows.map((r) => [r.candidates, r.stacks, r.resources, r.synthSeconds, r.synthPeakRssMiB, r.planSeconds, r.planCpuSeconds, r.planPeakTreeRssMiB, r.planPeakProcessRssMiB, r.dotTerraformKiBPerStack, `${r.loadAvgBefore}/${r.loadAvgAfter}`].map(String))];
+  const head = [
+    'candidates',
+    'stacks',
+    'resources',
+    'synth s',
+    'synth peak MiB',
+    'plan s',
+    'plan CPU s',
+    'plan peak tree MiB',
+    'plan peak proc MiB',
+    '.terraform KiB/stack',
+    'load before/after',
+  ];
+  const table = [
+    head,
+    ...rows.map((r) =>
+      [
+        r.candidates,
+        r.stacks,
+        r.resources,
+        r.synthSeconds,
+        r.synthPeakRssMiB,
+        r.planSeconds,
+        r.planCpuSeconds,
+        r.planPeakTreeRssMiB,
+        r.planPeakProcessRssMiB,
+        r.dotTerraformKiBPerStack,
+        `${r.loadAvgBefore}/${r.loadAvgAfter}`,
+      ].map(String),
+    ),
+  ];
   const widths = head.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   for (const row of table) console.log(row.map((c, i) => c.padStart(widths[i]!)).join('  '));
-  const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model ?? '?', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  console.log(`concurrency ${extra.concurrency}, terraform ${extra.terraform}, ${machine.cores} cores; plugin cache ${extra.pluginCacheKiB} KiB (mirror ${extra.mirror ?? 'none'})`);
+  const machine = {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model ?? '?',
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
+  console.log(
+    `concurrency ${extra.concurrency}, terraform ${extra.terraform}, ${machine.cores} cores; plugin cache ${extra.pluginCacheKiB} KiB (mirror ${extra.mirror ?? 'none'})`,
+  );
   const file = resolve(HERE, 'results/plan.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine, ...extra, rows }, null, 2)}\n`);

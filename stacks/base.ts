@@ -6,7 +6,6 @@ import { LocalBackend, TerraformElement, TerraformStack, TerraformVariable } fro
 import type { Construct, Node } from 'constructs';
 import { AMI_ID, AMI_PLACEHOLDER } from './ami.ts';
 
-
 export interface LabStackProps {
   cohort: string;
   expires: string;
@@ -42,16 +41,19 @@ export class LabStack extends TerraformStack {
     this.planOnly = new TerraformVariable(this, 'plan_only', {
       type: 'bool',
       default: false,
-      description: 'true for previews only (asd-lab plan): accept placeholders for the network outputs and the AMI. Never apply with it.',
+      description:
+        'true for previews only (asd-lab plan): accept placeholders for the network outputs and the AMI. Never apply with it.',
     });
     this.amiId = new TerraformVariable(this, 'debian_ami_id', {
       type: 'string',
       default: props.amiId,
       description: 'Debian 12 amd64 AMI of the region (owner 136693071363); see stacks/ami.ts',
-      validation: [{
-        condition: `\${var.debian_ami_id == "" || can(regex("${AMI_ID.source}", var.debian_ami_id))}`,
-        errorMessage: 'debian_ami_id must be an AMI id such as ami-0123456789abcdef0 (or empty when not pinned yet).',
-      }],
+      validation: [
+        {
+          condition: `\${var.debian_ami_id == "" || can(regex("${AMI_ID.source}", var.debian_ami_id))}`,
+          errorMessage: 'debian_ami_id must be an AMI id such as ami-0123456789abcdef0 (or empty when not pinned yet).',
+        },
+      ],
     });
   }
 

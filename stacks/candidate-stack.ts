@@ -34,7 +34,11 @@ export class CandidateStack extends LabStack {
     const networkState = statePath(props.stateDir, topo.networkStack);
     const remote = new DataTerraformRemoteStateLocal(this, 'network_state', { path: networkState });
     remote.addOverride('count', `\${fileexists(${JSON.stringify(networkState)}) ? 1 : 0}`);
-    new TerraformLocal(this, 'network', `\${merge(${JSON.stringify(NETWORK_PLACEHOLDERS)}, try(data.terraform_remote_state.network_state[0].outputs, {}))}`);
+    new TerraformLocal(
+      this,
+      'network',
+      `\${merge(${JSON.stringify(NETWORK_PLACEHOLDERS)}, try(data.terraform_remote_state.network_state[0].outputs, {}))}`,
+    );
     const net = (key: keyof typeof NETWORK_PLACEHOLDERS) => `\${local.network.${key}}`;
     const subnet = (tier: 'public' | 'private', zone: 0 | 1) => `\${local.network.${tier}_subnet_ids[${zone}]}`;
 
@@ -49,10 +53,12 @@ export class CandidateStack extends LabStack {
       sharedBastionSgId: topo.sharedBastion ? net('bastion_security_group_id') : undefined,
       keyName: plan.keyName,
       publicKey: cand.sshKey.trim(),
-      keyPreconditions: [{
-        condition: '${local.network.network_applied || var.plan_only}',
-        errorMessage: `The network stack ${topo.networkStack} is not applied (no outputs in ${networkState}): apply it first. Before that, candidate stacks can only be planned.`,
-      }],
+      keyPreconditions: [
+        {
+          condition: '${local.network.network_applied || var.plan_only}',
+          errorMessage: `The network stack ${topo.networkStack} is not applied (no outputs in ${networkState}): apply it first. Before that, candidate stacks can only be planned.`,
+        },
+      ],
     });
     const iam = new InstanceRole(this, 'iam', { name, bucketArn: net('backup_bucket_arn'), prefix: `${cand.id}/` });
 
@@ -77,12 +83,19 @@ export class CandidateStack extends LabStack {
       });
       const i = server.instance;
       return {
-        candidate: cand.id, server: h.name, name: `${cand.id}-${h.name}`, role: h.role,
-        private_ip: i.privateIp, public_ip: h.public ? i.publicIp : '',
+        candidate: cand.id,
+        server: h.name,
+        name: `${cand.id}-${h.name}`,
+        role: h.role,
+        private_ip: i.privateIp,
+        public_ip: h.public ? i.publicIp : '',
         subnet: topo.subnets[h.public ? 'public' : 'private'][h.zone],
       };
     });
     new TerraformOutput(this, 'hosts', { value: hosts, description: 'hosts for the Ansible inventory' });
-    new TerraformOutput(this, 'network_applied', { value: net('network_applied'), description: 'false: planned on placeholders, the network stack is not applied yet' });
+    new TerraformOutput(this, 'network_applied', {
+      value: net('network_applied'),
+      description: 'false: planned on placeholders, the network stack is not applied yet',
+    });
   }
 }

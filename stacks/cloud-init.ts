@@ -5,9 +5,36 @@ import { stringify } from 'yaml';
 
 /** Account names that exist on the Debian 12 cloud image (or that asd-lab creates): not for candidates. */
 export const RESERVED_USERS = new Set([
-  'root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data',
-  'backup', 'list', 'irc', 'nobody', 'admin', 'asd-admin', 'messagebus', 'sshd', 'polkitd', 'systemd-network',
-  'systemd-timesync', 'systemd-resolve', 'systemd-journal', 'chrony', 'ntp', 'postgres', 'prometheus',
+  'root',
+  'daemon',
+  'bin',
+  'sys',
+  'sync',
+  'games',
+  'man',
+  'lp',
+  'mail',
+  'news',
+  'uucp',
+  'proxy',
+  'www-data',
+  'backup',
+  'list',
+  'irc',
+  'nobody',
+  'admin',
+  'asd-admin',
+  'messagebus',
+  'sshd',
+  'polkitd',
+  'systemd-network',
+  'systemd-timesync',
+  'systemd-resolve',
+  'systemd-journal',
+  'chrony',
+  'ntp',
+  'postgres',
+  'prometheus',
 ]);
 
 const adminUser = (keys: string[]) => ({
@@ -37,7 +64,13 @@ export function bastionUserData(adminKeys: string[], candidates: { id: string; s
     users: [
       'default',
       adminUser(adminKeys),
-      ...candidates.map((c) => ({ name: c.id, gecos: `asd-lab candidate ${c.id} (jump only)`, shell: '/usr/sbin/nologin', lock_passwd: true, ssh_authorized_keys: [c.sshKey] })),
+      ...candidates.map((c) => ({
+        name: c.id,
+        gecos: `asd-lab candidate ${c.id} (jump only)`,
+        shell: '/usr/sbin/nologin',
+        lock_passwd: true,
+        ssh_authorized_keys: [c.sshKey],
+      })),
     ],
   });
 }

@@ -50,7 +50,13 @@ export function synthCohort(cohort: Cohort, outDir: string, opts: SynthOptions =
   const amiId = debianAmiFor(topo.region, opts.amiId);
   if (amiId && !AMI_ID.test(amiId)) throw new AwsInputError([t('aws.amiInvalid', { got: amiId })]);
   const out = resolve(outDir);
-  const base = { cohort: cohort.cohort, expires: cohort.expires!, region: topo.region, stateDir: resolve(opts.stateDir ?? DEFAULT_STATE_DIR), amiId };
+  const base = {
+    cohort: cohort.cohort,
+    expires: cohort.expires!,
+    region: topo.region,
+    stateDir: resolve(opts.stateDir ?? DEFAULT_STATE_DIR),
+    amiId,
+  };
 
   // Stack traces of every construct would triple the memory of a 30-candidate synth for nothing.
   const app = new App({ outdir: out, stackTraces: false });

@@ -14,7 +14,15 @@
 // (kubeconfig) and it is not in the offline provider mirror. Tests validate the synthesized JSON.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { App, LocalBackend, TerraformElement, TerraformOutput, TerraformStack, TerraformVariable, type TerraformResource } from 'cdktf';
+import {
+  App,
+  LocalBackend,
+  TerraformElement,
+  TerraformOutput,
+  TerraformStack,
+  TerraformVariable,
+  type TerraformResource,
+} from 'cdktf';
 import type { Construct, Node } from 'constructs';
 import { ConfigMapV1 } from '@cdktf/provider-kubernetes/lib/config-map-v1/index.js';
 import { DeploymentV1 } from '@cdktf/provider-kubernetes/lib/deployment-v1/index.js';
@@ -41,10 +49,25 @@ import type { Cohort } from '../src/core/model/cohort.ts';
 import { AsdError } from '../src/core/errors.ts';
 
 type ResourceClass = new (scope: Construct, id: string, config: never) => TerraformResource;
-const CLASSES: Record<string, ResourceClass> = Object.fromEntries(Object.entries({
-  ConfigMapV1, DeploymentV1, EndpointSliceV1, HorizontalPodAutoscalerV2, IngressV1, LimitRangeV1, NamespaceV1, NetworkPolicyV1,
-  PersistentVolumeClaimV1, PodDisruptionBudgetV1, ResourceQuotaV1, RoleBindingV1, RoleV1, ServiceAccountV1, ServiceV1,
-}).map(([k, v]) => [k, v as unknown as ResourceClass]));
+const CLASSES: Record<string, ResourceClass> = Object.fromEntries(
+  Object.entries({
+    ConfigMapV1,
+    DeploymentV1,
+    EndpointSliceV1,
+    HorizontalPodAutoscalerV2,
+    IngressV1,
+    LimitRangeV1,
+    NamespaceV1,
+    NetworkPolicyV1,
+    PersistentVolumeClaimV1,
+    PodDisruptionBudgetV1,
+    ResourceQuotaV1,
+    RoleBindingV1,
+    RoleV1,
+    ServiceAccountV1,
+    ServiceV1,
+  }).map(([k, v]) => [k, v as unknown as ResourceClass]),
+);
 
 /** Terraform behaviour the typed resources need here (not Kubernetes fields). */
 const TERRAFORM_SETTINGS: Record<string, Record<string, unknown>> = {
@@ -85,13 +108,23 @@ export class K8sCandidateStack extends TerraformStack {
   readonly typed: number;
   readonly manifests: { object: string; reasons: string[] }[] = [];
 
-  constructor(scope: Construct, name: string, props: {
-    cohort: string; candidate: string; objects: Map<Overlay, K8sObject[]>; rbac: K8sObject[]; stateDir: string; kubeconfig: string;
-  }) {
+  constructor(
+    scope: Construct,
+    name: string,
+    props: {
+      cohort: string;
+      candidate: string;
+      objects: Map<Overlay, K8sObject[]>;
+      rbac: K8sObject[];
+      stateDir: string;
+      kubeconfig: string;
+    },
+  ) {
     super(scope, name);
     new LocalBackend(this, { path: join(props.stateDir, name, 'terraform.tfstate') });
     const kubeconfig = new TerraformVariable(this, 'kubeconfig', {
-      type: 'string', default: props.kubeconfig,
+      type: 'string',
+      default: props.kubeconfig,
       description: `kubeconfig of ${props.candidate}'s cluster (written by the k8s node's Ansible role)`,
     });
     new KubernetesProvider(this, 'kubernetes', { configPath: kubeconfig.stringValue });
@@ -104,7 +137,10 @@ export class K8sCandidateStack extends TerraformStack {
         if (!Cls) throw new Error(`no binding imported for ${resource.className}`);
         return new Cls(this, id, { ...resource.config, ...TERRAFORM_SETTINGS[resource.folder], dependsOn } as never);
       }
-      this.manifests.push({ object: `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, reasons: problems.map(formatMappingProblem) });
+      this.manifests.push({
+        object: `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
+        reasons: problems.map(formatMappingProblem),
+      });
       return new Manifest(this, id, { manifest: o as unknown as Record<string, unknown>, dependsOn });
     };
 
@@ -115,8 +151,12 @@ export class K8sCandidateStack extends TerraformStack {
       const nsRes = add(idOf(env, ns), ns, []);
       namespaces.set(env, nsRes);
       // Quota and limits first, so that they apply to every pod; then everything else.
-      const guards = objects.filter((o) => o.kind === 'ResourceQuota' || o.kind === 'LimitRange').map((o) => add(idOf(env, o), o, [nsRes]));
-      const rest = objects.filter((o) => !['Namespace', 'ResourceQuota', 'LimitRange', 'Deployment'].includes(o.kind)).map((o) => add(idOf(env, o), o, [nsRes, ...guards]));
+      const guards = objects
+        .filter((o) => o.kind === 'ResourceQuota' || o.kind === 'LimitRange')
+        .map((o) => add(idOf(env, o), o, [nsRes]));
+      const rest = objects
+        .filter((o) => !['Namespace', 'ResourceQuota', 'LimitRange', 'Deployment'].includes(o.kind))
+        .map((o) => add(idOf(env, o), o, [nsRes, ...guards]));
       for (const d of objects.filter((o) => o.kind === 'Deployment')) add(idOf(env, d), d, [nsRes, ...guards, ...rest]);
     }
     for (const o of props.rbac) {
@@ -127,14 +167,18 @@ export class K8sCandidateStack extends TerraformStack {
     new TerraformOutput(this, 'namespaces', { value: [...props.objects.keys()].map((e) => `${props.candidate}-${e}`) });
     new TerraformOutput(this, 'manifest_fallbacks', {
       value: this.manifests,
-      description: 'objects written as kubernetes_manifest because the typed resource of hashicorp/kubernetes cannot express them exactly',
+      description:
+        'objects written as kubernetes_manifest because the typed resource of hashicorp/kubernetes cannot express them exactly',
     });
   }
 
   /** Readable addresses (kubernetes_deployment_v1.prod_deployment_api), as in the AWS stacks. */
   protected override allocateLogicalId(el: TerraformElement | Node): string {
     const scopes = (TerraformElement.isTerraformElement(el) ? el.node : el).scopes;
-    return scopes.slice(scopes.indexOf(this) + 1).map((c) => c.node.id).join('_');
+    return scopes
+      .slice(scopes.indexOf(this) + 1)
+      .map((c) => c.node.id)
+      .join('_');
   }
 }
 
@@ -151,8 +195,13 @@ export class K8sInputError extends AsdError {
 export async function synthK8sCohort(cohort: Cohort, outDir: string, opts: K8sSynthOptions = {}): Promise<K8sStackInfo[]> {
   if (!cohort.modules.kubernetes) throw new K8sInputError([t('k8s.modulesOff', { cohort: cohort.cohort })]);
   const unknown = Object.keys(opts.postgresAddresses ?? {}).filter((id) => !cohort.candidates.some((c) => c.id === id));
-  if (unknown.length > 0) throw new K8sInputError(unknown.map((id) => t('k8s.postgresUnknownCandidate', { candidate: id, cohort: cohort.cohort })));
-  const rendered = opts.rendered ?? Object.fromEntries(await Promise.all(OVERLAYS.map(async (o) => [o, await renderKustomize(overlayDir(o))] as const))) as Record<Overlay, K8sObject[]>;
+  if (unknown.length > 0)
+    throw new K8sInputError(unknown.map((id) => t('k8s.postgresUnknownCandidate', { candidate: id, cohort: cohort.cohort })));
+  const rendered =
+    opts.rendered ??
+    (Object.fromEntries(
+      await Promise.all(OVERLAYS.map(async (o) => [o, await renderKustomize(overlayDir(o))] as const)),
+    ) as Record<Overlay, K8sObject[]>);
   const out = resolve(outDir);
   const stateDir = resolve(opts.stateDir ?? '.asd-lab/terraform');
   const kubeconfigDir = resolve(opts.kubeconfigDir ?? DEFAULT_KUBECONFIG_DIR);
@@ -161,11 +210,20 @@ export async function synthK8sCohort(cohort: Cohort, outDir: string, opts: K8sSy
   const stacks: { stack: K8sCandidateStack; info: Omit<K8sStackInfo, 'typed' | 'manifests'> }[] = [];
   for (const cand of cohort.candidates) {
     const name = `${cohort.cohort}-k8s-${cand.id}`;
-    const objects = candidateObjects(cand.id, OVERLAYS.map((env) => ({ env, rendered: rendered[env] })), {
-      domain: `${cohort.cohort}.${opts.domain ?? DEFAULT_DOMAIN}`, postgresAddress: opts.postgresAddresses?.[cand.id],
-    });
+    const objects = candidateObjects(
+      cand.id,
+      OVERLAYS.map((env) => ({ env, rendered: rendered[env] })),
+      {
+        domain: `${cohort.cohort}.${opts.domain ?? DEFAULT_DOMAIN}`,
+        postgresAddress: opts.postgresAddresses?.[cand.id],
+      },
+    );
     const stack = new K8sCandidateStack(app, name, {
-      cohort: cohort.cohort, candidate: cand.id, objects, rbac: candidateRbac(cand.id), stateDir,
+      cohort: cohort.cohort,
+      candidate: cand.id,
+      objects,
+      rbac: candidateRbac(cand.id),
+      stateDir,
       kubeconfig: join(kubeconfigDir, `${cand.id}.yaml`),
     });
     stacks.push({ stack, info: { name, kind: 'kubernetes', candidate: cand.id, dir: join(out, 'stacks', name) } });

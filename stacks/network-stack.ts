@@ -24,13 +24,24 @@ export class NetworkStack extends LabStack {
       subnets: topo.subnets,
       flowLogRetentionDays: FLOW_LOG_RETENTION_DAYS,
     });
-    const backups = new BackupBucket(this, 'backups', { prefix: `asd-lab-${cohort.cohort}-`, retentionDays: cohort.aws.backupRetentionDays });
+    const backups = new BackupBucket(this, 'backups', {
+      prefix: `asd-lab-${cohort.cohort}-`,
+      retentionDays: cohort.aws.backupRetentionDays,
+    });
 
     const out = (id: string, value: unknown, description: string) => new TerraformOutput(this, id, { value, description });
     out('network_applied', true, 'read by the candidate stacks: false in their placeholders until this stack is applied');
     out('vpc_id', net.vpc.id, 'the cohort VPC');
-    out('public_subnet_ids', net.publicSubnets.map((s) => s.id), 'public subnets, one per zone');
-    out('private_subnet_ids', net.privateSubnets.map((s) => s.id), 'private subnets, one per zone');
+    out(
+      'public_subnet_ids',
+      net.publicSubnets.map((s) => s.id),
+      'public subnets, one per zone',
+    );
+    out(
+      'private_subnet_ids',
+      net.privateSubnets.map((s) => s.id),
+      'private subnets, one per zone',
+    );
     out('backup_bucket', backups.bucket.bucket, 'bucket of the backups; each candidate writes under <candidate>/');
     out('backup_bucket_arn', backups.bucket.arn, 'ARN of the backup bucket (IAM policies of the candidates)');
 
@@ -53,8 +64,21 @@ export class NetworkStack extends LabStack {
       const i = bastion.server.instance;
       out('bastion_security_group_id', bastion.securityGroup.id, 'private servers accept SSH from this group only');
       out('bastion_public_ip', i.publicIp, 'ssh -J <candidate>@this-address');
-      out('hosts', [{ candidate: '', server: 'bastion', name: 'bastion', role: 'gateway', private_ip: i.privateIp, public_ip: i.publicIp, subnet: topo.subnets.public[b.zone] }],
-        'hosts for the Ansible inventory');
+      out(
+        'hosts',
+        [
+          {
+            candidate: '',
+            server: 'bastion',
+            name: 'bastion',
+            role: 'gateway',
+            private_ip: i.privateIp,
+            public_ip: i.publicIp,
+            subnet: topo.subnets.public[b.zone],
+          },
+        ],
+        'hosts for the Ansible inventory',
+      );
     } else {
       out('hosts', [], 'hosts for the Ansible inventory (bastions are in the candidate stacks)');
     }

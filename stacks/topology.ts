@@ -95,9 +95,19 @@ function awsSources(f: Flow): Source[] {
 
 /** The security-group rules of each role for a cohort with these modules, from the flows table. */
 export function roleIngress(modules: FlowModules): Record<Role, IngressRule[]> {
-  return Object.fromEntries(ROLES.map((r) => [r, flowsTo(r, modules).map((f): IngressRule => ({
-    flow: f.id as FlowId, ports: [f.port, f.port], from: awsSources(f), why: f.why,
-  }))])) as Record<Role, IngressRule[]>;
+  return Object.fromEntries(
+    ROLES.map((r) => [
+      r,
+      flowsTo(r, modules).map(
+        (f): IngressRule => ({
+          flow: f.id as FlowId,
+          ports: [f.port, f.port],
+          from: awsSources(f),
+          why: f.why,
+        }),
+      ),
+    ]),
+  ) as Record<Role, IngressRule[]>;
 }
 
 /**
@@ -163,18 +173,36 @@ export function awsTopology(cohort: Cohort): AwsTopology {
       const isPublic = s.role === 'gateway';
       const zone = (isPublic ? 0 : privateIndex++ % 2) as 0 | 1;
       // Name the field the type comes from, so that one wrong default is reported once.
-      checkType(types[s.role], cand.overrides?.instanceTypes?.[s.role] ? `candidates[${ci}].overrides.instanceTypes.${s.role}` : `aws.instanceTypes.${s.role}`);
+      checkType(
+        types[s.role],
+        cand.overrides?.instanceTypes?.[s.role]
+          ? `candidates[${ci}].overrides.instanceTypes.${s.role}`
+          : `aws.instanceTypes.${s.role}`,
+      );
       return {
-        name: s.name, role: s.role, instanceType: types[s.role], zone, public: isPublic, rootGiB: ROOT_GIB[s.role],
+        name: s.name,
+        role: s.role,
+        instanceType: types[s.role],
+        zone,
+        public: isPublic,
+        rootGiB: ROOT_GIB[s.role],
         ...(s.role === 'db' ? { dataGiB: aws.dataVolumeGiB } : {}),
       };
     });
     return { id: cand.id, stackName: names.candidate(cand.id), hosts, keyName: `${cohort.cohort}-${cand.id}` };
   });
 
-  const sharedBastion: HostPlan | undefined = aws.bastion === 'per-cohort'
-    ? { name: 'bastion', role: 'gateway', instanceType: aws.instanceTypes.gateway, zone: 0, public: true, rootGiB: ROOT_GIB.gateway }
-    : undefined;
+  const sharedBastion: HostPlan | undefined =
+    aws.bastion === 'per-cohort'
+      ? {
+          name: 'bastion',
+          role: 'gateway',
+          instanceType: aws.instanceTypes.gateway,
+          zone: 0,
+          public: true,
+          rootGiB: ROOT_GIB.gateway,
+        }
+      : undefined;
   if (sharedBastion) checkType(sharedBastion.instanceType, 'aws.instanceTypes.gateway');
 
   let subnets = { public: ['', ''] as [string, string], private: ['', ''] as [string, string] };
@@ -184,9 +212,19 @@ export function awsTopology(cohort: Cohort): AwsTopology {
     // AWS keeps 5 addresses of every subnet.
     const perSubnet = 2 ** (32 - (vpcPrefix + 2)) - 5;
     const privateHosts = candidates.reduce((n, c) => n + c.hosts.filter((h) => !h.public).length, 0);
-    if (privateHosts > 2 * perSubnet) problems.push(t('aws.vpcTooSmall', { cidr: aws.vpcCidr, hosts: privateHosts, capacity: 2 * perSubnet }));
+    if (privateHosts > 2 * perSubnet)
+      problems.push(t('aws.vpcTooSmall', { cidr: aws.vpcCidr, hosts: privateHosts, capacity: 2 * perSubnet }));
   }
   if (problems.length > 0) throw new AwsInputError([...new Set(problems)]);
   const vpcCidr = `${ipaddr.IPv4.networkAddressFromCIDR(aws.vpcCidr).toString()}/${vpcPrefix}`;
-  return { cohort: cohort.cohort, region: aws.region, zones, networkStack: names.network, vpcCidr, sharedBastion, candidates, subnets };
+  return {
+    cohort: cohort.cohort,
+    region: aws.region,
+    zones,
+    networkStack: names.network,
+    vpcCidr,
+    sharedBastion,
+    candidates,
+    subnets,
+  };
 }

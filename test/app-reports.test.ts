@@ -25,7 +25,10 @@ describe('JUnit parsing and the defect summary', () => {
   it('reads tests, failures with their message, and skips', () => {
     const s = parseJUnit(xml);
     expect(s).toMatchObject({ tests: 3, failures: 1, skipped: 1 });
-    expect(s.cases[1]).toMatchObject({ name: 's > breaks | badly', failure: { message: 'expected 1 to be 2 & more', type: 'AssertionError' } });
+    expect(s.cases[1]).toMatchObject({
+      name: 's > breaks | badly',
+      failure: { message: 'expected 1 to be 2 & more', type: 'AssertionError' },
+    });
     expect(() => parseJUnit('<html/>')).toThrow(/not a JUnit XML report/);
   });
 
@@ -35,7 +38,11 @@ describe('JUnit parsing and the defect summary', () => {
     expect(md).toContain('**1 defect(s)** to fix');
     expect(md).toContain('| 1 | test/a.test.ts | s > breaks \\| badly | expected 1 to be 2 & more |');
     expect(md).toContain('❯ test/a.test.ts:3:4');
-    const clean = defectsMarkdown(parseJUnit(xml.replace(/<failure[\s\S]*?<\/failure>/, '')), { title: 'x', date: 'd', junitPath: 'j' });
+    const clean = defectsMarkdown(parseJUnit(xml.replace(/<failure[\s\S]*?<\/failure>/, '')), {
+      title: 'x',
+      date: 'd',
+      junitPath: 'j',
+    });
     expect(clean).toContain('**No defect**: 2 test(s) passed.');
   });
 });
@@ -44,7 +51,10 @@ describe('npm run app:test with a deliberate defect', () => {
   it('fails, and writes a JUnit XML and a defect summary that name the failing test', async () => {
     const reports = await mkdtemp(path.join(os.tmpdir(), 'asd-app-reports-'));
     const r = await execa('npm', ['run', '--silent', 'app:test', '--', '--reports', reports], {
-      cwd: REPO_ROOT, reject: false, all: true, env: { APP_TEST_INJECT_DEFECT: '1' },
+      cwd: REPO_ROOT,
+      reject: false,
+      all: true,
+      env: { APP_TEST_INJECT_DEFECT: '1' },
     });
     expect(r.exitCode, r.all).toBe(1);
     const sum = parseJUnit(await readFile(path.join(reports, 'junit.xml'), 'utf8'));
@@ -56,7 +66,9 @@ describe('npm run app:test with a deliberate defect', () => {
     expect(sum.cases.find((c) => c.name.includes('creates, lists and reads items'))?.failure).toBeUndefined();
     const md = await readFile(path.join(reports, 'defects.md'), 'utf8');
     expect(md).toContain('**1 defect(s)** to fix');
-    expect(md).toContain('| 1 | test/injected/defect.test.ts | injected defect > v1 serves /api/stats (deliberately wrong) | expected 404 to be 200');
+    expect(md).toContain(
+      '| 1 | test/injected/defect.test.ts | injected defect > v1 serves /api/stats (deliberately wrong) | expected 404 to be 200',
+    );
     await rm(reports, { recursive: true, force: true });
   }, 180_000);
 });

@@ -13,8 +13,13 @@ const scratch: string[] = [];
 afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 async function cruise(cwd: string, paths: string[]) {
-  const r = await execa(DEPCRUISE, ['--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...paths], { cwd, reject: false });
-  const out = JSON.parse(r.stdout) as { summary: { violations: { rule: { name: string }; from: string; to: string }[]; totalCruised: number } };
+  const r = await execa(DEPCRUISE, ['--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...paths], {
+    cwd,
+    reject: false,
+  });
+  const out = JSON.parse(r.stdout) as {
+    summary: { violations: { rule: { name: string }; from: string; to: string }[]; totalCruised: number };
+  };
   return out.summary;
 }
 
@@ -32,7 +37,10 @@ describe('architecture (dependency-cruiser)', () => {
     cpSync(resolve(REPO_ROOT, 'tsconfig.json'), join(dir, 'tsconfig.json'));
     for (const d of ['src/core', 'src/modules/x', 'src/cli/commands']) mkdirSync(join(dir, d), { recursive: true });
     writeFileSync(join(dir, 'src/core/a.ts'), "import { b } from '../modules/x/b.ts';\nexport const a = b;\n");
-    writeFileSync(join(dir, 'src/modules/x/b.ts'), "import { a } from '../../core/a.ts';\nexport const b = 1; export const c = a;\n");
+    writeFileSync(
+      join(dir, 'src/modules/x/b.ts'),
+      "import { a } from '../../core/a.ts';\nexport const b = 1; export const c = a;\n",
+    );
     writeFileSync(join(dir, 'src/cli/commands/one.ts'), "import { two } from './two.ts';\nexport const one = two;\n");
     writeFileSync(join(dir, 'src/cli/commands/two.ts'), 'export const two = 2;\n');
     const summary = await cruise(dir, ['src']);

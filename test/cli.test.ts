@@ -30,9 +30,9 @@ describe('CLI contract', () => {
     const file = join(tmp, 'broken2.yaml');
     writeFileSync(file, 'cohort: ok\ncandidates: []\n');
     const a = await cli(['--lang', 'fr', 'validate', '-c', file]);
-    expect(a.stderr).toContain('rien n\'a été créé');
+    expect(a.stderr).toContain("rien n'a été créé");
     const b = await cli(['validate', '-c', file], { LANG: 'fr_FR.UTF-8' });
-    expect(b.stderr).toContain('rien n\'a été créé');
+    expect(b.stderr).toContain("rien n'a été créé");
   });
 
   it('validate --json describes the problems on stdout', async () => {
@@ -48,7 +48,8 @@ describe('CLI contract', () => {
   it('--version prints the version and the commit of this checkout, exit 0; --json as an object', async () => {
     const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
     const head = (await execa('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT })).stdout.trim();
-    const dirty = (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT })).stdout.trim() !== '';
+    const dirty =
+      (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT })).stdout.trim() !== '';
     const r = await cli(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`asd-lab ${version} (commit ${head.slice(0, 12)}${dirty ? '+dirty' : ''})`);

@@ -11,7 +11,19 @@ import { cli } from './helpers.ts';
 
 describe('competency registry', () => {
   it('has the eleven competencies of the title with their criteria', () => {
-    expect(COMPETENCIES.map((c) => c.id)).toEqual(['CP1', 'CP2', 'CP3', 'CP4', 'CP5', 'CP6', 'CP7', 'CP8', 'CP9', 'CP10', 'CP11']);
+    expect(COMPETENCIES.map((c) => c.id)).toEqual([
+      'CP1',
+      'CP2',
+      'CP3',
+      'CP4',
+      'CP5',
+      'CP6',
+      'CP7',
+      'CP8',
+      'CP9',
+      'CP10',
+      'CP11',
+    ]);
     expect(COMPETENCIES.flatMap((c) => c.criteria).length).toBe(32);
     expect(COMPETENCIES.find((c) => c.id === 'CP6')!.criteria.map((c) => c.fr)).toContain('Les données sont sauvegardées');
   });
@@ -32,10 +44,11 @@ describe('competency registry', () => {
     const declared = new Set(ARTIFACTS.map((a) => a.path));
     const undeclared: string[] = [];
     const stacks = resolve(REPO_ROOT, 'stacks/constructs');
-    const walk = (dir: string): string[] => readdirSync(dir).flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? walk(p) : [p];
-    });
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => {
+        const p = join(dir, f);
+        return statSync(p).isDirectory() ? walk(p) : [p];
+      });
     const rel = (p: string) => p.slice(REPO_ROOT.length + 1);
     for (const f of safe(() => walk(stacks))) if (f.endsWith('.ts') && !declared.has(rel(f))) undeclared.push(rel(f));
     for (const f of safe(() => readdirSync(resolve(REPO_ROOT, 'scripts')))) {

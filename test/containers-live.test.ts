@@ -14,7 +14,15 @@ import { startTempPostgres, type TempPostgres } from '../reference-app/scripts/p
 import { deploy, down, envDir, loadState, rollback, smoke, update, type EnvContext } from '../src/modules/containers/deploy.ts';
 import { buildImage, type ImageRecord } from '../src/modules/containers/image.ts';
 import { appProcess } from '../src/modules/containers/runtime.ts';
-import { createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, upNetwork, type CandidatePlan } from '../src/targets/local/index.ts';
+import {
+  createServer,
+  destroyServer,
+  downNetwork,
+  ensureImage,
+  ensureLabKey,
+  upNetwork,
+  type CandidatePlan,
+} from '../src/targets/local/index.ts';
 import { cohortSchema } from '../src/core/model/cohort.ts';
 import { CONTAINER_CHECKS } from '../src/modules/containers/checks.ts';
 import { requireHost, STATE } from './local-helpers.ts';
@@ -22,7 +30,13 @@ import { requireHost, STATE } from './local-helpers.ts';
 const cohort = cohortSchema.parse({
   cohort: 'h-app',
   local: { subnetPool: '10.240.16.0/22', subnetPrefix: 27 },
-  candidates: [{ id: 'cand', sshKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w38bDzsLWz3jhc a@test', overrides: { servers: [{ name: 'app', role: 'app', memoryMiB: 256, cpus: 0.5 }] } }],
+  candidates: [
+    {
+      id: 'cand',
+      sshKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w38bDzsLWz3jhc a@test',
+      overrides: { servers: [{ name: 'app', role: 'app', memoryMiB: 256, cpus: 0.5 }] },
+    },
+  ],
 });
 const cand = cohort.candidates[0]!;
 const lines: string[] = [];
@@ -33,7 +47,8 @@ let pg: TempPostgres | undefined;
 const images: Record<string, ImageRecord> = {};
 
 async function need(tool: string, pkg: string) {
-  if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0) throw new Error(`this test needs ${tool}: apt-get install ${pkg}`);
+  if ((await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode !== 0)
+    throw new Error(`this test needs ${tool}: apt-get install ${pkg}`);
 }
 
 async function cleanup() {
@@ -42,10 +57,15 @@ async function cleanup() {
   await downNetwork(cohort, cand, { stateDir: STATE });
 }
 
-describe('the app\'s containers on the local target (real)', () => {
+describe("the app's containers on the local target (real)", () => {
   beforeAll(async () => {
     await requireHost('container');
-    for (const [tool, pkg] of [['buildah', 'buildah'], ['sshfs', 'sshfs'], ['systemd-nspawn', 'systemd-container']] as const) await need(tool, pkg);
+    for (const [tool, pkg] of [
+      ['buildah', 'buildah'],
+      ['sshfs', 'sshfs'],
+      ['systemd-nspawn', 'systemd-container'],
+    ] as const)
+      await need(tool, pkg);
     await cleanup();
     await ensureImage({ stateDir: STATE });
     const key = await ensureLabKey(cohort.cohort, { stateDir: STATE });
@@ -80,7 +100,9 @@ describe('the app\'s containers on the local target (real)', () => {
     const cfg = await execa('buildah', ['inspect', '--type', 'image', '--format', '{{.OCIv1.Config.User}}', img.ref]);
     expect(cfg.stdout.trim()).toBe('10001:10001');
     const sbom = JSON.parse(await (await import('node:fs/promises')).readFile(img.sbom, 'utf8'));
-    expect(sbom.packages.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['nodejs', 'libc6', 'pg', 'asd-app']));
+    expect(sbom.packages.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['nodejs', 'libc6', 'pg', 'asd-app']),
+    );
     expect(images.v2!.digest).not.toBe(img.digest);
   });
 
@@ -89,7 +111,7 @@ describe('the app\'s containers on the local target (real)', () => {
     expect(s.api).toHaveLength(2);
     const w = s.worker!;
     const inside = await appProcess(w);
-    expect(inside, 'the worker\'s node process in its cgroup').toBeDefined();
+    expect(inside, "the worker's node process in its cgroup").toBeDefined();
     const status = await (await import('node:fs/promises')).readFile(`/proc/${inside}/status`, 'utf8');
     expect(status).toMatch(/^Uid:\s+10001\s/m);
     const mounts = await (await import('node:fs/promises')).readFile(`/proc/${inside}/mountinfo`, 'utf8');
@@ -101,7 +123,13 @@ describe('the app\'s containers on the local target (real)', () => {
 
   it('updates v1 -> v2 one instance at a time with no failed request, then rolls back', async () => {
     const u = await update(ctx, 'v2');
-    figures.update = { seconds: u.seconds, instanceStartSeconds: u.startSeconds, requests: u.load?.total, failed: u.load?.failed, samples: u.load?.samples };
+    figures.update = {
+      seconds: u.seconds,
+      instanceStartSeconds: u.startSeconds,
+      requests: u.load?.total,
+      failed: u.load?.failed,
+      samples: u.load?.samples,
+    };
     expect(u.ok, u.reason).toBe(true);
     expect(u.replaced).toBe(2);
     expect(u.load!.total).toBeGreaterThan(50);
@@ -137,13 +165,15 @@ describe('the app\'s containers on the local target (real)', () => {
     const s = (await loadState(ctx))!;
     expect(s.version).toBe(before);
     expect(s.history.at(-1)).toMatchObject({ action: 'update', result: 'rolled-back' });
-    for (const a of s.api) expect(((await (await fetch(`http://${a.ip}:8080/version`)).json()) as { version: string }).version).toBe(before);
+    for (const a of s.api)
+      expect(((await (await fetch(`http://${a.ip}:8080/version`)).json()) as { version: string }).version).toBe(before);
   });
 
   it('passes the CP7 checks of asd-lab verify', async () => {
     const out: Record<string, string> = {};
     for (const def of CONTAINER_CHECKS.filter((d) => d.criterion.startsWith('CP7') || d.criterion === 'CP5.2')) {
-      for (const o of await def.run({ cohort, candidate: cand, servers: [] })) out[`${def.criterion} ${o.server ?? ''}`] = `${o.status}: ${o.evidence}`;
+      for (const o of await def.run({ cohort, candidate: cand, servers: [] }))
+        out[`${def.criterion} ${o.server ?? ''}`] = `${o.status}: ${o.evidence}`;
     }
     console.log(JSON.stringify(out, null, 2));
     // CP7.4 looks at the last update, the one rolled back above: it says so and fails.
@@ -161,7 +191,9 @@ describe('the app\'s containers on the local target (real)', () => {
       expect(existsSync(`/run/netns/${i.netns}`)).toBe(false);
       for (const d of i.cgroups) expect(existsSync(d)).toBe(false);
     }
-    expect((await (await import('node:fs/promises')).readFile('/proc/self/mountinfo', 'utf8')).includes(s.volume.mountpoint)).toBe(false);
+    expect(
+      (await (await import('node:fs/promises')).readFile('/proc/self/mountinfo', 'utf8')).includes(s.volume.mountpoint),
+    ).toBe(false);
     const left = await execa('pgrep', ['-f', `sshfs .*${s.volume.mountpoint}`], { reject: false });
     expect(left.stdout.trim(), 'no sshfs process left').toBe('');
   });

@@ -54,8 +54,24 @@ describe('image configuration', () => {
 });
 
 describe('runtime bundle (OCI config.json for systemd-nspawn)', () => {
-  const image = { User: '10001:10001', Entrypoint: ['/usr/bin/node', '/app/app.cjs'], Env: ['PATH=/usr/bin', 'NODE_ENV=production'], WorkingDir: '/app' };
-  const spec = runtimeSpec({ image, rootfs: '/r', hostname: 'h', args: ['worker'], env: { APP_ENV: 'test', NODE_ENV: 'x' }, mounts: [{ source: '/mnt/v', destination: '/data' }, { source: '/e', destination: '/run/edge', readOnly: true }], tmpfsMiB: 16 });
+  const image = {
+    User: '10001:10001',
+    Entrypoint: ['/usr/bin/node', '/app/app.cjs'],
+    Env: ['PATH=/usr/bin', 'NODE_ENV=production'],
+    WorkingDir: '/app',
+  };
+  const spec = runtimeSpec({
+    image,
+    rootfs: '/r',
+    hostname: 'h',
+    args: ['worker'],
+    env: { APP_ENV: 'test', NODE_ENV: 'x' },
+    mounts: [
+      { source: '/mnt/v', destination: '/data' },
+      { source: '/e', destination: '/run/edge', readOnly: true },
+    ],
+    tmpfsMiB: 16,
+  });
 
   it('has a read-only root, no capabilities, no new privileges, the image user', () => {
     expect(spec.root).toEqual({ path: '/r', readonly: true });
@@ -67,21 +83,39 @@ describe('runtime bundle (OCI config.json for systemd-nspawn)', () => {
     expect(spec.process.env).toContain('NODE_ENV=x'); // the deployment overrides the image
   });
 
-  it('asks for a size-capped /tmp; the volumes go on nspawn\'s command line with their modes', () => {
-    expect(spec.mounts).toEqual([{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: expect.arrayContaining(['size=16m', 'noexec']) }]);
-    const a = nspawnArgs('/b', 'm', 'ns1', [{ source: '/mnt/v', destination: '/data' }, { source: '/e', destination: '/run/edge', readOnly: true }]);
+  it("asks for a size-capped /tmp; the volumes go on nspawn's command line with their modes", () => {
+    expect(spec.mounts).toEqual([
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: expect.arrayContaining(['size=16m', 'noexec']) },
+    ]);
+    const a = nspawnArgs('/b', 'm', 'ns1', [
+      { source: '/mnt/v', destination: '/data' },
+      { source: '/e', destination: '/run/edge', readOnly: true },
+    ]);
     expect(a).toEqual(expect.arrayContaining(['--bind=/mnt/v:/data', '--bind-ro=/e:/run/edge']));
   });
 
   it('joins the prepared network namespace', () => {
-    const withNs = runtimeSpec({ image, rootfs: '/r', hostname: 'h', args: [], env: {}, mounts: [], tmpfsMiB: 8, netnsPath: '/run/netns/x' });
+    const withNs = runtimeSpec({
+      image,
+      rootfs: '/r',
+      hostname: 'h',
+      args: [],
+      env: {},
+      mounts: [],
+      tmpfsMiB: 8,
+      netnsPath: '/run/netns/x',
+    });
     expect(withNs.linux.namespaces).toContainEqual({ type: 'network', path: '/run/netns/x' });
     expect(withNs.linux.namespaces).toContainEqual({ type: 'mount' });
   });
 
   it('refuses an image that runs as root', () => {
-    expect(() => runtimeSpec({ image: { ...image, User: '0:0' }, rootfs: '/r', hostname: 'h', args: [], env: {}, mounts: [], tmpfsMiB: 8 })).toThrow(/root/);
-    expect(() => runtimeSpec({ image: { ...image, User: 'app' }, rootfs: '/r', hostname: 'h', args: [], env: {}, mounts: [], tmpfsMiB: 8 })).toThrow(/numeric/);
+    expect(() =>
+      runtimeSpec({ image: { ...image, User: '0:0' }, rootfs: '/r', hostname: 'h', args: [], env: {}, mounts: [], tmpfsMiB: 8 }),
+    ).toThrow(/root/);
+    expect(() =>
+      runtimeSpec({ image: { ...image, User: 'app' }, rootfs: '/r', hostname: 'h', args: [], env: {}, mounts: [], tmpfsMiB: 8 }),
+    ).toThrow(/numeric/);
   });
 });
 
@@ -114,9 +148,21 @@ describe('limits from the model', () => {
   });
 
   const req: StartRequest = {
-    id: 'c-test-api-3', role: 'api', version: 'v2', digest: 'sha256:x', rootfs: '/r', imageId: 'sha256:img', image: { User: '10001:10001' },
-    ip: '10.0.0.30', prefix: 27, gateway: '10.0.0.1', bridge: 'br', env: { APP_ENV: 'test' }, mounts: [{ source: '/m', destination: '/data' }],
-    limits: { memoryMiB: 160, cpus: 0.5, pids: 64 }, dir: '/d',
+    id: 'c-test-api-3',
+    role: 'api',
+    version: 'v2',
+    digest: 'sha256:x',
+    rootfs: '/r',
+    imageId: 'sha256:img',
+    image: { User: '10001:10001' },
+    ip: '10.0.0.30',
+    prefix: 27,
+    gateway: '10.0.0.1',
+    bridge: 'br',
+    env: { APP_ENV: 'test' },
+    mounts: [{ source: '/m', destination: '/data' }],
+    limits: { memoryMiB: 160, cpus: 0.5, pids: 64 },
+    dir: '/d',
   };
 
   it('passes the same limits, read-only root and network to podman', () => {
@@ -135,10 +181,18 @@ describe('limits from the model', () => {
 
   it('runs nspawn without systemd registration, in the prepared namespace, stopping with SIGTERM', () => {
     const a = nspawnArgs('/b', 'm', 'ns1');
-    expect(a).toEqual(expect.arrayContaining(['--oci-bundle=/b', '--register=no', '--keep-unit', '--network-namespace-path=/run/netns/ns1', '--kill-signal=SIGTERM']));
+    expect(a).toEqual(
+      expect.arrayContaining([
+        '--oci-bundle=/b',
+        '--register=no',
+        '--keep-unit',
+        '--network-namespace-path=/run/netns/ns1',
+        '--kill-signal=SIGTERM',
+      ]),
+    );
   });
 
-  it('derives a stable, locally administered MAC address from the container\'s IP address', () => {
+  it("derives a stable, locally administered MAC address from the container's IP address", () => {
     expect(macFor('10.240.16.26')).toBe('02:a5:0a:f0:10:1a');
     expect(macFor('10.240.16.27')).not.toBe(macFor('10.240.16.26'));
     expect(() => macFor('10.240.16')).toThrow(/IPv4/);
@@ -156,8 +210,11 @@ describe('limits from the model', () => {
 describe('addresses of the environments', () => {
   const cohort = (prefix: number, servers: string[]) =>
     cohortSchema.parse({
-      cohort: 'c', local: { subnetPool: '10.240.16.0/22', subnetPrefix: prefix },
-      candidates: [{ id: 'a', sshKey: KEY_A, overrides: { servers: servers.map((n) => ({ name: n, role: n === 'app' ? 'app' : 'db' })) } }],
+      cohort: 'c',
+      local: { subnetPool: '10.240.16.0/22', subnetPrefix: prefix },
+      candidates: [
+        { id: 'a', sshKey: KEY_A, overrides: { servers: servers.map((n) => ({ name: n, role: n === 'app' ? 'app' : 'db' })) } },
+      ],
     });
 
   it('gives each environment its own block at the top of the subnet, clear of the servers', () => {
@@ -194,8 +251,28 @@ describe('OCI layout', () => {
     await execa('tar', ['-czf', path.join(dir, 'layer.tgz'), '-C', src, '.']);
     const layer = await put(await readFile(path.join(dir, 'layer.tgz')));
     const config = await put(Buffer.from(JSON.stringify({ config: { User: '10001:10001' }, rootfs: { diff_ids: [] } })));
-    const manifest = await put(Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }] })));
-    await writeFile(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+    const manifest = await put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+        }),
+      ),
+    );
+    await writeFile(
+      path.join(dir, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            ...manifest,
+            annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+          },
+        ],
+      }),
+    );
     return { dir, manifest, layer };
   }
 
@@ -222,11 +299,17 @@ describe('SBOM', () => {
   it('is SPDX 2.3 with purls and a CONTAINS relationship per file', () => {
     const doc = spdxDocument(
       { name: 'asd-app', version: 'v1', namespace: 'https://x/1', created: '2026-01-01T00:00:00Z' },
-      [{ name: 'libc6', version: '2.36-9+deb12u10', type: 'deb', arch: 'amd64' }, { name: 'pg', version: '8.16.3', type: 'npm' }],
+      [
+        { name: 'libc6', version: '2.36-9+deb12u10', type: 'deb', arch: 'amd64' },
+        { name: 'pg', version: '8.16.3', type: 'npm' },
+      ],
       [{ path: 'lib/x86_64-linux-gnu/libc.so.6', sha256: 'ab', package: 'libc6' }],
     );
     expect(doc.spdxVersion).toBe('SPDX-2.3');
-    expect(doc.packages.map((p) => p.externalRefs[0]!.referenceLocator)).toEqual(['pkg:deb/debian/libc6@2.36-9%2Bdeb12u10?arch=amd64', 'pkg:npm/pg@8.16.3']);
+    expect(doc.packages.map((p) => p.externalRefs[0]!.referenceLocator)).toEqual([
+      'pkg:deb/debian/libc6@2.36-9%2Bdeb12u10?arch=amd64',
+      'pkg:npm/pg@8.16.3',
+    ]);
     expect(doc.relationships[0]).toMatchObject({ spdxElementId: 'SPDXRef-Package-libc6', relationshipType: 'CONTAINS' });
     expect(purl({ name: '@types/x', version: '1', type: 'npm' })).toBe('pkg:npm/%40types/x@1');
   });

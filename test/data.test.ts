@@ -36,8 +36,15 @@ const fields = (lines: string[]) => lines.filter((l) => l && !l.startsWith('#'))
 describe('data model', () => {
   it('gives a minimal cohort one application (shop) in test, preprod and prod, with backups', () => {
     const c = parse(minimal);
-    expect(c.data.applications).toEqual([{ name: 'shop', environments: ['test', 'preprod', 'prod'], clients: ['app', 'containers'], reporting: ['mon'] }]);
-    expect(c.data.backup).toMatchObject({ fullRetention: 2, diffRetention: 7, fullSchedule: 'Sun *-*-* 01:00:00', diffSchedule: 'Mon..Sat *-*-* 01:00:00' });
+    expect(c.data.applications).toEqual([
+      { name: 'shop', environments: ['test', 'preprod', 'prod'], clients: ['app', 'containers'], reporting: ['mon'] },
+    ]);
+    expect(c.data.backup).toMatchObject({
+      fullRetention: 2,
+      diffRetention: 7,
+      fullSchedule: 'Sun *-*-* 01:00:00',
+      diffSchedule: 'Mon..Sat *-*-* 01:00:00',
+    });
     expect(c.data.maxReplicationLagSeconds).toBe(5);
   });
 
@@ -51,7 +58,9 @@ describe('data model', () => {
     expect(p.join('\n')).toMatch(/data\.applications\[0\]\.name: must be an application name/);
     expect(p.join('\n')).toMatch(/0\.0\.0\.0\/0 would open the database to the whole Internet/);
     expect(p.join('\n')).toMatch(/must be a server name of the candidate's lab .* got "not a host!"/);
-    expect(problems(`${minimal}data:\n  applications:\n    - name: crm\n    - name: crm\n`).join('\n')).toMatch(/application "crm" is listed twice/);
+    expect(problems(`${minimal}data:\n  applications:\n    - name: crm\n    - name: crm\n`).join('\n')).toMatch(
+      /application "crm" is listed twice/,
+    );
   });
 
   it('refuses a retention of zero and an unknown key', () => {
@@ -111,16 +120,21 @@ describe('roles and pg_hba generated from the model', () => {
   });
 
   it('allows replication only between the db servers, and metrics only on the local socket', () => {
-    expect(rows.filter((r) => r[1] === 'replication' && r[4] !== 'reject').map((r) => `${r[2]} ${r[3]}`)).toEqual(['replicator 10.0.0.12/32', 'replicator 10.0.0.13/32']);
+    expect(rows.filter((r) => r[1] === 'replication' && r[4] !== 'reject').map((r) => `${r[2]} ${r[3]}`)).toEqual([
+      'replicator 10.0.0.12/32',
+      'replicator 10.0.0.13/32',
+    ]);
     expect(rows.filter((r) => r.includes('monitoring'))).toEqual([['local', 'all', 'monitoring', 'peer', 'map=monitoring']]);
   });
 
-  it('opens 5432 on the db servers only to the model\'s clients and the other db server', () => {
+  it("opens 5432 on the db servers only to the model's clients and the other db server", () => {
     expect(plan.firewall.db1).toEqual([
       'tcp dport 5432 ip saddr { 10.0.0.11/32, 10.0.0.14/32, 10.0.0.13/32 } ct state new accept comment "asd-lab data: PostgreSQL clients of the model and replication"',
       'tcp dport 8432 ip saddr { 10.0.0.14/32 } ct state new accept comment "asd-lab data: pgBackRest repository"',
     ]);
-    expect(plan.firewall.mon).toEqual(['tcp dport 8432 ip saddr { 10.0.0.12/32, 10.0.0.13/32 } ct state new accept comment "asd-lab data: pgBackRest from the db servers"']);
+    expect(plan.firewall.mon).toEqual([
+      'tcp dport 8432 ip saddr { 10.0.0.12/32, 10.0.0.13/32 } ct state new accept comment "asd-lab data: pgBackRest from the db servers"',
+    ]);
     expect(plan.firewall.app).toBeUndefined();
   });
 
@@ -147,8 +161,15 @@ describe('roles and pg_hba generated from the model', () => {
   it('refuses a source that is not a server of the lab, and a lab without db server, with a clear message', () => {
     const m = parse(`${minimal}data:\n  applications:\n    - name: shop\n      clients: [web9]\n`).data;
     expect(() => dataPlan(m, LAB, { strict: true })).toThrow(DataError);
-    expect(() => dataPlan(m, LAB, { strict: true })).toThrow(/"web9" is neither a CIDR nor a server of this lab \(servers: gateway, app, db1, db2, mon\)/);
-    expect(() => dataPlan(model, LAB.filter((s) => s.role !== 'db'))).toThrow(/no server of role db/);
+    expect(() => dataPlan(m, LAB, { strict: true })).toThrow(
+      /"web9" is neither a CIDR nor a server of this lab \(servers: gateway, app, db1, db2, mon\)/,
+    );
+    expect(() =>
+      dataPlan(
+        model,
+        LAB.filter((s) => s.role !== 'db'),
+      ),
+    ).toThrow(/no server of role db/);
     // Lenient (inventory of a lab without that server, or where it is not running): it grants nothing.
     const lenient = dataPlan(m, LAB);
     expect(lenient.unresolved).toContainEqual({ where: 'data.applications[shop].test', source: 'web9' });
@@ -166,11 +187,15 @@ describe('roles and pg_hba generated from the model', () => {
 describe('inventory variables of the data module', () => {
   const cohort = parse(minimal);
   const hosts = LAB.map((s) => ({ candidate: 'alice', server: s.name, role: s.role, address: s.address, subnet: '10.0.0.0/24' }));
-  const inv = buildInventory(cohort, hosts, { keyPath: '/k', pkiDir: '/pki' }) as { all: { hosts: Record<string, Record<string, unknown>> } };
+  const inv = buildInventory(cohort, hosts, { keyPath: '/k', pkiDir: '/pki' }) as {
+    all: { hosts: Record<string, Record<string, unknown>> };
+  };
   const hv = inv.all.hosts;
 
-  it('gives the db servers their pg_hba, roles and firewall rules, the mon server the repository\'s, the others nothing', () => {
-    expect(hv['alice-db1']!.data_pg_hba).toEqual(renderHba(dataPlan(cohort.data, LAB, { containers: appContainerSources(cohort, 'alice') }).hba));
+  it("gives the db servers their pg_hba, roles and firewall rules, the mon server the repository's, the others nothing", () => {
+    expect(hv['alice-db1']!.data_pg_hba).toEqual(
+      renderHba(dataPlan(cohort.data, LAB, { containers: appContainerSources(cohort, 'alice') }).hba),
+    );
     expect(hv['alice-db1']!.data_model_primary).toBe('db1');
     expect(hv['alice-db2']!.data_firewall_rules).toHaveLength(2);
     expect(hv['alice-mon']!.data_repo).toEqual({ name: 'mon', address: '10.0.0.14', cn: 'alice-mon' });
@@ -178,7 +203,7 @@ describe('inventory variables of the data module', () => {
     expect(Object.keys(hv['alice-app']!).filter((k) => k.startsWith('data_'))).toEqual([]);
   });
 
-  it('grants each environment\'s database to that environment\'s containers only (local target)', () => {
+  it("grants each environment's database to that environment's containers only (local target)", () => {
     const byEnv = appContainerSources(cohort, 'alice')!;
     const plan = dataPlan(cohort.data, LAB, { containers: byEnv });
     for (const env of ['test', 'preprod', 'prod'] as const) {
@@ -200,14 +225,24 @@ describe('inventory variables of the data module', () => {
   });
 });
 
-describe('access cases of CP6.2 and the db command\'s refusals', async () => {
+describe("access cases of CP6.2 and the db command's refusals", async () => {
   const { accessCases } = await import('../src/modules/data/checks.ts');
   const { cli } = await import('./helpers.ts');
   const cohort = parse(minimal);
   const servers = LAB.map((s) => ({ ...s, state: 'running' as const, sshPort: 22, user: 'asd-admin', keyPath: '/k' }));
   const plan = dataPlan(cohort.data, LAB);
   const byName = (n: string) => servers.find((s) => s.name === n)!;
-  const lab = { cohort, candidate: 'alice', plan, servers, primary: byName('db1'), replicas: [byName('db2')], repo: byName('mon'), stateDir: '/nonexistent', inventory: '/nonexistent' };
+  const lab = {
+    cohort,
+    candidate: 'alice',
+    plan,
+    servers,
+    primary: byName('db1'),
+    replicas: [byName('db2')],
+    repo: byName('mon'),
+    stateDir: '/nonexistent',
+    inventory: '/nonexistent',
+  };
 
   it('tries every case of the specification, each from the right server, expecting the right outcome', () => {
     const cases = accessCases(lab).map((c) => [c.id, c.from?.name ?? null, c.expect]);

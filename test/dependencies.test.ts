@@ -35,7 +35,11 @@ function walk(dir: string): string[] {
 }
 
 /** `@scope/name/sub/path` -> `@scope/name`; `tsx/esm/api` -> `tsx`. */
-const packageOf = (spec: string) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (spec: string) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /** Every runtime import reachable from ROOTS: relative ones are followed, even out of the roots. */
 function runtimeImports(): Found {
@@ -64,7 +68,12 @@ function runtimeImports(): Found {
       // `import type` and `export type ... from` vanish at run time; `typeof import('x')` is a type node.
       if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly && ts.isStringLiteral(node.moduleSpecifier)) {
         add(node.moduleSpecifier.text, file);
-      } else if (ts.isExportDeclaration(node) && !node.isTypeOnly && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      } else if (
+        ts.isExportDeclaration(node) &&
+        !node.isTypeOnly &&
+        node.moduleSpecifier &&
+        ts.isStringLiteral(node.moduleSpecifier)
+      ) {
         add(node.moduleSpecifier.text, file);
       } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
         const arg = node.arguments[0];
@@ -106,8 +115,12 @@ describe('dependencies of package.json', () => {
   });
 
   it('every package imported at run time is in dependencies, not devDependencies', () => {
-    const wrong = [...found.packages].filter(([p]) => !(p in pkg.dependencies))
-      .map(([p, files]) => `${p} (${p in pkg.devDependencies ? 'devDependencies' : 'not declared'}; ${[...files].slice(0, 3).join(', ')})`);
+    const wrong = [...found.packages]
+      .filter(([p]) => !(p in pkg.dependencies))
+      .map(
+        ([p, files]) =>
+          `${p} (${p in pkg.devDependencies ? 'devDependencies' : 'not declared'}; ${[...files].slice(0, 3).join(', ')})`,
+      );
     expect(wrong).toEqual([]);
   });
 

@@ -25,11 +25,13 @@ import { KEY_A } from './helpers.ts';
 // main() with one test command instead of the real ones: it throws whatever the test puts here.
 const thrown: { error?: unknown } = {};
 vi.mock('../src/cli/commands/index.ts', () => ({
-  COMMANDS: [(program: Command) => {
-    program.command('boom').action(() => {
-      throw thrown.error;
-    });
-  }],
+  COMMANDS: [
+    (program: Command) => {
+      program.command('boom').action(() => {
+        throw thrown.error;
+      });
+    },
+  ],
 }));
 const { main } = await import('../src/cli/main.ts');
 
@@ -40,8 +42,11 @@ afterAll(async () => {
 
 const cohort = (prefix: number, servers: string[]) =>
   cohortSchema.parse({
-    cohort: 'c', local: { subnetPool: '10.240.16.0/22', subnetPrefix: prefix },
-    candidates: [{ id: 'a', sshKey: KEY_A, overrides: { servers: servers.map((n) => ({ name: n, role: n === 'app' ? 'app' : 'db' })) } }],
+    cohort: 'c',
+    local: { subnetPool: '10.240.16.0/22', subnetPrefix: prefix },
+    candidates: [
+      { id: 'a', sshKey: KEY_A, overrides: { servers: servers.map((n) => ({ name: n, role: n === 'app' ? 'app' : 'db' })) } },
+    ],
   });
 
 describe('the error base', () => {
@@ -114,7 +119,11 @@ describe('main catches once', () => {
     const e = new CohortError('f.yaml', [{ path: 'cohort', message: 'required' }]);
     expect(await run(e, '--json')).toBe(1);
     expect(stderr()).toBe('1 problem(s) in the cohort file; nothing was created:\nf.yaml: cohort: required');
-    expect(JSON.parse(String(out.mock.calls[0]![0]))).toEqual({ file: 'f.yaml', valid: false, problems: [{ path: 'cohort', message: 'required' }] });
+    expect(JSON.parse(String(out.mock.calls[0]![0]))).toEqual({
+      file: 'f.yaml',
+      valid: false,
+      problems: [{ path: 'cohort', message: 'required' }],
+    });
   });
 
   it('shows the stack and the cause only when asked (ASD_LAB_DEBUG=1)', async () => {
@@ -152,7 +161,7 @@ describe('errors that were swallowed', () => {
     expect(await loadState(ctx)).toEqual({ version: 'v1', api: [] });
   });
 
-  it('a subnet too small for the app\'s containers is raised, naming the candidate and the subnet', () => {
+  it("a subnet too small for the app's containers is raised, naming the candidate and the subnet", () => {
     expect(Object.keys(appContainerSources(cohort(27, ['app', 'db1']), 'a')!)).toEqual(['test', 'preprod', 'prod']);
     const small = cohort(28, ['app', 'db1']);
     let e: unknown;
@@ -186,11 +195,19 @@ function silentCatches(file: string, text: string): string[] {
   const out: string[] = [];
   const visit = (node: ts.Node) => {
     if (ts.isCatchClause(node)) {
-      const name = node.variableDeclaration && ts.isIdentifier(node.variableDeclaration.name) ? node.variableDeclaration.name.text : undefined;
+      const name =
+        node.variableDeclaration && ts.isIdentifier(node.variableDeclaration.name)
+          ? node.variableDeclaration.name.text
+          : undefined;
       const line = lineOf(node.getStart(sf));
       const first = node.block.statements[0];
-      if (!uses(node.block, name) && !commented(line, first ? lineOf(first.getStart(sf)) : line + 1)) out.push(`${file}:${line + 1}`);
-    } else if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'catch') {
+      if (!uses(node.block, name) && !commented(line, first ? lineOf(first.getStart(sf)) : line + 1))
+        out.push(`${file}:${line + 1}`);
+    } else if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      node.expression.name.text === 'catch'
+    ) {
       const cb = node.arguments[0];
       if (cb && (ts.isArrowFunction(cb) || ts.isFunctionExpression(cb))) {
         const p = cb.parameters[0];

@@ -14,23 +14,28 @@ import { requireHost } from './local-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asd-evidence-live-'));
 const file = join(dir, 'ev-live.yaml');
-writeFileSync(file, [
-  'cohort: h-ev',
-  'local: {subnetPool: 10.240.24.0/22, subnetPrefix: 27}',
-  // Base layer only: the test is about the evidence, not the modules (their own tests cover them).
-  'modules: {data: false, containers: false, kubernetes: false, monitoring: false}',
-  'candidates:',
-  '  - id: ev1',
-  `    sshKey: ${KEY_A}`,
-  '    overrides:',
-  '      servers:',
-  '        - {name: app, role: app, memoryMiB: 256, cpus: 0.5}',
-  '        - {name: db1, role: db, memoryMiB: 384, cpus: 0.5}',
-  '',
-].join('\n'));
+writeFileSync(
+  file,
+  [
+    'cohort: h-ev',
+    'local: {subnetPool: 10.240.24.0/22, subnetPrefix: 27}',
+    // Base layer only: the test is about the evidence, not the modules (their own tests cover them).
+    'modules: {data: false, containers: false, kubernetes: false, monitoring: false}',
+    'candidates:',
+    '  - id: ev1',
+    `    sshKey: ${KEY_A}`,
+    '    overrides:',
+    '      servers:',
+    '        - {name: app, role: app, memoryMiB: 256, cpus: 0.5}',
+    '        - {name: db1, role: db, memoryMiB: 384, cpus: 0.5}',
+    '',
+  ].join('\n'),
+);
 const bundle = join(dir, 'ev1.tar.gz');
 
-interface StatusJson { candidates: { id: string; servers: { name: string; role: string; state: string; address: string; health: string }[] }[] }
+interface StatusJson {
+  candidates: { id: string; servers: { name: string; role: string; state: string; address: string; health: string }[] }[];
+}
 
 const statusOf = async () => {
   const r = await cli(['--json', '-c', file, 'status']);
@@ -62,7 +67,10 @@ describe('evidence on a live lab (container driver)', () => {
     expect(servers.map((s) => `${s.name}:${s.state}:${s.health}`)).toEqual(['app:running:up', 'db1:running:up']);
     const dot = await cli(['-c', file, 'diagram', '--format', 'dot']);
     expect(dot.code, dot.stderr).toBe(0);
-    for (const s of servers) expect(dot.stdout).toMatch(new RegExp(`ev1_${s.name} \\[label="${s.name}\\\\n(${s.role} · )?${s.address.replace(/\./g, '\\.')}\\\\nrunning"`));
+    for (const s of servers)
+      expect(dot.stdout).toMatch(
+        new RegExp(`ev1_${s.name} \\[label="${s.name}\\\\n(${s.role} · )?${s.address.replace(/\./g, '\\.')}\\\\nrunning"`),
+      );
     expect(dot.stdout.match(/^ {4}ev1_\w+ \[label=/gm)).toHaveLength(2);
     // the modules are off: only the controller's SSH flows are drawn
     expect(dot.stdout.match(/^ {2}\w+ -> \w+ /gm)).toEqual(['  controller -> ev1_app ', '  controller -> ev1_db1 ']);
@@ -107,7 +115,9 @@ describe('evidence on a live lab (container driver)', () => {
     expect(outcomes(report)).toEqual(outcomes(first));
     // The bundle records the asd-lab that made it, and reproduce shows it. (In a shared work tree
     // HEAD may move during the test, so the two verify runs may record different commits.)
-    const meta = JSON.parse((await execa('tar', ['-xOzf', bundle, 'bundle.json'])).stdout) as { asdLab: VerifyReportV1['asdLab'] };
+    const meta = JSON.parse((await execa('tar', ['-xOzf', bundle, 'bundle.json'])).stdout) as {
+      asdLab: VerifyReportV1['asdLab'];
+    };
     expect(meta.asdLab.version).toBe(first.asdLab.version);
     expect(meta.asdLab.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(rep.stdout).toContain(`by asd-lab ${meta.asdLab.version} (commit ${meta.asdLab.commit.slice(0, 12)})`);
@@ -118,7 +128,10 @@ describe('evidence on a live lab (container driver)', () => {
   it('a tampered bundle is refused and builds nothing', async () => {
     const x = mkdtempSync(join(dir, 'tamper-'));
     await execa('tar', ['-xzf', bundle, '-C', x]);
-    writeFileSync(join(x, 'cohort.yaml'), readFileSync(join(x, 'cohort.yaml'), 'utf8').replace('memoryMiB: 256', 'memoryMiB: 8192'));
+    writeFileSync(
+      join(x, 'cohort.yaml'),
+      readFileSync(join(x, 'cohort.yaml'), 'utf8').replace('memoryMiB: 256', 'memoryMiB: 8192'),
+    );
     const bad = join(dir, 'bad.tar.gz');
     await execa('tar', ['-czf', bad, '-C', x, ...readdirSync(x)]);
     const r = await cli(['reproduce', bad]);

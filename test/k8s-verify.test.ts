@@ -17,7 +17,9 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 describe('CP8 checks', () => {
   it('are registered in verify', () => {
     expect(CHECKS.filter((c) => c.path === 'src/modules/kubernetes/checks.ts').map((c) => [c.id, c.criterion])).toEqual([
-      ['k8s-preprod-matches-prod', 'CP8.1'], ['k8s-containers-described', 'CP8.3'], ['k8s-app-available-in-prod', 'CP8.4'],
+      ['k8s-preprod-matches-prod', 'CP8.1'],
+      ['k8s-containers-described', 'CP8.3'],
+      ['k8s-app-available-in-prod', 'CP8.4'],
     ]);
   });
 
@@ -38,21 +40,33 @@ describe('CP8 checks', () => {
     process.env.ASD_LAB_STATE = state;
     try {
       const [out] = await k8sAvailable.run(ctx);
-      expect(out).toEqual({ status: 'not-run', evidence: `no cluster: no readable kubeconfig (${join(state, 'kubeconfig', 'alice.yaml')})` });
+      expect(out).toEqual({
+        status: 'not-run',
+        evidence: `no cluster: no readable kubeconfig (${join(state, 'kubeconfig', 'alice.yaml')})`,
+      });
       // A kubeconfig of an unreachable cluster is a failure, not a pass.
       const kc = join(state, 'kubeconfig');
       mkdirSync(kc);
-      writeFileSync(join(kc, 'alice.yaml'), [
-        'apiVersion: v1', 'kind: Config', 'current-context: c',
-        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
-        'contexts: [{name: c, context: {cluster: c, user: u}}]', 'users: [{name: u, user: {token: x}}]', '',
-      ].join('\n'));
+      writeFileSync(
+        join(kc, 'alice.yaml'),
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'current-context: c',
+          'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+          'contexts: [{name: c, context: {cluster: c, user: u}}]',
+          'users: [{name: u, user: {token: x}}]',
+          '',
+        ].join('\n'),
+      );
       expect(kubeconfigOf('alice').file).toBe(join(kc, 'alice.yaml'));
       const [down] = await k8sAvailable.run(ctx);
       expect(down!.status).toBe('fail');
       expect(down!.evidence).toMatch(/^kubectl get deployment -n alice-prod: /);
     } finally {
-      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      for (const [k, v] of Object.entries(saved))
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
   }, 60_000);
 });

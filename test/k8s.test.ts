@@ -7,14 +7,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareEnvironments, formatDifference, parityViolations } from '../src/modules/kubernetes/parity.ts';
-import { checkRestricted, POD_SECURITY_CHECKS, podTemplates, restrictedViolations } from '../src/modules/kubernetes/pod-security.ts';
 import {
-  K8S_DIR, OVERLAY_NAMESPACE, OVERLAYS, overlayDir, parseObjects, renderKustomize, RenderError, type K8sObject, type Overlay,
+  checkRestricted,
+  POD_SECURITY_CHECKS,
+  podTemplates,
+  restrictedViolations,
+} from '../src/modules/kubernetes/pod-security.ts';
+import {
+  K8S_DIR,
+  OVERLAY_NAMESPACE,
+  OVERLAYS,
+  overlayDir,
+  parseObjects,
+  renderKustomize,
+  RenderError,
+  type K8sObject,
+  type Overlay,
 } from '../src/modules/kubernetes/render.ts';
 import { retarget, RetargetError } from '../src/modules/kubernetes/retarget.ts';
 import { formatSchemaProblem, installedSchemaVersion, SCHEMA_SOURCE, validateSchemas } from '../src/modules/kubernetes/schema.ts';
 import {
-  containerProblems, deploymentProblems, externalServiceProblems, labPolicyProblems, namespaceProblems, networkFlows, storageProblems,
+  containerProblems,
+  deploymentProblems,
+  externalServiceProblems,
+  labPolicyProblems,
+  namespaceProblems,
+  networkFlows,
+  storageProblems,
 } from '../src/modules/kubernetes/workload-policy.ts';
 
 const rendered = {} as Record<Overlay, K8sObject[]>;
@@ -35,12 +54,25 @@ describe('kustomize overlays render', () => {
   it.each(OVERLAYS)('%s renders every object of the application into its own namespace', (o) => {
     const objs = rendered[o];
     const kinds = objs.map((x) => `${x.kind}/${x.metadata.name}`).sort();
-    expect(kinds).toEqual(expect.arrayContaining([
-      `Namespace/${OVERLAY_NAMESPACE[o]}`, 'Deployment/api', 'Deployment/worker', 'Service/api', 'Service/worker-metrics',
-      'Service/postgres', 'EndpointSlice/postgres-1', 'HorizontalPodAutoscaler/api', 'PodDisruptionBudget/api',
-      'PodDisruptionBudget/worker', 'PersistentVolumeClaim/worker-data', 'Ingress/api', 'NetworkPolicy/default-deny',
-      'ServiceAccount/api', 'ServiceAccount/worker',
-    ]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        `Namespace/${OVERLAY_NAMESPACE[o]}`,
+        'Deployment/api',
+        'Deployment/worker',
+        'Service/api',
+        'Service/worker-metrics',
+        'Service/postgres',
+        'EndpointSlice/postgres-1',
+        'HorizontalPodAutoscaler/api',
+        'PodDisruptionBudget/api',
+        'PodDisruptionBudget/worker',
+        'PersistentVolumeClaim/worker-data',
+        'Ingress/api',
+        'NetworkPolicy/default-deny',
+        'ServiceAccount/api',
+        'ServiceAccount/worker',
+      ]),
+    );
     expect(namespaceProblems(objs, OVERLAY_NAMESPACE[o])).toEqual([]);
     const ns = find(objs, 'Namespace', OVERLAY_NAMESPACE[o]);
     expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
@@ -65,7 +97,9 @@ describe('kustomize overlays render', () => {
   });
 
   it('reports a missing kubectl and a broken kustomization clearly', async () => {
-    await expect(renderKustomize(overlayDir('prod'), '/nonexistent/kubectl')).rejects.toThrow(/not found: install the kubectl client/);
+    await expect(renderKustomize(overlayDir('prod'), '/nonexistent/kubectl')).rejects.toThrow(
+      /not found: install the kubectl client/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'asd-k8s-'));
     try {
       writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n  - missing.yaml\n');
@@ -85,9 +119,13 @@ describe(`schema validation (${SCHEMA_SOURCE.package}@${SCHEMA_SOURCE.version}, 
     expect(pkg.dependencies[SCHEMA_SOURCE.package]).toBe(SCHEMA_SOURCE.version);
   });
 
-  it.each(OVERLAYS)('every rendered object of %s is valid', async (o) => {
-    expect((await validateSchemas(rendered[o])).map(formatSchemaProblem)).toEqual([]);
-  }, 60_000);
+  it.each(OVERLAYS)(
+    'every rendered object of %s is valid',
+    async (o) => {
+      expect((await validateSchemas(rendered[o])).map(formatSchemaProblem)).toEqual([]);
+    },
+    60_000,
+  );
 
   it('rejects a quantity given as an object, a wrong type and a missing required field', async () => {
     const objs = clone(rendered.prod);
@@ -96,11 +134,13 @@ describe(`schema validation (${SCHEMA_SOURCE.package}@${SCHEMA_SOURCE.version}, 
     api.spec.template.spec.containers[0].ports[0].containerPort = 'eighty';
     delete deep(find(objs, 'Deployment', 'worker')).spec.selector;
     const problems = (await validateSchemas(objs)).map(formatSchemaProblem);
-    expect(problems).toEqual(expect.arrayContaining([
-      'Deployment/api: spec.template.spec.containers[0].resources.limits.cpu: must be number or string',
-      'Deployment/api: spec.template.spec.containers[0].ports[0].containerPort: must be integer',
-      'Deployment/worker: spec: must have required property "selector"',
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'Deployment/api: spec.template.spec.containers[0].resources.limits.cpu: must be number or string',
+        'Deployment/api: spec.template.spec.containers[0].ports[0].containerPort: must be integer',
+        'Deployment/worker: spec: must have required property "selector"',
+      ]),
+    );
   }, 60_000);
 
   it('rejects unknown fields at any depth, as the API server does', async () => {
@@ -123,13 +163,19 @@ describe(`schema validation (${SCHEMA_SOURCE.package}@${SCHEMA_SOURCE.version}, 
     pdb.apiVersion = 'policy/v1beta1';
     const problems = (await validateSchemas(objs)).map(formatSchemaProblem);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^PodDisruptionBudget\/api: apiVersion: policy\/v1beta1 PodDisruptionBudget is not among the API versions accepted here/);
+    expect(problems[0]).toMatch(
+      /^PodDisruptionBudget\/api: apiVersion: policy\/v1beta1 PodDisruptionBudget is not among the API versions accepted here/,
+    );
   }, 60_000);
 });
 
 describe('Pod Security "restricted" as code', () => {
   it.each(OVERLAYS)('every workload of %s passes every restricted check', (o) => {
-    expect(podTemplates(rendered[o]).map((t) => t.object.metadata.name).sort()).toEqual(['api', 'worker']);
+    expect(
+      podTemplates(rendered[o])
+        .map((t) => t.object.metadata.name)
+        .sort(),
+    ).toEqual(['api', 'worker']);
     expect(restrictedViolations(rendered[o])).toEqual([]);
   });
 
@@ -139,30 +185,176 @@ describe('Pod Security "restricted" as code', () => {
     return { meta: t.meta as any, spec: t.spec as any, c: (t.spec as any).containers[0] };
   };
   const cases: [string, string, (p: ReturnType<typeof pod>) => void][] = [
-    ['hostNamespaces', 'hostNetwork', (p) => { p.spec.hostNetwork = true; }],
-    ['hostNamespaces', 'hostPID', (p) => { p.spec.hostPID = true; }],
-    ['hostNamespaces', 'hostIPC', (p) => { p.spec.hostIPC = true; }],
-    ['privileged', 'privileged container', (p) => { p.c.securityContext.privileged = true; }],
-    ['hostPorts', 'hostPort', (p) => { p.c.ports[0].hostPort = 8080; }],
-    ['appArmorProfile', 'Unconfined AppArmor field', (p) => { p.c.securityContext.appArmorProfile = { type: 'Unconfined' }; }],
-    ['appArmorProfile', 'unconfined AppArmor annotation', (p) => { p.meta.annotations = { 'container.apparmor.security.beta.kubernetes.io/api': 'unconfined' }; }],
-    ['seLinuxOptions', 'custom SELinux type', (p) => { p.spec.securityContext.seLinuxOptions = { type: 'spc_t' }; }],
-    ['seLinuxOptions', 'SELinux user', (p) => { p.c.securityContext.seLinuxOptions = { user: 'system_u' }; }],
-    ['procMount', 'Unmasked /proc', (p) => { p.c.securityContext.procMount = 'Unmasked'; }],
-    ['sysctls', 'unsafe sysctl', (p) => { p.spec.securityContext.sysctls = [{ name: 'kernel.msgmax', value: '1' }]; }],
-    ['windowsHostProcess', 'HostProcess', (p) => { p.c.securityContext.windowsOptions = { hostProcess: true }; }],
-    ['hostProbesAndHostLifecycle', 'probe on another host', (p) => { p.c.livenessProbe.httpGet.host = '10.0.0.1'; }],
-    ['restrictedVolumes', 'hostPath volume', (p) => { p.spec.volumes.push({ name: 'h', hostPath: { path: '/' } }); }],
-    ['restrictedVolumes', 'nfs volume', (p) => { p.spec.volumes.push({ name: 'n', nfs: { server: 'x', path: '/' } }); }],
-    ['allowPrivilegeEscalation', 'escalation allowed', (p) => { p.c.securityContext.allowPrivilegeEscalation = true; }],
-    ['allowPrivilegeEscalation', 'escalation unset', (p) => { delete p.c.securityContext.allowPrivilegeEscalation; }],
-    ['runAsNonRoot', 'runAsNonRoot false', (p) => { p.c.securityContext.runAsNonRoot = false; }],
-    ['runAsNonRoot', 'runAsNonRoot unset everywhere', (p) => { delete p.c.securityContext.runAsNonRoot; delete p.spec.securityContext.runAsNonRoot; }],
-    ['runAsUser', 'runAsUser 0', (p) => { p.c.securityContext.runAsUser = 0; }],
-    ['seccompProfile', 'Unconfined seccomp', (p) => { p.c.securityContext.seccompProfile = { type: 'Unconfined' }; }],
-    ['seccompProfile', 'seccomp unset everywhere', (p) => { delete p.c.securityContext.seccompProfile; delete p.spec.securityContext.seccompProfile; }],
-    ['capabilities', 'ALL not dropped', (p) => { p.c.securityContext.capabilities.drop = ['NET_RAW']; }],
-    ['capabilities', 'SYS_ADMIN added', (p) => { p.c.securityContext.capabilities.add = ['SYS_ADMIN']; }],
+    [
+      'hostNamespaces',
+      'hostNetwork',
+      (p) => {
+        p.spec.hostNetwork = true;
+      },
+    ],
+    [
+      'hostNamespaces',
+      'hostPID',
+      (p) => {
+        p.spec.hostPID = true;
+      },
+    ],
+    [
+      'hostNamespaces',
+      'hostIPC',
+      (p) => {
+        p.spec.hostIPC = true;
+      },
+    ],
+    [
+      'privileged',
+      'privileged container',
+      (p) => {
+        p.c.securityContext.privileged = true;
+      },
+    ],
+    [
+      'hostPorts',
+      'hostPort',
+      (p) => {
+        p.c.ports[0].hostPort = 8080;
+      },
+    ],
+    [
+      'appArmorProfile',
+      'Unconfined AppArmor field',
+      (p) => {
+        p.c.securityContext.appArmorProfile = { type: 'Unconfined' };
+      },
+    ],
+    [
+      'appArmorProfile',
+      'unconfined AppArmor annotation',
+      (p) => {
+        p.meta.annotations = { 'container.apparmor.security.beta.kubernetes.io/api': 'unconfined' };
+      },
+    ],
+    [
+      'seLinuxOptions',
+      'custom SELinux type',
+      (p) => {
+        p.spec.securityContext.seLinuxOptions = { type: 'spc_t' };
+      },
+    ],
+    [
+      'seLinuxOptions',
+      'SELinux user',
+      (p) => {
+        p.c.securityContext.seLinuxOptions = { user: 'system_u' };
+      },
+    ],
+    [
+      'procMount',
+      'Unmasked /proc',
+      (p) => {
+        p.c.securityContext.procMount = 'Unmasked';
+      },
+    ],
+    [
+      'sysctls',
+      'unsafe sysctl',
+      (p) => {
+        p.spec.securityContext.sysctls = [{ name: 'kernel.msgmax', value: '1' }];
+      },
+    ],
+    [
+      'windowsHostProcess',
+      'HostProcess',
+      (p) => {
+        p.c.securityContext.windowsOptions = { hostProcess: true };
+      },
+    ],
+    [
+      'hostProbesAndHostLifecycle',
+      'probe on another host',
+      (p) => {
+        p.c.livenessProbe.httpGet.host = '10.0.0.1';
+      },
+    ],
+    [
+      'restrictedVolumes',
+      'hostPath volume',
+      (p) => {
+        p.spec.volumes.push({ name: 'h', hostPath: { path: '/' } });
+      },
+    ],
+    [
+      'restrictedVolumes',
+      'nfs volume',
+      (p) => {
+        p.spec.volumes.push({ name: 'n', nfs: { server: 'x', path: '/' } });
+      },
+    ],
+    [
+      'allowPrivilegeEscalation',
+      'escalation allowed',
+      (p) => {
+        p.c.securityContext.allowPrivilegeEscalation = true;
+      },
+    ],
+    [
+      'allowPrivilegeEscalation',
+      'escalation unset',
+      (p) => {
+        delete p.c.securityContext.allowPrivilegeEscalation;
+      },
+    ],
+    [
+      'runAsNonRoot',
+      'runAsNonRoot false',
+      (p) => {
+        p.c.securityContext.runAsNonRoot = false;
+      },
+    ],
+    [
+      'runAsNonRoot',
+      'runAsNonRoot unset everywhere',
+      (p) => {
+        delete p.c.securityContext.runAsNonRoot;
+        delete p.spec.securityContext.runAsNonRoot;
+      },
+    ],
+    [
+      'runAsUser',
+      'runAsUser 0',
+      (p) => {
+        p.c.securityContext.runAsUser = 0;
+      },
+    ],
+    [
+      'seccompProfile',
+      'Unconfined seccomp',
+      (p) => {
+        p.c.securityContext.seccompProfile = { type: 'Unconfined' };
+      },
+    ],
+    [
+      'seccompProfile',
+      'seccomp unset everywhere',
+      (p) => {
+        delete p.c.securityContext.seccompProfile;
+        delete p.spec.securityContext.seccompProfile;
+      },
+    ],
+    [
+      'capabilities',
+      'ALL not dropped',
+      (p) => {
+        p.c.securityContext.capabilities.drop = ['NET_RAW'];
+      },
+    ],
+    [
+      'capabilities',
+      'SYS_ADMIN added',
+      (p) => {
+        p.c.securityContext.capabilities.add = ['SYS_ADMIN'];
+      },
+    ],
   ];
 
   it.each(cases)('%s catches: %s', (check, _what, mutate) => {
@@ -213,7 +405,9 @@ describe('lab rules: sizing, probes, rollout, disruption budget, storage, secret
     c.env.push({ name: 'PGPASSWORD_FALLBACK', value: 'hunter2' });
     c.image = 'asd-lab/api';
     const problems = containerProblems(objs);
-    expect(problems).toContain('Deployment/api: spec.template.spec.containers[0].image "asd-lab/api" has neither a tag nor a digest (set one per overlay with kustomize images:)');
+    expect(problems).toContain(
+      'Deployment/api: spec.template.spec.containers[0].image "asd-lab/api" has neither a tag nor a digest (set one per overlay with kustomize images:)',
+    );
     expect(problems.some((p) => p.includes('PGPASSWORD_FALLBACK has a literal value'))).toBe(true);
   });
 
@@ -226,8 +420,15 @@ describe('lab rules: sizing, probes, rollout, disruption budget, storage, secret
       }
     }
     const objs = clone(rendered.prod);
-    objs.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'asd-db', namespace: 'asd-prod' }, stringData: { PGPASSWORD: 'x' } });
-    expect(namespaceProblems(objs, 'asd-prod')).toEqual(['Secret/asd-db: a Secret is rendered from the repository; credentials must come from the deploy step']);
+    objs.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'asd-db', namespace: 'asd-prod' },
+      stringData: { PGPASSWORD: 'x' },
+    });
+    expect(namespaceProblems(objs, 'asd-prod')).toEqual([
+      'Secret/asd-db: a Secret is rendered from the repository; credentials must come from the deploy step',
+    ]);
   });
 
   it('catches an unsafe rollout, a Deployment without PodDisruptionBudget and replicas fighting the HPA', () => {
@@ -250,7 +451,7 @@ describe('lab rules: sizing, probes, rollout, disruption budget, storage, secret
     expect(deploymentProblems(objs)).toEqual([
       'Deployment/worker: no PodDisruptionBudget selects its pods',
       'HorizontalPodAutoscaler/api: spec.scaleTargetRef Deployment/apii does not exist',
-      'PodDisruptionBudget/worker: selects no Deployment\'s pods',
+      "PodDisruptionBudget/worker: selects no Deployment's pods",
     ]);
   });
 
@@ -297,7 +498,9 @@ describe('network policies: default deny plus exactly the flows the application 
     }
     const objs = clone(rendered.prod);
     deep(find(objs, 'EndpointSlice', 'postgres-1')).endpoints[0].addresses = ['10.98.1.12'];
-    expect(externalServiceProblems(objs)).toEqual(['EndpointSlice/postgres-1: no egress NetworkPolicy allows 10.98.1.12/32 on port 5432']);
+    expect(externalServiceProblems(objs)).toEqual([
+      'EndpointSlice/postgres-1: no egress NetworkPolicy allows 10.98.1.12/32 on port 5432',
+    ]);
   });
 });
 
@@ -305,7 +508,9 @@ describe('parity: preprod and prod differ only in replicas, resources and host n
   it('the committed overlays comply, and do differ where allowed', () => {
     const diffs = compareEnvironments(rendered.preprod, OVERLAY_NAMESPACE.preprod, rendered.prod, OVERLAY_NAMESPACE.prod);
     expect(parityViolations(diffs).map((d) => formatDifference(d))).toEqual([]);
-    expect(new Set(diffs.map((d) => d.allowedAs))).toEqual(new Set(['replicas', 'resources', 'resources (volume size)', 'host names']));
+    expect(new Set(diffs.map((d) => d.allowedAs))).toEqual(
+      new Set(['replicas', 'resources', 'resources (volume size)', 'host names']),
+    );
   });
 
   describe('on a temporary copy of the tree with an illegal change in the prod overlay', () => {
@@ -327,7 +532,9 @@ describe('parity: preprod and prod differ only in replicas, resources and host n
 
     it('a different image tag is reported with its path', async () => {
       const prod = await renderChangedProd((k) => k.replace(/(name: asd-lab\/app\n\s+newName: \S+\n\s+newTag: )v1/, '$1v2'));
-      const bad = parityViolations(compareEnvironments(rendered.preprod, 'asd-preprod', prod, 'asd-prod')).map((d) => formatDifference(d));
+      const bad = parityViolations(compareEnvironments(rendered.preprod, 'asd-preprod', prod, 'asd-prod')).map((d) =>
+        formatDifference(d),
+      );
       expect(bad).toEqual([
         'apps/v1 Deployment/api: spec.template.spec.containers[name=api].image: "localhost/asd-lab/app:v1" (preprod) != "localhost/asd-lab/app:v2" (prod)',
         'apps/v1 Deployment/worker: spec.template.spec.containers[name=worker].image: "localhost/asd-lab/app:v1" (preprod) != "localhost/asd-lab/app:v2" (prod)',
@@ -336,16 +543,31 @@ describe('parity: preprod and prod differ only in replicas, resources and host n
 
     it('a different probe and a prod-only object are reported', async () => {
       const probePatch = [
-        'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: worker', 'spec:', '  template:', '    spec:',
-        '      containers:', '        - name: worker', '          readinessProbe:', '            periodSeconds: 30', '',
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: worker',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: worker',
+        '          readinessProbe:',
+        '            periodSeconds: 30',
+        '',
       ].join('\n');
       const extraCm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: prod-only\ndata:\n  a: b\n';
       writeFileSync(join(dir, 'k8s/overlays/prod/extra.yaml'), extraCm);
       const prod = await renderChangedProd(
-        (k) => k.replace('  - path: storage.yaml\n', '  - path: storage.yaml\n  - path: probe.yaml\n').replace('  - ../../base\n', '  - ../../base\n  - extra.yaml\n'),
+        (k) =>
+          k
+            .replace('  - path: storage.yaml\n', '  - path: storage.yaml\n  - path: probe.yaml\n')
+            .replace('  - ../../base\n', '  - ../../base\n  - extra.yaml\n'),
         ['probe.yaml', probePatch],
       );
-      const bad = parityViolations(compareEnvironments(rendered.preprod, 'asd-preprod', prod, 'asd-prod')).map((d) => formatDifference(d));
+      const bad = parityViolations(compareEnvironments(rendered.preprod, 'asd-preprod', prod, 'asd-prod')).map((d) =>
+        formatDifference(d),
+      );
       expect(bad).toEqual([
         'apps/v1 Deployment/worker: spec.template.spec.containers[name=worker].readinessProbe.periodSeconds: 10 (preprod) != 30 (prod)',
         'v1 ConfigMap/prod-only: "absent" (preprod) != "present" (prod)',
@@ -362,15 +584,21 @@ describe('parity: preprod and prod differ only in replicas, resources and host n
   });
 });
 
-describe('retarget: one candidate\'s namespace, host and database address', () => {
+describe("retarget: one candidate's namespace, host and database address", () => {
   it('produces a set that passes every check, without touching the input', async () => {
     const before = JSON.stringify(rendered.prod);
-    const objs = retarget(rendered.prod, { namespace: 'alice-prod', host: 'api.alice.asd-2027.asd-lab.internal', postgresAddress: '10.98.1.12' });
+    const objs = retarget(rendered.prod, {
+      namespace: 'alice-prod',
+      host: 'api.alice.asd-2027.asd-lab.internal',
+      postgresAddress: '10.98.1.12',
+    });
     expect(JSON.stringify(rendered.prod)).toBe(before);
     expect(labPolicyProblems(objs, 'alice-prod')).toEqual([]);
     expect(restrictedViolations(objs)).toEqual([]);
     expect(await validateSchemas(objs)).toEqual([]);
-    expect(networkFlows(objs).flows).toContain('egress pods{app.kubernetes.io/name In (api,worker)} TCP/5432 to ipBlock 10.98.1.12/32');
+    expect(networkFlows(objs).flows).toContain(
+      'egress pods{app.kubernetes.io/name In (api,worker)} TCP/5432 to ipBlock 10.98.1.12/32',
+    );
     expect(deep(find(objs, 'Ingress', 'api')).spec.rules[0].host).toBe('api.alice.asd-2027.asd-lab.internal');
     // Same target twice gives the same result (idempotent).
     expect(retarget(objs, { namespace: 'alice-prod', postgresAddress: '10.98.1.12' })).toEqual(objs);

@@ -2,8 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import { cohortSchema } from '../src/core/model/cohort.ts';
 import {
-  allocateSubnets, bridgeName, cohortHash, gatewayOf, LocalError, machineName, maxServers, overlaps, planCandidate,
-  planCohort, resolveStateDir, serverAddresses, subnetCapacity,
+  allocateSubnets,
+  bridgeName,
+  cohortHash,
+  gatewayOf,
+  LocalError,
+  machineName,
+  maxServers,
+  overlaps,
+  planCandidate,
+  planCohort,
+  resolveStateDir,
+  serverAddresses,
+  subnetCapacity,
 } from '../src/targets/local/index.ts';
 import { KEY_A } from './helpers.ts';
 
@@ -42,7 +53,11 @@ describe('subnet allocation', () => {
       for (const s of p.servers) expect(overlaps(s.address, p.subnet)).toBe(true);
     }
     expect(plans[3]!.servers.map((s) => s.address)).toEqual([
-      '10.98.3.10/24', '10.98.3.11/24', '10.98.3.12/24', '10.98.3.13/24', '10.98.3.14/24',
+      '10.98.3.10/24',
+      '10.98.3.11/24',
+      '10.98.3.12/24',
+      '10.98.3.13/24',
+      '10.98.3.14/24',
     ]);
     expect(plans[3]!.servers.map((s) => s.name)).toEqual(['cand3-gateway', 'cand3-app', 'cand3-db1', 'cand3-db2', 'cand3-mon']);
   });
@@ -51,19 +66,29 @@ describe('subnet allocation', () => {
     const plans = planCohort(cohortOf(3, { subnetPool: '192.168.50.0/24', subnetPrefix: 28 }));
     expect(plans.map((p) => p.subnet)).toEqual(['192.168.50.0/28', '192.168.50.16/28', '192.168.50.32/28']);
     expect(plans[1]!.gatewayCidr).toBe('192.168.50.17/28');
-    expect(plans[1]!.servers.map((s) => s.ip)).toEqual(['192.168.50.26', '192.168.50.27', '192.168.50.28', '192.168.50.29', '192.168.50.30']);
+    expect(plans[1]!.servers.map((s) => s.ip)).toEqual([
+      '192.168.50.26',
+      '192.168.50.27',
+      '192.168.50.28',
+      '192.168.50.29',
+      '192.168.50.30',
+    ]);
   });
 
   it('fails clearly when the pool is too small for the candidates', () => {
     expect(() => allocateSubnets('10.98.0.0/23', 24, 3)).toThrow(LocalError);
-    expect(() => allocateSubnets('10.98.0.0/23', 24, 3)).toThrow(/10\.98\.0\.0\/23 holds 2 subnet\(s\) of \/24, but 3 candidate\(s\)/);
+    expect(() => allocateSubnets('10.98.0.0/23', 24, 3)).toThrow(
+      /10\.98\.0\.0\/23 holds 2 subnet\(s\) of \/24, but 3 candidate\(s\)/,
+    );
     expect(() => planCohort(cohortOf(300))).toThrow(/holds 256 subnet\(s\) of \/24, but 300 candidate/);
     expect(subnetCapacity('10.98.0.0/16', 24)).toBe(256);
   });
 
   it('fails clearly when a subnet is too small for the servers, or the prefix does not fit the pool', () => {
     expect(maxServers(28)).toBe(5);
-    expect(() => serverAddresses('10.0.0.0/28', 6, 'alice')).toThrow(/holds 5 server\(s\) \(from \.10\), but candidate alice has 6/);
+    expect(() => serverAddresses('10.0.0.0/28', 6, 'alice')).toThrow(
+      /holds 5 server\(s\) \(from \.10\), but candidate alice has 6/,
+    );
     expect(() => allocateSubnets('10.98.0.0/24', 16, 1)).toThrow(/\/16 does not fit/);
     expect(() => allocateSubnets('fd00::/48', 64, 1)).toThrow(/IPv4/);
     const six = Array.from({ length: 6 }, (_, i) => ({ name: `s${i}`, role: 'app' }));

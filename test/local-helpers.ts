@@ -20,7 +20,12 @@ const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w
 
 /** A cohort on the local target, in a pool that nothing else on the test host uses. */
 export function testCohort(
-  name: string, pool: string, candidates: { id: string; servers: string[] }[], driver: Driver = 'container', memoryMiB = 256, cpus = 0.5,
+  name: string,
+  pool: string,
+  candidates: { id: string; servers: string[] }[],
+  driver: Driver = 'container',
+  memoryMiB = 256,
+  cpus = 0.5,
 ): Cohort {
   return cohortSchema.parse({
     cohort: name,
@@ -35,11 +40,28 @@ export function testCohort(
 
 /** Run a command on a server as asd-admin, with its own host keys checked strictly. */
 export async function ssh(ip: string, keyPath: string, knownHosts: string, command: string) {
-  return execa('ssh', [
-    '-i', keyPath, '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'ConnectTimeout=10', '-o', 'LogLevel=ERROR',
-    `asd-admin@${ip}`, command,
-  ], { reject: false });
+  return execa(
+    'ssh',
+    [
+      '-i',
+      keyPath,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'ConnectTimeout=10',
+      '-o',
+      'LogLevel=ERROR',
+      `asd-admin@${ip}`,
+      command,
+    ],
+    { reject: false },
+  );
 }
 
 export function alive(pid: number): boolean {

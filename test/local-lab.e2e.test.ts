@@ -21,17 +21,34 @@ import { statePaths } from '../src/core/state.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asd-lab-e2e-'));
 const file = join(dir, 'e2e.yaml');
-writeFileSync(file, `cohort: e2e\nlocal: {subnetPool: 10.231.250.0/24, subnetPrefix: 27}\ncandidates:\n  - id: solo\n    sshKey: ${KEY_A}\n`);
+writeFileSync(
+  file,
+  `cohort: e2e\nlocal: {subnetPool: 10.231.250.0/24, subnetPrefix: 27}\ncandidates:\n  - id: solo\n    sshKey: ${KEY_A}\n`,
+);
 const MACHINES = ['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `solo-${s}`);
 
 /** Checks whose evidence needs an operation after `up`: a deployed app, a drill, a report, a cluster. */
 const AFTER_UP = [
-  'app-test-version-built', 'app-tests-run', 'app-defects-reported', 'containers-running-with-limits', 'containers-on-lab-network',
-  'containers-remote-volume', 'containers-updated', 'monitoring-alert-received', 'monitoring-reports', 'k8s-app-available-in-prod',
+  'app-test-version-built',
+  'app-tests-run',
+  'app-defects-reported',
+  'containers-running-with-limits',
+  'containers-on-lab-network',
+  'containers-remote-volume',
+  'containers-updated',
+  'monitoring-alert-received',
+  'monitoring-reports',
+  'k8s-app-available-in-prod',
 ];
 
 interface UpJson {
-  candidates: { id: string; ok: boolean; changed: number; error?: string; ansible?: { changedTasks: Record<string, string[]> } }[];
+  candidates: {
+    id: string;
+    ok: boolean;
+    changed: number;
+    error?: string;
+    ansible?: { changedTasks: Record<string, string[]> };
+  }[];
   verify?: { candidates: { id: string; checks: { competency: string; check: string; status: string; evidence: string }[] }[] };
 }
 
@@ -41,7 +58,10 @@ const ENVS = ['test', 'preprod', 'prod'] as const;
 async function appStatus(env: string) {
   const r = await cli(['--json', 'app', 'status', env, '-c', file, '--candidate', 'solo']);
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { version?: string; instances: { id: string; role: string; ip: string; state: string; healthy: boolean }[] };
+  return JSON.parse(r.stdout) as {
+    version?: string;
+    instances: { id: string; role: string; ip: string; state: string; healthy: boolean }[];
+  };
 }
 
 /** What users get: /version through the environment's edge, asked six times (every API instance answers). */
@@ -51,7 +71,10 @@ async function served(env: string): Promise<{ version: string; env: string }> {
   const seen = new Set<string>();
   let last = { version: '', env: '' };
   for (let i = 0; i < 6; i++) {
-    const body = (await (await fetch(`http://${edge.ip}:8080/version`, { signal: AbortSignal.timeout(5000) })).json()) as { version: string; env: string };
+    const body = (await (await fetch(`http://${edge.ip}:8080/version`, { signal: AbortSignal.timeout(5000) })).json()) as {
+      version: string;
+      env: string;
+    };
     last = { version: body.version, env: body.env };
     seen.add(JSON.stringify(last));
   }
@@ -63,7 +86,12 @@ async function served(env: string): Promise<{ version: string; env: string }> {
 async function appUpdate(argv: string[]) {
   const r = await cli(['--json', 'app', ...argv, '-c', file, '--candidate', 'solo']);
   expect(r.code, `${argv.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(0);
-  const out = JSON.parse(r.stdout) as { ok: boolean; seconds: number; replaced: number; load?: { total: number; failed: number; samples: string[] } };
+  const out = JSON.parse(r.stdout) as {
+    ok: boolean;
+    seconds: number;
+    replaced: number;
+    load?: { total: number; failed: number; samples: string[] };
+  };
   expect(out.ok).toBe(true);
   expect(out.replaced).toBe(2);
   expect(out.load, 'the load loop ran').toBeDefined();
@@ -123,16 +151,33 @@ describe('local target, end to end (container driver)', () => {
     expect(r.json.candidates.map((c) => [c.id, c.ok, c.error ?? ''])).toEqual([['solo', true, '']]);
     expect(all.filter((x) => x.status === 'fail').map((x) => `${x.check}: ${x.evidence}`)).toEqual([]);
     const notRun = all.filter((x) => x.status === 'not-run');
-    expect(notRun.map((x) => x.check).filter((id) => !AFTER_UP.includes(id)), 'not run although up should make them pass').toEqual([]);
+    expect(
+      notRun.map((x) => x.check).filter((id) => !AFTER_UP.includes(id)),
+      'not run although up should make them pass',
+    ).toEqual([]);
     // Each one says what to run (or what is missing) to get evidence.
     for (const x of notRun) expect(x.evidence, x.check).toMatch(/asd-lab |npm run |kubeconfig/);
     // The base layer, the data module and the supervision pass right after up.
-    for (const id of ['data-servers-operational', 'data-access-rights', 'data-backed-up', 'monitoring-agents-up', 'monitoring-scrape-tls-auth', 'monitoring-logs-central']) {
+    for (const id of [
+      'data-servers-operational',
+      'data-access-rights',
+      'data-backed-up',
+      'monitoring-agents-up',
+      'monitoring-scrape-tls-auth',
+      'monitoring-logs-central',
+    ]) {
       expect(all.filter((x) => x.check.startsWith(id) && x.status === 'pass').length, id).toBeGreaterThan(0);
     }
     const checks = r.json.verify!.candidates[0]!.checks;
     // Every server is checked for each access rule and audited by Lynis.
-    for (const id of ['ssh-password-refused', 'ssh-root-refused', 'firewall-default-drop', 'lynis-hardening-index', 'server-works', 'server-matches-model']) {
+    for (const id of [
+      'ssh-password-refused',
+      'ssh-root-refused',
+      'firewall-default-drop',
+      'lynis-hardening-index',
+      'server-works',
+      'server-matches-model',
+    ]) {
       expect(checks.filter((x) => x.check.startsWith(`${id} (`)).length, id).toBe(5);
     }
     expect(r.code).toBe(0);
@@ -164,12 +209,28 @@ describe('local target, end to end (container driver)', () => {
 
   it('pipeline run deploys v1 to test, preprod and prod; prod updated to v2 and rolled back with no failed request; the container checks pass in every environment', async () => {
     const reportDir = join(dir, 'pipeline-v1');
-    const run = await cli(['--json', 'pipeline', 'run', '--approve', '--version', 'v1', '-c', file, '--candidate', 'solo', '--report-dir', reportDir]);
+    const run = await cli([
+      '--json',
+      'pipeline',
+      'run',
+      '--approve',
+      '--version',
+      'v1',
+      '-c',
+      file,
+      '--candidate',
+      'solo',
+      '--report-dir',
+      reportDir,
+    ]);
     // The report the run wrote, not only its exit code: every stage, its status and duration.
     const report = JSON.parse(readFileSync(join(reportDir, 'pipeline-run.json'), 'utf8')) as RunReport;
-    console.log(`pipeline run v1: ${report.result}; ${report.stages.map((x) => `${x.id} ${x.status} ${(x.ms / 1000).toFixed(1)} s`).join(', ')}`);
-    expect(report.stages.map((x) => [x.id, x.status, x.status === 'failed' ? x.detail : '']))
-      .toEqual(STAGE_IDS.map((id) => [id, id === 'approval' ? 'approved' : 'passed', '']));
+    console.log(
+      `pipeline run v1: ${report.result}; ${report.stages.map((x) => `${x.id} ${x.status} ${(x.ms / 1000).toFixed(1)} s`).join(', ')}`,
+    );
+    expect(report.stages.map((x) => [x.id, x.status, x.status === 'failed' ? x.detail : ''])).toEqual(
+      STAGE_IDS.map((id) => [id, id === 'approval' ? 'approved' : 'passed', '']),
+    );
     expect(report.result).toBe('passed');
     expect(report.defects).toMatchObject({ failures: 0, errors: 0 });
     expect(report.defects!.tests).toBeGreaterThan(0);
@@ -183,38 +244,68 @@ describe('local target, end to end (container driver)', () => {
     expect(await served('prod')).toEqual({ version: 'v2', env: 'prod' });
     const back = await appUpdate(['rollback', 'prod']);
     expect(await served('prod')).toEqual({ version: 'v1', env: 'prod' });
-    console.log(`prod update v1 -> v2: ${up2.seconds.toFixed(1)} s, ${up2.load.total} requests, ${up2.load.failed} failed; rollback: ${back.seconds.toFixed(1)} s, ${back.load.total} requests, ${back.load.failed} failed`);
+    console.log(
+      `prod update v1 -> v2: ${up2.seconds.toFixed(1)} s, ${up2.load.total} requests, ${up2.load.failed} failed; rollback: ${back.seconds.toFixed(1)} s, ${back.load.total} requests, ${back.load.failed} failed`,
+    );
 
     // What the pipeline's deploy stage runs for v2 on a running environment: a rolling update,
     // whose load loop deploy now reports.
     const dep = await cli(['--json', 'app', 'deploy', 'preprod', '--version', 'v2', '-c', file, '--candidate', 'solo']);
     expect(dep.code, `${dep.stdout}\n${dep.stderr}`).toBe(0);
-    const depJson = JSON.parse(dep.stdout) as { update?: { from: string; replaced: number; load?: { total: number; failed: number } } };
+    const depJson = JSON.parse(dep.stdout) as {
+      update?: { from: string; replaced: number; load?: { total: number; failed: number } };
+    };
     expect(depJson.update).toMatchObject({ from: 'v1', replaced: 2, load: { failed: 0 } });
     expect(depJson.update!.load!.total).toBeGreaterThan(0);
     console.log(`preprod deploy v2 over v1: ${depJson.update!.load!.total} requests, ${depJson.update!.load!.failed} failed`);
     expect(await served('preprod')).toEqual({ version: 'v2', env: 'preprod' });
 
-    for (const argv of [['app', 'update', 'test', '--version', 'v2'], ['report', 'app']]) {
+    for (const argv of [
+      ['app', 'update', 'test', '--version', 'v2'],
+      ['report', 'app'],
+    ]) {
       const r = await cli([...argv, '-c', file, '--candidate', 'solo']);
       expect(r.code, `${argv.join(' ')}: ${r.stdout}\n${r.stderr}`).toBe(0);
     }
     // The pipeline's unit tests wrote their reports in the run's folder: verify reads them there.
     const v = await cli(['--json', 'verify', '-c', file], { ASD_APP_REPORTS: join(reportDir, 'app-reports') });
-    const checks = (JSON.parse(v.stdout) as { candidates: { checks: { check: string; status: string; evidence: string }[] }[] }).candidates[0]!.checks;
-    const show = (id: string) => checks.filter((x) => x.check === id || x.check.startsWith(`${id} (`)).map((x) => `${x.check}: ${x.status} ${x.evidence}`);
+    const checks = (JSON.parse(v.stdout) as { candidates: { checks: { check: string; status: string; evidence: string }[] }[] })
+      .candidates[0]!.checks;
+    const show = (id: string) =>
+      checks.filter((x) => x.check === id || x.check.startsWith(`${id} (`)).map((x) => `${x.check}: ${x.status} ${x.evidence}`);
     // One outcome per environment for the container checks, each a pass.
-    for (const id of ['containers-running-with-limits', 'containers-on-lab-network', 'containers-remote-volume', 'containers-updated']) {
-      expect(checks.filter((x) => x.check.startsWith(`${id} (`)).map((x) => x.check).sort(), id).toEqual(ENVS.map((e) => `${id} (${e})`).sort());
-      expect(show(id).filter((x) => !x.includes(': pass ')), id).toEqual([]);
+    for (const id of [
+      'containers-running-with-limits',
+      'containers-on-lab-network',
+      'containers-remote-volume',
+      'containers-updated',
+    ]) {
+      expect(
+        checks
+          .filter((x) => x.check.startsWith(`${id} (`))
+          .map((x) => x.check)
+          .sort(),
+        id,
+      ).toEqual(ENVS.map((e) => `${id} (${e})`).sort());
+      expect(
+        show(id).filter((x) => !x.includes(': pass ')),
+        id,
+      ).toEqual([]);
     }
     for (const id of ['app-test-version-built', 'app-tests-run', 'app-defects-reported', 'monitoring-reports']) {
       expect(show(id).length, id).toBeGreaterThan(0);
-      expect(show(id).filter((x) => !x.includes(': pass ')), id).toEqual([]);
+      expect(
+        show(id).filter((x) => !x.includes(': pass ')),
+        id,
+      ).toEqual([]);
     }
     // What verify saw in prod: the rollback, and the model's limits.
-    expect(show('containers-updated').find((x) => x.startsWith('containers-updated (prod)'))).toMatch(/rollback v2 -> v1 .*: ok; load loop \d+ requests, 0 failed/);
-    expect(show('containers-running-with-limits').find((x) => x.startsWith('containers-running-with-limits (prod)'))).toMatch(/api 160 MiB\/0\.5 CPU\/64 pids/);
+    expect(show('containers-updated').find((x) => x.startsWith('containers-updated (prod)'))).toMatch(
+      /rollback v2 -> v1 .*: ok; load loop \d+ requests, 0 failed/,
+    );
+    expect(show('containers-running-with-limits').find((x) => x.startsWith('containers-running-with-limits (prod)'))).toMatch(
+      /api 160 MiB\/0\.5 CPU\/64 pids/,
+    );
     expect(checks.filter((x) => x.status === 'fail').map((x) => `${x.check}: ${x.evidence}`)).toEqual([]);
   }, 1_500_000);
 
@@ -232,7 +323,10 @@ describe('local target, end to end (container driver)', () => {
     for (const env of ENVS) {
       const st = await appStatus(env);
       expect(st.instances.map((i) => i.role).sort(), env).toEqual(['api', 'api', 'edge', 'worker']);
-      expect(st.instances.every((i) => i.state === 'running'), env).toBe(true);
+      expect(
+        st.instances.every((i) => i.state === 'running'),
+        env,
+      ).toBe(true);
       ids.push(...st.instances.map((i) => i.id));
     }
     expect(appContainerProcesses()).toEqual({ test: 4, preprod: 4, prod: 4 });
@@ -243,7 +337,8 @@ describe('local target, end to end (container driver)', () => {
     const netns = (await execa('ip', ['netns', 'list'])).stdout;
     for (const id of ids) {
       expect(netns, id).not.toContain(netNames(id).netns);
-      for (const c of ['asd-lab-app', 'memory/asd-lab-app', 'cpu/asd-lab-app', 'pids/asd-lab-app']) expect(existsSync(`/sys/fs/cgroup/${c}/${id}`), `${c}/${id}`).toBe(false);
+      for (const c of ['asd-lab-app', 'memory/asd-lab-app', 'cpu/asd-lab-app', 'pids/asd-lab-app'])
+        expect(existsSync(`/sys/fs/cgroup/${c}/${id}`), `${c}/${id}`).toBe(false);
     }
     for (const m of MACHINES) expect(await traces(m), m).toEqual([]);
     // The app's containers (network namespaces asdapp-*) and their volume mounts went first.
@@ -253,7 +348,9 @@ describe('local target, end to end (container driver)', () => {
     expect(links).not.toContain(bridgeName('e2e', 0));
     const rules = (await execa('nft', ['list', 'ruleset'])).stdout;
     expect(rules).not.toContain(`asd-lab:${bridgeName('e2e', 0)}`);
-    const status = JSON.parse((await cli(['--json', 'status', '-c', file])).stdout) as { candidates: { servers: { state: string }[] }[] };
+    const status = JSON.parse((await cli(['--json', 'status', '-c', file])).stdout) as {
+      candidates: { servers: { state: string }[] }[];
+    };
     expect(status.candidates[0]!.servers.every((s) => s.state === 'missing')).toBe(true);
   }, 600_000);
 });

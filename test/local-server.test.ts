@@ -6,7 +6,14 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, listServers, SCRIPTS_DIR, upNetwork,
+  createServer,
+  destroyServer,
+  downNetwork,
+  ensureImage,
+  ensureLabKey,
+  listServers,
+  SCRIPTS_DIR,
+  upNetwork,
   type CandidatePlan,
 } from '../src/targets/local/index.ts';
 import { alive, requireHost, ssh, STATE, testCohort, traces } from './local-helpers.ts';
@@ -16,7 +23,7 @@ const cohort = testCohort('local-test', '10.231.240.0/24', [
   { id: 'lta', servers: ['one', 'two'] },
   { id: 'ltb', servers: ['one'] },
 ]);
-const [lta, ltb] = cohort.candidates as [typeof cohort.candidates[0], typeof cohort.candidates[0]];
+const [lta, ltb] = cohort.candidates as [(typeof cohort.candidates)[0], (typeof cohort.candidates)[0]];
 let planA: CandidatePlan;
 let planB: CandidatePlan;
 let key: { privateKey: string; publicKey: string };
@@ -25,9 +32,30 @@ const timings: Record<string, number> = {};
 const scriptArgs = (p: CandidatePlan, i: number) => {
   const s = p.servers[i]!;
   return [
-    '--name', s.name, '--role', s.spec.role, '--memory', String(s.spec.memoryMiB), '--cpus', String(s.spec.cpus),
-    '--network', p.bridge, '--address', s.address, '--gateway', p.gateway, '--ssh-key', key.publicKey,
-    '--driver', 'container', '--state-dir', STATE, '--cohort', cohort.cohort, '--candidate', p.candidate.id,
+    '--name',
+    s.name,
+    '--role',
+    s.spec.role,
+    '--memory',
+    String(s.spec.memoryMiB),
+    '--cpus',
+    String(s.spec.cpus),
+    '--network',
+    p.bridge,
+    '--address',
+    s.address,
+    '--gateway',
+    p.gateway,
+    '--ssh-key',
+    key.publicKey,
+    '--driver',
+    'container',
+    '--state-dir',
+    STATE,
+    '--cohort',
+    cohort.cohort,
+    '--candidate',
+    p.candidate.id,
   ];
 };
 const run = (file: string, args: string[]) => execa(path.join(SCRIPTS_DIR, file), args, { reject: false, all: true });
@@ -64,7 +92,7 @@ function tree(root: string, replace: [string, string][]): Record<string, string>
 describe('local target, container driver (real)', () => {
   beforeAll(async () => {
     await requireHost('container');
-    let t0 = Date.now();
+    const t0 = Date.now();
     await ensureImage({ stateDir: STATE });
     timings.imageMs = Date.now() - t0;
     await cleanup(); // leftovers of an interrupted run
@@ -97,15 +125,23 @@ describe('local target, container driver (real)', () => {
     expect(py.stdout).toMatch(/server 'lta-two' is running: 10\.231\.240\.11\/28/);
 
     const [one, two] = planA.servers as [CandidatePlan['servers'][0], CandidatePlan['servers'][0]];
-    const a = tree(path.join(STATE, 'servers', one.name, 'upper'), [[one.name, 'NAME'], [one.ip, 'IP']]);
-    const b = tree(path.join(STATE, 'servers', two.name, 'upper'), [[two.name, 'NAME'], [two.ip, 'IP']]);
+    const a = tree(path.join(STATE, 'servers', one.name, 'upper'), [
+      [one.name, 'NAME'],
+      [one.ip, 'IP'],
+    ]);
+    const b = tree(path.join(STATE, 'servers', two.name, 'upper'), [
+      [two.name, 'NAME'],
+      [two.ip, 'IP'],
+    ]);
     expect(Object.keys(a)).toContain('etc/sudoers.d/90-asd-admin');
     expect(Object.keys(a)).toContain('home/asd-admin/.ssh/authorized_keys');
     expect(a['etc/systemd/network/10-asd-lab.network']).toMatch(/Address=IP\/28\nGateway=10\.231\.240\.1\n/);
     expect(b).toEqual(a);
 
     const envOf = (n: string) => readFileSync(path.join(STATE, 'servers', n, 'server.env'), 'utf8');
-    expect(envOf(two.name).replaceAll(two.name, 'N').replace(two.ip, 'IP')).toBe(envOf(one.name).replaceAll(one.name, 'N').replace(one.ip, 'IP'));
+    expect(envOf(two.name).replaceAll(two.name, 'N').replace(two.ip, 'IP')).toBe(
+      envOf(one.name).replaceAll(one.name, 'N').replace(one.ip, 'IP'),
+    );
   }, 180_000);
 
   it('both answer SSH as asd-admin with the lab key, with their own host keys and identity', async () => {
@@ -113,9 +149,21 @@ describe('local target, container driver (real)', () => {
     const fingerprints = new Set<string>();
     for (const s of planA.servers) {
       const info = servers.find((x) => x.name === s.name)!;
-      expect(info).toMatchObject({ cohort: 'local-test', candidate: 'lta', state: 'running', address: s.ip, sshPort: 22, user: 'asd-admin', keyPath: key.privateKey });
-      const r = await ssh(s.ip, info.keyPath, info.knownHostsFile,
-        'id -un; sudo -n id -u; hostname; ip -4 -o addr show host0 | awk "{print \\$4}"; systemctl is-system-running --wait; cat /etc/asd-lab/server');
+      expect(info).toMatchObject({
+        cohort: 'local-test',
+        candidate: 'lta',
+        state: 'running',
+        address: s.ip,
+        sshPort: 22,
+        user: 'asd-admin',
+        keyPath: key.privateKey,
+      });
+      const r = await ssh(
+        s.ip,
+        info.keyPath,
+        info.knownHostsFile,
+        'id -un; sudo -n id -u; hostname; ip -4 -o addr show host0 | awk "{print \\$4}"; systemctl is-system-running --wait; cat /etc/asd-lab/server',
+      );
       expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
       const [user, rootId, host, addr, running] = r.stdout.split('\n');
       expect([user, rootId, host, addr]).toEqual(['asd-admin', '0', s.name, s.address]);
@@ -123,8 +171,24 @@ describe('local target, container driver (real)', () => {
       expect(r.stdout).toContain(`ROLE=app\nADDRESS=${s.address}\nCOHORT=local-test\nCANDIDATE=lta`);
       fingerprints.add(readFileSync(info.knownHostsFile, 'utf8').split('\n')[0]!.split(' ')[2]!);
       // Password login is off from the first boot.
-      const pw = await execa('ssh', ['-o', 'BatchMode=yes', '-o', 'PreferredAuthentications=password', '-o', 'StrictHostKeyChecking=no',
-        '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', `asd-admin@${s.ip}`, 'true'], { reject: false });
+      const pw = await execa(
+        'ssh',
+        [
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'PreferredAuthentications=password',
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'ConnectTimeout=5',
+          `asd-admin@${s.ip}`,
+          'true',
+        ],
+        { reject: false },
+      );
       expect(pw.exitCode).not.toBe(0);
     }
     expect(fingerprints.size).toBe(2);
@@ -133,7 +197,12 @@ describe('local target, container driver (real)', () => {
   it('a second run of either script changes nothing and says so', async () => {
     const pidOf = (n: string) => readFileSync(path.join(STATE, 'servers', n, 'pid'), 'utf8').trim();
     const before = planA.servers.map((s) => pidOf(s.name));
-    for (const [file, i] of [['create-server.sh', 0], ['create_server.py', 0], ['create_server.py', 1], ['create-server.sh', 1]] as const) {
+    for (const [file, i] of [
+      ['create-server.sh', 0],
+      ['create_server.py', 0],
+      ['create_server.py', 1],
+      ['create-server.sh', 1],
+    ] as const) {
       const r = await run(file, scriptArgs(planA, i));
       expect(r.exitCode, r.all).toBe(0);
       expect(r.stdout).toMatch(/is already running .*nothing changed/);
@@ -147,13 +216,14 @@ describe('local target, container driver (real)', () => {
     expect(changed.stderr).toMatch(/exists with MEMORY_MIB=256, not 1024: destroy it first/);
   }, 120_000);
 
-  it('servers reach their candidate\'s servers and the host, never another candidate', async () => {
+  it("servers reach their candidate's servers and the host, never another candidate", async () => {
     const t0 = Date.now();
     const other = await createServer(cohort, ltb, 'one', { stateDir: STATE });
     timings.createApiMs = Date.now() - t0;
     expect(other).toMatchObject({ name: 'ltb-one', address: planB.servers[0]!.ip, state: 'running' });
     const from = await listServers(STATE).then((l) => l.find((x) => x.name === 'lta-one')!);
-    const ping = (ip: string) => ssh(from.address, from.keyPath, from.knownHostsFile, `ping -c 1 -W 2 ${ip} >/dev/null && echo yes || echo no`);
+    const ping = (ip: string) =>
+      ssh(from.address, from.keyPath, from.knownHostsFile, `ping -c 1 -W 2 ${ip} >/dev/null && echo yes || echo no`);
     expect((await ping(planA.servers[1]!.ip)).stdout).toBe('yes');
     expect((await ping(planA.gateway)).stdout).toBe('yes');
     expect((await ping(other.address)).stdout).toBe('no');
@@ -164,7 +234,7 @@ describe('local target, container driver (real)', () => {
     }
   }, 120_000);
 
-  it('memory and CPU are capped in the server\'s own cgroup', async () => {
+  it("memory and CPU are capped in the server's own cgroup", async () => {
     const v2 = lstatSync('/sys/fs/cgroup/cgroup.controllers', { throwIfNoEntry: false });
     for (const s of planA.servers) {
       const pid = readFileSync(path.join(STATE, 'servers', s.name, 'pid'), 'utf8').trim();
@@ -190,7 +260,8 @@ describe('local target, container driver (real)', () => {
   });
 
   it('destroy (bash, Python, API) leaves no process, mount, link, cgroup or state; down leaves no bridge or rule', async () => {
-    const pids = (await listServers(STATE)).filter((s) => s.cohort === 'local-test')
+    const pids = (await listServers(STATE))
+      .filter((s) => s.cohort === 'local-test')
       .map((s) => Number(readFileSync(path.join(s.dir, 'pid'), 'utf8')));
     expect(pids).toHaveLength(3);
     const t0 = Date.now();
@@ -198,7 +269,9 @@ describe('local target, container driver (real)', () => {
     timings.destroyMs = Date.now() - t0;
     expect((await run('destroy_server.py', ['--name', 'lta-two', '--state-dir', STATE])).stdout).toMatch(/destroyed/);
     await destroyServer('ltb-one', { stateDir: STATE });
-    expect((await run('destroy-server.sh', ['--name', 'lta-one', '--state-dir', STATE])).stdout).toMatch(/does not exist: nothing to do/);
+    expect((await run('destroy-server.sh', ['--name', 'lta-one', '--state-dir', STATE])).stdout).toMatch(
+      /does not exist: nothing to do/,
+    );
     for (const pid of pids) expect(alive(pid)).toBe(false);
     for (const name of ['lta-one', 'lta-two', 'ltb-one']) expect(await traces(name), name).toEqual([]);
 

@@ -7,7 +7,16 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createServer, destroyServer, downNetwork, ensureImage, ensureLabKey, listServers, probeKvm, SCRIPTS_DIR, upNetwork, type CandidatePlan,
+  createServer,
+  destroyServer,
+  downNetwork,
+  ensureImage,
+  ensureLabKey,
+  listServers,
+  probeKvm,
+  SCRIPTS_DIR,
+  upNetwork,
+  type CandidatePlan,
 } from '../src/targets/local/index.ts';
 import { requireHost, ssh, STATE, testCohort, traces } from './local-helpers.ts';
 
@@ -39,11 +48,34 @@ describe('local target, vm driver (real)', () => {
     expect(kvm).not.toBeNull(); // the VM image exists, so the probe ran (or /dev/kvm is missing)
     if (kvm!.usable) return; // a host with working KVM: nothing to refuse
     const s = plan.servers[0]!;
-    const r = await execa(path.join(SCRIPTS_DIR, 'create-server.sh'), [
-      '--name', s.name, '--role', 'app', '--memory', '512', '--cpus', '1', '--network', plan.bridge, '--address', s.address,
-      '--gateway', plan.gateway, '--ssh-key', path.join(STATE, 'keys', cohort.cohort, 'id_ed25519.pub'), '--driver', 'vm',
-      '--accel', 'kvm', '--state-dir', STATE,
-    ], { reject: false });
+    const r = await execa(
+      path.join(SCRIPTS_DIR, 'create-server.sh'),
+      [
+        '--name',
+        s.name,
+        '--role',
+        'app',
+        '--memory',
+        '512',
+        '--cpus',
+        '1',
+        '--network',
+        plan.bridge,
+        '--address',
+        s.address,
+        '--gateway',
+        plan.gateway,
+        '--ssh-key',
+        path.join(STATE, 'keys', cohort.cohort, 'id_ed25519.pub'),
+        '--driver',
+        'vm',
+        '--accel',
+        'kvm',
+        '--state-dir',
+        STATE,
+      ],
+      { reject: false },
+    );
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/--accel kvm: KVM is not usable on this host: .*use --accel tcg/);
     expect(existsSync(path.join(STATE, 'servers', s.name))).toBe(false);
@@ -57,8 +89,12 @@ describe('local target, vm driver (real)', () => {
     expect(vm).toMatchObject({ name: 'ltv-vm', driver: 'vm', state: 'running', address: plan.servers[0]!.ip });
     expect(lines.join('\n')).toMatch(/accelerator: (kvm|tcg)/);
 
-    const r = await ssh(vm.address, vm.keyPath, vm.knownHostsFile,
-      'id -un; sudo -n id -u; hostname; uname -r; systemd-detect-virt; test -e /etc/asd-lab/seeded && echo seeded; systemctl is-system-running --wait');
+    const r = await ssh(
+      vm.address,
+      vm.keyPath,
+      vm.knownHostsFile,
+      'id -un; sudo -n id -u; hostname; uname -r; systemd-detect-virt; test -e /etc/asd-lab/seeded && echo seeded; systemctl is-system-running --wait',
+    );
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
     const [user, rootId, host, kernel, virt, seeded, running] = r.stdout.split('\n');
     expect([user, rootId, host, seeded]).toEqual(['asd-admin', '0', 'ltv-vm', 'seeded']);
@@ -69,12 +105,32 @@ describe('local target, vm driver (real)', () => {
     // The disk is a thin qcow2 layer over the shared image disk.
     const info = JSON.parse((await execa('qemu-img', ['info', '-U', '--output=json', path.join(vm.dir, 'disk.qcow2')])).stdout);
     expect(info['backing-filename']).toMatch(/base\.qcow2$/);
-    timings.qemuRssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${readFileSync(path.join(vm.dir, 'pid'), 'utf8').trim()}/status`, 'utf8'))?.[1]);
+    timings.qemuRssKiB = Number(
+      /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${readFileSync(path.join(vm.dir, 'pid'), 'utf8').trim()}/status`, 'utf8'))?.[1],
+    );
 
     // Idempotent like the container driver.
     const again = await execa(path.join(SCRIPTS_DIR, 'create-server.sh'), [
-      '--name', 'ltv-vm', '--role', 'app', '--memory', '512', '--cpus', '1', '--network', plan.bridge, '--address', plan.servers[0]!.address,
-      '--gateway', plan.gateway, '--ssh-key', `${vm.keyPath}.pub`, '--driver', 'vm', '--state-dir', STATE,
+      '--name',
+      'ltv-vm',
+      '--role',
+      'app',
+      '--memory',
+      '512',
+      '--cpus',
+      '1',
+      '--network',
+      plan.bridge,
+      '--address',
+      plan.servers[0]!.address,
+      '--gateway',
+      plan.gateway,
+      '--ssh-key',
+      `${vm.keyPath}.pub`,
+      '--driver',
+      'vm',
+      '--state-dir',
+      STATE,
     ]);
     expect(again.stdout).toMatch(/already running .*nothing changed/);
 

@@ -67,10 +67,19 @@ candidates:
 servers: [{name: web, role: web}]
 `);
     const paths = p.map((x) => x.path).sort();
-    expect(paths).toEqual([
-      'admin.cidrs[0]', 'admin.cidrs[1]', 'admin.sshKeys[0]', 'candidates[1].id', 'candidates[1].sshKey',
-      'cohort', 'colour', 'expires', 'servers[0].role',
-    ].sort());
+    expect(paths).toEqual(
+      [
+        'admin.cidrs[0]',
+        'admin.cidrs[1]',
+        'admin.sshKeys[0]',
+        'candidates[1].id',
+        'candidates[1].sshKey',
+        'cohort',
+        'colour',
+        'expires',
+        'servers[0].role',
+      ].sort(),
+    );
     expect(p.find((x) => x.path === 'admin.cidrs[0]')!.message).toMatch(/whole Internet/);
     expect(p.find((x) => x.path === 'candidates[1].id')!.message).toMatch(/already used by candidates\[0\]/);
     expect(p.find((x) => x.path === 'colour')!.message).toMatch(/unknown key "colour"/);
@@ -90,7 +99,10 @@ cgAAAAtzc2gtZWQyNTUxOQAAACDsmADEWGJxfENi78yCB+vJ+lTTOM67C9lChzLzz9EWFw
 AAAEDl0Bc2l9Xx8yqm0xYcnFcUbLBx9N3sJtO6dU2u0f1B3+yYAMRYYnF8Q2LvzIIH68n6
 VNM4zrsL2UKHMvPP0RYXAAAADWFsaWNlQGV4YW1wbGUBAgMEBQ==
 -----END OPENSSH PRIVATE KEY-----`;
-    const doc = `cohort: promo\ncandidates:\n  - id: alice\n    sshKey: |\n${priv.split('\n').map((l) => `      ${l}`).join('\n')}\n`;
+    const doc = `cohort: promo\ncandidates:\n  - id: alice\n    sshKey: |\n${priv
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n')}\n`;
     const p = problems(doc);
     expect(p).toHaveLength(1);
     expect(p[0]!.path).toBe('candidates[0].sshKey');
@@ -105,7 +117,9 @@ VNM4zrsL2UKHMvPP0RYXAAAADWFsaWNlQGV4YW1wbGUBAgMEBQ==
     try {
       refused(`${minimal}expires: 2026-11-28\n`);
     } catch (err) {
-      expect((err as CohortError).problems).toEqual([{ path: 'expires', message: expect.stringMatching(/expired on 2026-11-28/) }]);
+      expect((err as CohortError).problems).toEqual([
+        { path: 'expires', message: expect.stringMatching(/expired on 2026-11-28/) },
+      ]);
     }
     expect(refused(`${minimal}expires: 2026-11-29\n`).expires).toBe('2026-11-29');
     expect(problems(`${minimal}expires: 2026-13-45\n`)[0]!.path).toBe('expires');

@@ -10,7 +10,15 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { alertRow, renderTable, sortRows } from '../src/cli/commands/alerts.ts';
-import { devAlerts, envStats, parsePeriod, renderHtml, renderMarkdown, svgChart, type AppReport } from '../src/modules/monitoring/app-report.ts';
+import {
+  devAlerts,
+  envStats,
+  parsePeriod,
+  renderHtml,
+  renderMarkdown,
+  svgChart,
+  type AppReport,
+} from '../src/modules/monitoring/app-report.ts';
 import { SLO_DEFAULTS } from '../src/core/model/slo.ts';
 import type { InventoryHost } from '../src/core/hosts.ts';
 import { REPO_ROOT } from '../src/core/repo.ts';
@@ -35,38 +43,83 @@ const HOSTS: InventoryHost[] = [
   { candidate: 'alice', server: 'apptest', role: 'app', address: '10.98.0.7', subnet: '10.98.0.0/24', env: 'test' },
 ];
 /** Another candidate of the same cohort: alice's Prometheus must never scrape it. */
-const BOB: InventoryHost = { candidate: 'bob', server: 'app', role: 'app', address: '10.98.1.3', subnet: '10.98.1.0/24', env: 'prod' };
+const BOB: InventoryHost = {
+  candidate: 'bob',
+  server: 'app',
+  role: 'app',
+  address: '10.98.1.3',
+  subnet: '10.98.1.0/24',
+  env: 'prod',
+};
 const BCRYPT_FIXTURE = '$2b$10$3UWspWdb9bFLZ.isWm5aGebCeho6CZBcTC76JNu2tEl1cq8TMby3W';
 
 function server(name: string, role: string, state: LabServer['state'] = 'running'): LabServer {
-  return { name, machine: `alice-${name}`, role, state, address: '10.0.0.1', sshPort: 22, user: 'asd-admin', keyPath: '/nonexistent' };
+  return {
+    name,
+    machine: `alice-${name}`,
+    role,
+    state,
+    address: '10.0.0.1',
+    sshPort: 22,
+    user: 'asd-admin',
+    keyPath: '/nonexistent',
+  };
 }
 
 describe('what Ansible renders equals what the library computes', () => {
   it('file_sd targets of role prometheus = scrapeTargets(), per candidate; web config = renderWebConfig()', () => {
     const inv = {
       all: {
-        hosts: Object.fromEntries([...HOSTS, BOB].map((h) => [`${h.candidate}-${h.server}`, {
-          ansible_connection: 'local', ansible_python_interpreter: process.env.ASD_PYTHON ?? '/usr/bin/python3',
-          lab_candidate: h.candidate, lab_server: h.server, lab_role: h.role, lab_env: h.env,
-        }])),
+        hosts: Object.fromEntries(
+          [...HOSTS, BOB].map((h) => [
+            `${h.candidate}-${h.server}`,
+            {
+              ansible_connection: 'local',
+              ansible_python_interpreter: process.env.ASD_PYTHON ?? '/usr/bin/python3',
+              lab_candidate: h.candidate,
+              lab_server: h.server,
+              lab_role: h.role,
+              lab_env: h.env,
+            },
+          ]),
+        ),
         children: { mon: { hosts: { 'alice-mon': null } } },
       },
     };
     writeFileSync(join(tmp, 'inv.yml'), stringify(inv, { nullStr: '' }));
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(scrapeJobsManifest({ data: true })));
-    const play = [{
-      hosts: 'alice-mon', gather_facts: false, become: false,
-      vars: { monitoring_scrape_password_bcrypt: BCRYPT_FIXTURE },
-      tasks: [
-        { name: 'targets', 'ansible.builtin.template': { src: join(ROLES, 'prometheus/templates/targets.json.j2'), dest: `${tmp}/{{ item.name }}.yml`, mode: '0644' },
-          loop: "{{ (lookup('ansible.builtin.file', '" + join(tmp, 'manifest.json') + "') | from_json).jobs }}" },
-        { name: 'web', 'ansible.builtin.template': { src: resolve(REPO_ROOT, 'monitoring/generated/web-config.yml.j2'), dest: join(tmp, 'web-config.yml'), mode: '0640' } },
-      ],
-    }];
+    const play = [
+      {
+        hosts: 'alice-mon',
+        gather_facts: false,
+        become: false,
+        vars: { monitoring_scrape_password_bcrypt: BCRYPT_FIXTURE },
+        tasks: [
+          {
+            name: 'targets',
+            'ansible.builtin.template': {
+              src: join(ROLES, 'prometheus/templates/targets.json.j2'),
+              dest: `${tmp}/{{ item.name }}.yml`,
+              mode: '0644',
+            },
+            loop: `{{ (lookup('ansible.builtin.file', '${join(tmp, 'manifest.json')}') | from_json).jobs }}`,
+          },
+          {
+            name: 'web',
+            'ansible.builtin.template': {
+              src: resolve(REPO_ROOT, 'monitoring/generated/web-config.yml.j2'),
+              dest: join(tmp, 'web-config.yml'),
+              mode: '0640',
+            },
+          },
+        ],
+      },
+    ];
     writeFileSync(join(tmp, 'play.yml'), stringify(play));
     execFileSync('ansible-playbook', ['-i', join(tmp, 'inv.yml'), join(tmp, 'play.yml')], {
-      cwd: tmp, env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_STDOUT_CALLBACK: 'default', ANSIBLE_LOCALHOST_WARNING: 'false' }, stdio: 'pipe',
+      cwd: tmp,
+      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_STDOUT_CALLBACK: 'default', ANSIBLE_LOCALHOST_WARNING: 'false' },
+      stdio: 'pipe',
     });
     const expected = scrapeTargets(HOSTS, { data: true });
     expect(expected.size).toBe(SCRAPE_JOBS.length);
@@ -77,15 +130,23 @@ describe('what Ansible renders equals what the library computes', () => {
     const node = JSON.parse(readFileSync(join(tmp, 'node.yml'), 'utf8')) as { targets: string[] }[];
     expect(node.flatMap((g) => g.targets)).not.toContain('bob-app:9100');
     // Same document (the template quotes the hash, the library's YAML writer does not need to).
-    expect(parse(readFileSync(join(tmp, 'web-config.yml'), 'utf8'))).toEqual(parse(renderWebConfig(monitoringOptions(), BCRYPT_FIXTURE)));
+    expect(parse(readFileSync(join(tmp, 'web-config.yml'), 'utf8'))).toEqual(
+      parse(renderWebConfig(monitoringOptions(), BCRYPT_FIXTURE)),
+    );
   }, 120_000);
 
   it('the job table names every job with its roles and target pattern', () => {
     const m = scrapeJobsManifest({ data: true });
-    expect(m.jobs.find((j) => j.name === 'node')).toEqual({ name: 'node', roles: ['gateway', 'app', 'db', 'mon', 'k8s'], target: '{host}:9100' });
+    expect(m.jobs.find((j) => j.name === 'node')).toEqual({
+      name: 'node',
+      roles: ['gateway', 'app', 'db', 'mon', 'k8s'],
+      target: '{host}:9100',
+    });
     expect(m.jobs.find((j) => j.name === 'blackbox_http')!.target).toBe('https://{host}/');
     expect(scrapeJobsManifest({ data: false }).jobs.map((j) => j.name)).not.toContain('postgres');
-    const committed = JSON.parse(readFileSync(resolve(REPO_ROOT, 'monitoring/generated/prometheus/scrape-jobs.json'), 'utf8')) as unknown;
+    const committed = JSON.parse(
+      readFileSync(resolve(REPO_ROOT, 'monitoring/generated/prometheus/scrape-jobs.json'), 'utf8'),
+    ) as unknown;
     expect(committed).toEqual(m);
   });
 });
@@ -102,7 +163,11 @@ describe('scrape credential (role monitoring_web, controller side)', () => {
     expect(hash).toMatch(/^\$2[aby]\$04\$[./A-Za-z0-9]{53}$/);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     for (const f of ['scrape-password', 'scrape-password.bcrypt']) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
-    const check = execFileSync('python3', ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])', pw, hash], { encoding: 'utf8' });
+    const check = execFileSync(
+      'python3',
+      ['-W', 'ignore', '-c', 'import crypt,sys; print(crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2])', pw, hash],
+      { encoding: 'utf8' },
+    );
     expect(check.trim()).toBe('True');
     expect(execFileSync(script, [dir, '4'], { encoding: 'utf8' }).trim()).toBe('unchanged');
     expect(readFileSync(join(dir, 'scrape-password'), 'utf8')).toBe(pw);
@@ -118,7 +183,7 @@ describe('scrape credential (role monitoring_web, controller side)', () => {
     expect(cmd).toContain(`"$(cat '/etc/prometheus/secrets/scrape-password')"`);
     expect(cmd).toContain(`--data-urlencode 'query=up{job="node"}'`);
     expect(shq("it's")).toBe(`'it'\\''s'`);
-    expect(execFileSync('/bin/sh', ['-c', `printf %s ${shq("a'b \"c\" $d")}`], { encoding: 'utf8' })).toBe(`a'b "c" $d`);
+    expect(execFileSync('/bin/sh', ['-c', `printf %s ${shq('a\'b "c" $d')}`], { encoding: 'utf8' })).toBe(`a'b "c" $d`);
   });
 });
 
@@ -138,20 +203,41 @@ describe('alert receiver (role alert_receiver)', () => {
   it('stores each Alertmanager notification as one JSON line, refuses anything else', async () => {
     const port = await freePort();
     const log = join(tmp, 'events.jsonl');
-    proc = spawn('python3', [join(ROLES, 'alert_receiver/files/asd-alert-receiver'), '--listen-port', String(port), '--log', log], { stdio: 'ignore' });
+    proc = spawn(
+      'python3',
+      [join(ROLES, 'alert_receiver/files/asd-alert-receiver'), '--listen-port', String(port), '--log', log],
+      { stdio: 'ignore' },
+    );
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 50; i++) {
       try {
         if ((await fetch(`${base}/healthz`)).status === 200) break;
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     const alert = (status: string) => ({
-      status, labels: { alertname: 'SshAuthFailuresHigh', severity: 'warning', team: 'security', instance: 'alice-app', env: 'prod' },
-      annotations: { summary: '12 failed SSH authentications on alice-app in 5 minutes' }, startsAt: '2026-11-29T08:00:00Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: 'abc',
+      status,
+      labels: { alertname: 'SshAuthFailuresHigh', severity: 'warning', team: 'security', instance: 'alice-app', env: 'prod' },
+      annotations: { summary: '12 failed SSH authentications on alice-app in 5 minutes' },
+      startsAt: '2026-11-29T08:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      fingerprint: 'abc',
     });
-    const post = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-    const payload = (status: string) => ({ version: '4', status, receiver: 'security', groupKey: '{}:{alertname="SshAuthFailuresHigh"}', alerts: [alert(status)] });
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    const payload = (status: string) => ({
+      version: '4',
+      status,
+      receiver: 'security',
+      groupKey: '{}:{alertname="SshAuthFailuresHigh"}',
+      alerts: [alert(status)],
+    });
     expect((await post('/hooks/security', payload('firing'))).status).toBe(200);
     expect((await post('/hooks/security', payload('resolved'))).status).toBe(200);
     expect((await post('/hooks/../etc', payload('firing'))).status).toBe(404);
@@ -160,11 +246,20 @@ describe('alert receiver (role alert_receiver)', () => {
     const events = parseEvents(readFileSync(log, 'utf8'));
     expect(events).toHaveLength(2);
     expect(events[0]).toMatchObject({ team: 'security', receiver: 'security', status: 'firing' });
-    expect(events[0]!.alerts[0]).toMatchObject({ alertname: 'SshAuthFailuresHigh', severity: 'warning', team: 'security', instance: 'alice-app', status: 'firing' });
+    expect(events[0]!.alerts[0]).toMatchObject({
+      alertname: 'SshAuthFailuresHigh',
+      severity: 'warning',
+      team: 'security',
+      instance: 'alice-app',
+      status: 'firing',
+    });
     const p = firingThenResolved(events, (a) => a.alertname === 'SshAuthFailuresHigh' && a.instance === 'alice-app');
     expect(p.firing?.team).toBe('security');
     expect(p.resolved).toBeDefined();
-    expect(firingThenResolved(events, () => true, Date.parse(events[1]!.received) + 1)).toEqual({ firing: undefined, resolved: undefined });
+    expect(firingThenResolved(events, () => true, Date.parse(events[1]!.received) + 1)).toEqual({
+      firing: undefined,
+      resolved: undefined,
+    });
   }, 30_000);
 
   it('a half-written line does not hide the others', () => {
@@ -189,44 +284,78 @@ describe('SSH counters (role security_metrics)', () => {
     const code = `import importlib.machinery, importlib.util, json, sys
 l = importlib.machinery.SourceFileLoader('m', sys.argv[1]); s = importlib.util.spec_from_loader('m', l); m = importlib.util.module_from_spec(s); l.exec_module(m)
 print(json.dumps(m.count(json.loads(sys.argv[2]))))`;
-    const out = execFileSync('python3', ['-c', code, join(ROLES, 'security_metrics/files/asd-ssh-metrics'), JSON.stringify(lines)], { encoding: 'utf8' });
+    const out = execFileSync(
+      'python3',
+      ['-c', code, join(ROLES, 'security_metrics/files/asd-ssh-metrics'), JSON.stringify(lines)],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(out)).toEqual([3, 1, 2]);
   });
 });
 
 describe('alerts and drills: the parts that need no server', () => {
   it('alert rows: critical first then oldest, inhibited shown as such', () => {
-    const mk = (name: string, severity: string, startsAt: string, state: 'active' | 'suppressed', inhibitedBy: string[] = []) => ({
-      labels: { alertname: name, severity, team: 'ops', instance: 'alice-app' }, annotations: { summary: `${name} summary` }, startsAt, endsAt: '', updatedAt: '', fingerprint: name,
-      status: { state, silencedBy: [], inhibitedBy }, receivers: [{ name: 'ops' }],
+    const mk = (
+      name: string,
+      severity: string,
+      startsAt: string,
+      state: 'active' | 'suppressed',
+      inhibitedBy: string[] = [],
+    ) => ({
+      labels: { alertname: name, severity, team: 'ops', instance: 'alice-app' },
+      annotations: { summary: `${name} summary` },
+      startsAt,
+      endsAt: '',
+      updatedAt: '',
+      fingerprint: name,
+      status: { state, silencedBy: [], inhibitedBy },
+      receivers: [{ name: 'ops' }],
     });
-    const rows = sortRows([mk('B', 'warning', '2026-11-29T08:00:00Z', 'suppressed', ['x']), mk('A', 'critical', '2026-11-29T09:00:00Z', 'active'), mk('C', 'warning', '2026-11-29T07:00:00Z', 'active')].map(alertRow));
-    expect(rows.map((r) => [r.name, r.state])).toEqual([['A', 'active'], ['C', 'active'], ['B', 'suppressed (inhibited)']]);
+    const rows = sortRows(
+      [
+        mk('B', 'warning', '2026-11-29T08:00:00Z', 'suppressed', ['x']),
+        mk('A', 'critical', '2026-11-29T09:00:00Z', 'active'),
+        mk('C', 'warning', '2026-11-29T07:00:00Z', 'active'),
+      ].map(alertRow),
+    );
+    expect(rows.map((r) => [r.name, r.state])).toEqual([
+      ['A', 'active'],
+      ['C', 'active'],
+      ['B', 'suppressed (inhibited)'],
+    ]);
     const table = renderTable(rows).split('\n');
     expect(table[0]).toMatch(/^ALERT\s+SEVERITY\s+TEAM\s+STATE\s+SINCE\s+WHERE\s+SUMMARY$/);
     expect(table[1]).toMatch(/^A\s+critical\s+ops\s+active\s+2026-11-29T09:00:00Z\s+alice-app\s+A summary$/);
   });
 
-  it('disk-fill writes what leaves 3 % free, and refuses the host\'s shared disk', async () => {
+  it("disk-fill writes what leaves 3 % free, and refuses the host's shared disk", async () => {
     expect(fillBytes(1000, 500)).toBe(470);
     expect(fillBytes(1000, 20)).toBe(0);
     // A file system of 100 GiB with half free: 47 GiB to write, far above the 2 GiB limit.
     expect(fillBytes(100 * 1024 ** 3, 50 * 1024 ** 3)).toBeGreaterThan(2 * 1024 ** 3);
   });
 
-  it('drill targets: the named server, else the first running server of the scenario\'s roles', () => {
+  it("drill targets: the named server, else the first running server of the scenario's roles", () => {
     const servers = [server('gateway', 'gateway'), server('app', 'app', 'stopped'), server('db1', 'db'), server('mon', 'mon')];
     expect(drillTarget(servers, SCENARIO_DEFS['ssh-failures']).name).toBe('gateway');
     expect(drillTarget(servers, SCENARIO_DEFS['pg-down']).name).toBe('db1');
     expect(drillTarget(servers, SCENARIO_DEFS['node-down'], 'alice-mon').name).toBe('mon');
     expect(() => drillTarget(servers, SCENARIO_DEFS['node-down'], 'app')).toThrow('server app is stopped');
-    expect(() => drillTarget(servers, SCENARIO_DEFS['node-down'], 'nope')).toThrow('no server "nope" in this lab (servers: gateway, app, db1, mon)');
-    expect(() => drillTarget([server('mon', 'mon')], SCENARIO_DEFS['pg-down'])).toThrow('no running server for drill pg-down (roles tried: db)');
+    expect(() => drillTarget(servers, SCENARIO_DEFS['node-down'], 'nope')).toThrow(
+      'no server "nope" in this lab (servers: gateway, app, db1, mon)',
+    );
+    expect(() => drillTarget([server('mon', 'mon')], SCENARIO_DEFS['pg-down'])).toThrow(
+      'no running server for drill pg-down (roles tried: db)',
+    );
   });
 
   it('the timeline prints every step with its delay from the fault', () => {
     const r: DrillResult = {
-      scenario: 'ssh-failures', candidate: 'alice', server: 'alice-app', alert: 'SshAuthFailuresHigh', ok: true,
+      scenario: 'ssh-failures',
+      candidate: 'alice',
+      server: 'alice-app',
+      alert: 'SshAuthFailuresHigh',
+      ok: true,
       steps: [
         { step: 'triggered', at: '2026-11-29T08:00:00.000Z', elapsedSeconds: 0, detail: '12 failed SSH logins' },
         { step: 'firing', at: '2026-11-29T08:01:10.000Z', elapsedSeconds: 70, detail: '' },
@@ -237,7 +366,9 @@ describe('alerts and drills: the parts that need no server', () => {
     expect(text).toContain('Timeline of drill ssh-failures on alice-app (alert SshAuthFailuresHigh)');
     expect(text).toContain('+  70 s  2026-11-29T08:01:10Z  firing in Prometheus');
     expect(text).toContain('420 s from fault to resolution notice');
-    expect(renderTimeline({ ...r, ok: false, error: 'no "firing in Prometheus" within 900 s' })).toContain('drill FAILED: no "firing in Prometheus" within 900 s');
+    expect(renderTimeline({ ...r, ok: false, error: 'no "firing in Prometheus" within 900 s' })).toContain(
+      'drill FAILED: no "firing in Prometheus" within 900 s',
+    );
   });
 });
 
@@ -247,17 +378,25 @@ describe('verify checks of the supervision', () => {
     const candidate = cohort.candidates[0]!;
     for (const check of MONITORING_CHECKS) {
       const none = await check.run({ cohort, candidate, servers: [server('app', 'app')] });
-      expect(none, check.id).toEqual([{ status: 'not-run', evidence: 'no server with role mon in this candidate\'s lab: nothing runs the supervision' }]);
-      const off = await check.run({ cohort: { ...cohort, modules: { ...cohort.modules, monitoring: false } }, candidate, servers: [server('mon', 'mon')] });
+      expect(none, check.id).toEqual([
+        { status: 'not-run', evidence: "no server with role mon in this candidate's lab: nothing runs the supervision" },
+      ]);
+      const off = await check.run({
+        cohort: { ...cohort, modules: { ...cohort.modules, monitoring: false } },
+        candidate,
+        servers: [server('mon', 'mon')],
+      });
       expect(off[0]!.status, check.id).toBe('not-run');
       const stopped = await check.run({ cohort, candidate, servers: [server('mon', 'mon', 'stopped')] });
       expect(stopped, check.id).toEqual([{ status: 'fail', evidence: 'the monitoring server alice-mon is stopped' }]);
     }
-    expect(new Set(MONITORING_CHECKS.map((c) => c.criterion))).toEqual(new Set(['CP9.1', 'CP9.2', 'CP9.3', 'CP10.1', 'CP10.2', 'CP10.3']));
+    expect(new Set(MONITORING_CHECKS.map((c) => c.criterion))).toEqual(
+      new Set(['CP9.1', 'CP9.2', 'CP9.3', 'CP10.1', 'CP10.2', 'CP10.3']),
+    );
   });
 });
 
-describe('developers\' report (asd-lab report app)', () => {
+describe("developers' report (asd-lab report app)", () => {
   it('periods: 5 minutes to 90 days', () => {
     expect(parsePeriod('7d')).toBe(7 * 86400);
     expect(parsePeriod('90m')).toBe(5400);
@@ -267,9 +406,14 @@ describe('developers\' report (asd-lab report app)', () => {
   it('availability, error budget and latency per environment against the SLO', () => {
     const m = (o: Record<string, string>) => new Map(Object.entries(o));
     const stats = envStats(SLO_DEFAULTS, {
-      requests: m({ prod: '100000', test: '50' }), errors: m({ prod: '50', test: '5' }),
-      p50: m({ prod: '0.02' }), p95: m({ prod: '0.25' }), p99: m({ prod: 'NaN' }),
-      topErrors: m({}), saturation: m({ prod: '0.5' }), probeAvailability: m({ prod: '1' }),
+      requests: m({ prod: '100000', test: '50' }),
+      errors: m({ prod: '50', test: '5' }),
+      p50: m({ prod: '0.02' }),
+      p95: m({ prod: '0.25' }),
+      p99: m({ prod: 'NaN' }),
+      topErrors: m({}),
+      saturation: m({ prod: '0.5' }),
+      probeAvailability: m({ prod: '1' }),
     });
     const prod = stats.find((e) => e.env === 'prod')!;
     // 99.95 % against 99.9 %: half of the budget spent.
@@ -281,14 +425,101 @@ describe('developers\' report (asd-lab report app)', () => {
     expect(stats.find((e) => e.env === 'test')!.budgetLeftPercent).toBeCloseTo(-900, 6);
     expect(stats.find((e) => e.env === 'preprod')!.availabilityPercent).toBeUndefined();
     const report: AppReport = {
-      cohort: 'c', candidate: 'alice', generated: '2026-11-29T08:00:00Z', period: '7d', from: 'a', to: 'b', envs: stats,
+      cohort: 'c',
+      candidate: 'alice',
+      generated: '2026-11-29T08:00:00Z',
+      period: '7d',
+      from: 'a',
+      to: 'b',
+      envs: stats,
       topErrors: [{ env: 'prod', route: '/api/orders', code: '503', count: 42 }],
-      alerts: devAlerts([
-        { received: '2026-11-29T07:00:00Z', team: 'dev', receiver: 'dev', status: 'firing', groupKey: '', alerts: [{ alertname: 'AppSaturated', status: 'firing', severity: 'warning', team: 'dev', instance: 'alice-app', env: 'prod', startsAt: 's1', endsAt: '', summary: '', fingerprint: '', labels: {} }] },
-        { received: '2026-11-29T07:05:00Z', team: 'dev', receiver: 'dev', status: 'firing', groupKey: '', alerts: [{ alertname: 'AppSaturated', status: 'firing', severity: 'warning', team: 'dev', instance: 'alice-app', env: 'prod', startsAt: 's1', endsAt: '', summary: '', fingerprint: '', labels: {} }] },
-        { received: '2026-11-29T07:05:00Z', team: 'ops', receiver: 'ops', status: 'firing', groupKey: '', alerts: [{ alertname: 'NodeDown', status: 'firing', severity: 'critical', team: 'ops', instance: 'alice-app', env: 'prod', startsAt: 's2', endsAt: '', summary: '', fingerprint: '', labels: {} }] },
-      ], 0),
-      charts: [{ title: 'Requests per second', unit: 'req/s', series: [{ env: 'prod', points: [[1000, 1], [2000, 3]] }] }, { title: 'Empty', unit: 'ms', series: [] }],
+      alerts: devAlerts(
+        [
+          {
+            received: '2026-11-29T07:00:00Z',
+            team: 'dev',
+            receiver: 'dev',
+            status: 'firing',
+            groupKey: '',
+            alerts: [
+              {
+                alertname: 'AppSaturated',
+                status: 'firing',
+                severity: 'warning',
+                team: 'dev',
+                instance: 'alice-app',
+                env: 'prod',
+                startsAt: 's1',
+                endsAt: '',
+                summary: '',
+                fingerprint: '',
+                labels: {},
+              },
+            ],
+          },
+          {
+            received: '2026-11-29T07:05:00Z',
+            team: 'dev',
+            receiver: 'dev',
+            status: 'firing',
+            groupKey: '',
+            alerts: [
+              {
+                alertname: 'AppSaturated',
+                status: 'firing',
+                severity: 'warning',
+                team: 'dev',
+                instance: 'alice-app',
+                env: 'prod',
+                startsAt: 's1',
+                endsAt: '',
+                summary: '',
+                fingerprint: '',
+                labels: {},
+              },
+            ],
+          },
+          {
+            received: '2026-11-29T07:05:00Z',
+            team: 'ops',
+            receiver: 'ops',
+            status: 'firing',
+            groupKey: '',
+            alerts: [
+              {
+                alertname: 'NodeDown',
+                status: 'firing',
+                severity: 'critical',
+                team: 'ops',
+                instance: 'alice-app',
+                env: 'prod',
+                startsAt: 's2',
+                endsAt: '',
+                summary: '',
+                fingerprint: '',
+                labels: {},
+              },
+            ],
+          },
+        ],
+        0,
+      ),
+      charts: [
+        {
+          title: 'Requests per second',
+          unit: 'req/s',
+          series: [
+            {
+              env: 'prod',
+              points: [
+                [1000, 1],
+                [2000, 3],
+              ],
+            },
+          ],
+        },
+        { title: 'Empty', unit: 'ms', series: [] },
+      ],
     };
     expect(report.alerts).toEqual([{ alertname: 'AppSaturated', severity: 'warning', instance: 'alice-app', firings: 1 }]);
     const md = renderMarkdown(report, 'x-chart-');

@@ -15,7 +15,14 @@ import { labServers } from '../src/lifecycle/index.ts';
 import { loadCohort } from '../src/core/model/load.ts';
 import { MON_REPORTS_DIR } from '../src/modules/monitoring/app-report-files.ts';
 import { monServer, promQuery, rootScript } from '../src/modules/monitoring/remote.ts';
-import { agentsUp, drillReceived, familiesPresent, reportsExist, scrapesSecured, sloRulesLoaded } from '../src/modules/monitoring/checks.ts';
+import {
+  agentsUp,
+  drillReceived,
+  familiesPresent,
+  reportsExist,
+  scrapesSecured,
+  sloRulesLoaded,
+} from '../src/modules/monitoring/checks.ts';
 import type { CheckDefinition } from '../src/checks/types.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, traces } from './local-helpers.ts';
@@ -24,7 +31,9 @@ import { cohortPaths } from '../src/core/state.ts';
 const dir = mkdtempSync(join(tmpdir(), 'asd-lab-mon-e2e-'));
 const file = join(dir, 'h-mon.yaml');
 // The module's own cohort and address pool; three servers: what the supervision needs.
-writeFileSync(file, `cohort: h-mon
+writeFileSync(
+  file,
+  `cohort: h-mon
 local: {subnetPool: 10.240.8.0/22, subnetPrefix: 27}
 candidates:
   - id: hmon
@@ -34,7 +43,8 @@ candidates:
         - {name: mon, role: mon, memoryMiB: 768}
         - {name: app, role: app}
         - {name: db1, role: db}
-`);
+`,
+);
 const MACHINES = ['mon', 'app', 'db1'].map((s) => `hmon-${s}`);
 const { cohort } = loadCohort(file);
 
@@ -66,7 +76,11 @@ describe('supervision end to end (container driver)', () => {
 
   it('a second run of monitoring.yml changes nothing', async () => {
     const paths = cohortPaths(cohort.cohort);
-    const r = await runPlaybook({ inventoryFile: paths.inventory, playbook: resolve(ANSIBLE_DIR, 'monitoring.yml'), logFile: join(dir, 'monitoring-2.json') });
+    const r = await runPlaybook({
+      inventoryFile: paths.inventory,
+      playbook: resolve(ANSIBLE_DIR, 'monitoring.yml'),
+      logFile: join(dir, 'monitoring-2.json'),
+    });
     expect(r.failedTasks).toEqual({});
     expect(r.changedTasks).toEqual({});
     expect(r.ok).toBe(true);
@@ -83,7 +97,10 @@ describe('supervision end to end (container driver)', () => {
     for (const m of MACHINES) expect(outcome[0]!.evidence).toContain(`${m}=1`);
     for (const def of [sloRulesLoaded, familiesPresent]) {
       const o = await check(def);
-      expect(o.map((x) => [x.status, x.evidence]), def.id).toEqual([['pass', o[0]!.evidence]]);
+      expect(
+        o.map((x) => [x.status, x.evidence]),
+        def.id,
+      ).toEqual([['pass', o[0]!.evidence]]);
     }
   }, 120_000);
 
@@ -117,49 +134,69 @@ describe('supervision end to end (container driver)', () => {
     // matches no accept rule of app's input chain, reaches the counter and is dropped by the policy.
     const SENT = 300;
     const started = Date.now();
-    await Promise.all(Array.from({ length: SENT }, () => new Promise<void>((done) => {
-      const sock = connect({ host: app.address, port: 5555 });
-      const end = () => {
-        sock.destroy();
-        done();
-      };
-      sock.setTimeout(1500, end);
-      sock.on('error', end);
-      sock.on('connect', end);
-    })));
+    await Promise.all(
+      Array.from(
+        { length: SENT },
+        () =>
+          new Promise<void>((done) => {
+            const sock = connect({ host: app.address, port: 5555 });
+            const end = () => {
+              sock.destroy();
+              done();
+            };
+            sock.setTimeout(1500, end);
+            sock.on('error', end);
+            sock.on('connect', end);
+          }),
+      ),
+    );
     let after = await drops();
     while (Date.now() - started < 180_000 && (after.get('hmon-app') ?? 0) - before.get('hmon-app')! < SENT) {
       await new Promise((r) => setTimeout(r, 10_000));
       after = await drops();
     }
     const grew = (after.get('hmon-app') ?? 0) - before.get('hmon-app')!;
-    console.log(`firewall drops of hmon-app: ${before.get('hmon-app')} -> ${after.get('hmon-app')} (+${grew}) in Prometheus ${Math.round((Date.now() - started) / 1000)} s after ${SENT} connections to a closed port; others: ${MACHINES.filter((m) => m !== 'hmon-app').map((m) => `${m} +${(after.get(m) ?? 0) - before.get(m)!}`).join(', ')}`);
+    console.log(
+      `firewall drops of hmon-app: ${before.get('hmon-app')} -> ${after.get('hmon-app')} (+${grew}) in Prometheus ${Math.round((Date.now() - started) / 1000)} s after ${SENT} connections to a closed port; others: ${MACHINES.filter(
+        (m) => m !== 'hmon-app',
+      )
+        .map((m) => `${m} +${(after.get(m) ?? 0) - before.get(m)!}`)
+        .join(', ')}`,
+    );
     expect(grew).toBeGreaterThanOrEqual(SENT);
     // The same number at the source: the named counter of the ruleset, read on the server.
     const nft = await rootScript(app, 'nft -j list counter inet asd_lab input_dropped\n');
     expect(nft.code, nft.stderr).toBe(0);
-    const packets = (JSON.parse(nft.stdout) as { nftables: { counter?: { packets: number } }[] }).nftables.find((x) => x.counter)!.counter!.packets;
+    const packets = (JSON.parse(nft.stdout) as { nftables: { counter?: { packets: number } }[] }).nftables.find((x) => x.counter)!
+      .counter!.packets;
     expect(packets).toBeGreaterThanOrEqual(after.get('hmon-app')!);
   }, 300_000);
 
-  it('the weekly developers\' report: the timer is active; its service writes the report on mon; CP10.3 passes and names where it is', async () => {
+  it("the weekly developers' report: the timer is active; its service writes the report on mon; CP10.3 passes and names where it is", async () => {
     const servers = (await labServers(cohort)).get('hmon') ?? [];
     const mon = monServer(servers)!;
-    const timer = await rootScript(mon, 'systemctl is-enabled asd-app-report.timer; systemctl is-active asd-app-report.timer; systemctl show -p TimersCalendar --value asd-app-report.timer\n');
+    const timer = await rootScript(
+      mon,
+      'systemctl is-enabled asd-app-report.timer; systemctl is-active asd-app-report.timer; systemctl show -p TimersCalendar --value asd-app-report.timer\n',
+    );
     expect(timer.stdout.split('\n').slice(0, 2)).toEqual(['enabled', 'active']);
     // systemd normalizes "weekly" to Monday 00:00.
     expect(timer.stdout).toMatch(/OnCalendar=Mon \*-\*-\* 00:00:00 ; next_elapse=Mon /);
     const before = await check(reportsExist);
     expect(before[0]!.status, before[0]!.evidence).toBe('not-run');
     const started = Date.now();
-    const r = await rootScript(mon, `systemctl start asd-app-report.service; rc=$?
+    const r = await rootScript(
+      mon,
+      `systemctl start asd-app-report.service; rc=$?
 echo "rc=$rc"
 journalctl -u asd-app-report.service -n 5 --no-pager -o cat
 f=$(ls -1 ${MON_REPORTS_DIR}/app-*.html | tail -n 1)
 echo "file=$f"
 stat -c 'owner=%U mode=%a' "$f"
 cat "$f"
-`, 300_000);
+`,
+      300_000,
+    );
     const seconds = Math.round((Date.now() - started) / 1000);
     expect(r.stdout, r.stderr).toMatch(/^rc=0$/m);
     console.log(`asd-app-report.service on hmon-mon: ${seconds} s; ${/^file=.*$/m.exec(r.stdout)?.[0]}`);
@@ -174,7 +211,11 @@ cat "$f"
     expect(r.stdout).not.toContain(pw.stdout.trim());
     const after = await check(reportsExist);
     expect(after[0]!.status, after[0]!.evidence).toBe('pass');
-    expect(after[0]!.evidence).toMatch(new RegExp(`^latest hmon-mon:${MON_REPORTS_DIR}/app-\\d{8}T\\d{4}Z\\.html \\(weekly job asd-app-report\\.timer\\), 0\\.0 days old`));
+    expect(after[0]!.evidence).toMatch(
+      new RegExp(
+        `^latest hmon-mon:${MON_REPORTS_DIR}/app-\\d{8}T\\d{4}Z\\.html \\(weekly job asd-app-report\\.timer\\), 0\\.0 days old`,
+      ),
+    );
   }, 420_000);
 
   it('drill ssh-failures: the alert fires, reaches the security webhook, and resolves', async () => {
@@ -188,13 +229,22 @@ cat "$f"
     }
     expect(result.error ?? '', JSON.stringify(result.steps)).toBe('');
     expect(result.ok).toBe(true);
-    expect(result.steps.map((s) => s.step)).toEqual(['triggered', 'firing', 'notified', 'restored', 'resolved', 'resolvedNotified']);
+    expect(result.steps.map((s) => s.step)).toEqual([
+      'triggered',
+      'firing',
+      'notified',
+      'restored',
+      'resolved',
+      'resolvedNotified',
+    ]);
     expect(result.steps.find((s) => s.step === 'notified')!.detail).toContain('security');
     // Bounded: fires within 3 minutes, resolved notice within 10.
     expect(result.steps.find((s) => s.step === 'notified')!.elapsedSeconds).toBeLessThan(180);
     expect(result.steps.at(-1)!.elapsedSeconds).toBeLessThan(600);
     expect(r.code).toBe(0);
-    console.log(`drill ssh-failures: ${JSON.stringify(result.steps.map((s) => [s.step, s.elapsedSeconds]))} (${Math.round((Date.now() - started) / 1000)} s in all)`);
+    console.log(
+      `drill ssh-failures: ${JSON.stringify(result.steps.map((s) => [s.step, s.elapsedSeconds]))} (${Math.round((Date.now() - started) / 1000)} s in all)`,
+    );
     const received = await check(drillReceived);
     expect(received[0]!.status, received[0]!.evidence).toBe('pass');
     expect(received[0]!.evidence).toContain('SshAuthFailuresHigh (hmon-app, team security)');

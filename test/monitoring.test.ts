@@ -37,12 +37,19 @@ const BCRYPT_FIXTURE = '$2b$10$3UWspWdb9bFLZ.isWm5aGebCeho6CZBcTC76JNu2tEl1cq8TM
 const tmp = mkdtempSync(join(tmpdir(), 'asd-monitoring-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const ruleFilePaths = () => readdirSync(RULES_DIR).filter((f) => f.endsWith('.yml')).map((f) => join(RULES_DIR, f));
-const testFilePaths = () => readdirSync(TESTS_DIR).filter((f) => f.endsWith('.test.yml')).map((f) => join(TESTS_DIR, f));
+const ruleFilePaths = () =>
+  readdirSync(RULES_DIR)
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => join(RULES_DIR, f));
+const testFilePaths = () =>
+  readdirSync(TESTS_DIR)
+    .filter((f) => f.endsWith('.test.yml'))
+    .map((f) => join(TESTS_DIR, f));
 
 /** Alerting rules of the committed rules files. */
 function committedAlerts(): AlertingRule[] {
-  return ruleFilePaths().flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: AlertingRule[] }[] }).groups.flatMap((g) => g.rules))
+  return ruleFilePaths()
+    .flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { rules: AlertingRule[] }[] }).groups.flatMap((g) => g.rules))
     .filter((r) => 'alert' in r);
 }
 
@@ -68,8 +75,10 @@ describe('monitoring definitions', () => {
       }
       expect(onDisk, `${path} is stale: run npm run monitoring`).toBe(content);
     }
-    const extra = [GENERATED_DIR, DASHBOARDS_DIR].flatMap((d) => listFiles(resolve(REPO_ROOT, d)))
-      .map((f) => relative(REPO_ROOT, f)).filter((f) => !files.has(f));
+    const extra = [GENERATED_DIR, DASHBOARDS_DIR]
+      .flatMap((d) => listFiles(resolve(REPO_ROOT, d)))
+      .map((f) => relative(REPO_ROOT, f))
+      .filter((f) => !files.has(f));
     expect(extra, 'files no generator produces').toEqual([]);
     expect(files.has('docs/indicators.md')).toBe(true);
   });
@@ -87,12 +96,37 @@ describe('monitoring definitions', () => {
       }
     }
     // The know-how of the title: resources, security, application performance, data, all covered.
-    for (const f of FAMILIES) expect(INDICATORS.some((i) => i.family === f), f).toBe(true);
-    for (const id of ['resource.cpu_usage', 'resource.memory_usage', 'resource.disk_usage', 'resource.disk_free_in_24h', 'resource.disk_io_saturation',
-      'resource.network_errors', 'resource.network_drops', 'security.ssh_auth_failures', 'security.ssh_root_logins', 'security.ssh_password_logins',
-      'security.firewall_drops', 'security.tls_cert_expiry', 'security.updates_pending', 'application.request_rate', 'application.error_ratio',
-      'application.latency_p95', 'application.latency_p99', 'application.in_flight', 'application.saturation', 'data.replication_lag',
-      'data.backup_age', 'data.connection_usage', 'availability.target_up', 'availability.probe_success']) {
+    for (const f of FAMILIES)
+      expect(
+        INDICATORS.some((i) => i.family === f),
+        f,
+      ).toBe(true);
+    for (const id of [
+      'resource.cpu_usage',
+      'resource.memory_usage',
+      'resource.disk_usage',
+      'resource.disk_free_in_24h',
+      'resource.disk_io_saturation',
+      'resource.network_errors',
+      'resource.network_drops',
+      'security.ssh_auth_failures',
+      'security.ssh_root_logins',
+      'security.ssh_password_logins',
+      'security.firewall_drops',
+      'security.tls_cert_expiry',
+      'security.updates_pending',
+      'application.request_rate',
+      'application.error_ratio',
+      'application.latency_p95',
+      'application.latency_p99',
+      'application.in_flight',
+      'application.saturation',
+      'data.replication_lag',
+      'data.backup_age',
+      'data.connection_usage',
+      'availability.target_up',
+      'availability.probe_success',
+    ]) {
       expect(INDICATORS.map((i) => i.id)).toContain(id);
     }
   });
@@ -105,35 +139,67 @@ describe('monitoring definitions', () => {
       expect(['warning', 'critical'], a.alert).toContain(a.labels.severity);
       expect(TEAMS, a.alert).toContain(a.labels.team);
       expect(a.annotations.runbook_url, a.alert).toBe(`docs/runbooks/${a.alert}.md`);
-      expect(INDICATORS.map((i) => i.id), a.alert).toContain(a.annotations.indicator);
+      expect(
+        INDICATORS.map((i) => i.id),
+        a.alert,
+      ).toContain(a.annotations.indicator);
       expect(a.annotations.summary && a.annotations.description, a.alert).toBeTruthy();
     }
-    const runbooks = readdirSync(RUNBOOKS).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3));
-    expect([...names].filter((n) => !runbooks.includes(n)), 'alerts without a runbook').toEqual([]);
-    expect(runbooks.filter((r) => !names.has(r)), 'runbooks without an alert').toEqual([]);
+    const runbooks = readdirSync(RUNBOOKS)
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => f.slice(0, -3));
+    expect(
+      [...names].filter((n) => !runbooks.includes(n)),
+      'alerts without a runbook',
+    ).toEqual([]);
+    expect(
+      runbooks.filter((r) => !names.has(r)),
+      'runbooks without an alert',
+    ).toEqual([]);
     for (const r of runbooks) {
       const text = readFileSync(join(RUNBOOKS, `${r}.md`), 'utf8');
-      for (const section of ['## What it means', '## Diagnose', '## Fix', '## Who fixes']) expect(text, `${r}: ${section}`).toContain(section);
+      for (const section of ['## What it means', '## Diagnose', '## Fix', '## Who fixes'])
+        expect(text, `${r}: ${section}`).toContain(section);
       expect(text, `${r}: concrete commands`).toMatch(/```sh\n/);
     }
   });
 
   it('routes every team to its own webhook and inhibits per server, severity and SLO', () => {
     const cfg = alertmanagerConfig(monitoringOptions({ webhookBaseUrl: 'http://127.0.0.1:9999/x/' })) as {
-      receivers: { name: string; webhook_configs: { url: string }[] }[]; inhibit_rules: { source_matchers: string[] }[];
+      receivers: { name: string; webhook_configs: { url: string }[] }[];
+      inhibit_rules: { source_matchers: string[] }[];
     };
-    expect(cfg.receivers.map((r) => [r.name, r.webhook_configs[0]!.url])).toEqual(TEAMS.map((t) => [t, `http://127.0.0.1:9999/x/${t}`]));
-    expect(cfg.inhibit_rules.map((r) => r.source_matchers[0])).toEqual(['alertname="NodeDown"', 'severity="critical"', 'burn="fast"', 'alertname="PostgresDown"']);
+    expect(cfg.receivers.map((r) => [r.name, r.webhook_configs[0]!.url])).toEqual(
+      TEAMS.map((t) => [t, `http://127.0.0.1:9999/x/${t}`]),
+    );
+    expect(cfg.inhibit_rules.map((r) => r.source_matchers[0])).toEqual([
+      'alertname="NodeDown"',
+      'severity="critical"',
+      'burn="fast"',
+      'alertname="PostgresDown"',
+    ]);
   });
 
   it('derives file_sd targets from the inventory: server names as instance, env per server, probes on the right roles', () => {
     const t = scrapeTargets(HOSTS, { data: true });
-    expect(t.get('targets/node.yml')!.map((g) => g.targets[0])).toEqual(
-      ['alice-app:9100', 'alice-apptest:9100', 'alice-db1:9100', 'alice-db2:9100', 'alice-gateway:9100', 'alice-mon:9100']);
+    expect(t.get('targets/node.yml')!.map((g) => g.targets[0])).toEqual([
+      'alice-app:9100',
+      'alice-apptest:9100',
+      'alice-db1:9100',
+      'alice-db2:9100',
+      'alice-gateway:9100',
+      'alice-mon:9100',
+    ]);
     expect(t.get('targets/postgres.yml')!.map((g) => g.targets[0])).toEqual(['alice-db1:9187', 'alice-db2:9187']);
     expect(t.get('targets/blackbox_http.yml')).toEqual([
-      { targets: ['https://alice-app/'], labels: { instance: 'alice-app', env: 'prod', candidate: 'alice', server: 'app', role: 'app' } },
-      { targets: ['https://alice-apptest/'], labels: { instance: 'alice-apptest', env: 'test', candidate: 'alice', server: 'apptest', role: 'app' } },
+      {
+        targets: ['https://alice-app/'],
+        labels: { instance: 'alice-app', env: 'prod', candidate: 'alice', server: 'app', role: 'app' },
+      },
+      {
+        targets: ['https://alice-apptest/'],
+        labels: { instance: 'alice-apptest', env: 'test', candidate: 'alice', server: 'apptest', role: 'app' },
+      },
     ]);
     expect(t.get('targets/prometheus.yml')!.map((g) => g.targets[0])).toEqual(['alice-mon:9090']);
     const noData = scrapeTargets(HOSTS, { data: false });
@@ -153,13 +219,18 @@ describe('SLO block (to plug into the cohort model as `slo:`)', () => {
       preprod: { availabilityPercent: 99.5, p95LatencyMs: 300 },
       prod: { availabilityPercent: 99.9, p95LatencyMs: 300 },
     });
-    expect(sloSchema.parse({ prod: { availabilityPercent: 99.95, p95LatencyMs: 200 } })).toEqual({ ...SLO_DEFAULTS, prod: { availabilityPercent: 99.95, p95LatencyMs: 200 } });
+    expect(sloSchema.parse({ prod: { availabilityPercent: 99.95, p95LatencyMs: 200 } })).toEqual({
+      ...SLO_DEFAULTS,
+      prod: { availabilityPercent: 99.95, p95LatencyMs: 200 },
+    });
   });
 
   it('refuses a latency objective the histogram cannot measure, and unknown keys, with clear messages', () => {
     const r = sloSchema.safeParse({ prod: { availabilityPercent: 99.9, p95LatencyMs: 250 } });
     expect(r.success).toBe(false);
-    expect(r.error!.issues[0]!.message).toContain('must be a bound of the latency histogram, in milliseconds (5, 10, 25, 50, 100, 200, 300, 500');
+    expect(r.error!.issues[0]!.message).toContain(
+      'must be a bound of the latency histogram, in milliseconds (5, 10, 25, 50, 100, 200, 300, 500',
+    );
     expect(r.error!.issues[0]!.message).toContain('got 250');
     expect(sloSchema.safeParse({ staging: {} }).success).toBe(false);
     expect(sloSchema.safeParse({ prod: { availabilityPercent: 100, p95LatencyMs: 300 } }).success).toBe(false);
@@ -168,7 +239,11 @@ describe('SLO block (to plug into the cohort model as `slo:`)', () => {
   it('bad generator options fail before anything is generated, listing every problem', () => {
     let message = '';
     try {
-      generatedFiles({ webhookBaseUrl: 'ftp://x', paths: { caFile: 'ca.crt' } as never, slo: { test: { availabilityPercent: 99, p95LatencyMs: 42 } } });
+      generatedFiles({
+        webhookBaseUrl: 'ftp://x',
+        paths: { caFile: 'ca.crt' } as never,
+        slo: { test: { availabilityPercent: 99, p95LatencyMs: 42 } },
+      });
     } catch (e) {
       message = (e as Error).message;
     }
@@ -179,17 +254,23 @@ describe('SLO block (to plug into the cohort model as `slo:`)', () => {
   });
 
   it('the SLO drives the thresholds: a stricter objective lowers the burn-rate thresholds', () => {
-    const slo = (p: number) => rulesFiles(monitoringOptions({ slo: { prod: { availabilityPercent: p, p95LatencyMs: 300 } } }))
-      .find((f) => f.file === 'slo.rules.yml')!.groups.find((g) => g.name === 'slo-alerts-prod')!.rules
-      .find((r) => 'alert' in r && r.alert === 'SLOAvailabilityBurnRateFast')!.expr;
-    expect(slo(99.9)).toContain('env:slo_availability_errors:ratio_rate1h{env="prod"} > 0.0144 and env:slo_availability_errors:ratio_rate5m{env="prod"} > 0.0144');
+    const slo = (p: number) =>
+      rulesFiles(monitoringOptions({ slo: { prod: { availabilityPercent: p, p95LatencyMs: 300 } } }))
+        .find((f) => f.file === 'slo.rules.yml')!
+        .groups.find((g) => g.name === 'slo-alerts-prod')!
+        .rules.find((r) => 'alert' in r && r.alert === 'SLOAvailabilityBurnRateFast')!.expr;
+    expect(slo(99.9)).toContain(
+      'env:slo_availability_errors:ratio_rate1h{env="prod"} > 0.0144 and env:slo_availability_errors:ratio_rate5m{env="prod"} > 0.0144',
+    );
     expect(slo(99)).toContain('ratio_rate1h{env="prod"} > 0.144 and');
   });
 });
 
 describe('Prometheus tools accept the generated files (Debian: prometheus, prometheus-alertmanager, prometheus-blackbox-exporter)', () => {
   it('names the Debian package of a missing tool', async () => {
-    await expect(requireTool('promtool', '/nonexistent')).rejects.toThrow('promtool is not installed: run "apt-get install -y prometheus"');
+    await expect(requireTool('promtool', '/nonexistent')).rejects.toThrow(
+      'promtool is not installed: run "apt-get install -y prometheus"',
+    );
     await expect(requireTool('amtool', '/nonexistent')).rejects.toThrow('apt-get install -y prometheus-alertmanager');
     // The real ones must be here: these tests need them.
     for (const tool of ['promtool', 'amtool', 'prometheus-blackbox-exporter'] as const) await requireTool(tool);
@@ -206,7 +287,14 @@ describe('Prometheus tools accept the generated files (Debian: prometheus, prome
 
   it('promtool check config accepts prometheus.yml with its rules and file_sd targets, no warning', async () => {
     const dir = join(tmp, 'prometheus-check');
-    const opts = monitoringOptions({ paths: { caFile: join(tmp, 'ca.crt'), certFile: join(tmp, 'host.crt'), keyFile: join(tmp, 'host.key'), passwordFile: join(tmp, 'password') } });
+    const opts = monitoringOptions({
+      paths: {
+        caFile: join(tmp, 'ca.crt'),
+        certFile: join(tmp, 'host.crt'),
+        keyFile: join(tmp, 'host.key'),
+        passwordFile: join(tmp, 'password'),
+      },
+    });
     for (const [p, c] of configFiles(opts)) {
       if (!p.startsWith('prometheus/')) continue;
       mkdirSync(join(dir, p, '..'), { recursive: true });
@@ -217,7 +305,11 @@ describe('Prometheus tools accept the generated files (Debian: prometheus, prome
       writeFileSync(join(dir, 'prometheus', p), JSON.stringify(groups));
     }
     writeFileSync(join(tmp, 'password'), 'asd-lab-test\n');
-    const r = await runTool('promtool', ['check', 'config', '--lint=all', '--lint-fatal', 'prometheus.yml'], join(dir, 'prometheus'));
+    const r = await runTool(
+      'promtool',
+      ['check', 'config', '--lint=all', '--lint-fatal', 'prometheus.yml'],
+      join(dir, 'prometheus'),
+    );
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain('SUCCESS: 6 rule files found');
     expect(r.output).not.toContain('WARNING');
@@ -225,29 +317,75 @@ describe('Prometheus tools accept the generated files (Debian: prometheus, prome
     // Service discovery and relabelling, as Prometheus will do them (file_sd answers at once; the
     // timeout is how long promtool waits for more).
     const sd = async (job: string) => {
-      const out = await runTool('promtool', ['check', 'service-discovery', '--timeout=3s', 'prometheus.yml', job], join(dir, 'prometheus'));
+      const out = await runTool(
+        'promtool',
+        ['check', 'service-discovery', '--timeout=3s', 'prometheus.yml', job],
+        join(dir, 'prometheus'),
+      );
       expect(out.code, out.output).toBe(0);
       return JSON.parse(out.stdout) as { labels: Record<string, string> }[];
     };
     const node = await sd('node');
-    expect(node.map((t) => [t.labels.instance, t.labels.__address__, t.labels.__scheme__])).toContainEqual(['alice-db1', 'alice-db1:9100', 'https']);
+    expect(node.map((t) => [t.labels.instance, t.labels.__address__, t.labels.__scheme__])).toContainEqual([
+      'alice-db1',
+      'alice-db1:9100',
+      'https',
+    ]);
     const http = await sd('blackbox_http');
     // promtool prints targets in no fixed order.
-    expect(http.map((t) => [t.labels.instance, t.labels.env, t.labels.__address__, t.labels.__param_target, t.labels.target, t.labels.__param_module])
-      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))))
-      .toEqual([['alice-app', 'prod', 'localhost:9115', 'https://alice-app/', 'https://alice-app/', 'http_2xx'],
-        ['alice-apptest', 'test', 'localhost:9115', 'https://alice-apptest/', 'https://alice-apptest/', 'http_2xx']]);
+    expect(
+      http
+        .map((t) => [
+          t.labels.instance,
+          t.labels.env,
+          t.labels.__address__,
+          t.labels.__param_target,
+          t.labels.target,
+          t.labels.__param_module,
+        ])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ).toEqual([
+      ['alice-app', 'prod', 'localhost:9115', 'https://alice-app/', 'https://alice-app/', 'http_2xx'],
+      ['alice-apptest', 'test', 'localhost:9115', 'https://alice-apptest/', 'https://alice-apptest/', 'http_2xx'],
+    ]);
   });
 
   it('promtool check web-config accepts the exporter web config once its hash is filled in', async () => {
     const cert = join(tmp, 'host.crt');
     const key = join(tmp, 'host.key');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=alice-mon', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=alice-mon',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
     const template = readFileSync(resolve(REPO_ROOT, GENERATED_DIR, 'web-config.yml.j2'), 'utf8');
     expect(template).toContain('prometheus: "{{ monitoring_scrape_password_bcrypt }}"');
     const file = join(tmp, 'web-config.yml');
-    writeFileSync(file, renderWebConfig(monitoringOptions({ paths: { caFile: join(tmp, 'ca.crt'), certFile: cert, keyFile: key, passwordFile: join(tmp, 'pw') } }), BCRYPT_FIXTURE));
+    writeFileSync(
+      file,
+      renderWebConfig(
+        monitoringOptions({
+          paths: { caFile: join(tmp, 'ca.crt'), certFile: cert, keyFile: key, passwordFile: join(tmp, 'pw') },
+        }),
+        BCRYPT_FIXTURE,
+      ),
+    );
     const r = await runTool('promtool', ['check', 'web-config', file]);
     expect(r.code, r.output).toBe(0);
     expect(() => renderWebConfig(monitoringOptions(), 'asd-lab-test')).toThrow('not a bcrypt hash');
@@ -262,11 +400,15 @@ describe('Prometheus tools accept the generated files (Debian: prometheus, prome
     expect((await runTool('amtool', ['check-config', bad])).code).not.toBe(0);
   });
 
-  it('amtool routes each team\'s alerts to its own receiver, and alerts without a team to ops', async () => {
+  it("amtool routes each team's alerts to its own receiver, and alerts without a team to ops", async () => {
     const route = async (...labels: string[]) => {
       const r = await runTool('amtool', ['config', 'routes', 'test', `--config.file=${ALERTMANAGER_YML}`, ...labels]);
       expect(r.code, r.output).toBe(0);
-      return r.output.split('\n').filter((l) => !l.startsWith('Warning')).join('').trim();
+      return r.output
+        .split('\n')
+        .filter((l) => !l.startsWith('Warning'))
+        .join('')
+        .trim();
     };
     for (const team of TEAMS) {
       expect(await route(`team=${team}`, 'severity=critical')).toBe(team);
@@ -288,7 +430,10 @@ describe('Prometheus tools accept the generated files (Debian: prometheus, prome
 });
 
 describe('promtool unit tests of the rules (monitoring/tests)', () => {
-  interface UnitFile { rule_files: string[]; tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[] }
+  interface UnitFile {
+    rule_files: string[];
+    tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
+  }
   const units = () => testFilePaths().map((f) => ({ f, y: parse(readFileSync(f, 'utf8')) as UnitFile }));
 
   it('promtool test rules passes on every test file', async () => {
@@ -309,9 +454,18 @@ describe('promtool unit tests of the rules (monitoring/tests)', () => {
       expect(y.rule_files.length, f).toBeGreaterThan(0);
     }
     const names = [...new Set(committedAlerts().map((a) => a.alert))];
-    expect(names.filter((n) => !firing.has(n)), 'alerts never shown firing').toEqual([]);
-    expect(names.filter((n) => !quiet.has(n)), 'alerts never shown quiet').toEqual([]);
-    expect(ruleFilePaths().filter((f) => !tested.has(f)), 'rules files without tests').toEqual([]);
+    expect(
+      names.filter((n) => !firing.has(n)),
+      'alerts never shown firing',
+    ).toEqual([]);
+    expect(
+      names.filter((n) => !quiet.has(n)),
+      'alerts never shown quiet',
+    ).toEqual([]);
+    expect(
+      ruleFilePaths().filter((f) => !tested.has(f)),
+      'rules files without tests',
+    ).toEqual([]);
     for (const n of SLO_ALERT_NAMES) expect(firing.has(n)).toBe(true);
   });
 
@@ -337,8 +491,18 @@ describe('Grafana dashboards', () => {
     const plotted = new Set<string>();
     for (const [name, d] of ds) {
       const onDisk = JSON.parse(readFileSync(resolve(REPO_ROOT, DASHBOARDS_DIR, name), 'utf8')) as typeof d & {
-        uid: string; title: string; schemaVersion: number;
-        panels: { id: number; type: string; title: string; gridPos: { w: number; h: number; x: number; y: number }; datasource: { uid: string }; targets: { expr: string; refId: string }[]; fieldConfig: { defaults: { unit: string } } }[];
+        uid: string;
+        title: string;
+        schemaVersion: number;
+        panels: {
+          id: number;
+          type: string;
+          title: string;
+          gridPos: { w: number; h: number; x: number; y: number };
+          datasource: { uid: string };
+          targets: { expr: string; refId: string }[];
+          fieldConfig: { defaults: { unit: string } };
+        }[];
       };
       expect(onDisk.uid).toMatch(/^asd-[a-z]+$/);
       expect(onDisk.schemaVersion).toBeGreaterThan(30);
@@ -358,7 +522,9 @@ describe('Grafana dashboards', () => {
   });
 
   it('every panel expression is valid PromQL (promtool check rules)', async () => {
-    const exprs = [...dashboards(monitoringOptions()).values()].flatMap((d) => (d.panels as { targets: { expr: string }[] }[]).map((p) => p.targets[0]!.expr));
+    const exprs = [...dashboards(monitoringOptions()).values()].flatMap((d) =>
+      (d.panels as { targets: { expr: string }[] }[]).map((p) => p.targets[0]!.expr),
+    );
     const file = join(tmp, 'dashboard-exprs.rules.yml');
     const rules = exprs.map((expr, i) => ({ record: `asd:dashboard_check_${i}`, expr }));
     writeFileSync(file, JSON.stringify({ groups: [{ name: 'dashboard-exprs', rules }] }));

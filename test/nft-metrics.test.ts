@@ -69,7 +69,12 @@ describe('the firewall ruleset feeds it', () => {
   const tpl = readFileSync(resolve(REPO_ROOT, 'ansible/roles/firewall/templates/nftables.conf.j2'), 'utf8');
   /** The body of a chain in the template, up to its closing brace at one tab. */
   const chain = (name: string) => new RegExp(`\\tchain ${name} \\{\\n([\\s\\S]*?)\\n\\t\\}`).exec(tpl)![1]!;
-  const lastRule = (body: string) => body.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !l.startsWith('{%')).at(-1);
+  const lastRule = (body: string) =>
+    body
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#') && !l.startsWith('{%'))
+      .at(-1);
 
   it('declares the named counters in table inet asd_lab', () => {
     expect(tpl).toMatch(/\n\tcounter input_dropped \{\n\t\}/);

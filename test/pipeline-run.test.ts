@@ -34,14 +34,21 @@ describe('pipeline run: build and unit tests, for real', () => {
   it('passes build and unit tests, stops after them (--until), and writes the run report with durations and the test report', async () => {
     const dir = tmp();
     const r = await cli(['pipeline', 'run', '--until', 'unit-tests', '--report-dir', dir]);
-    const defects = () => (existsSync(join(dir, 'defects.md')) ? readFileSync(join(dir, 'defects.md'), 'utf8') : '(no defect report)');
+    const defects = () =>
+      existsSync(join(dir, 'defects.md')) ? readFileSync(join(dir, 'defects.md'), 'utf8') : '(no defect report)';
     expect(r.code, `${r.stderr}\n${defects()}`).toBe(0);
     expect(r.stdout).toContain('stopped after stage "unit-tests" (--until)');
     const rep = readReport(dir);
     expect(rep.result).toBe('stopped-at-until');
     expect(statuses(rep)).toEqual({
-      build: 'passed', 'unit-tests': 'passed', image: 'not-run', 'deploy-test': 'not-run', 'smoke-tests': 'not-run',
-      'deploy-preprod': 'not-run', approval: 'not-run', 'deploy-prod': 'not-run',
+      build: 'passed',
+      'unit-tests': 'passed',
+      image: 'not-run',
+      'deploy-test': 'not-run',
+      'smoke-tests': 'not-run',
+      'deploy-preprod': 'not-run',
+      approval: 'not-run',
+      'deploy-prod': 'not-run',
     });
     for (const s of rep.stages.slice(0, 2)) {
       expect(s.ms).toBeGreaterThan(100);
@@ -84,14 +91,23 @@ describe('pipeline run: stages that need the lab commands', () => {
   });
 
   it('knows which options a command accepts (its own and the global ones)', async () => {
-    expect(await requirementMissing({ cli: ['k8s', 'apply'], options: ['--kubeconfig', '--candidate', '-c', '--lang'] })).toBeUndefined();
-    expect(await requirementMissing({ cli: ['k8s', 'apply'], options: ['--kubeconfig', '--nope'] })).toBe('asd-lab k8s apply has no option --nope');
+    expect(
+      await requirementMissing({ cli: ['k8s', 'apply'], options: ['--kubeconfig', '--candidate', '-c', '--lang'] }),
+    ).toBeUndefined();
+    expect(await requirementMissing({ cli: ['k8s', 'apply'], options: ['--kubeconfig', '--nope'] })).toBe(
+      'asd-lab k8s apply has no option --nope',
+    );
   });
 
   it('every lab command of the pipeline accepts the options the pipeline passes (-c FILE --candidate ID), or does not exist yet', async () => {
     for (const s of PIPELINE.stages) {
       for (const cmd of s.commands) {
-        const argv = expandCommand(cmd, { APP_VERSION: 'v2', REPORTS_DIR: '/r', LAB_ARGS: ['-c', 'lab.yaml', '--candidate', 'alice'], COHORT_ARGS: ['-c', 'lab.yaml'] });
+        const argv = expandCommand(cmd, {
+          APP_VERSION: 'v2',
+          REPORTS_DIR: '/r',
+          LAB_ARGS: ['-c', 'lab.yaml', '--candidate', 'alice'],
+          COHORT_ARGS: ['-c', 'lab.yaml'],
+        });
         if (argv[1] !== 'bin/asd-lab.js') continue;
         const req = s.requires.find((r) => 'cli' in r && r.cli.every((c, i) => argv[2 + i] === c)) as { cli: string[] };
         const missing = await requirementMissing({ cli: req.cli, options: argv.filter((a) => a.startsWith('-')) });
@@ -102,28 +118,64 @@ describe('pipeline run: stages that need the lab commands', () => {
   }, 60_000);
 
   it('a command given an option it does not accept fails its stage before running', async () => {
-    const stages: Stage[] = [{ id: 'deploy-test', needs: [], lab: true, commands: [['node', 'bin/asd-lab.js', 'k8s', 'apply', 'test', '--nope']], requires: [{ cli: ['k8s', 'apply'] }], summary: '' }];
+    const stages: Stage[] = [
+      {
+        id: 'deploy-test',
+        needs: [],
+        lab: true,
+        commands: [['node', 'bin/asd-lab.js', 'k8s', 'apply', 'test', '--nope']],
+        requires: [{ cli: ['k8s', 'apply'] }],
+        summary: '',
+      },
+    ];
     const rep = await runPipeline({ reportDir: tmp(), requirementMissing, stages, renderer: 'silent' });
-    expect(rep.stages[0]!.detail).toBe('stage "deploy-test" needs `bin/asd-lab.js k8s apply test --nope`, which does not exist yet: asd-lab k8s apply has no option --nope');
+    expect(rep.stages[0]!.detail).toBe(
+      'stage "deploy-test" needs `bin/asd-lab.js k8s apply test --nope`, which does not exist yet: asd-lab k8s apply has no option --nope',
+    );
   });
 
   it('a stage whose command does not exist fails with that reason, before running anything (never pretends)', async () => {
     const dir = tmp();
     // A command that no engineer will add: the same path as `app image` before the application had it.
-    const stages: Stage[] = [{ id: 'image', needs: [], lab: true, commands: [['node', 'bin/asd-lab.js', 'pipeline', 'no-such-step']], requires: [{ cli: ['pipeline', 'no-such-step'] }], summary: 'image' }];
+    const stages: Stage[] = [
+      {
+        id: 'image',
+        needs: [],
+        lab: true,
+        commands: [['node', 'bin/asd-lab.js', 'pipeline', 'no-such-step']],
+        requires: [{ cli: ['pipeline', 'no-such-step'] }],
+        summary: 'image',
+      },
+    ];
     const rep = await runPipeline({ reportDir: dir, requirementMissing, stages, renderer: 'silent' });
     expect(rep.result).toBe('failed');
     expect(rep.failedStage).toBe('image');
-    expect(rep.stages[0]!.detail).toBe('stage "image" needs `asd-lab pipeline no-such-step`, which does not exist yet: asd-lab has no command "pipeline no-such-step" (yet)');
+    expect(rep.stages[0]!.detail).toBe(
+      'stage "image" needs `asd-lab pipeline no-such-step`, which does not exist yet: asd-lab has no command "pipeline no-such-step" (yet)',
+    );
     expect(rep.stages[0]!.log).toBeUndefined();
   });
 });
 
 describe('pipeline run: the approval gate (a small pipeline of real commands)', () => {
   const stages: Stage[] = [
-    { id: 'deploy-preprod', needs: [], lab: false, commands: [['node', '-e', 'console.log("preprod")']], requires: [], summary: '' },
+    {
+      id: 'deploy-preprod',
+      needs: [],
+      lab: false,
+      commands: [['node', '-e', 'console.log("preprod")']],
+      requires: [],
+      summary: '',
+    },
     { id: 'approval', needs: ['deploy-preprod'], lab: false, approval: true, commands: [], requires: [], summary: '' },
-    { id: 'deploy-prod', needs: ['approval'], lab: false, commands: [['node', '-e', 'console.log("prod")']], requires: [], summary: '' },
+    {
+      id: 'deploy-prod',
+      needs: ['approval'],
+      lab: false,
+      commands: [['node', '-e', 'console.log("prod")']],
+      requires: [],
+      summary: '',
+    },
   ];
 
   it('stops at the approval without --approve; everything before it ran', async () => {
@@ -141,7 +193,11 @@ describe('pipeline run: the approval gate (a small pipeline of real commands)', 
   });
 
   it('a failing command stops the run and says which stage', async () => {
-    const failing: Stage[] = [stages[0]!, { ...stages[2]!, id: 'deploy-test', commands: [['node', '-e', 'process.exit(3)']] }, stages[2]!];
+    const failing: Stage[] = [
+      stages[0]!,
+      { ...stages[2]!, id: 'deploy-test', commands: [['node', '-e', 'process.exit(3)']] },
+      stages[2]!,
+    ];
     const rep = await runPipeline({ reportDir: tmp(), requirementMissing, stages: failing, renderer: 'silent' });
     expect(rep.failedStage).toBe('deploy-test');
     expect(rep.stages.map((s) => s.status)).toEqual(['passed', 'failed', 'not-run']);
@@ -150,6 +206,8 @@ describe('pipeline run: the approval gate (a small pipeline of real commands)', 
   });
 
   it('refuses an unknown --until stage before running anything', async () => {
-    await expect(runPipeline({ reportDir: tmp(), requirementMissing, until: 'deploy', renderer: 'silent' })).rejects.toThrow(/--until deploy is not a stage/);
+    await expect(runPipeline({ reportDir: tmp(), requirementMissing, until: 'deploy', renderer: 'silent' })).rejects.toThrow(
+      /--until deploy is not a stage/,
+    );
   });
 });

@@ -8,7 +8,15 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../src/core/repo.ts';
 import { expandCommand, PIPELINE, STAGE_IDS } from '../src/modules/pipeline/definition.ts';
 import {
-  GITHUB_FILE, GITLAB_FILE, githubProblems, githubWorkflow, gitlabCi, gitlabJobName, gitlabProblems, shellLine, staleFiles,
+  GITHUB_FILE,
+  GITLAB_FILE,
+  githubProblems,
+  githubWorkflow,
+  gitlabCi,
+  gitlabJobName,
+  gitlabProblems,
+  shellLine,
+  staleFiles,
 } from '../src/modules/pipeline/generate.ts';
 import { junitCounts } from '../src/modules/pipeline/run.ts';
 import { cli } from './helpers.ts';
@@ -20,21 +28,39 @@ type Obj = Record<string, any>;
 describe('pipeline definition', () => {
   it('the stages, in order, each needing the one before', () => {
     expect(PIPELINE.stages.map((s) => s.id)).toEqual([...STAGE_IDS]);
-    expect(STAGE_IDS).toEqual(['build', 'unit-tests', 'image', 'deploy-test', 'smoke-tests', 'deploy-preprod', 'approval', 'deploy-prod']);
+    expect(STAGE_IDS).toEqual([
+      'build',
+      'unit-tests',
+      'image',
+      'deploy-test',
+      'smoke-tests',
+      'deploy-preprod',
+      'approval',
+      'deploy-prod',
+    ]);
     PIPELINE.stages.forEach((s, i) => expect(s.needs).toEqual(i === 0 ? [] : [STAGE_IDS[i - 1]]));
     expect(PIPELINE.stages.filter((s) => s.approval).map((s) => s.id)).toEqual(['approval']);
   });
 
   it('expands the version, the reports folder and the lab arguments', () => {
     const deploy = PIPELINE.stages.find((s) => s.id === 'deploy-test')!.commands[0]!;
-    expect(expandCommand(deploy, { APP_VERSION: 'v2', REPORTS_DIR: '/r', LAB_ARGS: ['-c', 'lab.yaml', '--candidate', 'alice'] }))
-      .toEqual(['node', 'bin/asd-lab.js', 'app', 'deploy', 'test', '--version', 'v2', '-c', 'lab.yaml', '--candidate', 'alice']);
+    expect(
+      expandCommand(deploy, { APP_VERSION: 'v2', REPORTS_DIR: '/r', LAB_ARGS: ['-c', 'lab.yaml', '--candidate', 'alice'] }),
+    ).toEqual(['node', 'bin/asd-lab.js', 'app', 'deploy', 'test', '--version', 'v2', '-c', 'lab.yaml', '--candidate', 'alice']);
     expect(expandCommand(deploy, { APP_VERSION: 'v1', REPORTS_DIR: '/r', LAB_ARGS: [] })).not.toContain('$LAB_ARGS');
   });
 
   it('reads JUnit counts from the root or from the suites', () => {
-    expect(junitCounts('<testsuites name="x" tests="25" failures="1" errors="0"><testsuite tests="25"/></testsuites>')).toEqual({ tests: 25, failures: 1, errors: 0 });
-    expect(junitCounts('<testsuite tests="3" failures="1"/><testsuite tests="2" failures="0" errors="1"/>')).toEqual({ tests: 5, failures: 1, errors: 1 });
+    expect(junitCounts('<testsuites name="x" tests="25" failures="1" errors="0"><testsuite tests="25"/></testsuites>')).toEqual({
+      tests: 25,
+      failures: 1,
+      errors: 0,
+    });
+    expect(junitCounts('<testsuite tests="3" failures="1"/><testsuite tests="2" failures="0" errors="1"/>')).toEqual({
+      tests: 5,
+      failures: 1,
+      errors: 1,
+    });
   });
 });
 
@@ -75,7 +101,11 @@ describe('generated forge files', () => {
     expect(doc['unit-tests'].services).toEqual([{ name: 'postgres:15-bookworm', alias: 'postgres' }]);
     expect(doc['unit-tests'].variables.APP_TEST_DATABASE_URL).toBe('postgresql://app:ci-only@postgres:5432/app');
     expect(doc['deploy-prod'].needs).toEqual(['approval']);
-    expect(['deploy-test', 'deploy-preprod', 'deploy-prod'].map((j) => doc[j].environment.name)).toEqual(['test', 'preprod', 'prod']);
+    expect(['deploy-test', 'deploy-preprod', 'deploy-prod'].map((j) => doc[j].environment.name)).toEqual([
+      'test',
+      'preprod',
+      'prod',
+    ]);
     expect(doc['build-image'].tags).toEqual(['asd-lab']);
     expect(doc.build.tags).toBeUndefined();
   });
@@ -88,20 +118,24 @@ describe('generated forge files', () => {
     doc.approval.allow_failure = true;
     doc.build.stage = 'compile';
     const { stringify } = { stringify: (v: unknown) => JSON.stringify(v) };
-    expect(gitlabProblems(stringify(doc))).toEqual(expect.arrayContaining([
-      'deploy-test: needs "imge", which is not a job',
-      'smoke-tests: unknown job keyword "scirpt"',
-      'unit-tests: artifacts:reports:junit must be a path',
-      'approval: a manual approval must block the pipeline (allow_failure: false)',
-      'build: stage "compile" is not in stages',
-    ]));
+    expect(gitlabProblems(stringify(doc))).toEqual(
+      expect.arrayContaining([
+        'deploy-test: needs "imge", which is not a job',
+        'smoke-tests: unknown job keyword "scirpt"',
+        'unit-tests: artifacts:reports:junit must be a path',
+        'approval: a manual approval must block the pipeline (allow_failure: false)',
+        'build: stage "compile" is not in stages',
+      ]),
+    );
     const later = parse(gitlabCi()) as Obj;
     later['build-image'].needs = ['deploy-prod'];
     expect(gitlabProblems(JSON.stringify(later))).toContain('build-image: needs "deploy-prod" from a later stage');
     const reserved = parse(gitlabCi()) as Obj;
     reserved.image = reserved['build-image'];
     delete reserved['build-image'];
-    expect(gitlabProblems(JSON.stringify(reserved))).toContain('image: a job cannot be named "image", GitLab reads it as the global keyword');
+    expect(gitlabProblems(JSON.stringify(reserved))).toContain(
+      'image: a job cannot be named "image", GitLab reads it as the global keyword',
+    );
   });
 
   it('GitHub: jobs chained by needs, deploys in environments, prod behind its required reviewers', () => {
@@ -114,7 +148,9 @@ describe('generated forge files', () => {
     expect(doc.jobs['deploy-preprod'].environment).toEqual({ name: 'preprod' });
     expect(text).toMatch(/Settings > Environments > prod\) with Required reviewers/);
     expect(doc.jobs['unit-tests'].steps.filter((s: Obj) => s.if === 'always()').map((s: Obj) => s.uses ?? s.run)).toEqual([
-      'actions/upload-artifact@v4', 'cat reference-app/reports/defects.md >> "$GITHUB_STEP_SUMMARY" || true']);
+      'actions/upload-artifact@v4',
+      'cat reference-app/reports/defects.md >> "$GITHUB_STEP_SUMMARY" || true',
+    ]);
     expect(doc.jobs.image['runs-on']).toEqual(['self-hosted', 'asd-lab']);
     expect(doc.jobs['unit-tests'].services.postgres.image).toBe('postgres:15-bookworm');
     expect(doc.jobs['unit-tests'].env.APP_TEST_DATABASE_URL).toBe('postgresql://app:ci-only@localhost:5432/app');
@@ -128,16 +164,19 @@ describe('generated forge files', () => {
     doc.jobs['deploy-test'].steps.push({ uses: 'a@v1', run: 'b' });
     delete doc.jobs['deploy-prod']['runs-on'];
     const p = githubProblems(JSON.stringify(doc));
-    expect(p).toEqual(expect.arrayContaining([
-      'smoke-tests: needs "deploy-tset", which is not a job',
-      'image: unknown job key "enviroment"',
-      'deploy-prod: runs-on is required',
-    ]));
+    expect(p).toEqual(
+      expect.arrayContaining([
+        'smoke-tests: needs "deploy-tset", which is not a job',
+        'image: unknown job key "enviroment"',
+        'deploy-prod: runs-on is required',
+      ]),
+    );
     expect(p.some((x) => x.startsWith('deploy-test: steps[') && x.endsWith('exactly one of uses and run'))).toBe(true);
     const cyc = parse(githubWorkflow()) as Obj;
     cyc.jobs.build.needs = ['deploy-prod'];
     expect(githubProblems(JSON.stringify(cyc)).filter((x) => x.startsWith('needs cycle:'))).toEqual([
-      'needs cycle: build -> deploy-prod -> deploy-preprod -> smoke-tests -> deploy-test -> image -> unit-tests -> build']);
+      'needs cycle: build -> deploy-prod -> deploy-preprod -> smoke-tests -> deploy-test -> image -> unit-tests -> build',
+    ]);
   });
 
   it('the forges and `pipeline run` run the same commands', () => {

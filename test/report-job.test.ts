@@ -15,23 +15,58 @@ import { MON_REPORTS_DIR, reportAgeDays } from '../src/modules/monitoring/app-re
 import type { ReportSource } from '../src/modules/monitoring/app-report.ts';
 import { monitoringOptions } from '../src/modules/monitoring/options.ts';
 import { EVENT_LOG } from '../src/modules/monitoring/remote.ts';
-import { JobUsageError, localSource, main, parseJobArgs, readSlo, runJob, type JobOptions } from '../src/modules/monitoring/report-job.ts';
+import {
+  JobUsageError,
+  localSource,
+  main,
+  parseJobArgs,
+  readSlo,
+  runJob,
+  type JobOptions,
+} from '../src/modules/monitoring/report-job.ts';
 import { SLO_DEFAULTS } from '../src/core/model/slo.ts';
 import { latestReport, parseMonReports } from '../src/modules/monitoring/checks.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'asd-report-job-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const REQUIRED = ['--out', '/var/lib/asd-app-report', '--cohort', 'h-mon', '--candidate', 'alice', '--password-file', '/run/credentials/x/scrape-password'];
+const REQUIRED = [
+  '--out',
+  '/var/lib/asd-app-report',
+  '--cohort',
+  'h-mon',
+  '--candidate',
+  'alice',
+  '--password-file',
+  '/run/credentials/x/scrape-password',
+];
 
 describe('arguments of the job', () => {
-  it('takes the required options and defaults the rest to the mon server\'s layout', () => {
+  it("takes the required options and defaults the rest to the mon server's layout", () => {
     expect(parseJobArgs(REQUIRED)).toEqual({
-      out: '/var/lib/asd-app-report', since: '7d', cohort: 'h-mon', candidate: 'alice',
-      prometheusUrl: 'https://localhost:9090', caFile: '/etc/asd-lab/pki/ca.crt', user: 'prometheus',
-      passwordFile: '/run/credentials/x/scrape-password', eventsFile: undefined, sloFile: undefined, timeoutMs: 60_000,
+      out: '/var/lib/asd-app-report',
+      since: '7d',
+      cohort: 'h-mon',
+      candidate: 'alice',
+      prometheusUrl: 'https://localhost:9090',
+      caFile: '/etc/asd-lab/pki/ca.crt',
+      user: 'prometheus',
+      passwordFile: '/run/credentials/x/scrape-password',
+      eventsFile: undefined,
+      sloFile: undefined,
+      timeoutMs: 60_000,
     });
-    const o = parseJobArgs([...REQUIRED, '--since', '24h', '--prometheus-url', 'https://mon.lab:9443/', '--events-file', '/run/e.jsonl', '--timeout-seconds', '5']);
+    const o = parseJobArgs([
+      ...REQUIRED,
+      '--since',
+      '24h',
+      '--prometheus-url',
+      'https://mon.lab:9443/',
+      '--events-file',
+      '/run/e.jsonl',
+      '--timeout-seconds',
+      '5',
+    ]);
     expect([o.since, o.prometheusUrl, o.eventsFile, o.timeoutMs]).toEqual(['24h', 'https://mon.lab:9443', '/run/e.jsonl', 5000]);
   });
 
@@ -64,8 +99,8 @@ describe('arguments of the job', () => {
   });
 });
 
-describe('objectives file (the cohort\'s slo: block)', () => {
-  it('absent or {} gives the lab\'s defaults; a partial block defaults the rest; a wrong one is refused', () => {
+describe("objectives file (the cohort's slo: block)", () => {
+  it("absent or {} gives the lab's defaults; a partial block defaults the rest; a wrong one is refused", () => {
     expect(readSlo(undefined)).toEqual(SLO_DEFAULTS);
     const f = join(tmp, 'slo.json');
     writeFileSync(f, '{}\n');
@@ -83,10 +118,24 @@ describe('objectives file (the cohort\'s slo: block)', () => {
 const fakeSource = (events: string): ReportSource => ({
   query: async (expr) => {
     if (expr.startsWith('topk')) return [{ metric: { env: 'prod', route: '/api/orders', code: '503' }, value: [0, '4'] }];
-    const v = expr.includes('code=~') ? '20' : expr.includes('histogram_quantile(0.95') ? '0.25' : expr.includes('probe_success') ? '1' : '10000';
+    const v = expr.includes('code=~')
+      ? '20'
+      : expr.includes('histogram_quantile(0.95')
+        ? '0.25'
+        : expr.includes('probe_success')
+          ? '1'
+          : '10000';
     return [{ metric: { env: 'prod' }, value: [0, v] }];
   },
-  range: async (_expr, start) => [{ metric: { env: 'prod' }, values: [[start, '1'], [start + 60, '2']] }],
+  range: async (_expr, start) => [
+    {
+      metric: { env: 'prod' },
+      values: [
+        [start, '1'],
+        [start + 60, '2'],
+      ],
+    },
+  ],
   events: async () => (await import('../src/modules/monitoring/api-types.ts')).parseEvents(events),
 });
 
@@ -98,10 +147,35 @@ describe('one run of the job', () => {
   it('writes the same Markdown, HTML and SVG files as asd-lab report app, named by the time', async () => {
     const out = join(tmp, 'reports');
     mkdirSync(out);
-    const event = JSON.stringify({ received: '2026-11-29T07:00:00Z', team: 'dev', receiver: 'dev', status: 'firing', groupKey: '', alerts: [{ alertname: 'AppSaturated', status: 'firing', severity: 'warning', team: 'dev', instance: 'alice-app', env: 'prod', startsAt: 's', endsAt: '', summary: '', fingerprint: '', labels: {} }] });
+    const event = JSON.stringify({
+      received: '2026-11-29T07:00:00Z',
+      team: 'dev',
+      receiver: 'dev',
+      status: 'firing',
+      groupKey: '',
+      alerts: [
+        {
+          alertname: 'AppSaturated',
+          status: 'firing',
+          severity: 'warning',
+          team: 'dev',
+          instance: 'alice-app',
+          env: 'prod',
+          startsAt: 's',
+          endsAt: '',
+          summary: '',
+          fingerprint: '',
+          labels: {},
+        },
+      ],
+    });
     const files = await runJob(jobOptions(out), fakeSource(`${event}\n`), new Date('2026-11-30T00:00:00Z'));
     expect(files.map((f) => f.slice(out.length + 1))).toEqual([
-      'app-20261130T0000Z.md', 'app-20261130T0000Z.html', 'app-20261130T0000Z-chart-1.svg', 'app-20261130T0000Z-chart-2.svg', 'app-20261130T0000Z-chart-3.svg',
+      'app-20261130T0000Z.md',
+      'app-20261130T0000Z.html',
+      'app-20261130T0000Z-chart-1.svg',
+      'app-20261130T0000Z-chart-2.svg',
+      'app-20261130T0000Z-chart-3.svg',
     ]);
     const md = readFileSync(files[0]!, 'utf8');
     expect(md).toContain('# Application report — alice (h-mon)');
@@ -117,12 +191,16 @@ describe('one run of the job', () => {
   });
 
   it('refuses a missing output directory (exit 2), and reports a failing Prometheus (exit 1)', async () => {
-    await expect(runJob(jobOptions(join(tmp, 'nope')), fakeSource(''))).rejects.toThrow(/the output directory .*nope does not exist/);
+    await expect(runJob(jobOptions(join(tmp, 'nope')), fakeSource(''))).rejects.toThrow(
+      /the output directory .*nope does not exist/,
+    );
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
     try {
       mkdirSync(join(tmp, 'out2'));
       expect(await main([...REQUIRED.slice(2), '--out', join(tmp, 'out2'), '--ca-file', join(tmp, 'no-ca.crt')])).toBe(1);
-      expect(err.mock.calls.flat().join('\n')).toMatch(/no report written: cannot query Prometheus at https:\/\/localhost:9090: .*no-ca\.crt/);
+      expect(err.mock.calls.flat().join('\n')).toMatch(
+        /no report written: cannot query Prometheus at https:\/\/localhost:9090: .*no-ca\.crt/,
+      );
     } finally {
       err.mockRestore();
     }
@@ -134,10 +212,50 @@ describe('the local Prometheus over HTTPS (lab CA, basic auth)', () => {
   let port = 0;
   const seen: { auth?: string; url?: string }[] = [];
   beforeAll(async () => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(tmp, 'key.pem'), '-out', join(tmp, 'ca.crt')], { stdio: 'ignore' });
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=other', '-keyout', join(tmp, 'other.key'), '-out', join(tmp, 'other.crt')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        join(tmp, 'key.pem'),
+        '-out',
+        join(tmp, 'ca.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=other',
+        '-keyout',
+        join(tmp, 'other.key'),
+        '-out',
+        join(tmp, 'other.crt'),
+      ],
+      { stdio: 'ignore' },
+    );
     writeFileSync(join(tmp, 'password'), 's3cret-of-the-cohort\n');
     server = createServer({ key: readFileSync(join(tmp, 'key.pem')), cert: readFileSync(join(tmp, 'ca.crt')) }, (req, res) => {
       seen.push({ auth: req.headers.authorization, url: req.url });
@@ -146,19 +264,27 @@ describe('the local Prometheus over HTTPS (lab CA, basic auth)', () => {
         return;
       }
       const u = new URL(req.url!, 'https://localhost');
-      const result = u.pathname === '/api/v1/query_range'
-        ? [{ metric: { env: 'prod' }, values: [[Number(u.searchParams.get('start')), '3']] }]
-        : [{ metric: { env: 'prod' }, value: [0, '42'] }];
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
+      const result =
+        u.pathname === '/api/v1/query_range'
+          ? [{ metric: { env: 'prod' }, values: [[Number(u.searchParams.get('start')), '3']] }]
+          : [{ metric: { env: 'prod' }, value: [0, '42'] }];
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result } }));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
   });
   afterAll(() => server?.close());
 
-  const opts = (extra: Partial<JobOptions> = {}) => jobOptions(tmp, {
-    prometheusUrl: `https://localhost:${port}`, caFile: join(tmp, 'ca.crt'), passwordFile: join(tmp, 'password'), timeoutMs: 5000, ...extra,
-  });
+  const opts = (extra: Partial<JobOptions> = {}) =>
+    jobOptions(tmp, {
+      prometheusUrl: `https://localhost:${port}`,
+      caFile: join(tmp, 'ca.crt'),
+      passwordFile: join(tmp, 'password'),
+      timeoutMs: 5000,
+      ...extra,
+    });
 
   it('asks with the credential from the password file and verifies the certificate against the CA', async () => {
     const src = localSource(opts());
@@ -169,7 +295,9 @@ describe('the local Prometheus over HTTPS (lab CA, basic auth)', () => {
   });
 
   it('fails on a certificate the CA did not sign, and on a wrong password', async () => {
-    await expect(localSource(opts({ caFile: join(tmp, 'other.crt') })).query('up')).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(localSource(opts({ caFile: join(tmp, 'other.crt') })).query('up')).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
     writeFileSync(join(tmp, 'wrong'), 'nope\n');
     await expect(localSource(opts({ passwordFile: join(tmp, 'wrong') })).query('up')).rejects.toThrow('/api/v1/query: HTTP 401');
   });
@@ -197,8 +325,15 @@ describe('what role monitoring_report deploys', () => {
 
   it('a hardened oneshot as its own user, the credential by LoadCredential, a persistent weekly timer', () => {
     const unit = readFileSync(join(role, 'templates/asd-app-report.service.j2'), 'utf8');
-    for (const line of ['Type=oneshot', 'User={{ monitoring_report_user }}', 'NoNewPrivileges=yes', 'CapabilityBoundingSet=', 'ProtectSystem=strict',
-      'LoadCredential=scrape-password:{{ monitoring_report_password_file }}', 'StateDirectory={{ monitoring_report_dir | basename }}']) {
+    for (const line of [
+      'Type=oneshot',
+      'User={{ monitoring_report_user }}',
+      'NoNewPrivileges=yes',
+      'CapabilityBoundingSet=',
+      'ProtectSystem=strict',
+      'LoadCredential=scrape-password:{{ monitoring_report_password_file }}',
+      'StateDirectory={{ monitoring_report_dir | basename }}',
+    ]) {
       expect(unit.split('\n'), line).toContain(line);
     }
     expect(unit).toContain('--password-file %d/scrape-password');
@@ -209,7 +344,19 @@ describe('what role monitoring_report deploys', () => {
 
   it('the bundle the controller builds (esbuild, node 18, one file) runs: usage and exit 2', () => {
     const out = join(tmp, 'bundle.cjs');
-    execFileSync(resolve(REPO_ROOT, 'node_modules/.bin/esbuild'), [defaults.monitoring_report_entry as string, '--bundle', '--platform=node', '--target=node18', '--format=cjs', '--log-level=warning', `--outfile=${out}`], { cwd: REPO_ROOT });
+    execFileSync(
+      resolve(REPO_ROOT, 'node_modules/.bin/esbuild'),
+      [
+        defaults.monitoring_report_entry as string,
+        '--bundle',
+        '--platform=node',
+        '--target=node18',
+        '--format=cjs',
+        '--log-level=warning',
+        `--outfile=${out}`,
+      ],
+      { cwd: REPO_ROOT },
+    );
     const bundle = readFileSync(out, 'utf8');
     // Nothing of the controller side (SSH client, lab driver) is in it.
     expect(bundle).not.toMatch(/ssh2|src\/lab\/local\.ts|execa/);
@@ -228,14 +375,23 @@ describe('what role monitoring_report deploys', () => {
 
 describe('CP10.3 check: reports on the mon server', () => {
   it('reads the timer state and the report pages of the mon server', () => {
-    expect(parseMonReports('timer=active\napp-20261123T0000Z.html\napp-20261123T0000Z.md\napp-20261123T0000Z-chart-1.svg\napp-20261130T0000Z.html\n'))
-      .toEqual({ timer: 'active', pages: ['app-20261123T0000Z.html', 'app-20261130T0000Z.html'] });
+    expect(
+      parseMonReports(
+        'timer=active\napp-20261123T0000Z.html\napp-20261123T0000Z.md\napp-20261123T0000Z-chart-1.svg\napp-20261130T0000Z.html\n',
+      ),
+    ).toEqual({ timer: 'active', pages: ['app-20261123T0000Z.html', 'app-20261130T0000Z.html'] });
     expect(parseMonReports('timer=\n')).toEqual({ timer: 'unknown', pages: [] });
   });
 
-  it('takes the newest of the controller\'s and the mon server\'s, and its age from its name', () => {
-    expect(latestReport(['app-20261120T1000Z.html'], ['app-20261130T0000Z.html'])).toEqual({ name: 'app-20261130T0000Z.html', where: 'mon' });
-    expect(latestReport(['app-20261201T1000Z.html'], ['app-20261130T0000Z.html'])).toEqual({ name: 'app-20261201T1000Z.html', where: 'controller' });
+  it("takes the newest of the controller's and the mon server's, and its age from its name", () => {
+    expect(latestReport(['app-20261120T1000Z.html'], ['app-20261130T0000Z.html'])).toEqual({
+      name: 'app-20261130T0000Z.html',
+      where: 'mon',
+    });
+    expect(latestReport(['app-20261201T1000Z.html'], ['app-20261130T0000Z.html'])).toEqual({
+      name: 'app-20261201T1000Z.html',
+      where: 'controller',
+    });
     expect(latestReport([], [])).toBeUndefined();
     expect(reportAgeDays('app-20261130T0000Z.html', Date.UTC(2026, 11, 8, 12))).toBeCloseTo(8.5, 6);
     expect(reportAgeDays('nope.html')).toBeNaN();

@@ -23,10 +23,16 @@ const up = async () => true;
 
 describe('criteria coverage', () => {
   it('lists every criterion of CP1-CP10 (32), with the status rule and the reason of a not-run', () => {
-    const cov = coverage([
-      { criterionId: 'CP1.1', status: 'pass' }, { criterionId: 'CP3.2', status: 'pass' }, { criterionId: 'CP3.2', status: 'fail' },
-      { criterionId: 'CP4.1', status: 'not-run' },
-    ], undefined, FAKE_CHECKS);
+    const cov = coverage(
+      [
+        { criterionId: 'CP1.1', status: 'pass' },
+        { criterionId: 'CP3.2', status: 'pass' },
+        { criterionId: 'CP3.2', status: 'fail' },
+        { criterionId: 'CP4.1', status: 'not-run' },
+      ],
+      undefined,
+      FAKE_CHECKS,
+    );
     expect(cov.map((c) => c.criterionId)).toEqual(ALL_CRITERIA);
     expect(ALL_CRITERIA).toHaveLength(32);
     const by = (id: string) => cov.find((c) => c.criterionId === id)!;
@@ -96,15 +102,31 @@ describe('running the checks of a cohort', () => {
   it('a check that throws or hangs becomes a failed record with the reason, not a crash', async () => {
     const cohort = cohortOf();
     const checks = [
-      fakeCheck('boom', 'CP2.1', () => { throw new Error('ssh: connection reset'); }),
+      fakeCheck('boom', 'CP2.1', () => {
+        throw new Error('ssh: connection reset');
+      }),
       fakeCheck('hang', 'CP2.2', () => new Promise(() => undefined)),
       ...FAKE_CHECKS,
     ];
-    const report = await runVerify(cohort, serversOf(cohort), { candidate: 'alice', checks, probe: up, version: VERSION, checkTimeoutMs: 200 });
+    const report = await runVerify(cohort, serversOf(cohort), {
+      candidate: 'alice',
+      checks,
+      probe: up,
+      version: VERSION,
+      checkTimeoutMs: 200,
+    });
     expect(report.candidates).toHaveLength(1);
     const recs = report.candidates[0]!.checks;
-    expect(recs.find((x) => x.check === 'boom')).toMatchObject({ status: 'fail', evidence: 'error: ssh: connection reset', criterionId: 'CP2.1', competency: 'CP2' });
-    expect(recs.find((x) => x.check === 'hang')).toMatchObject({ status: 'fail', evidence: 'error: check hang timed out after 0 s' });
+    expect(recs.find((x) => x.check === 'boom')).toMatchObject({
+      status: 'fail',
+      evidence: 'error: ssh: connection reset',
+      criterionId: 'CP2.1',
+      competency: 'CP2',
+    });
+    expect(recs.find((x) => x.check === 'hang')).toMatchObject({
+      status: 'fail',
+      evidence: 'error: check hang timed out after 0 s',
+    });
     for (const x of recs) {
       expect(Date.parse(x.startedAt!)).not.toBeNaN();
       expect(x.durationMs).toBeGreaterThanOrEqual(0);
@@ -120,7 +142,14 @@ describe('running the checks of a cohort', () => {
     for (const key of ['competency', 'criterion', 'check', 'status', 'evidence']) expect(rec).toHaveProperty(key);
     expect(parseReport(JSON.parse(JSON.stringify(report)))).toEqual(report);
     expect(() => parseReport({ ...report, schemaVersion: 2 })).toThrow();
-    expect(report.candidates[1]!.summary).toEqual({ pass: 2, fail: 1, notRun: 1, criteriaPassed: 1, criteriaFailed: 1, criteriaNotRun: 30 });
+    expect(report.candidates[1]!.summary).toEqual({
+      pass: 2,
+      fail: 1,
+      notRun: 1,
+      criteriaPassed: 1,
+      criteriaFailed: 1,
+      criteriaNotRun: 30,
+    });
   });
 
   it('docs/verify-report.schema.json is up to date (node --import tsx src/evidence/verify-report/write-schema.ts)', () => {
@@ -136,7 +165,11 @@ describe('the last verify result in the lab state', () => {
     const file = saveLastVerify(all, state);
     expect(file).toBe(cohortPaths('demo', state).lastVerify);
     expect((await import('node:fs')).statSync(file).mode & 0o777).toBe(0o600);
-    const bobOnly = await runVerify(cohort, serversOf(cohort, () => 'stopped'), { candidate: 'bob', checks: FAKE_CHECKS, probe: up, version: VERSION });
+    const bobOnly = await runVerify(
+      cohort,
+      serversOf(cohort, () => 'stopped'),
+      { candidate: 'bob', checks: FAKE_CHECKS, probe: up, version: VERSION },
+    );
     saveLastVerify(bobOnly, state);
     const last = loadLastVerify('demo', state)!;
     expect(last.candidates.map((c) => c.id).sort()).toEqual(['alice', 'bob', 'carol']);
@@ -148,13 +181,19 @@ describe('the last verify result in the lab state', () => {
 
 describe('outputs', () => {
   const cohort = cohortOf();
-  const reportP = runVerify(cohort, serversOf(cohort, (c) => (c === 'carol' ? 'missing' : 'running')), { checks: FAKE_CHECKS, probe: up, version: VERSION });
+  const reportP = runVerify(
+    cohort,
+    serversOf(cohort, (c) => (c === 'carol' ? 'missing' : 'running')),
+    { checks: FAKE_CHECKS, probe: up, version: VERSION },
+  );
 
   it('terminal: grouped by competency and criterion, every criterion, "no check yet" for the gaps, in en and fr', async () => {
     const report = await reportP;
     const en = renderTerminal(report, 'en');
     for (const id of ALL_CRITERIA) expect(en).toContain(` ${id} `);
-    expect(en).toMatch(/CP1 {3}Automate server creation with scripts\n {4}PASS +CP1\.1 +Le serveur est fonctionnel \(The server works\)\n.*- PASS +server-works \(app\): systemd: running/);
+    expect(en).toMatch(
+      /CP1 {3}Automate server creation with scripts\n {4}PASS +CP1\.1 +Le serveur est fonctionnel \(The server works\)\n.*- PASS +server-works \(app\): systemd: running/,
+    );
     expect(en).toMatch(/NOT RUN CP6\.1 .*\n +- not-run: no check yet/);
     expect(en).toContain('FAIL    candidate unreachable, checks not run: no server running');
     expect(en).toContain('1 of 32 criteria passed, 1 failed, 30 not run');
@@ -167,7 +206,8 @@ describe('outputs', () => {
   it('HTML: one self-contained page with every competency, criterion, check, evidence (escaped) and the diagram', async () => {
     const report = await reportP;
     const html = renderHtml(report, 'en', { svg: '<svg xmlns="http://www.w3.org/2000/svg"><text>10.98.0.11</text></svg>' });
-    for (const comp of COMPETENCIES.filter((c) => c.criteria.length)) expect(html).toContain(`${comp.id} — ${comp.fr.replace(/'/g, '\'')}`.replace(/&/g, '&amp;'));
+    for (const comp of COMPETENCIES.filter((c) => c.criteria.length))
+      expect(html).toContain(`${comp.id} — ${comp.fr.replace(/'/g, "'")}`.replace(/&/g, '&amp;'));
     for (const id of ALL_CRITERIA) expect(html).toContain(`id="cand-alice-${id}"`);
     expect(html).toContain('root login accepted &lt;script&gt;alert(1)&lt;/script&gt; &amp; more');
     expect(html).not.toMatch(/<script/i);
@@ -185,11 +225,18 @@ describe('outputs', () => {
   it('JUnit: well-formed XML, a failure per failed check, skipped for not-run and for criteria without a check', async () => {
     const report = await reportP;
     const xml = renderJunit(report);
-    const py = await execa('python3', ['-c', [
-      'import sys, xml.etree.ElementTree as ET',
-      'r = ET.fromstring(sys.stdin.read())',
-      'print(r.get("tests"), r.get("failures"), r.get("skipped"), len(r.findall(".//testcase")), len(r.findall(".//failure")), len(r.findall(".//skipped")))',
-    ].join('\n')], { input: xml, reject: false });
+    const py = await execa(
+      'python3',
+      [
+        '-c',
+        [
+          'import sys, xml.etree.ElementTree as ET',
+          'r = ET.fromstring(sys.stdin.read())',
+          'print(r.get("tests"), r.get("failures"), r.get("skipped"), len(r.findall(".//testcase")), len(r.findall(".//failure")), len(r.findall(".//skipped")))',
+        ].join('\n'),
+      ],
+      { input: xml, reject: false },
+    );
     expect(py.exitCode, `python3 is needed to parse the XML: ${py.stderr}`).toBe(0);
     const [tests, failures, skipped, cases, failureEls, skippedEls] = py.stdout.trim().split(' ').map(Number);
     expect(tests).toBe(cases);
@@ -207,7 +254,10 @@ describe('asd-lab verify (CLI, no server)', () => {
   it('reports an unreachable candidate, writes JSON, HTML and JUnit, saves the last result, exit 1', async () => {
     const state = mkdtempSync(join(tmpdir(), 'asd-report-cli-'));
     const file = join(state, 'cohort.yaml');
-    (await import('node:fs')).writeFileSync(file, `cohort: rep\ncandidates: [{id: zed, sshKey: "${KEY_A}"}]\nlocal: {subnetPool: 10.240.25.0/24, subnetPrefix: 27}\n`);
+    (await import('node:fs')).writeFileSync(
+      file,
+      `cohort: rep\ncandidates: [{id: zed, sshKey: "${KEY_A}"}]\nlocal: {subnetPool: 10.240.25.0/24, subnetPrefix: 27}\n`,
+    );
     const html = join(state, 'r.html');
     const junit = join(state, 'r.xml');
     const r = await cli(['-c', file, '--json', 'verify', '--html', html, '--junit', junit], { ASD_LAB_STATE: state });

@@ -38,9 +38,14 @@ function http(url: string, method = 'GET'): Promise<{ status: number; body: stri
 
 async function chromium(args: string[]): Promise<string> {
   const which = await execa('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { reject: false });
-  if (which.exitCode !== 0) throw new Error('Chromium is missing: apt-get install -y chromium (listed in scripts/host-packages.txt)');
+  if (which.exitCode !== 0)
+    throw new Error('Chromium is missing: apt-get install -y chromium (listed in scripts/host-packages.txt)');
   const profile = mkdtempSync(join(tmpdir(), 'asd-chromium-'));
-  const r = await execa(which.stdout.trim(), ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, ...args], { reject: false, timeout: 60_000 });
+  const r = await execa(
+    which.stdout.trim(),
+    ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, ...args],
+    { reject: false, timeout: 60_000 },
+  );
   if (r.exitCode !== 0) throw new Error(`chromium failed (${r.exitCode}): ${r.stderr.slice(-500)}`);
   return r.stdout;
 }
@@ -48,14 +53,25 @@ async function chromium(args: string[]): Promise<string> {
 describe('dashboard data', () => {
   it('gives each server its health and each candidate its last verify result', async () => {
     const d = await dashboard(cohort, servers, await reportP, { probe, now: NOW });
-    const health = (c: string) => d.candidates.find((x) => x.id === c)!.servers.map((s) => `${s.name}:${s.health}`).join(' ');
+    const health = (c: string) =>
+      d.candidates
+        .find((x) => x.id === c)!
+        .servers.map((s) => `${s.name}:${s.health}`)
+        .join(' ');
     expect(health('alice')).toBe('gateway:up app:up db1:up db2:up mon:up');
     expect(health('bob')).toBe('gateway:up app:up db1:up db2:down mon:up');
     expect(health('carol')).toBe('gateway:no-ssh app:no-ssh db1:no-ssh db2:no-ssh mon:no-ssh');
-    expect(d.candidates.find((x) => x.id === 'bob')!.lastVerify).toMatchObject({ reachable: true, pass: 2, fail: 1, criteriaFailed: 1 });
+    expect(d.candidates.find((x) => x.id === 'bob')!.lastVerify).toMatchObject({
+      reachable: true,
+      pass: 2,
+      fail: 1,
+      criteriaFailed: 1,
+    });
     expect(d.candidates.find((x) => x.id === 'alice')!.lastVerify).toBeUndefined();
     // the original `status --json` fields are all still there
-    expect(Object.keys(d.candidates[0]!.servers[0]!)).toEqual(expect.arrayContaining(['name', 'role', 'state', 'address', 'sshPort', 'user', 'keyPath', 'machine']));
+    expect(Object.keys(d.candidates[0]!.servers[0]!)).toEqual(
+      expect.arrayContaining(['name', 'role', 'state', 'address', 'sshPort', 'user', 'keyPath', 'machine']),
+    );
     const text = renderDashboardText(d, 'en');
     expect(text).toMatch(/bob {2}— {2}last verify .*: 1 criteria passed, 1 failed, 30 not run/);
     expect(text).toMatch(/db2 +db +stopped +down/);
@@ -65,7 +81,7 @@ describe('dashboard data', () => {
 });
 
 describe('dashboard on the AWS target', () => {
-  it('shows the expiry and the estimated hourly cost of each candidate\'s servers', async () => {
+  it("shows the expiry and the estimated hourly cost of each candidate's servers", async () => {
     const aws = cohortOf('target: aws\nexpires: 2026-12-31\nadmin: {cidrs: [203.0.113.0/24]}\n');
     const d = await dashboard(aws, new Map(), undefined, { now: NOW });
     // eu-west-3: t3.nano + 4 x t3.small, 5 x 8 GiB root + 2 x 10 GiB data gp3 at 0.0928 USD/GiB-month
@@ -86,7 +102,11 @@ describe('asd-lab serve', () => {
   it('listens on 127.0.0.1 only, serves the page, the JSON and the report, and refuses any change', async () => {
     const report = await reportP;
     const { server, url } = await startServe({
-      page: async () => renderDashboardHtml(await dashboard(cohort, servers, report, { probe }), 'en', { refreshSeconds: 10, diagramSvg: '<svg><text>diagram-here</text></svg>' }),
+      page: async () =>
+        renderDashboardHtml(await dashboard(cohort, servers, report, { probe }), 'en', {
+          refreshSeconds: 10,
+          diagramSvg: '<svg><text>diagram-here</text></svg>',
+        }),
       json: async () => dashboard(cohort, servers, report, { probe }),
       report: async () => renderHtml(report, 'en'),
     });
@@ -128,17 +148,32 @@ describe('asd-lab serve', () => {
   it('the CLI serves the state of a cohort and status shows the same data', async () => {
     const state = mkdtempSync(join(tmpdir(), 'asd-serve-'));
     const file = join(state, 'c.yaml');
-    writeFileSync(file, `cohort: srv\ncandidates: [{id: ann, sshKey: "${KEY_A}"}]\nlocal: {subnetPool: 10.240.26.0/24, subnetPrefix: 27}\n`);
-    const c = (await import('../src/core/model/load.ts')).parseCohort(`cohort: srv\ncandidates: [{id: ann, sshKey: "${KEY_A}"}]\n`, 'x');
+    writeFileSync(
+      file,
+      `cohort: srv\ncandidates: [{id: ann, sshKey: "${KEY_A}"}]\nlocal: {subnetPool: 10.240.26.0/24, subnetPrefix: 27}\n`,
+    );
+    const c = (await import('../src/core/model/load.ts')).parseCohort(
+      `cohort: srv\ncandidates: [{id: ann, sshKey: "${KEY_A}"}]\n`,
+      'x',
+    );
     saveLastVerify(await runVerify(c, new Map(), { checks: FAKE_CHECKS, version: VERSION }), state);
     const env = { ASD_LAB_STATE: state };
     const status = await cli(['-c', file, '--json', 'status'], env);
     expect(status.code, status.stderr).toBe(0);
     const d = JSON.parse(status.stdout);
-    expect(d.candidates[0].servers.map((s: { name: string; health: string }) => `${s.name}:${s.health}`)).toEqual(['gateway:down', 'app:down', 'db1:down', 'db2:down', 'mon:down']);
+    expect(d.candidates[0].servers.map((s: { name: string; health: string }) => `${s.name}:${s.health}`)).toEqual([
+      'gateway:down',
+      'app:down',
+      'db1:down',
+      'db2:down',
+      'mon:down',
+    ]);
     expect(d.candidates[0].lastVerify).toMatchObject({ reachable: false });
     expect((await cli(['-c', file, 'status', '--watch', '0'], env)).stderr).toContain('--watch takes a number of seconds');
-    const child = execa(process.execPath, [join(REPO_ROOT, 'bin/asd-lab.js'), '-c', file, 'serve', '--port', '0'], { env: { ...process.env, ...env, LANG: 'C.UTF-8' }, reject: false });
+    const child = execa(process.execPath, [join(REPO_ROOT, 'bin/asd-lab.js'), '-c', file, 'serve', '--port', '0'], {
+      env: { ...process.env, ...env, LANG: 'C.UTF-8' },
+      reject: false,
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('serve did not print its URL within 20 s')), 20_000);

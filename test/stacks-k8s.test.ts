@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCohort } from '../src/core/model/load.ts';
 import { restrictedViolations } from '../src/modules/kubernetes/pod-security.ts';
 import {
-  formatMappingProblem, objectDifferences, providerVersion, resourceSchema, stackObjects, toProvider, type StackObject,
+  formatMappingProblem,
+  objectDifferences,
+  providerVersion,
+  resourceSchema,
+  stackObjects,
+  toProvider,
+  type StackObject,
 } from '../src/modules/kubernetes/provider-schema.ts';
 import { OVERLAYS, overlayDir, renderKustomize, type K8sObject, type Overlay } from '../src/modules/kubernetes/render.ts';
 import { formatSchemaProblem, validateSchemas } from '../src/modules/kubernetes/schema.ts';
@@ -42,7 +48,9 @@ beforeAll(async () => {
   const cohort = parseCohort(COHORT, 'k8st.yaml', { now: NOW });
   const t0 = performance.now();
   stacks = await synthK8sCohort(cohort, join(out, 'cdktf.out'), {
-    stateDir: join(out, 'state'), rendered, postgresAddresses: { alice: '10.98.1.12' },
+    stateDir: join(out, 'state'),
+    rendered,
+    postgresAddresses: { alice: '10.98.1.12' },
   });
   measured.synthMs = Math.round(performance.now() - t0);
   for (const s of stacks) {
@@ -62,7 +70,8 @@ const all = () => [...objects.values()].flat().map((x) => x.object);
 describe('Kubernetes stacks: layout', () => {
   it('one stack per candidate with its own state file and kubeconfig, nothing planned offline', () => {
     expect(stacks.map((s) => [s.name, s.kind, s.candidate])).toEqual([
-      ['k8st-k8s-alice', 'kubernetes', 'alice'], ['k8st-k8s-bruno', 'kubernetes', 'bruno'],
+      ['k8st-k8s-alice', 'kubernetes', 'alice'],
+      ['k8st-k8s-bruno', 'kubernetes', 'bruno'],
     ]);
     for (const s of stacks) {
       const j = json.get(s.candidate)!;
@@ -81,16 +90,24 @@ describe('Kubernetes stacks: layout', () => {
       expect(ns.map((o) => o.metadata.name).sort()).toEqual([`${c}-preprod`, `${c}-prod`, `${c}-test`]);
       for (const n of ns) expect(n.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
       // Every namespaced object is in one of the candidate's namespaces.
-      const stray = ofCandidate(c).filter((o) => o.kind !== 'Namespace' && !/^(test|preprod|prod)$/.test(String(o.metadata.namespace).replace(`${c}-`, '')));
+      const stray = ofCandidate(c).filter(
+        (o) => o.kind !== 'Namespace' && !/^(test|preprod|prod)$/.test(String(o.metadata.namespace).replace(`${c}-`, '')),
+      );
       expect(stray.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([]);
     }
   });
 
   it('the application is derived from k8s/ (same objects as the rendered overlay, retargeted)', () => {
     for (const env of OVERLAYS) {
-      const expected = candidateObjects('alice', [{ env, rendered: rendered[env] }], { domain: 'k8st.asd-lab.internal', postgresAddress: '10.98.1.12' }).get(env)!;
-      const got = ofCandidate('alice').filter((o) => o.metadata.namespace === `alice-${env}` || o.metadata.name === `alice-${env}`)
-        .filter((o) => !['Role', 'RoleBinding'].includes(o.kind) && !(o.kind === 'ServiceAccount' && o.metadata.name === 'candidate'));
+      const expected = candidateObjects('alice', [{ env, rendered: rendered[env] }], {
+        domain: 'k8st.asd-lab.internal',
+        postgresAddress: '10.98.1.12',
+      }).get(env)!;
+      const got = ofCandidate('alice')
+        .filter((o) => o.metadata.namespace === `alice-${env}` || o.metadata.name === `alice-${env}`)
+        .filter(
+          (o) => !['Role', 'RoleBinding'].includes(o.kind) && !(o.kind === 'ServiceAccount' && o.metadata.name === 'candidate'),
+        );
       const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
       expect(got.map(key).sort()).toEqual(expected.map(key).sort());
       for (const e of expected) {
@@ -115,7 +132,9 @@ describe(`Kubernetes stacks: provider mapping (hashicorp/kubernetes ${providerVe
 
   it('what the typed resources cannot express goes verbatim as kubernetes_manifest, with the reason (exact list)', () => {
     const s = stacks[0]!;
-    const reasons = [...new Set(s.manifests.flatMap((m) => m.reasons.map((r) => r.replace(/^[^:]+: /, `${m.object.split('/')[0]}: `))))].sort();
+    const reasons = [
+      ...new Set(s.manifests.flatMap((m) => m.reasons.map((r) => r.replace(/^[^:]+: /, `${m.object.split('/')[0]}: `)))),
+    ].sort();
     expect(reasons).toEqual([
       'Deployment: spec.template.spec.containers[0].lifecycle.preStop.sleep: not in the schema of kubernetes_deployment_v1 (hashicorp/kubernetes 2.38.0)',
       'EndpointSlice: endpoints[0].conditions: not in the schema of kubernetes_endpoint_slice_v1 (hashicorp/kubernetes 2.38.0)',
@@ -124,9 +143,17 @@ describe(`Kubernetes stacks: provider mapping (hashicorp/kubernetes ${providerVe
     // 4 objects per environment: Deployment api, EndpointSlice, two PDBs; the worker Deployment is typed.
     expect(s.manifests).toHaveLength(12);
     const j = json.get('alice')!;
-    expect(Object.keys(j.resource.kubernetes_manifest).sort()).toEqual(OVERLAYS.flatMap((e) => [
-      `${e}_deployment_api`, `${e}_endpointslice_postgres_1`, `${e}_poddisruptionbudget_api`, `${e}_poddisruptionbudget_worker`]).sort());
-    expect(j.resource.kubernetes_deployment_v1.prod_deployment_worker.spec.template.spec.container[0].port[0].container_port).toBe(9091);
+    expect(Object.keys(j.resource.kubernetes_manifest).sort()).toEqual(
+      OVERLAYS.flatMap((e) => [
+        `${e}_deployment_api`,
+        `${e}_endpointslice_postgres_1`,
+        `${e}_poddisruptionbudget_api`,
+        `${e}_poddisruptionbudget_worker`,
+      ]).sort(),
+    );
+    expect(
+      j.resource.kubernetes_deployment_v1.prod_deployment_worker.spec.template.spec.container[0].port[0].container_port,
+    ).toBe(9091);
     expect(j.output.manifest_fallbacks.value).toHaveLength(12);
   });
 
@@ -135,11 +162,15 @@ describe(`Kubernetes stacks: provider mapping (hashicorp/kubernetes ${providerVe
     expect(toProvider(d).problems).toEqual([]);
     d.spec.template.spec.containers[0].readinessprobe = {};
     d.spec.template.spec.hostUsers = false;
-    expect(toProvider(d).problems.map(formatMappingProblem).sort()).toEqual([
-      'Deployment/asd-prod/worker: spec.template.spec.hostUsers: not in the schema of kubernetes_deployment_v1 (hashicorp/kubernetes 2.38.0)',
-      'Deployment/asd-prod/worker: spec.template.spec.containers[0].readinessprobe: not in the schema of kubernetes_deployment_v1 (hashicorp/kubernetes 2.38.0)',
-    ].sort());
-    expect(toProvider({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'x' } }).problems[0]!.message).toMatch(/no resource mapped/);
+    expect(toProvider(d).problems.map(formatMappingProblem).sort()).toEqual(
+      [
+        'Deployment/asd-prod/worker: spec.template.spec.hostUsers: not in the schema of kubernetes_deployment_v1 (hashicorp/kubernetes 2.38.0)',
+        'Deployment/asd-prod/worker: spec.template.spec.containers[0].readinessprobe: not in the schema of kubernetes_deployment_v1 (hashicorp/kubernetes 2.38.0)',
+      ].sort(),
+    );
+    expect(toProvider({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'x' } }).problems[0]!.message).toMatch(
+      /no resource mapped/,
+    );
   });
 
   it('reads the provider schema from the pinned bindings (blocks, lists, attribute names)', () => {
@@ -160,8 +191,12 @@ describe('Kubernetes stacks: validation of the synthesized objects', () => {
     expect(restrictedViolations(all())).toEqual([]);
     for (const env of OVERLAYS) {
       const ns = `alice-${env}`;
-      const app = ofCandidate('alice').filter((o) => (o.metadata.namespace === ns || o.metadata.name === ns)
-        && !['Role', 'RoleBinding', 'ResourceQuota', 'LimitRange'].includes(o.kind) && o.metadata.name !== 'candidate');
+      const app = ofCandidate('alice').filter(
+        (o) =>
+          (o.metadata.namespace === ns || o.metadata.name === ns) &&
+          !['Role', 'RoleBinding', 'ResourceQuota', 'LimitRange'].includes(o.kind) &&
+          o.metadata.name !== 'candidate',
+      );
       expect(labPolicyProblems(app, ns)).toEqual([]);
     }
   });
@@ -175,12 +210,18 @@ describe('Kubernetes stacks: validation of the synthesized objects', () => {
 });
 
 describe('Kubernetes stacks: quotas and limits', () => {
-  it('each of the candidate\'s namespaces has exactly one ResourceQuota and one LimitRange', () => {
+  it("each of the candidate's namespaces has exactly one ResourceQuota and one LimitRange", () => {
     for (const c of ['alice', 'bruno']) {
       for (const env of OVERLAYS) {
         const ns = `${c}-${env}`;
-        expect(ofCandidate(c).filter((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === ns), ns).toHaveLength(1);
-        expect(ofCandidate(c).filter((o) => o.kind === 'LimitRange' && o.metadata.namespace === ns), ns).toHaveLength(1);
+        expect(
+          ofCandidate(c).filter((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === ns),
+          ns,
+        ).toHaveLength(1);
+        expect(
+          ofCandidate(c).filter((o) => o.kind === 'LimitRange' && o.metadata.namespace === ns),
+          ns,
+        ).toHaveLength(1);
       }
     }
   });
@@ -211,14 +252,15 @@ describe('Kubernetes stacks: quotas and limits', () => {
       const max = (objs.find((o) => o.kind === 'LimitRange') as any).spec.limits[0].max as Record<string, string>;
       for (const d of objs.filter((o) => o.kind === 'Deployment')) {
         for (const c of (d as any).spec.template.spec.containers) {
-          for (const [r, v] of Object.entries(c.resources.limits as Record<string, string>)) expect(parseQuantity(v)).toBeLessThanOrEqual(parseQuantity(max[r]));
+          for (const [r, v] of Object.entries(c.resources.limits as Record<string, string>))
+            expect(parseQuantity(v)).toBeLessThanOrEqual(parseQuantity(max[r]));
         }
       }
     }
   });
 });
 
-describe('Kubernetes stacks: RBAC confined to the candidate\'s namespaces', () => {
+describe("Kubernetes stacks: RBAC confined to the candidate's namespaces", () => {
   const alice: Subject = { kind: 'User', name: 'alice' };
   const aliceSa: Subject = { kind: 'ServiceAccount', name: 'candidate', namespace: 'alice-test' };
 
@@ -226,7 +268,13 @@ describe('Kubernetes stacks: RBAC confined to the candidate\'s namespaces', () =
     const objs = all();
     for (const who of [alice, aliceSa]) {
       for (const env of OVERLAYS) {
-        for (const [g, r] of [['apps', 'deployments'], ['', 'services'], ['', 'secrets'], ['networking.k8s.io', 'ingresses'], ['autoscaling', 'horizontalpodautoscalers']]) {
+        for (const [g, r] of [
+          ['apps', 'deployments'],
+          ['', 'services'],
+          ['', 'secrets'],
+          ['networking.k8s.io', 'ingresses'],
+          ['autoscaling', 'horizontalpodautoscalers'],
+        ]) {
           expect(rbacAllows(objs, who, 'create', g!, r!, `alice-${env}`), `${who.kind} ${r} alice-${env}`).toBe(true);
         }
         expect(rbacAllows(objs, who, 'get', '', 'pods/log', `alice-${env}`)).toBe(true);
@@ -234,18 +282,32 @@ describe('Kubernetes stacks: RBAC confined to the candidate\'s namespaces', () =
     }
   });
 
-  it('grants nothing in another candidate\'s namespaces nor elsewhere (negative)', () => {
+  it("grants nothing in another candidate's namespaces nor elsewhere (negative)", () => {
     const objs = all();
     for (const who of [alice, aliceSa]) {
       for (const ns of ['bruno-test', 'bruno-preprod', 'bruno-prod', 'kube-system', 'default', 'monitoring']) {
-        for (const [g, r] of [['apps', 'deployments'], ['', 'secrets'], ['', 'pods'], ['', 'pods/exec']]) {
+        for (const [g, r] of [
+          ['apps', 'deployments'],
+          ['', 'secrets'],
+          ['', 'pods'],
+          ['', 'pods/exec'],
+        ]) {
           expect(rbacAllows(objs, who, 'get', g!, r!, ns), `${who.kind} get ${r} in ${ns}`).toBe(false);
           expect(rbacAllows(objs, who, 'create', g!, r!, ns), `${who.kind} create ${r} in ${ns}`).toBe(false);
         }
       }
     }
     // Nor may a same-named ServiceAccount of another namespace use alice's bindings.
-    expect(rbacAllows(objs, { kind: 'ServiceAccount', name: 'candidate', namespace: 'bruno-test' }, 'get', 'apps', 'deployments', 'alice-prod')).toBe(false);
+    expect(
+      rbacAllows(
+        objs,
+        { kind: 'ServiceAccount', name: 'candidate', namespace: 'bruno-test' },
+        'get',
+        'apps',
+        'deployments',
+        'alice-prod',
+      ),
+    ).toBe(false);
   });
 
   it('the candidate cannot raise their own quota, limits or rights, and nothing is cluster-wide', () => {
@@ -253,7 +315,13 @@ describe('Kubernetes stacks: RBAC confined to the candidate\'s namespaces', () =
     for (const env of OVERLAYS) {
       const ns = `alice-${env}`;
       for (const verb of ['create', 'update', 'patch', 'delete']) {
-        for (const [g, r] of [['', 'resourcequotas'], ['', 'limitranges'], ['rbac.authorization.k8s.io', 'roles'], ['rbac.authorization.k8s.io', 'rolebindings'], ['', 'namespaces']]) {
+        for (const [g, r] of [
+          ['', 'resourcequotas'],
+          ['', 'limitranges'],
+          ['rbac.authorization.k8s.io', 'roles'],
+          ['rbac.authorization.k8s.io', 'rolebindings'],
+          ['', 'namespaces'],
+        ]) {
           expect(rbacAllows(objs, alice, verb, g!, r!, ns), `${verb} ${r} in ${ns}`).toBe(false);
         }
       }
@@ -287,10 +355,18 @@ describe('Kubernetes stacks: RBAC confined to the candidate\'s namespaces', () =
 describe('Kubernetes stacks: bad input', () => {
   it('refuses a postgres address for an unknown candidate and a cohort without the kubernetes module', async () => {
     const cohort = parseCohort(COHORT, 'k8st.yaml', { now: NOW });
-    await expect(synthK8sCohort(cohort, '/nonexistent', { rendered, postgresAddresses: { zoe: '10.0.0.1' } })).rejects.toThrow(K8sInputError);
-    const off = parseCohort(`${COHORT}\nmodules: { data: true, containers: true, kubernetes: false, monitoring: true }`, 'k8st.yaml', { now: NOW });
+    await expect(synthK8sCohort(cohort, '/nonexistent', { rendered, postgresAddresses: { zoe: '10.0.0.1' } })).rejects.toThrow(
+      K8sInputError,
+    );
+    const off = parseCohort(
+      `${COHORT}\nmodules: { data: true, containers: true, kubernetes: false, monitoring: true }`,
+      'k8st.yaml',
+      { now: NOW },
+    );
     await expect(synthK8sCohort(off, '/nonexistent', { rendered })).rejects.toThrow(/modules.kubernetes is false/);
-    await expect(synthK8sCohort(cohort, '/nonexistent', { rendered, postgresAddresses: { alice: '10.0.0' } })).rejects.toThrow(/IPv4/);
+    await expect(synthK8sCohort(cohort, '/nonexistent', { rendered, postgresAddresses: { alice: '10.0.0' } })).rejects.toThrow(
+      /IPv4/,
+    );
   });
 });
 
@@ -298,10 +374,17 @@ describe('Kubernetes stacks: the command line', () => {
   it('plan --k8s synthesizes and validates, then says plainly that terraform plan did not run, and why (exit 1)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'asd-k8s-cli-'));
     dirs.push(out);
-    const r = await cli(['--json', 'plan', '--k8s', '-o', out, '--state-dir', join(out, 'state')], { ASD_LAB_TF_MIRROR: '/opt/tf-plugins' });
+    const r = await cli(['--json', 'plan', '--k8s', '-o', out, '--state-dir', join(out, 'state')], {
+      ASD_LAB_TF_MIRROR: '/opt/tf-plugins',
+    });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('terraform plan NOT run for the Kubernetes stacks: the provider hashicorp/kubernetes is not in the offline provider mirror /opt/tf-plugins');
-    const j = JSON.parse(r.stdout) as { stacks: { name: string; typed: number; validation: { problems: string[]; objects: number } }[]; plan: { run: boolean; reason: string } };
+    expect(r.stderr).toContain(
+      'terraform plan NOT run for the Kubernetes stacks: the provider hashicorp/kubernetes is not in the offline provider mirror /opt/tf-plugins',
+    );
+    const j = JSON.parse(r.stdout) as {
+      stacks: { name: string; typed: number; validation: { problems: string[]; objects: number } }[];
+      plan: { run: boolean; reason: string };
+    };
     expect(j.plan).toMatchObject({ run: false, reason: 'hashicorp/kubernetes not in the offline mirror' });
     expect(j.stacks.map((s) => [s.name, s.validation.objects, s.validation.problems])).toEqual([['solo-k8s-candidate', 76, []]]);
   }, 120_000);

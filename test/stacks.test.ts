@@ -40,10 +40,13 @@ function synth(yaml: string, opts: { amiId?: string } = {}) {
   const out = mkdtempSync(join(tmpdir(), 'asd-stacks-'));
   dirs.push(out);
   const stacks = synthCohort(cohort, join(out, 'cdktf.out'), { stateDir: join(out, 'state'), ...opts });
-  const json = new Map<string, Json>(stacks.map((s) => [s.name, JSON.parse(readFileSync(join(s.dir, 'cdk.tf.json'), 'utf8')) as Json]));
+  const json = new Map<string, Json>(
+    stacks.map((s) => [s.name, JSON.parse(readFileSync(join(s.dir, 'cdk.tf.json'), 'utf8')) as Json]),
+  );
   return { cohort, stacks, json, out };
 }
-const res = (stack: Json, type: string): [string, Json][] => Object.entries((stack.resource?.[type] ?? {}) as Record<string, Json>);
+const res = (stack: Json, type: string): [string, Json][] =>
+  Object.entries((stack.resource?.[type] ?? {}) as Record<string, Json>);
 const refs = (v: unknown): string[] => [...JSON.stringify(v ?? null).matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!);
 
 describe('AWS stacks: layout', () => {
@@ -64,10 +67,14 @@ describe('AWS stacks: layout', () => {
 
   it('a VPC over two zones, public and private subnets, one NAT gateway, flow logs on everything', () => {
     const subnets = res(net, 'aws_subnet').map(([, s]) => [s.availability_zone, s.tags.tier, s.cidr_block]);
-    expect(subnets).toEqual(expect.arrayContaining([
-      ['eu-west-3a', 'public', '10.100.0.0/18'], ['eu-west-3b', 'public', '10.100.64.0/18'],
-      ['eu-west-3a', 'private', '10.100.128.0/18'], ['eu-west-3b', 'private', '10.100.192.0/18'],
-    ]));
+    expect(subnets).toEqual(
+      expect.arrayContaining([
+        ['eu-west-3a', 'public', '10.100.0.0/18'],
+        ['eu-west-3b', 'public', '10.100.64.0/18'],
+        ['eu-west-3a', 'private', '10.100.128.0/18'],
+        ['eu-west-3b', 'private', '10.100.192.0/18'],
+      ]),
+    );
     expect(res(net, 'aws_subnet').every(([, s]) => s.map_public_ip_on_launch === false)).toBe(true);
     expect(res(net, 'aws_nat_gateway')).toHaveLength(1);
     const [[, flow]] = res(net, 'aws_flow_log') as [[string, Json]];
@@ -81,13 +88,29 @@ describe('AWS stacks: layout', () => {
 
   it('the backup bucket is versioned, encrypted, private, TLS-only and expires old backups', () => {
     const [[, pab]] = res(net, 'aws_s3_bucket_public_access_block') as [[string, Json]];
-    expect(pab).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(pab).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     expect(res(net, 'aws_s3_bucket_versioning')[0]![1].versioning_configuration).toEqual({ status: 'Enabled' });
-    expect(res(net, 'aws_s3_bucket_server_side_encryption_configuration')[0]![1].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe('AES256');
+    expect(
+      res(net, 'aws_s3_bucket_server_side_encryption_configuration')[0]![1].rule[0].apply_server_side_encryption_by_default
+        .sse_algorithm,
+    ).toBe('AES256');
     const rule = res(net, 'aws_s3_bucket_lifecycle_configuration')[0]![1].rule[0];
-    expect(rule).toMatchObject({ status: 'Enabled', expiration: [{ days: 30 }], noncurrent_version_expiration: [{ noncurrent_days: 30 }] });
+    expect(rule).toMatchObject({
+      status: 'Enabled',
+      expiration: [{ days: 30 }],
+      noncurrent_version_expiration: [{ noncurrent_days: 30 }],
+    });
     const policy = JSON.parse(res(net, 'aws_s3_bucket_policy')[0]![1].policy as string) as Json;
-    expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(policy.Statement[0]).toMatchObject({
+      Effect: 'Deny',
+      Action: 's3:*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
   });
 
   it('backup retention follows cohort.aws.backupRetentionDays', () => {
@@ -98,12 +121,18 @@ describe('AWS stacks: layout', () => {
 
   it('every stack tags every resource with cohort and expiry through the provider default_tags', () => {
     for (const [name, j] of json) {
-      expect(j.provider.aws[0].default_tags[0].tags, name).toMatchObject({ cohort: 't3st', expires: '2027-06-30', 'managed-by': 'asd-lab', stack: name });
+      expect(j.provider.aws[0].default_tags[0].tags, name).toMatchObject({
+        cohort: 't3st',
+        expires: '2027-06-30',
+        'managed-by': 'asd-lab',
+        stack: name,
+      });
     }
     expect(json.get('t3st-cand-bruno')!.provider.aws[0].default_tags[0].tags.candidate).toBe('bruno');
     // Block devices do not inherit default_tags at plan time: they carry the tags themselves.
     for (const j of json.values()) {
-      for (const [, i] of res(j, 'aws_instance')) expect(i.root_block_device.tags).toMatchObject({ cohort: 't3st', expires: '2027-06-30' });
+      for (const [, i] of res(j, 'aws_instance'))
+        expect(i.root_block_device.tags).toMatchObject({ cohort: 't3st', expires: '2027-06-30' });
     }
   });
 
@@ -111,7 +140,11 @@ describe('AWS stacks: layout', () => {
     const instances = [...json.values()].flatMap((j) => res(j, 'aws_instance'));
     expect(instances).toHaveLength(1 + 3 * 5);
     for (const [id, i] of instances) {
-      expect(i.metadata_options, id).toMatchObject({ http_tokens: 'required', http_endpoint: 'enabled', http_put_response_hop_limit: 1 });
+      expect(i.metadata_options, id).toMatchObject({
+        http_tokens: 'required',
+        http_endpoint: 'enabled',
+        http_put_response_hop_limit: 1,
+      });
       expect(i.root_block_device, id).toMatchObject({ encrypted: true, volume_type: 'gp3' });
       expect(i.ebs_block_device, id).toBeUndefined();
     }
@@ -127,10 +160,15 @@ describe('AWS stacks: layout', () => {
         expect([r.cidr_ipv4, r.cidr_ipv6], `${name} ${id}`).not.toContain('::/0');
         if (r.from_port <= 22 && r.to_port >= 22) {
           const source = r.cidr_ipv4 ?? r.cidr_ipv6 ?? refs(r.referenced_security_group_id)[0];
-          expect(['203.0.113.0/24', '2001:db8::/48', 'local.network.bastion_security_group_id'], `${name} ${id}`).toContain(source);
+          expect(['203.0.113.0/24', '2001:db8::/48', 'local.network.bastion_security_group_id'], `${name} ${id}`).toContain(
+            source,
+          );
         }
       }
-      expect(res(j, 'aws_security_group').every(([, sg]) => sg.ingress === undefined && sg.egress === undefined), name).toBe(true);
+      expect(
+        res(j, 'aws_security_group').every(([, sg]) => sg.ingress === undefined && sg.egress === undefined),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -139,14 +177,20 @@ describe('AWS stacks: layout', () => {
     for (const id of ids) {
       const j = json.get(`t3st-cand-${id}`)!;
       const ownGroups = new Set(res(j, 'aws_security_group').map(([k]) => `aws_security_group.${k}.id`));
-      for (const [rid, r] of [...res(j, 'aws_vpc_security_group_ingress_rule'), ...res(j, 'aws_vpc_security_group_egress_rule')]) {
+      for (const [rid, r] of [
+        ...res(j, 'aws_vpc_security_group_ingress_rule'),
+        ...res(j, 'aws_vpc_security_group_egress_rule'),
+      ]) {
         for (const ref of [...refs(r.security_group_id), ...refs(r.referenced_security_group_id)]) {
           expect(ownGroups.has(ref) || ref === 'local.network.bastion_security_group_id', `${id} ${rid}: ${ref}`).toBe(true);
         }
       }
       for (const [iid, i] of res(j, 'aws_instance')) {
         expect(refs(i.subnet_id), iid).toEqual([expect.stringMatching(/^local\.network\.private_subnet_ids\[[01]\]$/)]);
-        expect(i.vpc_security_group_ids.every((g: string) => ownGroups.has(refs(g)[0]!)), iid).toBe(true);
+        expect(
+          i.vpc_security_group_ids.every((g: string) => ownGroups.has(refs(g)[0]!)),
+          iid,
+        ).toBe(true);
       }
       // The only other state it reads is the network's; no other candidate is named anywhere.
       expect(Object.keys(j.data.terraform_remote_state)).toEqual(['network_state']);
@@ -164,47 +208,78 @@ describe('AWS stacks: layout', () => {
     const sgRole = new Map(res(j, 'aws_security_group').map(([k, sg]) => [`aws_security_group.${k}.id`, sg.tags.role as string]));
     const rules = res(j, 'aws_vpc_security_group_ingress_rule').map(([, r]) => {
       const ref = refs(r.referenced_security_group_id)[0];
-      const from = r.cidr_ipv4 || r.cidr_ipv6 ? 'admin' : ref === 'local.network.bastion_security_group_id' ? 'bastion' : sgRole.get(ref!);
+      const from =
+        r.cidr_ipv4 || r.cidr_ipv6 ? 'admin' : ref === 'local.network.bastion_security_group_id' ? 'bastion' : sgRole.get(ref!);
       return `${sgRole.get(refs(r.security_group_id)[0]!)}:${r.from_port}:${from}`;
     });
     const db = rules.filter((r) => r.startsWith('db:')).sort();
     expect(db).toEqual([
-      'db:22:admin', 'db:22:admin', 'db:22:bastion', 'db:5432:app', 'db:5432:db', 'db:5432:k8s', 'db:5432:mon',
-      'db:8432:mon', 'db:9100:mon', 'db:9187:mon',
+      'db:22:admin',
+      'db:22:admin',
+      'db:22:bastion',
+      'db:5432:app',
+      'db:5432:db',
+      'db:5432:k8s',
+      'db:5432:mon',
+      'db:8432:mon',
+      'db:9100:mon',
+      'db:9187:mon',
     ]);
-    expect(rules.filter((r) => r.startsWith('mon:9090') || r.startsWith('mon:9093')).sort())
-      .toEqual(['mon:9090:admin', 'mon:9090:admin', 'mon:9090:bastion', 'mon:9093:admin', 'mon:9093:admin', 'mon:9093:bastion']);
+    expect(rules.filter((r) => r.startsWith('mon:9090') || r.startsWith('mon:9093')).sort()).toEqual([
+      'mon:9090:admin',
+      'mon:9090:admin',
+      'mon:9090:bastion',
+      'mon:9093:admin',
+      'mon:9093:admin',
+      'mon:9093:bastion',
+    ]);
     expect(rules).toContain('app:9100:mon');
     expect(rules).toContain('k8s:6443:bastion');
     // Nothing beyond the table: every port opened is one of the role's.
     for (const r of rules) {
       const [role, port] = r.split(':');
-      expect(ROLE_INGRESS[role as keyof typeof ROLE_INGRESS].some((x) => x.ports[0] === Number(port)), r).toBe(true);
+      expect(
+        ROLE_INGRESS[role as keyof typeof ROLE_INGRESS].some((x) => x.ports[0] === Number(port)),
+        r,
+      ).toBe(true);
     }
     // app 3+3+4+1+1, db 3+4+1+1+1, mon 3+1+1+3+3+3, k8s 3+3+4+3+1: every admin-sourced port once per
     // admin CIDR (two here); the flows come from src/core/flows.ts (test/flows.test.ts checks each).
     expect(rules).toHaveLength(12 + 10 + 14 + 14);
   });
 
-  it('the instance role may touch only the candidate\'s own backup prefix', () => {
+  it("the instance role may touch only the candidate's own backup prefix", () => {
     for (const id of ['alice', 'chloe']) {
       const j = json.get(`t3st-cand-${id}`)!;
       const [[, p]] = res(j, 'aws_iam_role_policy') as [[string, Json]];
       const doc = JSON.parse(p.policy as string) as Json;
       const arn = '${local.network.backup_bucket_arn}';
       expect(doc.Statement).toEqual([
-        expect.objectContaining({ Effect: 'Allow', Action: 's3:ListBucket', Resource: arn, Condition: { StringLike: { 's3:prefix': [`${id}/`, `${id}/*`] } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: arn,
+          Condition: { StringLike: { 's3:prefix': [`${id}/`, `${id}/*`] } },
+        }),
         expect.objectContaining({ Effect: 'Allow', Resource: `${arn}/${id}/*` }),
       ]);
       expect(doc.Statement[1].Action).not.toContain('s3:*');
-      expect(res(j, 'aws_instance').every(([, i]) => refs(i.iam_instance_profile)[0] === 'aws_iam_instance_profile.iam_profile.name')).toBe(true);
+      expect(
+        res(j, 'aws_instance').every(([, i]) => refs(i.iam_instance_profile)[0] === 'aws_iam_instance_profile.iam_profile.name'),
+      ).toBe(true);
     }
   });
 
   it('servers: gateway skipped with a per-cohort bastion, one k8s node added, key pair from the candidate key, db data volumes', () => {
     const j = json.get('t3st-cand-alice')!;
     const servers = res(j, 'aws_instance').map(([, i]) => [i.tags.server, i.tags.role, i.instance_type]);
-    expect(servers.sort()).toEqual([['app', 'app', 't3.small'], ['db1', 'db', 't3.small'], ['db2', 'db', 't3.small'], ['k8s', 'k8s', 't3.medium'], ['mon', 'mon', 't3.small']]);
+    expect(servers.sort()).toEqual([
+      ['app', 'app', 't3.small'],
+      ['db1', 'db', 't3.small'],
+      ['db2', 'db', 't3.small'],
+      ['k8s', 'k8s', 't3.medium'],
+      ['mon', 'mon', 't3.small'],
+    ]);
     const zones = Object.fromEntries(res(j, 'aws_instance').map(([, i]) => [i.tags.server, i.subnet_id]));
     expect(zones.db1).not.toBe(zones.db2); // the two database servers are in different zones
     expect(res(j, 'aws_key_pair')[0]![1]).toMatchObject({ key_name: 't3st-alice', public_key: KEYS.alice });
@@ -227,13 +302,18 @@ describe('AWS stacks: layout', () => {
 
   it('cross-stack: placeholders until the network state exists, and a guard that refuses to apply on them', () => {
     const j = json.get('t3st-cand-alice')!;
-    expect(j.data.terraform_remote_state.network_state.count).toMatch(/^\$\{fileexists\(".*t3st-network\/terraform\.tfstate"\) \? 1 : 0\}$/);
+    expect(j.data.terraform_remote_state.network_state.count).toMatch(
+      /^\$\{fileexists\(".*t3st-network\/terraform\.tfstate"\) \? 1 : 0\}$/,
+    );
     expect(j.locals.network).toContain('"network_applied":false');
     expect(j.locals.network).toContain('try(data.terraform_remote_state.network_state[0].outputs, {})');
-    expect(res(j, 'aws_key_pair')[0]![1].lifecycle.precondition[0].condition).toBe('${local.network.network_applied || var.plan_only}');
+    expect(res(j, 'aws_key_pair')[0]![1].lifecycle.precondition[0].condition).toBe(
+      '${local.network.network_applied || var.plan_only}',
+    );
     expect(j.variable.plan_only).toMatchObject({ type: 'bool', default: false });
     // Every instance refuses an unpinned AMI outside plan_only.
-    for (const [, i] of res(j, 'aws_instance')) expect(i.lifecycle.precondition[0].condition).toBe('${var.debian_ami_id != "" || var.plan_only}');
+    for (const [, i] of res(j, 'aws_instance'))
+      expect(i.lifecycle.precondition[0].condition).toBe('${var.debian_ami_id != "" || var.plan_only}');
   });
 
   it('synthesis is deterministic (re-running it changes nothing)', () => {
@@ -268,7 +348,11 @@ describe('AWS stacks: variants and bad input', () => {
     const { json } = synth(awsCohortYaml('aws: { vpcCidr: 10.20.30.40/20 }'));
     const net = json.get('t3st-network')!;
     expect(res(net, 'aws_vpc')[0]![1].cidr_block).toBe('10.20.16.0/20');
-    expect(res(net, 'aws_subnet').map(([, s]) => s.cidr_block).sort()).toEqual(['10.20.16.0/22', '10.20.20.0/22', '10.20.24.0/22', '10.20.28.0/22']);
+    expect(
+      res(net, 'aws_subnet')
+        .map(([, s]) => s.cidr_block)
+        .sort(),
+    ).toEqual(['10.20.16.0/22', '10.20.20.0/22', '10.20.24.0/22', '10.20.28.0/22']);
   });
 
   it('a pinned AMI becomes the variable default', () => {
@@ -287,13 +371,18 @@ describe('AWS stacks: variants and bad input', () => {
   };
 
   it('rejects, before synthesizing anything, every AWS-specific problem at once', () => {
-    const yaml = awsCohortYaml('aws: { vpcCidr: 10.1.0.0/24, instanceTypes: { app: t4g.small } }').replace('  cidrs: [203.0.113.0/24, "2001:db8::/48"]', '  cidrs: []');
+    const yaml = awsCohortYaml('aws: { vpcCidr: 10.1.0.0/24, instanceTypes: { app: t4g.small } }').replace(
+      '  cidrs: [203.0.113.0/24, "2001:db8::/48"]',
+      '  cidrs: []',
+    );
     const p = problems(yaml);
     expect(p).toHaveLength(3);
     expect(p[0]).toMatch(/admin\.cidrs is empty/);
     expect(p.join('\n')).toMatch(/aws\.vpcCidr must be an IPv4 CIDR from \/16 to \/22.*10\.1\.0\.0\/24/);
     expect(p.join('\n')).toMatch(/t4g\.small is arm64/);
-    expect(problems(awsCohortYaml(), { amiId: 'ami-nope' })).toEqual(['the AMI id must look like ami-0123456789abcdef0, got ami-nope']);
+    expect(problems(awsCohortYaml(), { amiId: 'ami-nope' })).toEqual([
+      'the AMI id must look like ami-0123456789abcdef0, got ami-nope',
+    ]);
   });
 
   it('rejects a candidate id that is a system account of the shared bastion, and a local cohort', () => {

@@ -10,7 +10,14 @@ import { PRICES, HOURS_PER_MONTH, PUBLIC_IPV4_HOUR } from '../src/targets/aws/pr
 import { parseCohort } from '../src/core/model/load.ts';
 import { REPO_ROOT } from '../src/core/repo.ts';
 import {
-  initStack, planStack, planStacks, prepareTerraform, summarizePlan, validateStack, type StackPlan, type Terraform,
+  initStack,
+  planStack,
+  planStacks,
+  prepareTerraform,
+  summarizePlan,
+  validateStack,
+  type StackPlan,
+  type Terraform,
 } from '../src/targets/aws/terraform/index.ts';
 import { synthCohort, type StackInfo } from '../stacks/index.ts';
 import { NOW } from './helpers.ts';
@@ -48,7 +55,9 @@ beforeAll(async () => {
   // Fails (does not skip) when terraform or the mirror is missing, naming it and the fix.
   tf = await prepareTerraform({ offline: true, workDir: join(root, 'work'), pluginCacheDir: join(root, 'plugin-cache') });
 }, 120_000);
-afterAll(() => { if (root) rmSync(root, { recursive: true, force: true }); });
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
 
 const PLAN_ONLY = { plan_only: 'true' };
 let plans: StackPlan[];
@@ -84,9 +93,20 @@ describe('terraform on the synthesized stacks (offline, real)', () => {
   }, 300_000);
 
   it('every planned resource that takes tags (per the provider schema) carries cohort and expires', async () => {
-    const schema = await execa(tf.bin, ['providers', 'schema', '-json'], { cwd: stacks[1]!.dir, env: tf.env, extendEnv: false, maxBuffer: 256 * 1024 * 1024 });
-    const types = (JSON.parse(schema.stdout) as { provider_schemas: Record<string, { resource_schemas: Record<string, { block: { attributes: Record<string, unknown> } }> }> })
-      .provider_schemas['registry.terraform.io/hashicorp/aws']!.resource_schemas;
+    const schema = await execa(tf.bin, ['providers', 'schema', '-json'], {
+      cwd: stacks[1]!.dir,
+      env: tf.env,
+      extendEnv: false,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const types = (
+      JSON.parse(schema.stdout) as {
+        provider_schemas: Record<
+          string,
+          { resource_schemas: Record<string, { block: { attributes: Record<string, unknown> } }> }
+        >;
+      }
+    ).provider_schemas['registry.terraform.io/hashicorp/aws']!.resource_schemas;
     let checked = 0;
     for (const p of plans) {
       expect(p.missingTags, p.stack.name).toEqual([]);
@@ -103,7 +123,10 @@ describe('terraform on the synthesized stacks (offline, real)', () => {
     for (const p of plans) {
       for (const r of p.resources.filter((x) => x.type === 'aws_instance')) {
         expect((r.values.metadata_options as Record<string, unknown>[])[0], r.address).toMatchObject({ http_tokens: 'required' });
-        expect((r.values.root_block_device as Record<string, unknown>[])[0], r.address).toMatchObject({ encrypted: true, volume_type: 'gp3' });
+        expect((r.values.root_block_device as Record<string, unknown>[])[0], r.address).toMatchObject({
+          encrypted: true,
+          volume_type: 'gp3',
+        });
         expect(r.values.ami).toBe('ami-unpinned-debian-12-amd64');
       }
     }
@@ -114,7 +137,9 @@ describe('terraform on the synthesized stacks (offline, real)', () => {
 
   it('without plan_only the candidate stack refuses to plan on placeholders (the apply guard)', async () => {
     const alice = stacks[1]!;
-    await expect(planStack(tf, alice, { vars: { debian_ami_id: 'ami-0123456789abcdef0' } })).rejects.toThrow(/network stack t3st-network is not applied/);
+    await expect(planStack(tf, alice, { vars: { debian_ami_id: 'ami-0123456789abcdef0' } })).rejects.toThrow(
+      /network stack t3st-network is not applied/,
+    );
     await expect(planStack(tf, alice, { vars: { ...PLAN_ONLY, debian_ami_id: 'ami-0123456789abcdef0' } })).resolves.toBeDefined();
   }, 120_000);
 
@@ -124,16 +149,21 @@ describe('terraform on the synthesized stacks (offline, real)', () => {
     const stub = join(root, 'network-outputs');
     mkdirSync(stub, { recursive: true });
     const out = (value: unknown) => ({ value });
-    writeFileSync(join(stub, 'main.tf.json'), JSON.stringify({
-      terraform: { backend: { local: { path: join(root, 'state', 't3st-network', 'terraform.tfstate') } } },
-      output: {
-        network_applied: out(true), vpc_id: out('vpc-0aaaabbbbccccdddd'),
-        public_subnet_ids: out(['subnet-0pub0000000000000a', 'subnet-0pub0000000000000b']),
-        private_subnet_ids: out(['subnet-0prv0000000000000a', 'subnet-0prv0000000000000b']),
-        bastion_security_group_id: out('sg-0bastion000000000'), backup_bucket: out('asd-lab-t3st-20270101'),
-        backup_bucket_arn: out('arn:aws:s3:::asd-lab-t3st-20270101'),
-      },
-    }));
+    writeFileSync(
+      join(stub, 'main.tf.json'),
+      JSON.stringify({
+        terraform: { backend: { local: { path: join(root, 'state', 't3st-network', 'terraform.tfstate') } } },
+        output: {
+          network_applied: out(true),
+          vpc_id: out('vpc-0aaaabbbbccccdddd'),
+          public_subnet_ids: out(['subnet-0pub0000000000000a', 'subnet-0pub0000000000000b']),
+          private_subnet_ids: out(['subnet-0prv0000000000000a', 'subnet-0prv0000000000000b']),
+          bastion_security_group_id: out('sg-0bastion000000000'),
+          backup_bucket: out('asd-lab-t3st-20270101'),
+          backup_bucket_arn: out('arn:aws:s3:::asd-lab-t3st-20270101'),
+        },
+      }),
+    );
     const ref = { name: 'network-outputs', kind: 'test', dir: stub };
     await initStack({ ...tf, offline: false }, ref);
     await execa(tf.bin, ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: stub, env: tf.env, extendEnv: false });
@@ -153,9 +183,12 @@ describe('terraform on the synthesized stacks (offline, real)', () => {
   }, 120_000);
 
   it('missing terraform or mirror: a clear error naming it and the fix', async () => {
-    await expect(prepareTerraform({ offline: true, mirrorDir: join(root, 'no-mirror'), workDir: join(root, 'w2') }))
-      .rejects.toThrow(/--offline needs the provider mirror .*no-mirror.*terraform providers mirror/s);
-    await expect(prepareTerraform({ terraformBin: join(root, 'no-terraform') })).rejects.toThrow(/Terraform not found .*no-terraform.*install Terraform/s);
+    await expect(
+      prepareTerraform({ offline: true, mirrorDir: join(root, 'no-mirror'), workDir: join(root, 'w2') }),
+    ).rejects.toThrow(/--offline needs the provider mirror .*no-mirror.*terraform providers mirror/s);
+    await expect(prepareTerraform({ terraformBin: join(root, 'no-terraform') })).rejects.toThrow(
+      /Terraform not found .*no-terraform.*install Terraform/s,
+    );
   });
 });
 
@@ -165,21 +198,50 @@ describe('asd-lab plan --offline --json (CLI) inside a network namespace without
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'cohort.yaml'), YAML);
     // unshare -rn: a fresh network namespace with only a down loopback. Any AWS call would fail the plan.
-    const r = await execa('unshare', ['-rn', process.execPath, resolve(REPO_ROOT, 'bin/asd-lab.js'), 'plan', '--offline', '--json', '-c', 'cohort.yaml', '-o', 'out', '--state-dir', 'state'], {
-      cwd: dir, reject: false, env: { LANG: 'C.UTF-8', TF_PLUGIN_CACHE_DIR: join(root, 'plugin-cache') },
-    });
+    const r = await execa(
+      'unshare',
+      [
+        '-rn',
+        process.execPath,
+        resolve(REPO_ROOT, 'bin/asd-lab.js'),
+        'plan',
+        '--offline',
+        '--json',
+        '-c',
+        'cohort.yaml',
+        '-o',
+        'out',
+        '--state-dir',
+        'state',
+      ],
+      {
+        cwd: dir,
+        reject: false,
+        env: { LANG: 'C.UTF-8', TF_PLUGIN_CACHE_DIR: join(root, 'plugin-cache') },
+      },
+    );
     expect(r.stderr).toContain('terraform plan t3st-cand-chloe');
     expect(r.exitCode, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as {
-      offline: boolean; networkApplied: boolean; amiPinned: boolean;
+      offline: boolean;
+      networkApplied: boolean;
+      amiPinned: boolean;
       stacks: { name: string; add: number; change: number; destroy: number }[];
-      candidates: { candidate: string; add: number; costPerCandidateHour: number; ownCostPerHour: number; sharedCostShare: number }[];
+      candidates: {
+        candidate: string;
+        add: number;
+        costPerCandidateHour: number;
+        ownCostPerHour: number;
+        sharedCostShare: number;
+      }[];
       costSplit: { sharedCostPerHour: number; candidates: number };
     };
     expect(report).toMatchObject({ offline: true, networkApplied: false, amiPinned: false });
     expect(report.stacks.map((s) => [s.name, s.add, s.change, s.destroy])).toEqual([
-      ['t3st-network', EXPECTED.network, 0, 0], ['t3st-cand-alice', EXPECTED.candidate, 0, 0],
-      ['t3st-cand-bruno', EXPECTED.candidate, 0, 0], ['t3st-cand-chloe', EXPECTED.candidate, 0, 0],
+      ['t3st-network', EXPECTED.network, 0, 0],
+      ['t3st-cand-alice', EXPECTED.candidate, 0, 0],
+      ['t3st-cand-bruno', EXPECTED.candidate, 0, 0],
+      ['t3st-cand-chloe', EXPECTED.candidate, 0, 0],
     ]);
     // Expected costs from the price table: shared = NAT + its IPv4 + bastion (t3.nano, 8 GiB, public IPv4).
     const p = PRICES['eu-west-3']!;

@@ -20,8 +20,13 @@ describe('verify building blocks', () => {
   it('records carry the competency and the official criterion title', () => {
     const def = CHECKS.find((c) => c.id === 'ssh-root-refused')!;
     expect(record(def, { status: 'pass', evidence: 'x', server: 'db1' })).toEqual({
-      competency: 'CP3', criterion: 'Les accès aux serveurs sont sécurisés', criterionId: 'CP3.2',
-      check: 'ssh-root-refused (db1)', status: 'pass', evidence: 'x', server: 'db1',
+      competency: 'CP3',
+      criterion: 'Les accès aux serveurs sont sécurisés',
+      criterionId: 'CP3.2',
+      check: 'ssh-root-refused (db1)',
+      status: 'pass',
+      evidence: 'x',
+      server: 'db1',
     });
   });
 
@@ -29,8 +34,17 @@ describe('verify building blocks', () => {
     const cohort = parseCohort(`cohort: p\ncandidates: [{id: a, sshKey: "${KEY_A}"}]\n`, 't', { now: NOW });
     const base = { role: 'app', address: '127.0.0.1', sshPort: 1, user: 'x', keyPath: '/k' };
     const out = await perServer(
-      { cohort, candidate: cohort.candidates[0]!, servers: [{ ...base, name: 'app', state: 'stopped' }, { ...base, name: 'db1', state: 'running' }] },
-      async () => { throw new Error('connection refused'); },
+      {
+        cohort,
+        candidate: cohort.candidates[0]!,
+        servers: [
+          { ...base, name: 'app', state: 'stopped' },
+          { ...base, name: 'db1', state: 'running' },
+        ],
+      },
+      async () => {
+        throw new Error('connection refused');
+      },
     );
     expect(out).toEqual([
       { server: 'app', status: 'fail', evidence: 'server is stopped' },

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { toolVersion, versionLine } from '../src/evidence/version.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'asd-lab-version-'));
-const git = (cwd: string, ...args: string[]) => execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd });
+const git = (cwd: string, ...args: string[]) =>
+  execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...args], { cwd });
 const pkg = (dir: string) => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{"name":"asd-lab","version":"9.8.7"}\n');
@@ -22,7 +23,7 @@ describe('toolVersion and versionLine', () => {
     expect(versionLine(v)).toBe('asd-lab 9.8.7');
   });
 
-  it('a copy inside another repository does not report that repository\'s commit', async () => {
+  it("a copy inside another repository does not report that repository's commit", async () => {
     const outer = join(tmp, 'outer');
     mkdirSync(outer);
     await git(outer, 'init', '-q');

@@ -40,8 +40,16 @@ export async function buildApp(opts: { outDir?: string; versions?: readonly stri
     });
     const bytes = await readFile(file);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const pgVersion = JSON.parse(await readFile(path.join(APP_DIR, '..', 'node_modules', 'pg', 'package.json'), 'utf8')).version as string;
-    const info = { version: v, file: 'app.cjs', sha256, size: bytes.length, esbuild: esbuildVersion, dependencies: { pg: pgVersion } };
+    const pgVersion = JSON.parse(await readFile(path.join(APP_DIR, '..', 'node_modules', 'pg', 'package.json'), 'utf8'))
+      .version as string;
+    const info = {
+      version: v,
+      file: 'app.cjs',
+      sha256,
+      size: bytes.length,
+      esbuild: esbuildVersion,
+      dependencies: { pg: pgVersion },
+    };
     await writeFile(path.join(dir, 'build.json'), `${JSON.stringify(info, null, 2)}\n`);
     results.push({ ...info, path: file });
   }
@@ -52,7 +60,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const started = Date.now();
   buildApp().then(
     (r) => {
-      for (const x of r) console.log(`app ${x.version}: ${path.relative(process.cwd(), x.path)} ${(x.size / 1024).toFixed(0)} KiB sha256:${x.sha256.slice(0, 16)}`);
+      for (const x of r)
+        console.log(
+          `app ${x.version}: ${path.relative(process.cwd(), x.path)} ${(x.size / 1024).toFixed(0)} KiB sha256:${x.sha256.slice(0, 16)}`,
+        );
       console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     },
     (err: unknown) => {

@@ -53,7 +53,13 @@ export function parseJUnit(xml: string): JUnitSummary {
         name: a.name ?? '',
         time: Number(a.time ?? 0),
         skipped: /<skipped\b/.test(body),
-        failure: f ? { message: fa.message ?? '', type: fa.type ?? f[1]!, details: decode((f[3] ?? '').replace(/^<!\[CDATA\[|\]\]>$/g, '')).trim() } : undefined,
+        failure: f
+          ? {
+              message: fa.message ?? '',
+              type: fa.type ?? f[1]!,
+              details: decode((f[3] ?? '').replace(/^<!\[CDATA\[|\]\]>$/g, '')).trim(),
+            }
+          : undefined,
       });
     }
   }
@@ -95,11 +101,22 @@ export function defectsMarkdown(sum: JUnitSummary, ctx: ReportContext): string {
     return lines.join('\n');
   }
   lines.push(`**${failed.length} defect(s)** to fix:`, '', '| # | file | test | message |', '| --- | --- | --- | --- |');
-  failed.forEach((c, i) => lines.push(`| ${i + 1} | ${cell(c.file)} | ${cell(c.name)} | ${cell(c.failure!.message.split('\n')[0] ?? '')} |`));
+  failed.forEach((c, i) =>
+    lines.push(`| ${i + 1} | ${cell(c.file)} | ${cell(c.name)} | ${cell(c.failure!.message.split('\n')[0] ?? '')} |`),
+  );
   lines.push('');
   failed.forEach((c, i) => {
     const details = c.failure!.details.split('\n').slice(0, 15).join('\n');
-    lines.push(`## ${i + 1}. ${c.name}`, '', `File \`${c.file}\`, suite "${c.suite}", ${c.failure!.type}.`, '', '```text', details || c.failure!.message, '```', '');
+    lines.push(
+      `## ${i + 1}. ${c.name}`,
+      '',
+      `File \`${c.file}\`, suite "${c.suite}", ${c.failure!.type}.`,
+      '',
+      '```text',
+      details || c.failure!.message,
+      '```',
+      '',
+    );
   });
   return lines.join('\n');
 }

@@ -24,7 +24,9 @@ export async function postgresBinDir(root = '/usr/lib/postgresql'): Promise<stri
     /* reported below */
   }
   if (!majors.length) {
-    throw new Error(`PostgreSQL server binaries not found under ${root}: install Debian's package (apt-get install postgresql), or set APP_TEST_DATABASE_URL to an existing database`);
+    throw new Error(
+      `PostgreSQL server binaries not found under ${root}: install Debian's package (apt-get install postgresql), or set APP_TEST_DATABASE_URL to an existing database`,
+    );
   }
   return path.join(root, majors[0]!, 'bin');
 }
@@ -55,20 +57,37 @@ export async function startTempPostgres(opts: TempPostgresOptions = {}): Promise
   let gid = process.getgid?.() ?? 0;
   if (asRoot) {
     const id = await execa('id', ['-u', 'postgres'], { reject: false });
-    if (id.exitCode !== 0) throw new Error('running as root but there is no "postgres" user to run PostgreSQL as (it comes with the postgresql package)');
+    if (id.exitCode !== 0)
+      throw new Error(
+        'running as root but there is no "postgres" user to run PostgreSQL as (it comes with the postgresql package)',
+      );
     uid = Number(id.stdout.trim());
     gid = Number((await execa('id', ['-g', 'postgres'])).stdout.trim());
     await chown(dir, uid, gid);
   }
   await chmod(dir, 0o700);
   const run = (cmd: string, args: string[]) =>
-    asRoot ? execa('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', path.join(bin, cmd), ...args], { cwd: dir }) : execa(path.join(bin, cmd), args, { cwd: dir });
+    asRoot
+      ? execa('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', path.join(bin, cmd), ...args], { cwd: dir })
+      : execa(path.join(bin, cmd), args, { cwd: dir });
   const password = randomBytes(18).toString('base64url');
   const pwfile = path.join(dir, 'pw');
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   if (asRoot) await chown(pwfile, uid, gid);
   const data = path.join(dir, 'data');
-  await run('initdb', ['-D', data, '-U', 'app', `--pwfile=${pwfile}`, '--auth-local=scram-sha-256', '--auth-host=scram-sha-256', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await run('initdb', [
+    '-D',
+    data,
+    '-U',
+    'app',
+    `--pwfile=${pwfile}`,
+    '--auth-local=scram-sha-256',
+    '--auth-host=scram-sha-256',
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   await rm(pwfile);
   if (opts.hbaCidrs?.length) {
     const hba = path.join(data, 'pg_hba.conf');

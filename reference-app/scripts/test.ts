@@ -23,11 +23,23 @@ async function main(argv: string[]): Promise<number> {
   await rm(junit, { force: true });
   await rm(defects, { force: true });
   const vitest = path.join(ROOT, 'node_modules', '.bin', 'vitest');
-  const run = await execa(vitest, ['run', '--config', path.join(APP_DIR, 'vitest.config.ts'), '--reporter=default', '--reporter=junit', `--outputFile.junit=${junit}`, ...rest], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    reject: false,
-  });
+  const run = await execa(
+    vitest,
+    [
+      'run',
+      '--config',
+      path.join(APP_DIR, 'vitest.config.ts'),
+      '--reporter=default',
+      '--reporter=junit',
+      `--outputFile.junit=${junit}`,
+      ...rest,
+    ],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      reject: false,
+    },
+  );
   let xml: string;
   try {
     xml = await readFile(junit, 'utf8');
@@ -48,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
       junitPath: path.relative(ROOT, junit),
     }),
   );
-  console.log(`reports: ${path.relative(process.cwd(), junit)}, ${path.relative(process.cwd(), defects)} (${summary.failures} defect(s) in ${summary.tests} tests)`);
+  console.log(
+    `reports: ${path.relative(process.cwd(), junit)}, ${path.relative(process.cwd(), defects)} (${summary.failures} defect(s) in ${summary.tests} tests)`,
+  );
   return run.exitCode === 0 && summary.failures === 0 ? 0 : 1;
 }
 

@@ -24,7 +24,7 @@ export interface Api {
   stop(): Promise<void>;
 }
 
-export function routeOf(method: string, path: string): string {
+export function routeOf(_method: string, path: string): string {
   if (['/healthz', '/readyz', '/version', '/metrics', '/api/items', '/api/stats'].includes(path)) return path;
   if (/^\/api\/items\/[^/]+$/.test(path)) return '/api/items/:id';
   return 'other';
@@ -63,7 +63,8 @@ export function createApi(cfg: AppConfig, pool: pg.Pool, log: Logger): Api {
       if (method === 'GET') {
         const raw = url.searchParams.get('limit') ?? '20';
         const limit = Number(raw);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, 'limit must be an integer from 1 to 100');
+        if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+          throw new HttpError(400, 'limit must be an integer from 1 to 100');
         return sendJson(res, 200, { items: await db.listItems(pool, limit) });
       }
       if (method === 'POST') {

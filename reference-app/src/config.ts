@@ -49,14 +49,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, role: 'api' | '
   const version = (env.APP_VERSION ?? BUILD_VERSION) as AppVersion;
   if (version !== 'v1' && version !== 'v2') problems.push(`APP_VERSION must be v1 or v2, got ${JSON.stringify(version)}`);
   const appEnv = env.APP_ENV ?? 'dev';
-  if (!/^[a-z][a-z0-9-]{0,30}$/.test(appEnv)) problems.push(`APP_ENV must be a short lowercase name such as test, preprod or prod, got ${JSON.stringify(appEnv)}`);
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(appEnv))
+    problems.push(`APP_ENV must be a short lowercase name such as test, preprod or prod, got ${JSON.stringify(appEnv)}`);
   const defaultPort = role === 'worker' ? 9091 : 8080;
   const port = attempt(() => int(env, role === 'worker' ? 'METRICS_PORT' : 'PORT', defaultPort, 0, 65535), defaultPort);
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must start with postgres:// or postgresql://');
-  if (role !== 'edge' && !databaseUrl && !env.PGHOST) problems.push('no database configured: set DATABASE_URL, or PGHOST (with PGUSER, PGDATABASE, PGPASSWORD)');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  if (role !== 'edge' && !databaseUrl && !env.PGHOST)
+    problems.push('no database configured: set DATABASE_URL, or PGHOST (with PGUSER, PGDATABASE, PGPASSWORD)');
   const logLevel = (env.LOG_LEVEL ?? 'info') as AppConfig['logLevel'];
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) problems.push(`LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    problems.push(`LOG_LEVEL must be debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
   const cfg: AppConfig = {
     version,
     env: appEnv,

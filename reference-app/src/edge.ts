@@ -38,9 +38,11 @@ export interface BackendsFile {
 
 export function parseBackends(text: string): BackendsFile {
   const v = JSON.parse(text) as BackendsFile;
-  if (!Number.isInteger(v?.generation) || !Array.isArray(v.backends)) throw new Error('backends file: expected {"generation": n, "backends": [...]}');
+  if (!Number.isInteger(v?.generation) || !Array.isArray(v.backends))
+    throw new Error('backends file: expected {"generation": n, "backends": [...]}');
   for (const b of v.backends) {
-    if (typeof b?.id !== 'string' || typeof b.url !== 'string' || !/^http:\/\//.test(b.url)) throw new Error(`backends file: bad backend ${JSON.stringify(b)}`);
+    if (typeof b?.id !== 'string' || typeof b.url !== 'string' || !/^http:\/\//.test(b.url))
+      throw new Error(`backends file: bad backend ${JSON.stringify(b)}`);
   }
   return v;
 }
@@ -50,8 +52,12 @@ const RETRYABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH'
 export function createEdge(opts: EdgeOptions, log: Logger) {
   const registry = new Registry();
   const requests = registry.register(new Counter('edge_requests_total', 'Requests forwarded by the edge, by status code.'));
-  const retries = registry.register(new Counter('edge_retries_total', 'Requests retried on another backend after a connection error.'));
-  const upstreamErrors = registry.register(new Counter('edge_upstream_errors_total', 'Requests that failed on every backend tried.'));
+  const retries = registry.register(
+    new Counter('edge_retries_total', 'Requests retried on another backend after a connection error.'),
+  );
+  const upstreamErrors = registry.register(
+    new Counter('edge_upstream_errors_total', 'Requests that failed on every backend tried.'),
+  );
   const healthy = registry.register(new Gauge('edge_backends_up', 'Backends that pass their health check.', 0));
   let generation = -1;
   let lastText = '';

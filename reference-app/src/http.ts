@@ -1,11 +1,14 @@
 // HTTP plumbing shared by the API, the worker's health endpoint and the edge: JSON answers,
 // bounded request bodies, request metrics, graceful close.
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, type Registry } from './metrics.ts';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -43,10 +46,16 @@ export interface RequestMetrics {
 /** The three application indicators of docs/indicators.md, with the names the alerts use. */
 export function requestMetrics(registry: Registry, maxInFlight: number): RequestMetrics {
   return {
-    duration: registry.register(new Histogram('http_request_duration_seconds', 'Duration of HTTP requests, by method, route and status code.')),
+    duration: registry.register(
+      new Histogram('http_request_duration_seconds', 'Duration of HTTP requests, by method, route and status code.'),
+    ),
     inFlight: registry.register(new Gauge('http_requests_in_flight', 'HTTP requests being served now.', 0)),
-    inFlightLimit: registry.register(new Gauge('http_requests_in_flight_limit', 'The most HTTP requests served at once; more get 503.', maxInFlight)),
-    errors: registry.register(new Counter('http_request_errors_total', 'HTTP requests answered with a 5xx status, by route and status code.')),
+    inFlightLimit: registry.register(
+      new Gauge('http_requests_in_flight_limit', 'The most HTTP requests served at once; more get 503.', maxInFlight),
+    ),
+    errors: registry.register(
+      new Counter('http_request_errors_total', 'HTTP requests answered with a 5xx status, by route and status code.'),
+    ),
   };
 }
 
@@ -56,7 +65,12 @@ export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url:
  * Wrap a router with the request metrics and the in-flight limit. `route` maps a request to its
  * route template (bounded label values: unknown paths are counted as "other").
  */
-export function instrument(m: RequestMetrics, maxInFlight: number, route: (method: string, path: string) => string, handler: Handler): http.RequestListener {
+export function instrument(
+  m: RequestMetrics,
+  maxInFlight: number,
+  route: (method: string, path: string) => string,
+  handler: Handler,
+): http.RequestListener {
   let inFlight = 0;
   return (req, res) => {
     const started = process.hrtime.bigint();
@@ -86,7 +100,8 @@ export function instrument(m: RequestMetrics, maxInFlight: number, route: (metho
         const status = err instanceof HttpError ? err.status : 500;
         if (!res.headersSent) sendJson(res, status, { error: status === 500 ? 'internal error' : (err as Error).message });
         else res.destroy();
-        if (status === 500) console.error(JSON.stringify({ level: 'error', msg: 'request failed', route: r, error: (err as Error).message }));
+        if (status === 500)
+          console.error(JSON.stringify({ level: 'error', msg: 'request failed', route: r, error: (err as Error).message }));
       });
   };
 }

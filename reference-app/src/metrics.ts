@@ -22,7 +22,10 @@ interface Metric {
 export class Counter implements Metric {
   readonly type = 'counter' as const;
   private values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels: Labels = {}, by = 1): void {
     if (by < 0) throw new Error(`counter ${this.name} cannot decrease`);
     const k = key(labels);
@@ -41,7 +44,11 @@ export class Counter implements Metric {
 export class Gauge implements Metric {
   readonly type = 'gauge' as const;
   private values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string, initial?: number) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    initial?: number,
+  ) {
     if (initial !== undefined) this.set(initial);
   }
   set(value: number, labels: Labels = {}): void {
@@ -70,7 +77,11 @@ export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export class Histogram implements Metric {
   readonly type = 'histogram' as const;
   private series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: number[] = DEFAULT_BUCKETS) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: number[] = DEFAULT_BUCKETS,
+  ) {
     if (buckets.some((b, i) => i > 0 && b <= buckets[i - 1]!)) throw new Error(`histogram ${name}: buckets must increase`);
   }
   observe(value: number, labels: Labels = {}): void {
@@ -112,7 +123,11 @@ export class Registry {
   render(): string {
     const lines: string[] = [];
     for (const m of this.metrics) {
-      lines.push(`# HELP ${m.name} ${m.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${m.name} ${m.type}`, ...m.render());
+      lines.push(
+        `# HELP ${m.name} ${m.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`,
+        `# TYPE ${m.name} ${m.type}`,
+        ...m.render(),
+      );
     }
     return `${lines.join('\n')}\n`;
   }
@@ -122,7 +137,9 @@ export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Process metrics every Prometheus client exposes, read at scrape time. */
 export function processMetrics(registry: Registry): () => void {
-  const start = registry.register(new Gauge('process_start_time_seconds', 'Start time of the process since the epoch, in seconds.'));
+  const start = registry.register(
+    new Gauge('process_start_time_seconds', 'Start time of the process since the epoch, in seconds.'),
+  );
   const rss = registry.register(new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.'));
   start.set(Math.round(Date.now() / 1000 - process.uptime()));
   return () => {

@@ -12,7 +12,10 @@ import type { Logger } from './log.ts';
 import { CONTENT_TYPE, Counter, Gauge, processMetrics, Registry } from './metrics.ts';
 
 export function countWords(text: string): number {
-  const words = text.trim().split(/\s+/u).filter((w) => /[\p{L}\p{N}]/u.test(w));
+  const words = text
+    .trim()
+    .split(/\s+/u)
+    .filter((w) => /[\p{L}\p{N}]/u.test(w));
   return words.length;
 }
 
@@ -30,9 +33,13 @@ export function createWorker(cfg: AppConfig, pool: pg.Pool, log: Logger): Worker
   const refresh = processMetrics(registry);
   const m = requestMetrics(registry, cfg.maxInFlight);
   const processed = registry.register(new Counter('worker_jobs_processed_total', 'Items processed by the worker.'));
-  const failed = registry.register(new Counter('worker_job_failures_total', 'Items whose processing failed (retried at the next tick).'));
+  const failed = registry.register(
+    new Counter('worker_job_failures_total', 'Items whose processing failed (retried at the next tick).'),
+  );
   const pending = registry.register(new Gauge('worker_queue_pending', 'Items waiting to be processed, at the last tick.', 0));
-  const lastSuccess = registry.register(new Gauge('worker_last_success_timestamp_seconds', 'When the worker last processed an item.', 0));
+  const lastSuccess = registry.register(
+    new Gauge('worker_last_success_timestamp_seconds', 'When the worker last processed an item.', 0),
+  );
   const exportsDir = path.join(cfg.dataDir, 'exports');
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
@@ -76,26 +83,31 @@ export function createWorker(cfg: AppConfig, pool: pg.Pool, log: Logger): Worker
   };
 
   const server = http.createServer(
-    instrument(m, cfg.maxInFlight, (_m, p) => (['/healthz', '/readyz', '/metrics'].includes(p) ? p : 'other'), async (req, res, url) => {
-      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      if (url.pathname === '/readyz') {
-        try {
-          await db.ping(pool);
-          await mkdir(cfg.dataDir, { recursive: true });
-          await access(cfg.dataDir, constants.W_OK);
-          return sendJson(res, 200, { status: 'ready', dataDir: cfg.dataDir });
-        } catch (err) {
-          return sendJson(res, 503, { status: 'not ready', error: (err as Error).message });
+    instrument(
+      m,
+      cfg.maxInFlight,
+      (_m, p) => (['/healthz', '/readyz', '/metrics'].includes(p) ? p : 'other'),
+      async (_req, res, url) => {
+        if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+        if (url.pathname === '/readyz') {
+          try {
+            await db.ping(pool);
+            await mkdir(cfg.dataDir, { recursive: true });
+            await access(cfg.dataDir, constants.W_OK);
+            return sendJson(res, 200, { status: 'ready', dataDir: cfg.dataDir });
+          } catch (err) {
+            return sendJson(res, 503, { status: 'not ready', error: (err as Error).message });
+          }
         }
-      }
-      if (url.pathname === '/metrics') {
-        refresh();
-        const body = registry.render();
-        res.writeHead(200, { 'content-type': CONTENT_TYPE });
-        return void res.end(body);
-      }
-      return sendJson(res, 404, { error: 'not found' });
-    }),
+        if (url.pathname === '/metrics') {
+          refresh();
+          const body = registry.render();
+          res.writeHead(200, { 'content-type': CONTENT_TYPE });
+          return void res.end(body);
+        }
+        return sendJson(res, 404, { error: 'not found' });
+      },
+    ),
   );
 
   return {

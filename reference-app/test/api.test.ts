@@ -61,7 +61,10 @@ describe('the API on a real PostgreSQL', () => {
 
   it('refuses bad input with 4xx and a reason', async () => {
     expect(await post(`${u1}/api/items`, { text: '' })).toMatchObject({ status: 400 });
-    expect(await post(`${u1}/api/items`, '{not json')).toMatchObject({ status: 400, body: { error: 'the body is not valid JSON' } });
+    expect(await post(`${u1}/api/items`, '{not json')).toMatchObject({
+      status: 400,
+      body: { error: 'the body is not valid JSON' },
+    });
     expect(await post(`${u1}/api/items`, 'text=x', 'application/x-www-form-urlencoded')).toMatchObject({ status: 415 });
     expect((await get(`${u1}/api/items?limit=1000`)).status).toBe(400);
     expect((await get(`${u1}/api/items/abc`)).status).toBe(400);
@@ -73,7 +76,9 @@ describe('the API on a real PostgreSQL', () => {
     expect(m.type).toMatch(/^text\/plain; version=0.0.4/);
     expect(m.text).toContain('# TYPE http_request_duration_seconds histogram');
     expect(m.text).toMatch(/http_request_duration_seconds_count\{code="200",method="GET",route="\/version"\} [1-9]/);
-    expect(m.text).toMatch(/http_request_duration_seconds_bucket\{code="404",method="GET",route="\/api\/items\/:id",le="\+Inf"\} 1/);
+    expect(m.text).toMatch(
+      /http_request_duration_seconds_bucket\{code="404",method="GET",route="\/api\/items\/:id",le="\+Inf"\} 1/,
+    );
     // The scrape itself is in flight while the page is rendered.
     expect(m.text).toContain('http_requests_in_flight 1');
     expect(m.text).toContain('http_requests_in_flight_limit 64');
@@ -113,10 +118,13 @@ describe('the API when PostgreSQL is unreachable', () => {
     // A POST whose body arrives in two parts: the request is in flight when stop() is called.
     let finish: () => void = () => undefined;
     const answer = new Promise<number>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: '/api/items', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/api/items', method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.write('{"text": "in fl');
       finish = () => req.end('ight"}');

@@ -4,7 +4,15 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 describe('configuration from the environment', () => {
   it('takes defaults and the database from DATABASE_URL', () => {
     const c = loadConfig({ DATABASE_URL: 'postgresql://u:p@db:5432/app', APP_VERSION: 'v1' });
-    expect(c).toMatchObject({ version: 'v1', env: 'dev', port: 8080, host: '0.0.0.0', dataDir: '/data', maxInFlight: 64, logLevel: 'info' });
+    expect(c).toMatchObject({
+      version: 'v1',
+      env: 'dev',
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/data',
+      maxInFlight: 64,
+      logLevel: 'info',
+    });
   });
 
   it('accepts the libpq variables instead of a URL', () => {
@@ -25,7 +33,13 @@ describe('configuration from the environment', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const msg = (err as Error).message;
-    for (const word of ['APP_VERSION', 'PORT must be an integer between 0 and 65535', 'APP_ENV', 'LOG_LEVEL', 'DATABASE_URL must start with postgres']) {
+    for (const word of [
+      'APP_VERSION',
+      'PORT must be an integer between 0 and 65535',
+      'APP_ENV',
+      'LOG_LEVEL',
+      'DATABASE_URL must start with postgres',
+    ]) {
       expect(msg).toContain(word);
     }
   });

@@ -15,8 +15,12 @@ describe('the edge in front of API instances', () => {
   let e: string;
   const apis: Api[] = [];
   const write = (generation: number, list: Api[]) =>
-    writeFile(file, JSON.stringify({ generation, backends: list.map((a) => ({ id: `api-${apis.indexOf(a)}`, url: base(a.server) })) }));
-  const status = async () => (await get(`${e}/_edge/status`)).body as { generation: number; backends: { id: string; up: boolean }[] };
+    writeFile(
+      file,
+      JSON.stringify({ generation, backends: list.map((a) => ({ id: `api-${apis.indexOf(a)}`, url: base(a.server) })) }),
+    );
+  const status = async () =>
+    (await get(`${e}/_edge/status`)).body as { generation: number; backends: { id: string; up: boolean }[] };
 
   beforeAll(async () => {
     p = pool();
@@ -29,7 +33,10 @@ describe('the edge in front of API instances', () => {
       apis.push(a);
     }
     await write(1, apis.slice(0, 2));
-    edge = createEdge({ port: 0, host: '127.0.0.1', backendsFile: file, intervalMs: 50, healthPath: '/readyz', fallThreshold: 2, timeoutMs: 500 }, quiet);
+    edge = createEdge(
+      { port: 0, host: '127.0.0.1', backendsFile: file, intervalMs: 50, healthPath: '/readyz', fallThreshold: 2, timeoutMs: 500 },
+      quiet,
+    );
     await edge.start();
     e = base(edge.server);
   });

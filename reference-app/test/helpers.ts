@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../src/config.ts';
 import { makePool } from '../src/db.ts';
@@ -8,7 +8,18 @@ import { makeLogger } from '../src/log.ts';
 export const quiet = makeLogger('error');
 
 export function config(over: Record<string, string> = {}, role: 'api' | 'worker' | 'edge' = 'api'): AppConfig {
-  return loadConfig({ DATABASE_URL: inject('databaseUrl'), APP_ENV: 'test', PORT: '0', METRICS_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', ...over }, role);
+  return loadConfig(
+    {
+      DATABASE_URL: inject('databaseUrl'),
+      APP_ENV: 'test',
+      PORT: '0',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      ...over,
+    },
+    role,
+  );
 }
 
 export function pool(): pg.Pool {
@@ -37,6 +48,10 @@ export async function get(url: string): Promise<{ status: number; body: any; tex
 }
 
 export async function post(url: string, json: unknown, type = 'application/json'): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body: typeof json === 'string' ? json : JSON.stringify(json) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': type },
+    body: typeof json === 'string' ? json : JSON.stringify(json),
+  });
   return { status: res.status, body: await res.json() };
 }

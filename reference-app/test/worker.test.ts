@@ -37,7 +37,10 @@ describe('the worker on a real PostgreSQL', () => {
     try {
       await expect.poll(async () => (await db.getItem(p, b.id))?.processedAt, { timeout: 15_000 }).not.toBeNull();
       expect((await db.getItem(p, a.id))?.words).toBe(3);
-      expect(JSON.parse(await readFile(path.join(dir, 'exports', `item-${a.id}.json`), 'utf8'))).toMatchObject({ id: a.id, words: 3 });
+      expect(JSON.parse(await readFile(path.join(dir, 'exports', `item-${a.id}.json`), 'utf8'))).toMatchObject({
+        id: a.id,
+        words: 3,
+      });
       expect((await readdir(path.join(dir, 'exports'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       expect(await w.drain()).toBe(0); // nothing is processed twice
       const m = (await get(`${base(w.server)}/metrics`)).text;

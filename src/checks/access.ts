@@ -18,7 +18,10 @@ export const passwordLoginRefused: CheckDefinition = {
   run: (ctx) =>
     perServer(ctx, async (s) => {
       const attempt = await tryLogin({ ...target(s), keyPath: undefined }, { password: 'asd-lab-wrong-password' });
-      const config = await sshExec(target(s), 'sudo -n sshd -T 2>/dev/null | grep -E "^(passwordauthentication|kbdinteractiveauthentication) "');
+      const config = await sshExec(
+        target(s),
+        'sudo -n sshd -T 2>/dev/null | grep -E "^(passwordauthentication|kbdinteractiveauthentication) "',
+      );
       const offAll = /passwordauthentication no/.test(config.stdout) && /kbdinteractiveauthentication no/.test(config.stdout);
       return {
         status: !attempt.accepted && offAll ? 'pass' : 'fail',
@@ -53,13 +56,18 @@ export const firewallDefaultDrop: CheckDefinition = {
     perServer(ctx, async (s) => {
       const r = await sshExec(target(s), 'sudo -n nft -j list chains 2>&1');
       if (r.code !== 0) return { status: 'fail', evidence: `nft list chains failed: ${r.stdout.trim()}` };
-      const chains = (JSON.parse(r.stdout) as { nftables: { chain?: { name: string; hook?: string; policy?: string; family: string } }[] }).nftables
+      const chains = (
+        JSON.parse(r.stdout) as { nftables: { chain?: { name: string; hook?: string; policy?: string; family: string } }[] }
+      ).nftables
         .flatMap((x) => (x.chain ? [x.chain] : []))
         .filter((c) => c.hook === 'input');
       const dropping = chains.filter((c) => c.policy === 'drop');
       return {
         status: chains.length > 0 && dropping.length === chains.length ? 'pass' : 'fail',
-        evidence: chains.length === 0 ? 'no input chain: nothing is filtered' : chains.map((c) => `${c.family} ${c.name}: policy ${c.policy}`).join('; '),
+        evidence:
+          chains.length === 0
+            ? 'no input chain: nothing is filtered'
+            : chains.map((c) => `${c.family} ${c.name}: policy ${c.policy}`).join('; '),
       };
     }),
 };
@@ -84,7 +92,10 @@ export const lynisHardening: CheckDefinition = {
       );
       const index = lynisIndex(r.stdout);
       if (index === undefined) return { status: 'fail', evidence: `no hardening index in the Lynis report (exit ${r.code})` };
-      return { status: index >= LYNIS_MIN_INDEX ? 'pass' : 'fail', evidence: `Lynis hardening index ${index} (goal >= ${LYNIS_MIN_INDEX})` };
+      return {
+        status: index >= LYNIS_MIN_INDEX ? 'pass' : 'fail',
+        evidence: `Lynis hardening index ${index} (goal >= ${LYNIS_MIN_INDEX})`,
+      };
     }),
 };
 

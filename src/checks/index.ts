@@ -9,4 +9,12 @@ import { networkIsolated } from './network.ts';
 import { SERVER_CHECKS } from './servers.ts';
 import type { CheckDefinition } from './types.ts';
 
-export const CHECKS: CheckDefinition[] = [...SERVER_CHECKS, ...ACCESS_CHECKS, networkIsolated, ...MONITORING_CHECKS, ...DATA_CHECKS, ...CONTAINER_CHECKS, ...KUBERNETES_CHECKS];
+export const CHECKS: CheckDefinition[] = [
+  ...SERVER_CHECKS,
+  ...ACCESS_CHECKS,
+  networkIsolated,
+  ...MONITORING_CHECKS,
+  ...DATA_CHECKS,
+  ...CONTAINER_CHECKS,
+  ...KUBERNETES_CHECKS,
+];

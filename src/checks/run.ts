@@ -8,7 +8,11 @@ import { CHECKS } from './index.ts';
 import { record, type CheckDefinition, type CheckRecord } from './types.ts';
 import type { LabServer } from '../core/lab-server.ts';
 import {
-  REPORT_SCHEMA_VERSION, type CandidateReport, type CheckRecordV1, type CriterionCoverage, type VerifyReportV1,
+  REPORT_SCHEMA_VERSION,
+  type CandidateReport,
+  type CheckRecordV1,
+  type CriterionCoverage,
+  type VerifyReportV1,
 } from '../evidence/verify-report/schema.ts';
 import { toolVersion, type ToolVersion } from '../evidence/version.ts';
 
@@ -19,7 +23,9 @@ export const NO_CHECK_YET = 'no check yet';
 
 /** The status of each criterion from the records of one candidate. */
 export function coverage(
-  checks: Pick<CheckRecord, 'criterionId' | 'status'>[], unreachable?: string, defs: Pick<CheckDefinition, 'criterion'>[] = CHECKS,
+  checks: Pick<CheckRecord, 'criterionId' | 'status'>[],
+  unreachable?: string,
+  defs: Pick<CheckDefinition, 'criterion'>[] = CHECKS,
 ): CriterionCoverage[] {
   const out: CriterionCoverage[] = [];
   for (const comp of REPORTED_COMPETENCIES) {
@@ -30,11 +36,27 @@ export function coverage(
       const fail = n('fail');
       const notRun = n('not-run');
       const status = fail > 0 ? 'fail' : pass > 0 ? 'pass' : 'not-run';
-      const reason = status !== 'not-run' ? undefined
-        : !defs.some((d) => d.criterion === cr.id) && mine.length === 0 ? NO_CHECK_YET
-        : unreachable ? `candidate unreachable: ${unreachable}`
-        : mine.length === 0 ? NO_CHECK_YET : 'every check not-run';
-      out.push({ competency: comp.id, criterionId: cr.id, title: cr.fr, gloss: cr.en, status, ...(reason ? { reason } : {}), pass, fail, notRun });
+      const reason =
+        status !== 'not-run'
+          ? undefined
+          : !defs.some((d) => d.criterion === cr.id) && mine.length === 0
+            ? NO_CHECK_YET
+            : unreachable
+              ? `candidate unreachable: ${unreachable}`
+              : mine.length === 0
+                ? NO_CHECK_YET
+                : 'every check not-run';
+      out.push({
+        competency: comp.id,
+        criterionId: cr.id,
+        title: cr.fr,
+        gloss: cr.en,
+        status,
+        ...(reason ? { reason } : {}),
+        pass,
+        fail,
+        notRun,
+      });
     }
   }
   return out;
@@ -43,8 +65,12 @@ export function coverage(
 export function summarize(checks: Pick<CheckRecord, 'status'>[], criteria: CriterionCoverage[]): CandidateReport['summary'] {
   const n = <T extends { status: string }>(list: T[], s: string) => list.filter((x) => x.status === s).length;
   return {
-    pass: n(checks, 'pass'), fail: n(checks, 'fail'), notRun: n(checks, 'not-run'),
-    criteriaPassed: n(criteria, 'pass'), criteriaFailed: n(criteria, 'fail'), criteriaNotRun: n(criteria, 'not-run'),
+    pass: n(checks, 'pass'),
+    fail: n(checks, 'fail'),
+    notRun: n(checks, 'not-run'),
+    criteriaPassed: n(criteria, 'pass'),
+    criteriaFailed: n(criteria, 'fail'),
+    criteriaNotRun: n(criteria, 'not-run'),
   };
 }
 
@@ -99,21 +125,39 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function checkCandidate(cohort: Cohort, candidate: Candidate, servers: LabServer[], opts: RunOptions): Promise<CandidateReport> {
+async function checkCandidate(
+  cohort: Cohort,
+  candidate: Candidate,
+  servers: LabServer[],
+  opts: RunOptions,
+): Promise<CandidateReport> {
   const now = opts.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const probe = opts.probe ?? ((s: LabServer) => tcpOpen(s.address, s.sshPort));
   const base = {
-    id: candidate.id, ...(candidate.name ? { name: candidate.name } : {}), startedAt,
+    id: candidate.id,
+    ...(candidate.name ? { name: candidate.name } : {}),
+    startedAt,
     servers: servers.map((s) => ({ name: s.name, role: s.role, state: s.state, address: s.address })),
   };
   const running = servers.filter((s) => s.state === 'running');
   const answering = (await Promise.all(running.map(probe))).filter(Boolean).length;
   if (answering === 0) {
     const states = servers.map((s) => `${s.name} ${s.state}`).join(', ') || 'no server in the model';
-    const error = running.length === 0 ? `no server running (${states})` : `no server answers SSH (${running.map((s) => `${s.address}:${s.sshPort}`).join(', ')})`;
+    const error =
+      running.length === 0
+        ? `no server running (${states})`
+        : `no server answers SSH (${running.map((s) => `${s.address}:${s.sshPort}`).join(', ')})`;
     const criteria = coverage([], error, opts.checks ?? CHECKS);
-    return { ...base, reachable: false, error, finishedAt: now().toISOString(), checks: [], criteria, summary: summarize([], criteria) };
+    return {
+      ...base,
+      reachable: false,
+      error,
+      finishedAt: now().toISOString(),
+      checks: [],
+      criteria,
+      summary: summarize([], criteria),
+    };
   }
   const checks: CheckRecordV1[] = [];
   for (const def of opts.checks ?? CHECKS) {
@@ -133,7 +177,11 @@ async function checkCandidate(cohort: Cohort, candidate: Candidate, servers: Lab
 }
 
 /** Verify a cohort (or one candidate) and return a report of schema version 1. */
-export async function runVerify(cohort: Cohort, serversByCandidate: Map<string, LabServer[]>, opts: RunOptions = {}): Promise<VerifyReportV1> {
+export async function runVerify(
+  cohort: Cohort,
+  serversByCandidate: Map<string, LabServer[]>,
+  opts: RunOptions = {},
+): Promise<VerifyReportV1> {
   const candidates = cohort.candidates.filter((c) => !opts.candidate || c.id === opts.candidate);
   const results = await mapBounded(candidates, opts.concurrency ?? 2, async (cand) => {
     let r: CandidateReport;
@@ -143,7 +191,17 @@ export async function runVerify(cohort: Cohort, serversByCandidate: Map<string, 
       const error = `error: ${(err as Error).message}`;
       const criteria = coverage([], error, opts.checks ?? CHECKS);
       const at = (opts.now ?? (() => new Date()))().toISOString();
-      r = { id: cand.id, reachable: false, error, startedAt: at, finishedAt: at, servers: [], checks: [], criteria, summary: summarize([], criteria) };
+      r = {
+        id: cand.id,
+        reachable: false,
+        error,
+        startedAt: at,
+        finishedAt: at,
+        servers: [],
+        checks: [],
+        criteria,
+        summary: summarize([], criteria),
+      };
     }
     opts.onCandidate?.(r);
     return r;

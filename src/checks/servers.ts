@@ -15,7 +15,10 @@ export const serverWorks: CheckDefinition = {
   description: 'the server answers SSH with the lab key and systemd reports it running, with no failed unit',
   run: (ctx) =>
     perServer(ctx, async (s) => {
-      const r = await sshExec(target(s), 'systemctl is-system-running; systemctl --failed --no-legend --plain | cut -d" " -f1 | paste -sd,');
+      const r = await sshExec(
+        target(s),
+        'systemctl is-system-running; systemctl --failed --no-legend --plain | cut -d" " -f1 | paste -sd,',
+      );
       const [state = '', failed = ''] = r.stdout.trim().split('\n');
       return {
         status: state === 'running' ? 'pass' : 'fail',
@@ -26,7 +29,10 @@ export const serverWorks: CheckDefinition = {
 
 /** The memory cap the host enforces on a local server (cgroup v2, or v1 on hybrid hosts), in MiB. */
 export function hostMemoryCapMiB(machine: string): number | undefined {
-  for (const file of [`/sys/fs/cgroup/asd-lab/${machine}/memory.max`, `/sys/fs/cgroup/memory/asd-lab/${machine}/memory.limit_in_bytes`]) {
+  for (const file of [
+    `/sys/fs/cgroup/asd-lab/${machine}/memory.max`,
+    `/sys/fs/cgroup/memory/asd-lab/${machine}/memory.limit_in_bytes`,
+  ]) {
     if (existsSync(file)) {
       const raw = readFileSync(file, 'utf8').trim();
       return raw === 'max' ? Infinity : Math.round(Number(raw) / 1048576);
@@ -56,7 +62,8 @@ export const serverMatchesModel: CheckDefinition = {
         // A container sees the host's /proc/meminfo: the cap is read where it is enforced, on the host.
         const cap = hostMemoryCapMiB(machine);
         memory = `, memory cap ${cap ?? 'none'} MiB (model ${spec.memoryMiB} MiB)`;
-        if (cap === undefined || Math.abs(cap - spec.memoryMiB) > spec.memoryMiB * 0.5) problems.push(`memory cap ${cap ?? 'none'} MiB`);
+        if (cap === undefined || Math.abs(cap - spec.memoryMiB) > spec.memoryMiB * 0.5)
+          problems.push(`memory cap ${cap ?? 'none'} MiB`);
       }
       return {
         status: problems.length === 0 ? 'pass' : 'fail',
@@ -72,14 +79,21 @@ export const inventoryMatchesModel: CheckDefinition = {
   path: PATH,
   description: 'every server of the model is deployed and running, and nothing else is',
   run: async (ctx) => {
-    const expected = serversOf(ctx.cohort, ctx.candidate).map((s) => s.name).sort();
-    const running = ctx.servers.filter((s) => s.state === 'running').map((s) => s.name).sort();
+    const expected = serversOf(ctx.cohort, ctx.candidate)
+      .map((s) => s.name)
+      .sort();
+    const running = ctx.servers
+      .filter((s) => s.state === 'running')
+      .map((s) => s.name)
+      .sort();
     const missing = expected.filter((n) => !running.includes(n));
     const extra = running.filter((n) => !expected.includes(n));
-    return [{
-      status: missing.length === 0 && extra.length === 0 ? 'pass' : 'fail',
-      evidence: `model: ${expected.join(', ')}; running: ${running.join(', ') || 'none'}${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; not in the model: ${extra.join(', ')}` : ''}`,
-    }];
+    return [
+      {
+        status: missing.length === 0 && extra.length === 0 ? 'pass' : 'fail',
+        evidence: `model: ${expected.join(', ')}; running: ${running.join(', ') || 'none'}${missing.length ? `; missing: ${missing.join(', ')}` : ''}${extra.length ? `; not in the model: ${extra.join(', ')}` : ''}`,
+      },
+    ];
   },
 };
 

@@ -62,7 +62,8 @@ export async function perServer(
   const targets = ctx.servers.filter(filter);
   return Promise.all(
     targets.map(async (server) => {
-      if (server.state !== 'running') return { server: server.name, status: 'fail' as const, evidence: `server is ${server.state}` };
+      if (server.state !== 'running')
+        return { server: server.name, status: 'fail' as const, evidence: `server is ${server.state}` };
       try {
         return { server: server.name, ...(await fn(server)) };
       } catch (err) {

@@ -19,7 +19,10 @@ export interface K8sSynthCliOptions {
 export async function synthK8sForCli(cohort: Cohort, opts: K8sSynthCliOptions) {
   const { synthK8sCohort } = await import('../../stacks/k8s-stack.ts');
   const t0 = performance.now();
-  const stacks = await synthK8sCohort(cohort, join(opts.out, 'k8s'), { stateDir: opts.stateDir, kubeconfigDir: opts.kubeconfigDir });
+  const stacks = await synthK8sCohort(cohort, join(opts.out, 'k8s'), {
+    stateDir: opts.stateDir,
+    kubeconfigDir: opts.kubeconfigDir,
+  });
   const synthMs = Math.round(performance.now() - t0);
   const validations: StackValidation[] = [];
   for (const s of stacks) validations.push(await validateStackFile(join(s.dir, 'cdk.tf.json')));
@@ -31,7 +34,10 @@ export function printK8sSynth(r: Awaited<ReturnType<typeof synthK8sForCli>>, out
   r.stacks.forEach((s, i) => {
     const v = r.validations[i]!;
     console.log(t('k8s.synth.stack', { name: s.name, dir: s.dir, typed: s.typed, manifests: s.manifests.length }));
-    for (const m of s.manifests) console.log(t('k8s.synth.fallback', { object: m.object, reason: m.reasons.map((x) => x.replace(/^[^:]+: /, '')).join('; ') }));
+    for (const m of s.manifests)
+      console.log(
+        t('k8s.synth.fallback', { object: m.object, reason: m.reasons.map((x) => x.replace(/^[^:]+: /, '')).join('; ') }),
+      );
     if (v.problems.length === 0) console.log(t('k8s.synth.valid', { objects: v.objects, k8s: SCHEMA_SOURCE.kubernetes }));
     else {
       console.log(t('k8s.synth.invalid', { count: v.problems.length }));
@@ -52,15 +58,27 @@ export async function runK8sSynth(cmd: Command, opts: K8sSynthCliOptions, plan: 
   const problems = r.validations.reduce((a, v) => a + v.problems.length, 0);
   if (json) {
     printJson({
-      cohort: cohort.cohort, dir: join(opts.out, 'k8s'), synthMs: r.synthMs,
+      cohort: cohort.cohort,
+      dir: join(opts.out, 'k8s'),
+      synthMs: r.synthMs,
       stacks: r.stacks.map((s, i) => ({ ...s, validation: r.validations[i] })),
-      ...(plan ? { plan: { run: false, reason: mirror.present ? 'needs the candidate cluster' : 'hashicorp/kubernetes not in the offline mirror', mirror: mirror.mirror } } : {}),
+      ...(plan
+        ? {
+            plan: {
+              run: false,
+              reason: mirror.present ? 'needs the candidate cluster' : 'hashicorp/kubernetes not in the offline mirror',
+              mirror: mirror.mirror,
+            },
+          }
+        : {}),
     });
   } else {
     printK8sSynth(r, opts.out);
   }
   if (problems > 0) throw new UserError(t('k8s.synth.invalidStacks', { count: problems }));
   if (plan) {
-    throw new UserError(mirror.present ? t('k8s.plan.needsCluster', { mirror: mirror.mirror }) : t('k8s.plan.notRun', { mirror: mirror.mirror }));
+    throw new UserError(
+      mirror.present ? t('k8s.plan.needsCluster', { mirror: mirror.mirror }) : t('k8s.plan.notRun', { mirror: mirror.mirror }),
+    );
   }
 }

@@ -2,7 +2,6 @@
 // itself on the program; this file only wires the global options and turns errors into exit codes.
 import { Command, CommanderError, Option } from 'commander';
 import { getLang, setLang, t, type Lang } from '../core/i18n/index.ts';
-import { CohortError } from '../core/model/load.ts';
 import { toolVersion, versionLine } from '../evidence/version.ts';
 import { AsdError, exitCodeOf } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
@@ -18,7 +17,9 @@ export async function main(argv: string[]): Promise<number> {
   // (`app deploy --version v1`), and commander would otherwise take it for the program's anywhere.
   if (versionAsked(argv.slice(2))) {
     const v = await toolVersion();
-    process.stdout.write(`${argv.includes('--json') ? JSON.stringify({ version: v.version, commit: v.commit === 'unknown' ? null : v.commit, dirty: v.dirty }) : versionLine(v)}\n`);
+    process.stdout.write(
+      `${argv.includes('--json') ? JSON.stringify({ version: v.version, commit: v.commit === 'unknown' ? null : v.commit, dirty: v.dirty }) : versionLine(v)}\n`,
+    );
     return 0;
   }
   const program = new Command('asd-lab')

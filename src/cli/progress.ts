@@ -3,7 +3,10 @@
 import { Listr, type ListrTask } from 'listr2';
 import type { ProgressSink } from '../lifecycle/index.ts';
 
-export function tasks<Ctx = object>(list: ListrTask<Ctx>[], opts: { json?: boolean; concurrent?: boolean | number; exitOnError?: boolean } = {}) {
+export function tasks<Ctx = object>(
+  list: ListrTask<Ctx>[],
+  opts: { json?: boolean; concurrent?: boolean | number; exitOnError?: boolean } = {},
+) {
   const renderer = opts.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple';
   return new Listr<Ctx>(list, {
     concurrent: opts.concurrent ?? false,
@@ -19,7 +22,10 @@ export function listrSink(opts: { json?: boolean }): ProgressSink {
   return {
     say: (line) => (opts.json ? process.stderr.write(`${line}\n`) : console.log(line)),
     async group(title, steps) {
-      const list: ListrTask[] = steps.map((s) => ({ title: s.title, task: (_ctx, task) => s.run((line) => (task.output = line)) }));
+      const list: ListrTask[] = steps.map((s) => ({
+        title: s.title,
+        task: (_ctx, task) => s.run((line) => (task.output = line)),
+      }));
       const top: ListrTask[] = title ? [{ title, task: (_ctx, task) => task.newListr(list, { exitOnError: true }) }] : list;
       await tasks(top, { json: opts.json }).run();
     },

@@ -6,9 +6,11 @@ import type { UpResult } from '../lifecycle/index.ts';
 export function upSummary(result: UpResult, file: string): string[] {
   const lines: string[] = [];
   for (const r of result.candidates) {
-    lines.push(r.ok
-      ? t('up.summary.ok', { candidate: r.id, servers: r.servers.length, changed: r.changed })
-      : t('up.summary.failed', { candidate: r.id, step: r.step ?? '?', error: r.error ?? '?' }));
+    lines.push(
+      r.ok
+        ? t('up.summary.ok', { candidate: r.id, servers: r.servers.length, changed: r.changed })
+        : t('up.summary.failed', { candidate: r.id, step: r.step ?? '?', error: r.error ?? '?' }),
+    );
     if (!r.ok) lines.push(`  ${t('up.retry', { file, candidate: r.id })}`);
   }
   for (const c of result.verify?.candidates ?? []) {
@@ -20,5 +22,9 @@ export function upSummary(result: UpResult, file: string): string[] {
 
 /** `up --json`: the result with each candidate's servers by name. */
 export function upJson(result: UpResult) {
-  return { cohort: result.cohort, candidates: result.candidates.map(({ servers, ...r }) => ({ ...r, servers: servers.map((s) => s.name) })), verify: result.verify };
+  return {
+    cohort: result.cohort,
+    candidates: result.candidates.map(({ servers, ...r }) => ({ ...r, servers: servers.map((s) => s.name) })),
+    verify: result.verify,
+  };
 }

@@ -37,7 +37,10 @@ export function competencyMap(artifacts: Artifact[] = allArtifacts()): Competenc
       artifacts: artifacts.filter((a) => a.covers.includes(cr.id)).map(({ kind, name, path }) => ({ kind, name, path })),
     }));
     return {
-      id: comp.id, block: comp.block, title: comp.fr, gloss: comp.en,
+      id: comp.id,
+      block: comp.block,
+      title: comp.fr,
+      gloss: comp.en,
       covered: criteria.some((cr) => cr.artifacts.length > 0),
       criteria,
     };
@@ -93,14 +96,21 @@ export function renderMarkdown(map: CompetencyCoverage[]): string {
     '',
   ];
   for (const comp of map) {
-    out.push(`## ${comp.id} — ${comp.title}`, '', `*${comp.gloss}* (${comp.block})${comp.covered ? '' : ' — **not covered yet**'}`, '');
+    out.push(
+      `## ${comp.id} — ${comp.title}`,
+      '',
+      `*${comp.gloss}* (${comp.block})${comp.covered ? '' : ' — **not covered yet**'}`,
+      '',
+    );
     if (comp.criteria.length === 0) {
       out.push('Assessed by a written questionnaire, not by a project: no lab artifact covers it.', '');
       continue;
     }
     out.push('| criterion | official title | gloss | artifacts |', '|---|---|---|---|');
     for (const cr of comp.criteria) {
-      const arts = cr.artifacts.length ? cr.artifacts.map((a) => `${a.kind}: [${a.name}](../${a.path})`).join('<br>') : '*not covered yet*';
+      const arts = cr.artifacts.length
+        ? cr.artifacts.map((a) => `${a.kind}: [${a.name}](../${a.path})`).join('<br>')
+        : '*not covered yet*';
       out.push(`| ${cr.id} | ${cr.title} | ${cr.gloss} | ${arts} |`);
     }
     out.push('');

@@ -20,8 +20,9 @@ const c = (id: string, fr: string, en: string): Criterion => ({ id, fr, en });
 
 export const COMPETENCIES: Competency[] = [
   {
-    id: 'CP1', block: 'AT1',
-    fr: 'Automatiser la création de serveurs à l\'aide de scripts',
+    id: 'CP1',
+    block: 'AT1',
+    fr: "Automatiser la création de serveurs à l'aide de scripts",
     en: 'Automate server creation with scripts',
     criteria: [
       c('CP1.1', 'Le serveur est fonctionnel', 'The server works'),
@@ -30,18 +31,20 @@ export const COMPETENCIES: Competency[] = [
     ],
   },
   {
-    id: 'CP2', block: 'AT1',
-    fr: 'Automatiser le déploiement d\'une infrastructure',
+    id: 'CP2',
+    block: 'AT1',
+    fr: "Automatiser le déploiement d'une infrastructure",
     en: 'Automate the deployment of an infrastructure',
     criteria: [
       c('CP2.1', 'Les serveurs déployés sont fonctionnels', 'The deployed servers work'),
-      c('CP2.2', 'L\'architecture est conforme au cahier des charges', 'The architecture matches the specification'),
+      c('CP2.2', "L'architecture est conforme au cahier des charges", 'The architecture matches the specification'),
       c('CP2.3', 'Les scripts sont documentés', 'The scripts are documented'),
     ],
   },
   {
-    id: 'CP3', block: 'AT1',
-    fr: 'Sécuriser l\'infrastructure',
+    id: 'CP3',
+    block: 'AT1',
+    fr: "Sécuriser l'infrastructure",
     en: 'Secure the infrastructure',
     criteria: [
       c('CP3.1', 'Les mises à jour sont testées avant le déploiement', 'Updates are tested before deployment'),
@@ -49,38 +52,42 @@ export const COMPETENCIES: Competency[] = [
     ],
   },
   {
-    id: 'CP4', block: 'AT1',
-    fr: 'Mettre l\'infrastructure en production dans le cloud',
+    id: 'CP4',
+    block: 'AT1',
+    fr: "Mettre l'infrastructure en production dans le cloud",
     en: 'Put the infrastructure into production in the cloud',
     criteria: [
       c('CP4.1', 'Les serveurs déployés sont fonctionnels', 'The deployed servers work'),
       c('CP4.2', 'Les serveurs sont accessibles par les utilisateurs finaux', 'End users can reach the servers'),
-      c('CP4.3', 'L\'architecture déployée est documentée', 'The deployed architecture is documented'),
+      c('CP4.3', "L'architecture déployée est documentée", 'The deployed architecture is documented'),
     ],
   },
   {
-    id: 'CP5', block: 'AT2',
+    id: 'CP5',
+    block: 'AT2',
     fr: 'Préparer un environnement de test',
     en: 'Prepare a test environment',
     criteria: [
-      c('CP5.1', 'L\'environnement de tests est conforme au cahier des charges', 'The test environment matches the specification'),
-      c('CP5.2', 'Une version de test de l\'application est produite', 'A test version of the application is built'),
+      c('CP5.1', "L'environnement de tests est conforme au cahier des charges", 'The test environment matches the specification'),
+      c('CP5.2', "Une version de test de l'application est produite", 'A test version of the application is built'),
       c('CP5.3', 'Les tests sont effectués', 'The tests are run'),
       c('CP5.4', 'Les dysfonctionnements sont remontés aux développeurs', 'Defects are reported to the developers'),
     ],
   },
   {
-    id: 'CP6', block: 'AT2',
+    id: 'CP6',
+    block: 'AT2',
     fr: 'Gérer le stockage des données',
     en: 'Manage data storage',
     criteria: [
       c('CP6.1', 'Les serveurs de données sont opérationnels', 'The data servers are operational'),
-      c('CP6.2', 'Les droits d\'accès sont conformes au cahier des charges', 'Access rights match the specification'),
+      c('CP6.2', "Les droits d'accès sont conformes au cahier des charges", 'Access rights match the specification'),
       c('CP6.3', 'Les données sont sauvegardées', 'The data is backed up'),
     ],
   },
   {
-    id: 'CP7', block: 'AT2',
+    id: 'CP7',
+    block: 'AT2',
     fr: 'Gérer des containers',
     en: 'Manage containers',
     criteria: [
@@ -91,18 +98,28 @@ export const COMPETENCIES: Competency[] = [
     ],
   },
   {
-    id: 'CP8', block: 'AT2',
-    fr: 'Automatiser la mise en production d\'une application avec une plateforme',
+    id: 'CP8',
+    block: 'AT2',
+    fr: "Automatiser la mise en production d'une application avec une plateforme",
     en: 'Automate putting an application into production with a platform',
     criteria: [
-      c('CP8.1', 'L\'environnement de pré-production est conforme à l\'environnement de production', 'Pre-production matches production'),
+      c(
+        'CP8.1',
+        "L'environnement de pré-production est conforme à l'environnement de production",
+        'Pre-production matches production',
+      ),
       c('CP8.2', 'Les dysfonctionnements sont remontés aux développeurs', 'Defects are reported to the developers'),
       c('CP8.3', 'Les containers sont décrits sur la plateforme', 'The containers are described on the platform'),
-      c('CP8.4', 'L\'application ou sa mise à jour est disponible pour les utilisateurs', 'The application or its update is available to users'),
+      c(
+        'CP8.4',
+        "L'application ou sa mise à jour est disponible pour les utilisateurs",
+        'The application or its update is available to users',
+      ),
     ],
   },
   {
-    id: 'CP9', block: 'AT3',
+    id: 'CP9',
+    block: 'AT3',
     fr: 'Définir et mettre en place des statistiques de services',
     en: 'Define and set up service statistics',
     criteria: [
@@ -112,7 +129,8 @@ export const COMPETENCIES: Competency[] = [
     ],
   },
   {
-    id: 'CP10', block: 'AT3',
+    id: 'CP10',
+    block: 'AT3',
     fr: 'Exploiter une solution de supervision',
     en: 'Operate a monitoring solution',
     criteria: [
@@ -122,7 +140,8 @@ export const COMPETENCIES: Competency[] = [
     ],
   },
   {
-    id: 'CP11', block: 'AT3',
+    id: 'CP11',
+    block: 'AT3',
     fr: 'Echanger sur des réseaux professionnels éventuellement en anglais',
     en: 'Communicate on professional networks, possibly in English',
     // Assessed by a written questionnaire, not by a project: no lab artifact can cover it.

@@ -51,7 +51,10 @@ export const sha256 = (data: Buffer | string) => createHash('sha256').update(dat
  */
 export function candidateCohort(cohort: Cohort, candidateId: string): Cohort {
   const cand = cohort.candidates.find((c) => c.id === candidateId);
-  if (!cand) throw new BundleError(t('lab.unknownCandidate', { candidate: candidateId, known: cohort.candidates.map((c) => c.id).join(', ') }));
+  if (!cand)
+    throw new BundleError(
+      t('lab.unknownCandidate', { candidate: candidateId, known: cohort.candidates.map((c) => c.id).join(', ') }),
+    );
   const out: Cohort = { ...cohort, candidates: [cand] };
   if (cohort.target === 'local') {
     const plan = planCandidate(cohort, cand);
@@ -65,7 +68,9 @@ export const SECRET_NAME_PATTERNS: RegExp[] = [
   /(^|\/)id_(rsa|dsa|ecdsa|ed25519)(_sk)?$/,
   /\.(key|pem|p12|pfx|jks|kdbx)$/i,
   /(^|\/)[^/]*(password|passwd|secret|token|credential|vault)[^/]*$/i,
-  /(^|\/)\.pgpass$/, /(^|\/)\.?htpasswd$/, /(^|\/)shadow$/,
+  /(^|\/)\.pgpass$/,
+  /(^|\/)\.?htpasswd$/,
+  /(^|\/)shadow$/,
 ];
 export const SECRET_CONTENT_PATTERNS: RegExp[] = [
   /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----/,
@@ -85,7 +90,10 @@ export function secretFindings(files: Map<string, Buffer | string>): string[] {
     const text = Buffer.isBuffer(data) ? data.toString('latin1') : data;
     for (const re of SECRET_CONTENT_PATTERNS) {
       const m = re.exec(text);
-      if (m) out.push(`${path}: ${t('bundle.secretContent', { pattern: re.source.slice(0, 40), line: String(text.slice(0, m.index).split('\n').length) })}`);
+      if (m)
+        out.push(
+          `${path}: ${t('bundle.secretContent', { pattern: re.source.slice(0, 40), line: String(text.slice(0, m.index).split('\n').length) })}`,
+        );
     }
   }
   return out;
@@ -126,7 +134,10 @@ export function bundleFiles(input: BundleInput): Map<string, Buffer> {
     ...(report ? { lastVerify: { generatedAt: report.candidates[0]!.finishedAt, ...pick(report.candidates[0]!.summary) } } : {}),
   };
   put('bundle.json', `${JSON.stringify(meta, null, 2)}\n`);
-  put('cohort.yaml', `# Cohort entry of candidate ${candidate} (asd-lab bundle; subnet pinned to the original one)\n${stringify(one)}`);
+  put(
+    'cohort.yaml',
+    `# Cohort entry of candidate ${candidate} (asd-lab bundle; subnet pinned to the original one)\n${stringify(one)}`,
+  );
   put('keys/candidate.pub', `${cand.sshKey.trim()}\n`);
   one.admin.sshKeys.forEach((k, i) => put(`keys/admin-${i + 1}.pub`, `${k.trim()}\n`));
   const labPub = join(statePaths(input.stateDir).keys(cohort.cohort), 'id_ed25519.pub');
@@ -139,7 +150,10 @@ export function bundleFiles(input: BundleInput): Map<string, Buffer> {
   }
   const findings = secretFindings(files);
   if (findings.length) throw new BundleError(t('bundle.secretsFound', { list: findings.join('\n') }));
-  const manifest = [...files].sort(([a], [b]) => a.localeCompare(b)).map(([p, d]) => `${sha256(d)}  ${p}`).join('\n');
+  const manifest = [...files]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([p, d]) => `${sha256(d)}  ${p}`)
+    .join('\n');
   put(MANIFEST, `${manifest}\n`);
   return files;
 }
@@ -149,7 +163,10 @@ function pick(s: { pass: number; fail: number; notRun: number }) {
 }
 
 /** Write the bundle as a reproducible tar.gz (sorted, owner 0, fixed mtime); returns the manifest hash. */
-export async function writeBundle(files: Map<string, Buffer>, out: string): Promise<{ file: string; manifestSha256: string; bytes: number }> {
+export async function writeBundle(
+  files: Map<string, Buffer>,
+  out: string,
+): Promise<{ file: string; manifestSha256: string; bytes: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'asd-bundle-'));
   try {
     for (const [p, d] of files) {
@@ -159,8 +176,16 @@ export async function writeBundle(files: Map<string, Buffer>, out: string): Prom
     const meta = JSON.parse(files.get('bundle.json')!.toString()) as BundleMeta;
     mkdirSync(dirname(out) || '.', { recursive: true });
     await execa('tar', [
-      '--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=${meta.createdAt}`,
-      '-czf', out, '-C', dir, ...[...files.keys()].sort(),
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      `--mtime=${meta.createdAt}`,
+      '-czf',
+      out,
+      '-C',
+      dir,
+      ...[...files.keys()].sort(),
     ]);
     return { file: out, manifestSha256: sha256(files.get(MANIFEST)!), bytes: lstatSync(out).size };
   } finally {
@@ -198,7 +223,11 @@ function walk(dir: string, base = dir): string[] {
  * checksum of the manifest, no file outside it, the format and asd-lab version, the cohort file,
  * and no secret. Throws BundleError with the reason (fr/en).
  */
-export async function openBundle(file: string, ours: ToolVersion, opts: { expectSha256?: string; now?: Date } = {}): Promise<OpenedBundle> {
+export async function openBundle(
+  file: string,
+  ours: ToolVersion,
+  opts: { expectSha256?: string; now?: Date } = {},
+): Promise<OpenedBundle> {
   if (!existsSync(file)) throw new BundleError(t('bundle.notFound', { file }));
   const list = await execa('tar', ['-tzvf', file], { reject: false });
   if (list.exitCode !== 0) throw new BundleError(t('bundle.notTar', { file, detail: list.stderr.split('\n')[0] ?? '' }));
@@ -240,13 +269,19 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
       throw new BundleError(t('bundle.badMeta'), { cause: err });
     }
     if (meta.format !== BUNDLE_FORMAT || meta.formatVersion !== BUNDLE_FORMAT_VERSION) {
-      throw new BundleError(t('bundle.badFormat', { got: `${String(meta.format)} ${String(meta.formatVersion)}`, expected: `${BUNDLE_FORMAT} ${BUNDLE_FORMAT_VERSION}` }));
+      throw new BundleError(
+        t('bundle.badFormat', {
+          got: `${String(meta.format)} ${String(meta.formatVersion)}`,
+          expected: `${BUNDLE_FORMAT} ${BUNDLE_FORMAT_VERSION}`,
+        }),
+      );
     }
     if (!versionCompatible(meta.asdLab?.version ?? '', ours.version)) {
       throw new BundleError(t('bundle.incompatible', { bundle: meta.asdLab?.version ?? '?', ours: ours.version }));
     }
     const warnings: string[] = [];
-    if (meta.asdLab.commit !== ours.commit) warnings.push(t('bundle.otherCommit', { bundle: meta.asdLab.commit.slice(0, 12), ours: ours.commit.slice(0, 12) }));
+    if (meta.asdLab.commit !== ours.commit)
+      warnings.push(t('bundle.otherCommit', { bundle: meta.asdLab.commit.slice(0, 12), ours: ours.commit.slice(0, 12) }));
     const findings = secretFindings(files);
     if (findings.length) throw new BundleError(t('bundle.secretsFound', { list: findings.join('\n') }));
     const cohortText = files.get('cohort.yaml')?.toString();
@@ -275,8 +310,17 @@ export async function openBundle(file: string, ours: ToolVersion, opts: { expect
 }
 
 /** Package list differences between the bundle's golden image and this host's ("name version" lines). */
-export function packageDiff(bundle: string | undefined, ours: string | undefined): { changed: string[]; missing: string[]; extra: string[] } {
-  const parse = (s?: string) => new Map((s ?? '').split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+export function packageDiff(
+  bundle: string | undefined,
+  ours: string | undefined,
+): { changed: string[]; missing: string[]; extra: string[] } {
+  const parse = (s?: string) =>
+    new Map(
+      (s ?? '')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ') as [string, string]),
+    );
   const a = parse(bundle);
   const b = parse(ours);
   const changed = [...a].filter(([k, v]) => b.has(k) && b.get(k) !== v).map(([k, v]) => `${k} ${v} -> ${b.get(k)}`);

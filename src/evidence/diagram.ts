@@ -101,7 +101,14 @@ export function roleFlows(cohort: Cohort, cand: CandidateState, controllerId: st
     const key = `${a}>${b}>${f.id}`;
     if (seen.has(key)) return;
     seen.add(key);
-    edges.push({ from: a, to: b, kind: DRAWN[f.id as FlowId].kind, port: f.port, label: t(label, { port: f.port }, lang), flows: [f.id as FlowId] });
+    edges.push({
+      from: a,
+      to: b,
+      kind: DRAWN[f.id as FlowId].kind,
+      port: f.port,
+      label: t(label, { port: f.port }, lang),
+      flows: [f.id as FlowId],
+    });
   };
   for (const f of activeFlows(cohort.modules)) {
     const how = DRAWN[f.id as FlowId];
@@ -142,13 +149,32 @@ export function mergeEdges(edges: DiagramEdge[]): DiagramEdge[] {
 
 /** The diagram of some candidates of a cohort, from their live servers. */
 export function buildDiagram(cohort: Cohort, candidates: CandidateState[], lang: Lang): Diagram {
-  const controller: DiagramNode = cohort.target === 'aws'
-    ? { id: 'admin', name: t('diagram.admin', {}, lang), role: 'admin', state: 'running', address: cohort.admin.cidrs.join(', ') || '-' }
-    : { id: 'controller', name: t('diagram.controller', {}, lang), role: 'controller', state: 'running', address: t('diagram.controllerAddress', {}, lang) };
+  const controller: DiagramNode =
+    cohort.target === 'aws'
+      ? {
+          id: 'admin',
+          name: t('diagram.admin', {}, lang),
+          role: 'admin',
+          state: 'running',
+          address: cohort.admin.cidrs.join(', ') || '-',
+        }
+      : {
+          id: 'controller',
+          name: t('diagram.controller', {}, lang),
+          role: 'controller',
+          state: 'running',
+          address: t('diagram.controllerAddress', {}, lang),
+        };
   const clusters: DiagramCluster[] = candidates.map((c) => ({
     id: nid(`net_${c.id}`),
     label: `${c.name ? `${c.id} (${c.name})` : c.id}${c.network ? ` — ${c.network}` : ''}`,
-    nodes: c.servers.map((s) => ({ id: nid(`${c.id}_${s.name}`), name: s.name, role: s.role, state: s.state, address: s.address })),
+    nodes: c.servers.map((s) => ({
+      id: nid(`${c.id}_${s.name}`),
+      name: s.name,
+      role: s.role,
+      state: s.state,
+      address: s.address,
+    })),
   }));
   return {
     title: t('diagram.title', { cohort: cohort.cohort, target: cohort.target }, lang),
@@ -193,7 +219,10 @@ const STATE_STYLE: Record<string, string> = {
 const dq = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 function nodeLabel(n: DiagramNode, lang: Lang): string {
-  const state = n.role === 'controller' || n.role === 'admin' ? '' : `\\n${t(`diagram.state.${n.state === 'running' ? 'running' : n.state === 'stopped' ? 'stopped' : 'missing'}`, {}, lang)}`;
+  const state =
+    n.role === 'controller' || n.role === 'admin'
+      ? ''
+      : `\\n${t(`diagram.state.${n.state === 'running' ? 'running' : n.state === 'stopped' ? 'stopped' : 'missing'}`, {}, lang)}`;
   const role = n.role === 'controller' || n.role === 'admin' || n.role === n.name ? '' : `${n.role} · `;
   return `${n.name}\\n${role}${n.address}${state}`;
 }
@@ -205,10 +234,16 @@ export function renderDot(d: Diagram, lang: Lang = d.lang): string {
     '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=10];',
     '  edge [fontname="DejaVu Sans", fontsize=8];',
   ];
-  for (const n of d.outside) out.push(`  ${n.id} [label=${dq(nodeLabel(n, lang)).replace(/\\\\n/g, '\\n')}, shape=component, fillcolor="#e8eef7", color="#1f5fa8"];`);
+  for (const n of d.outside)
+    out.push(
+      `  ${n.id} [label=${dq(nodeLabel(n, lang)).replace(/\\\\n/g, '\\n')}, shape=component, fillcolor="#e8eef7", color="#1f5fa8"];`,
+    );
   for (const c of d.clusters) {
     out.push(`  subgraph cluster_${c.id} {`, `    label=${dq(c.label)}; style="rounded"; color="#999999";`);
-    for (const n of c.nodes) out.push(`    ${n.id} [label=${dq(nodeLabel(n, lang)).replace(/\\\\n/g, '\\n')}, ${STATE_STYLE[n.state] ?? STATE_STYLE.missing}];`);
+    for (const n of c.nodes)
+      out.push(
+        `    ${n.id} [label=${dq(nodeLabel(n, lang)).replace(/\\\\n/g, '\\n')}, ${STATE_STYLE[n.state] ?? STATE_STYLE.missing}];`,
+      );
     out.push('  }');
   }
   for (const e of d.edges) out.push(`  ${e.from} -> ${e.to} [label=${dq(e.label)}, ${EDGE_STYLE[e.kind]}];`);
@@ -227,10 +262,20 @@ export function renderMermaid(d: Diagram, lang: Lang = d.lang): string {
     for (const n of c.nodes) out.push(`    ${n.id}("${label(n)}")`);
     out.push('  end');
   }
-  const arrow: Record<FlowKind, string> = { ssh: '-->', web: '-->', console: '-.->', sql: '==>', replication: '==>', backup: '-.->', metrics: '-.->', logs: '-.->' };
+  const arrow: Record<FlowKind, string> = {
+    ssh: '-->',
+    web: '-->',
+    console: '-.->',
+    sql: '==>',
+    replication: '==>',
+    backup: '-.->',
+    metrics: '-.->',
+    logs: '-.->',
+  };
   for (const e of d.edges) out.push(`  ${e.from} ${arrow[e.kind]}|"${mq(e.label)}"| ${e.to}`);
   for (const c of d.clusters) {
-    for (const n of c.nodes) out.push(`  class ${n.id} ${n.state === 'running' ? 'running' : n.state === 'stopped' ? 'stopped' : 'missing'}`);
+    for (const n of c.nodes)
+      out.push(`  class ${n.id} ${n.state === 'running' ? 'running' : n.state === 'stopped' ? 'stopped' : 'missing'}`);
   }
   out.push(
     '  classDef running fill:#eaf5ea,stroke:#2e7d32',
@@ -265,5 +310,8 @@ export async function dotAvailable(): Promise<boolean> {
 
 /** SVG for embedding in an HTML page: the XML prolog and DOCTYPE removed. */
 export function inlineSvg(svg: string): string {
-  return svg.replace(/<\?xml[^>]*>\s*/, '').replace(/<!DOCTYPE[^>]*>\s*/, '').replace(/<!--[\s\S]*?-->\s*/g, '');
+  return svg
+    .replace(/<\?xml[^>]*>\s*/, '')
+    .replace(/<!DOCTYPE[^>]*>\s*/, '')
+    .replace(/<!--[\s\S]*?-->\s*/g, '');
 }

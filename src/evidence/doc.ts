@@ -21,16 +21,35 @@ export function toMarkdown(blocks: Block[]): string {
   const out: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
-      case 'h': out.push(`${'#'.repeat(b.level)} ${b.text}`, ''); break;
-      case 'p': out.push(b.text, ''); break;
-      case 'list': out.push(...b.items.map((i) => `- ${i}`), ''); break;
-      case 'table':
-        out.push(`| ${b.head.map(mdCell).join(' | ')} |`, `|${b.head.map(() => '---').join('|')}|`, ...b.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`), '');
+      case 'h':
+        out.push(`${'#'.repeat(b.level)} ${b.text}`, '');
         break;
-      case 'placeholder': out.push(`> **[${PLACEHOLDER_MARK}]** ${b.text}`, ''); break;
-      case 'image': out.push(`![${b.alt}](${b.src})`, ''); break;
-      case 'code': out.push(`\`\`\`${b.lang}`, b.text.replace(/\n$/, ''), '```', ''); break;
-      case 'link-list': out.push(...b.items.map((i) => `- [${i.text}](${encodeURI(i.href)})${i.note ? ` — ${i.note}` : ''}`), ''); break;
+      case 'p':
+        out.push(b.text, '');
+        break;
+      case 'list':
+        out.push(...b.items.map((i) => `- ${i}`), '');
+        break;
+      case 'table':
+        out.push(
+          `| ${b.head.map(mdCell).join(' | ')} |`,
+          `|${b.head.map(() => '---').join('|')}|`,
+          ...b.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
+          '',
+        );
+        break;
+      case 'placeholder':
+        out.push(`> **[${PLACEHOLDER_MARK}]** ${b.text}`, '');
+        break;
+      case 'image':
+        out.push(`![${b.alt}](${b.src})`, '');
+        break;
+      case 'code':
+        out.push(`\`\`\`${b.lang}`, b.text.replace(/\n$/, ''), '```', '');
+        break;
+      case 'link-list':
+        out.push(...b.items.map((i) => `- [${i.text}](${encodeURI(i.href)})${i.note ? ` — ${i.note}` : ''}`), '');
+        break;
     }
   }
   return out.join('\n');
@@ -42,19 +61,53 @@ const DOSSIER_CSS = `${REPORT_CSS}
 `;
 
 export function toHtml(title: string, lang: string, blocks: Block[]): string {
-  const out: string[] = ['<!DOCTYPE html>', `<html lang="${esc(lang)}">`, '<head><meta charset="utf-8">', `<title>${esc(title)}</title>`, `<style>${DOSSIER_CSS}</style></head>`, '<body>'];
+  const out: string[] = [
+    '<!DOCTYPE html>',
+    `<html lang="${esc(lang)}">`,
+    '<head><meta charset="utf-8">',
+    `<title>${esc(title)}</title>`,
+    `<style>${DOSSIER_CSS}</style></head>`,
+    '<body>',
+  ];
   for (const b of blocks) {
     switch (b.kind) {
-      case 'h': out.push(`<h${b.level}${b.id ? ` id="${esc(b.id)}"` : ''}>${esc(b.text)}</h${b.level}>`); break;
-      case 'p': out.push(`<p>${esc(b.text)}</p>`); break;
-      case 'list': out.push('<ul>', ...b.items.map((i) => `<li>${esc(i)}</li>`), '</ul>'); break;
-      case 'table':
-        out.push('<table>', `<tr>${b.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`, ...b.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`), '</table>');
+      case 'h':
+        out.push(`<h${b.level}${b.id ? ` id="${esc(b.id)}"` : ''}>${esc(b.text)}</h${b.level}>`);
         break;
-      case 'placeholder': out.push(`<div class="placeholder"><strong>[${PLACEHOLDER_MARK}]</strong> ${esc(b.text)}</div>`); break;
-      case 'image': out.push(b.inlineSvg ? `<div class="diagram">${b.inlineSvg}</div>` : `<p><img src="${esc(b.src)}" alt="${esc(b.alt)}"></p>`); break;
-      case 'code': out.push(`<pre>${esc(b.text)}</pre>`); break;
-      case 'link-list': out.push('<ul>', ...b.items.map((i) => `<li><a href="${esc(encodeURI(i.href))}">${esc(i.text)}</a>${i.note ? ` — ${esc(i.note)}` : ''}</li>`), '</ul>'); break;
+      case 'p':
+        out.push(`<p>${esc(b.text)}</p>`);
+        break;
+      case 'list':
+        out.push('<ul>', ...b.items.map((i) => `<li>${esc(i)}</li>`), '</ul>');
+        break;
+      case 'table':
+        out.push(
+          '<table>',
+          `<tr>${b.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`,
+          ...b.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`),
+          '</table>',
+        );
+        break;
+      case 'placeholder':
+        out.push(`<div class="placeholder"><strong>[${PLACEHOLDER_MARK}]</strong> ${esc(b.text)}</div>`);
+        break;
+      case 'image':
+        out.push(
+          b.inlineSvg ? `<div class="diagram">${b.inlineSvg}</div>` : `<p><img src="${esc(b.src)}" alt="${esc(b.alt)}"></p>`,
+        );
+        break;
+      case 'code':
+        out.push(`<pre>${esc(b.text)}</pre>`);
+        break;
+      case 'link-list':
+        out.push(
+          '<ul>',
+          ...b.items.map(
+            (i) => `<li><a href="${esc(encodeURI(i.href))}">${esc(i.text)}</a>${i.note ? ` — ${esc(i.note)}` : ''}</li>`,
+          ),
+          '</ul>',
+        );
+        break;
     }
   }
   out.push('</body></html>', '');

@@ -25,9 +25,14 @@ const KIND_RANK: Record<string, number> = { script: 0, role: 1, stack: 2, module
  * candidate passed (all criteria when there is no verify result yet), scripts and roles first,
  * at most `perCompetency` per competency and `max` in all, each path once.
  */
-export function significantArtifacts(last: CandidateReport | undefined, opts: { max?: number; perCompetency?: number; artifacts?: Artifact[] } = {}): (Artifact & { competency: string; criteria: string[] })[] {
+export function significantArtifacts(
+  last: CandidateReport | undefined,
+  opts: { max?: number; perCompetency?: number; artifacts?: Artifact[] } = {},
+): (Artifact & { competency: string; criteria: string[] })[] {
   const passed = last ? new Set(last.criteria.filter((c) => c.status === 'pass').map((c) => c.criterionId)) : undefined;
-  const artifacts = (opts.artifacts ?? allArtifacts()).slice().sort((a, b) => (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || b.covers.length - a.covers.length);
+  const artifacts = (opts.artifacts ?? allArtifacts())
+    .slice()
+    .sort((a, b) => (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) || b.covers.length - a.covers.length);
   const seen = new Set<string>();
   const out: (Artifact & { competency: string; criteria: string[] })[] = [];
   for (const comp of REPORTED_COMPETENCIES) {
@@ -63,7 +68,8 @@ export interface DossierInput {
 }
 
 export function artifactLink(path: string, input: Pick<DossierInput, 'repoUrl' | 'version' | 'outDir'>): string {
-  if (input.repoUrl && input.version.commit !== 'unknown') return `${input.repoUrl.replace(/\/$/, '')}/blob/${input.version.commit}/${path}`;
+  if (input.repoUrl && input.version.commit !== 'unknown')
+    return `${input.repoUrl.replace(/\/$/, '')}/blob/${input.version.commit}/${path}`;
   return relative(resolve(input.outDir), resolve(REPO_ROOT, path)) || path;
 }
 
@@ -74,7 +80,14 @@ export function dossierBlocks(input: DossierInput): Block[] {
   const last = input.last;
   const blocks: Block[] = [];
   blocks.push({ kind: 'h', level: 1, text: L('dossier.title', { candidate: cand?.name ?? input.candidate }) });
-  blocks.push({ kind: 'p', text: L('dossier.intro', { cohort: input.cohort.cohort, version: input.version.version, commit: input.version.commit.slice(0, 12) }) });
+  blocks.push({
+    kind: 'p',
+    text: L('dossier.intro', {
+      cohort: input.cohort.cohort,
+      version: input.version.version,
+      commit: input.version.commit.slice(0, 12),
+    }),
+  });
   blocks.push({ kind: 'placeholder', text: L('dossier.ph.identity') });
 
   // 1. Competencies covered, from the last verify result.
@@ -86,7 +99,13 @@ export function dossierBlocks(input: DossierInput): Block[] {
     const cov = last?.criteria.filter((c) => c.competency === comp.id) ?? [];
     const passed = cov.filter((c) => c.status === 'pass').map((c) => c.criterionId);
     const failed = cov.filter((c) => c.status === 'fail').map((c) => c.criterionId);
-    const state = !last ? L('dossier.unknown') : passed.length === comp.criteria.length ? L('dossier.covered') : passed.length > 0 ? L('dossier.partly') : L('dossier.notShown');
+    const state = !last
+      ? L('dossier.unknown')
+      : passed.length === comp.criteria.length
+        ? L('dossier.covered')
+        : passed.length > 0
+          ? L('dossier.partly')
+          : L('dossier.notShown');
     rows.push([
       `${comp.id}${MANDATORY_COMPETENCIES.includes(comp.id) ? ' *' : ''}`,
       lang === 'fr' ? comp.fr : `${comp.fr} (${comp.en})`,
@@ -94,7 +113,11 @@ export function dossierBlocks(input: DossierInput): Block[] {
       `${passed.join(', ') || '-'}${failed.length ? ` (${L('dossier.failed')}: ${failed.join(', ')})` : ''}`,
     ]);
   }
-  blocks.push({ kind: 'table', head: [L('report.col.competency'), L('report.col.title'), L('dossier.col.state'), L('dossier.col.passed')], rows });
+  blocks.push({
+    kind: 'table',
+    head: [L('report.col.competency'), L('report.col.title'), L('dossier.col.state'), L('dossier.col.passed')],
+    rows,
+  });
   blocks.push({ kind: 'p', text: L('dossier.mandatory', { list: MANDATORY_COMPETENCIES.join(', ') }) });
   blocks.push({ kind: 'placeholder', text: L('dossier.ph.competencies') });
 
@@ -107,7 +130,8 @@ export function dossierBlocks(input: DossierInput): Block[] {
   // 3. Technical specification with the diagram, from the live state.
   blocks.push({ kind: 'h', level: 2, text: L('dossier.s3'), id: 'technical' });
   blocks.push({ kind: 'p', text: L('dossier.diagramFrom') });
-  if (input.diagramFile) blocks.push({ kind: 'image', src: input.diagramFile, alt: L('report.diagram'), inlineSvg: input.diagramSvg });
+  if (input.diagramFile)
+    blocks.push({ kind: 'image', src: input.diagramFile, alt: L('report.diagram'), inlineSvg: input.diagramSvg });
   else if (input.mermaid) blocks.push({ kind: 'code', lang: 'mermaid', text: input.mermaid });
   blocks.push({
     kind: 'table',
@@ -125,10 +149,17 @@ export function dossierBlocks(input: DossierInput): Block[] {
   // 5. The most significant scripts and configurations, selected from the artifacts map.
   blocks.push({ kind: 'h', level: 2, text: L('dossier.s5'), id: 'scripts' });
   const picked = significantArtifacts(last);
-  blocks.push({ kind: 'p', text: L(!last ? 'dossier.selectedAll' : picked.length ? 'dossier.selectedPassed' : 'dossier.selectedNone') });
+  blocks.push({
+    kind: 'p',
+    text: L(!last ? 'dossier.selectedAll' : picked.length ? 'dossier.selectedPassed' : 'dossier.selectedNone'),
+  });
   blocks.push({
     kind: 'link-list',
-    items: picked.map((a) => ({ text: a.path, href: artifactLink(a.path, input), note: `${a.kind}, ${a.criteria.join(', ')}: ${a.name}` })),
+    items: picked.map((a) => ({
+      text: a.path,
+      href: artifactLink(a.path, input),
+      note: `${a.kind}, ${a.criteria.join(', ')}: ${a.name}`,
+    })),
   });
   blocks.push({ kind: 'placeholder', text: L('dossier.ph.scripts') });
 

@@ -10,7 +10,11 @@ export type DiagramFormat = 'svg' | 'png' | 'mermaid' | 'dot';
 export const DIAGRAM_FORMATS: DiagramFormat[] = ['svg', 'png', 'mermaid', 'dot'];
 
 export async function diagramOutput(
-  cohort: Cohort, servers: Map<string, LabServer[]>, format: DiagramFormat, lang: Lang, candidate?: string,
+  cohort: Cohort,
+  servers: Map<string, LabServer[]>,
+  format: DiagramFormat,
+  lang: Lang,
+  candidate?: string,
 ): Promise<Buffer> {
   const d = buildDiagram(cohort, candidateStates(cohort, servers, candidate), lang);
   if (format === 'mermaid') return Buffer.from(renderMermaid(d, lang));
@@ -20,7 +24,12 @@ export async function diagramOutput(
 }
 
 /** The diagram for an HTML page: inline SVG with Graphviz, else the Mermaid text and a note. */
-export async function htmlDiagram(cohort: Cohort, servers: Map<string, LabServer[]>, lang: Lang, candidate?: string): Promise<HtmlDiagram> {
+export async function htmlDiagram(
+  cohort: Cohort,
+  servers: Map<string, LabServer[]>,
+  lang: Lang,
+  candidate?: string,
+): Promise<HtmlDiagram> {
   const d = buildDiagram(cohort, candidateStates(cohort, servers, candidate), lang);
   try {
     return { svg: inlineSvg((await renderWithDot(renderDot(d, lang), 'svg')).toString()) };

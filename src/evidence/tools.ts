@@ -50,7 +50,8 @@ export function imageState(stateDir: string): ImageState {
 function readlinkSafe(p: string): string {
   try {
     return readlinkSync(p).replace(/\/$/, '').split('/').pop()!;
-  } catch { // image/current exists (checked) but is no symlink: its id is unknown, the bundle says so
+  } catch {
+    // image/current exists (checked) but is no symlink: its id is unknown, the bundle says so
     return 'unknown';
   }
 }

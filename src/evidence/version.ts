@@ -24,7 +24,10 @@ export async function toolVersion(root = REPO_ROOT): Promise<ToolVersion> {
   const head = await execa('git', ['rev-parse', '--show-toplevel', 'HEAD'], { cwd: root, reject: false });
   const [top, hash] = head.exitCode === 0 ? head.stdout.trim().split('\n') : [];
   const commit = top && hash && realpathSync(top) === realpathSync(root) ? hash : 'unknown';
-  const st = commit === 'unknown' ? undefined : await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, reject: false });
+  const st =
+    commit === 'unknown'
+      ? undefined
+      : await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, reject: false });
   const v = { version, commit, dirty: Boolean(st && st.exitCode === 0 && st.stdout.trim() !== '') };
   if (root === REPO_ROOT) cached = v;
   return v;

@@ -6,6 +6,9 @@ import type { Candidate, Cohort } from '../core/model/cohort.ts';
 export function selectCandidates(cohort: Cohort, id?: string): Candidate[] {
   if (!id) return cohort.candidates;
   const found = cohort.candidates.find((c) => c.id === id);
-  if (!found) throw new AsdError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((c) => c.id).join(', ') }), { kind: 'user' });
+  if (!found)
+    throw new AsdError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((c) => c.id).join(', ') }), {
+      kind: 'user',
+    });
   return [found];
 }

@@ -49,7 +49,10 @@ export function purgeCohort(cohort: Cohort, paths: CohortPaths): void {
   const app = statePaths(paths.state).app;
   const mnt = app.cohortMounts(cohort.cohort);
   // Never delete through a volume still mounted there (it holds the app server's files).
-  const mounted = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${mnt}/`));
+  const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(`${mnt}/`));
   if (mounted.length) throw new LocalError(t('down.stillMounted', { mounts: mounted.join(', ') }));
   rmSync(paths.cohortDir, { recursive: true, force: true });
   rmSync(paths.keys, { recursive: true, force: true });

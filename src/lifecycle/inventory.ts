@@ -41,15 +41,23 @@ export interface FirewallFlowVar {
 export function firewallFlows(cohort: Cohort, host: InventoryHost, hosts: InventoryHost[]): FirewallFlowVar[] {
   const role = host.role as Role;
   if (!ROLES.includes(role)) return [];
-  return flowsTo(role, cohort.modules).filter((f) => !f.narrowedBy).map((f) => {
-    const roles = [...new Set(f.from.flatMap((s) => (s.kind === 'role' ? [s.role] : [])))];
-    const addresses = hosts.filter((h) => h.candidate === host.candidate && (roles as string[]).includes(h.role)).map((h) => h.address);
-    return {
-      id: f.id, protocol: f.protocol, port: f.port,
-      from: f.from.flatMap((s) => (s.kind === 'role' ? [] : [s.kind])),
-      roles, addresses: [...new Set(addresses)], why: f.why,
-    };
-  });
+  return flowsTo(role, cohort.modules)
+    .filter((f) => !f.narrowedBy)
+    .map((f) => {
+      const roles = [...new Set(f.from.flatMap((s) => (s.kind === 'role' ? [s.role] : [])))];
+      const addresses = hosts
+        .filter((h) => h.candidate === host.candidate && (roles as string[]).includes(h.role))
+        .map((h) => h.address);
+      return {
+        id: f.id,
+        protocol: f.protocol,
+        port: f.port,
+        from: f.from.flatMap((s) => (s.kind === 'role' ? [] : [s.kind])),
+        roles,
+        addresses: [...new Set(addresses)],
+        why: f.why,
+      };
+    });
 }
 
 export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: InventoryOptions): Record<string, unknown> {
@@ -111,7 +119,15 @@ export async function writeInventory(cohort: Cohort, paths: CohortPaths, keyPath
   for (const plan of planCohort(cohort)) {
     for (const s of plan.servers) {
       const live = running.find((r) => r.name === s.name);
-      if (live) hosts.push({ candidate: plan.candidate.id, server: s.spec.name, role: s.spec.role, address: live.address, subnet: plan.subnet, knownHostsFile: live.knownHostsFile });
+      if (live)
+        hosts.push({
+          candidate: plan.candidate.id,
+          server: s.spec.name,
+          role: s.spec.role,
+          address: live.address,
+          subnet: plan.subnet,
+          knownHostsFile: live.knownHostsFile,
+        });
     }
   }
   mkdirSync(paths.cohortDir, { recursive: true, mode: 0o700 });

@@ -33,7 +33,14 @@ export async function reproduce(bundle: ReproducedCohort, opts: ReproduceOptions
   mkdirSync(dirname(cohortFile), { recursive: true, mode: 0o700 });
   writeFileSync(cohortFile, bundle.cohortText, { mode: 0o600 });
   opts.progress?.say(t('reproduce.cohortFile', { file: cohortFile }));
-  const result = await up(bundle.cohort, { candidate: cand.id, verify: false, stateDir: opts.stateDir, driver: opts.driver, accel: opts.accel, progress: opts.progress });
+  const result = await up(bundle.cohort, {
+    candidate: cand.id,
+    verify: false,
+    stateDir: opts.stateDir,
+    driver: opts.driver,
+    accel: opts.accel,
+    progress: opts.progress,
+  });
   if (!result.candidates.every((c) => c.ok)) return { cohortFile, up: result };
   const report = await verifyLab(bundle.cohort, { candidate: cand.id, stateDir: opts.stateDir });
   return { cohortFile, up: result, verify: report };

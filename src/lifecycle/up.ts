@@ -52,13 +52,24 @@ export interface UpResult {
 }
 
 /** The steps of one candidate, in order. */
-function candidateSteps(cohort: Cohort, plan: CandidatePlan, paths: CohortPaths, result: CandidateUp, opts: UpOptions & { keyPath: string }): Step[] {
+function candidateSteps(
+  cohort: Cohort,
+  plan: CandidatePlan,
+  paths: CohortPaths,
+  result: CandidateUp,
+  opts: UpOptions & { keyPath: string },
+): Step[] {
   return [
-    { title: t('up.step.network', { bridge: plan.bridge, subnet: plan.subnet }), run: async () => void (await upNetwork(cohort, plan.candidate, { stateDir: paths.state })) },
+    {
+      title: t('up.step.network', { bridge: plan.bridge, subnet: plan.subnet }),
+      run: async () => void (await upNetwork(cohort, plan.candidate, { stateDir: paths.state })),
+    },
     ...plan.servers.map((s) => ({
       title: t('up.step.server', { server: s.name, address: s.ip }),
       run: async () => {
-        result.servers.push(await createServer(cohort, plan.candidate, s.spec, { stateDir: paths.state, driver: opts.driver, accel: opts.accel }));
+        result.servers.push(
+          await createServer(cohort, plan.candidate, s.spec, { stateDir: paths.state, driver: opts.driver, accel: opts.accel }),
+        );
       },
     })),
     {
@@ -74,7 +85,9 @@ function candidateSteps(cohort: Cohort, plan: CandidatePlan, paths: CohortPaths,
         result.ansible = { stats: r.stats, changedTasks: r.changedTasks, failedTasks: r.failedTasks, logFile: r.logFile };
         result.changed = Object.values(r.stats).reduce((n, s) => n + s.changed, 0);
         if (!r.ok) {
-          const failed = Object.entries(r.failedTasks).map(([h, tasks]) => `${h}: ${tasks.join('; ')}`).join('\n');
+          const failed = Object.entries(r.failedTasks)
+            .map(([h, tasks]) => `${h}: ${tasks.join('; ')}`)
+            .join('\n');
           throw new Error(t('up.ansibleFailed', { log: r.logFile, failed: failed || '?' }));
         }
       },
@@ -89,12 +102,19 @@ export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult
   const driver = opts.driver ?? cohort.local.driver;
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
   await installPrerequisites(driver, (l) => progress.say(l));
-  const plans = (await preflight(cohort, { driver, accel: opts.accel, stateDir: paths.state, say: (l) => progress.say(l) }))
-    .filter((p) => candidates.some((c) => c.id === p.candidate.id));
+  const plans = (
+    await preflight(cohort, { driver, accel: opts.accel, stateDir: paths.state, say: (l) => progress.say(l) })
+  ).filter((p) => candidates.some((c) => c.id === p.candidate.id));
   let keyPath = '';
   await progress.group(undefined, [
-    { title: t('up.image'), run: async (update) => void (await ensureImage({ stateDir: paths.state, vm: driver === 'vm', onLine: update })) },
-    { title: t('up.key'), run: async () => void (keyPath = (await ensureLabKey(cohort.cohort, { stateDir: paths.state })).privateKey) },
+    {
+      title: t('up.image'),
+      run: async (update) => void (await ensureImage({ stateDir: paths.state, vm: driver === 'vm', onLine: update })),
+    },
+    {
+      title: t('up.key'),
+      run: async () => void (keyPath = (await ensureLabKey(cohort.cohort, { stateDir: paths.state })).privateKey),
+    },
   ]);
   // Candidates one after the other (a 2-core host boots servers faster in sequence); inside a
   // candidate the steps are ordered, and a failure stops that candidate only.
@@ -126,7 +146,10 @@ export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult
   const upCandidates = cohort.candidates.filter((c) => results.some((r) => r.ok && r.id === c.id));
   if ((opts.verify ?? true) && upCandidates.length > 0) {
     // The same report as `asd-lab verify`, saved as the last result (status, bundle, serve read it).
-    report = await verifyLab({ ...cohort, candidates: upCandidates }, { stateDir: paths.state, servers: await labServers(cohort, paths.state) });
+    report = await verifyLab(
+      { ...cohort, candidates: upCandidates },
+      { stateDir: paths.state, servers: await labServers(cohort, paths.state) },
+    );
   }
   const failedChecks = report?.candidates.some((c) => c.checks.some((x) => x.status === 'fail')) ?? false;
   return { cohort: cohort.cohort, candidates: results, verify: report, ok: results.every((r) => r.ok) && !failedChecks };

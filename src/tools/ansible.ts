@@ -26,7 +26,12 @@ export interface PlaybookResult {
 }
 
 interface JsonCallback {
-  plays: { tasks: { task: { name: string }; hosts: Record<string, { changed?: boolean; failed?: boolean; msg?: string; unreachable?: boolean }> }[] }[];
+  plays: {
+    tasks: {
+      task: { name: string };
+      hosts: Record<string, { changed?: boolean; failed?: boolean; msg?: string; unreachable?: boolean }>;
+    }[];
+  }[];
   stats: Record<string, HostStats>;
 }
 
@@ -59,7 +64,9 @@ export async function runPlaybook(opts: {
     const end = r.stdout.lastIndexOf('\n}');
     parsed = JSON.parse(r.stdout.slice(start, end + 2)) as JsonCallback;
   } catch {
-    throw new Error(`ansible-playbook exited ${r.exitCode} without a readable result; see ${opts.logFile}\n${r.stderr.split('\n').slice(-5).join('\n')}`);
+    throw new Error(
+      `ansible-playbook exited ${r.exitCode} without a readable result; see ${opts.logFile}\n${r.stderr.split('\n').slice(-5).join('\n')}`,
+    );
   }
   const changedTasks: Record<string, string[]> = {};
   const failedTasks: Record<string, string[]> = {};

@@ -47,7 +47,10 @@ export async function sshExec(target: SshTarget, command: string, timeoutMs = 12
   const client = await connect(target);
   try {
     return await new Promise<ExecResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ssh ${target.host}: "${command.slice(0, 80)}" timed out after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`ssh ${target.host}: "${command.slice(0, 80)}" timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       client.exec(command, (err, stream) => {
         if (err) {
           clearTimeout(timer);

@@ -22,41 +22,54 @@ export class BackupBucket extends Construct {
   constructor(scope: Construct, id: string, props: BackupBucketProps) {
     super(scope, id);
     // force_destroy: the lab is torn down at its expiry date, backups included (docs/aws.md).
-    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: props.prefix, forceDestroy: true, tags: { Name: `${props.prefix}backups` } });
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucketPrefix: props.prefix,
+      forceDestroy: true,
+      tags: { Name: `${props.prefix}backups` },
+    });
     const bucket = this.bucket.id;
     new S3BucketPublicAccessBlock(this, 'public-access-block', {
-      bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
     });
     const versioning = new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
     // SSE-S3 (AES256): encrypted at rest at no cost; a KMS key would add a monthly fee per cohort.
     new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket, rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+      bucket,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
     });
     // After versioning: AWS applies noncurrent-version rules only to a versioned bucket.
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
       bucket,
       dependsOn: [versioning],
-      rule: [{
-        id: 'expire-old-backups',
-        status: 'Enabled',
-        filter: [{ prefix: '' }],
-        expiration: [{ days: props.retentionDays }],
-        noncurrentVersionExpiration: [{ noncurrentDays: props.retentionDays }],
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
-      }],
+      rule: [
+        {
+          id: 'expire-old-backups',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          expiration: [{ days: props.retentionDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.retentionDays }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
     });
     new S3BucketPolicy(this, 'tls-only', {
       bucket,
       policy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: 's3:*',
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        }],
+        Statement: [
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
       }),
     });
   }

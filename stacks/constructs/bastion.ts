@@ -44,13 +44,20 @@ export class Bastion extends Construct {
       props.adminCidrs.forEach((cidr, i) => {
         const v4 = ipaddr.parseCIDR(cidr)[0].kind() === 'ipv4';
         new VpcSecurityGroupIngressRule(this, `${rule.flow}-from-admin-${i}`, {
-          securityGroupId: this.securityGroup.id, ipProtocol: 'tcp', fromPort: rule.ports[0], toPort: rule.ports[1],
-          description: rule.why, ...(v4 ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
+          securityGroupId: this.securityGroup.id,
+          ipProtocol: 'tcp',
+          fromPort: rule.ports[0],
+          toPort: rule.ports[1],
+          description: rule.why,
+          ...(v4 ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
         });
       });
     }
     new VpcSecurityGroupEgressRule(this, 'egress', {
-      securityGroupId: this.securityGroup.id, ipProtocol: '-1', cidrIpv4: '0.0.0.0/0', description: 'SSH onward to the private servers, packages',
+      securityGroupId: this.securityGroup.id,
+      ipProtocol: '-1',
+      cidrIpv4: '0.0.0.0/0',
+      description: 'SSH onward to the private servers, packages',
     });
     this.server = new LabServer(this, 'server', {
       fullName: `${props.name}-bastion`,

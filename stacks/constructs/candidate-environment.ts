@@ -54,7 +54,10 @@ export class CandidateEnvironment extends Construct {
       // Egress is open (packages through the NAT gateway, backups through the S3 endpoint): the
       // isolation between candidates is enforced on ingress, where every source is named.
       new VpcSecurityGroupEgressRule(this, `${role}-egress`, {
-        securityGroupId: sg.id, ipProtocol: '-1', cidrIpv4: '0.0.0.0/0', description: 'all egress (NAT gateway, S3 endpoint)',
+        securityGroupId: sg.id,
+        ipProtocol: '-1',
+        cidrIpv4: '0.0.0.0/0',
+        description: 'all egress (NAT gateway, S3 endpoint)',
       });
     }
     const bastionSg = props.sharedBastionSgId ?? this.groups.get('gateway')?.id;
@@ -68,7 +71,12 @@ export class CandidateEnvironment extends Construct {
             // Two flows on one port from one peer (none today) are one rule: AWS refuses duplicates.
             if (this.node.tryFindChild(`${role}-${port}-from-${label}`)) continue;
             new VpcSecurityGroupIngressRule(this, `${role}-${port}-from-${label}`, {
-              securityGroupId: sg.id, ipProtocol: 'tcp', fromPort: from, toPort: to, description: rule.why, ...peer,
+              securityGroupId: sg.id,
+              ipProtocol: 'tcp',
+              fromPort: from,
+              toPort: to,
+              description: rule.why,
+              ...peer,
             });
           }
         }

@@ -49,7 +49,15 @@ export class InstanceRole extends Construct {
       }),
       tags: { Name: `${props.name}-servers` },
     });
-    new IamRolePolicy(this, 'backup-policy', { name: 'own-backup-prefix', role: role.id, policy: JSON.stringify(backupPolicy(props.bucketArn, props.prefix)) });
-    this.profile = new IamInstanceProfile(this, 'profile', { name: `${props.name}-servers`, role: role.name, tags: { Name: `${props.name}-servers` } });
+    new IamRolePolicy(this, 'backup-policy', {
+      name: 'own-backup-prefix',
+      role: role.id,
+      policy: JSON.stringify(backupPolicy(props.bucketArn, props.prefix)),
+    });
+    this.profile = new IamInstanceProfile(this, 'profile', {
+      name: `${props.name}-servers`,
+      role: role.name,
+      tags: { Name: `${props.name}-servers` },
+    });
   }
 }

@@ -37,18 +37,24 @@ export class CohortNetwork extends Construct {
   constructor(scope: Construct, id: string, props: CohortNetworkProps) {
     super(scope, id);
     const name = (n: string) => ({ Name: `${props.name}-${n}` });
-    this.vpc = new Vpc(this, 'vpc', { cidrBlock: props.vpcCidr, enableDnsSupport: true, enableDnsHostnames: true, tags: name('vpc') });
+    this.vpc = new Vpc(this, 'vpc', {
+      cidrBlock: props.vpcCidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: name('vpc'),
+    });
     // The default security group of a VPC allows everything between its members: close it, so that
     // only the lab's explicit groups carry traffic.
     new DefaultSecurityGroup(this, 'default-sg', { vpcId: this.vpc.id, tags: name('default-closed') });
 
-    const subnet = (tier: 'public' | 'private', i: 0 | 1) => new Subnet(this, `${tier}-${'ab'[i]}`, {
-      vpcId: this.vpc.id,
-      cidrBlock: props.subnets[tier][i],
-      availabilityZone: props.zones[i],
-      mapPublicIpOnLaunch: false,
-      tags: { ...name(`${tier}-${props.zones[i]}`), tier },
-    });
+    const subnet = (tier: 'public' | 'private', i: 0 | 1) =>
+      new Subnet(this, `${tier}-${'ab'[i]}`, {
+        vpcId: this.vpc.id,
+        cidrBlock: props.subnets[tier][i],
+        availabilityZone: props.zones[i],
+        mapPublicIpOnLaunch: false,
+        tags: { ...name(`${tier}-${props.zones[i]}`), tier },
+      });
     this.publicSubnets = [subnet('public', 0), subnet('public', 1)];
     this.privateSubnets = [subnet('private', 0), subnet('private', 1)];
 
@@ -60,12 +66,25 @@ export class CohortNetwork extends Construct {
     // cohort, in the first zone. One per zone would survive a zone outage but doubles the largest
     // shared cost; a lab accepts that risk (docs/aws.md, "Costs").
     const natIp = new Eip(this, 'nat-ip', { domain: 'vpc', tags: name('nat') });
-    this.natGateway = new NatGateway(this, 'nat', { allocationId: natIp.allocationId, subnetId: this.publicSubnets[0]!.id, tags: name('nat'), dependsOn: [igw] });
+    this.natGateway = new NatGateway(this, 'nat', {
+      allocationId: natIp.allocationId,
+      subnetId: this.publicSubnets[0]!.id,
+      tags: name('nat'),
+      dependsOn: [igw],
+    });
     const privateRt = new RouteTable(this, 'private-rt', { vpcId: this.vpc.id, tags: name('private') });
-    new Route(this, 'private-default', { routeTableId: privateRt.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: this.natGateway.id });
+    new Route(this, 'private-default', {
+      routeTableId: privateRt.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      natGatewayId: this.natGateway.id,
+    });
 
-    this.publicSubnets.forEach((s, i) => new RouteTableAssociation(this, `public-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: publicRt.id }));
-    this.privateSubnets.forEach((s, i) => new RouteTableAssociation(this, `private-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: privateRt.id }));
+    this.publicSubnets.forEach(
+      (s, i) => new RouteTableAssociation(this, `public-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: publicRt.id }),
+    );
+    this.privateSubnets.forEach(
+      (s, i) => new RouteTableAssociation(this, `private-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: privateRt.id }),
+    );
 
     // Backups go to S3 through a gateway endpoint: free, and it keeps that traffic off the NAT
     // gateway (which bills every GB it processes).
@@ -96,11 +115,13 @@ export class CohortNetwork extends Construct {
       role: role.id,
       policy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
-          Resource: [logGroup.arn, `${logGroup.arn}:*`],
-        }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogGroups', 'logs:DescribeLogStreams'],
+            Resource: [logGroup.arn, `${logGroup.arn}:*`],
+          },
+        ],
       }),
     });
     new FlowLog(this, 'flow-log', {

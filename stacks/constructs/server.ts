@@ -50,7 +50,13 @@ export class LabServer extends Construct {
       userData: props.userData,
       // IMDSv2 only: a stolen-token SSRF cannot read the instance credentials with a plain GET.
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeType: 'gp3', volumeSize: props.rootGiB, encrypted: true, deleteOnTermination: true, tags: { ...props.volumeTags, ...tags } },
+      rootBlockDevice: {
+        volumeType: 'gp3',
+        volumeSize: props.rootGiB,
+        encrypted: true,
+        deleteOnTermination: true,
+        tags: { ...props.volumeTags, ...tags },
+      },
       // T3 "unlimited" bills CPU bursts beyond the baseline; "standard" keeps the cost a fixed hourly price.
       creditSpecification: /^t\d/.test(props.instanceType) ? { cpuCredits: 'standard' } : undefined,
       tags,
@@ -64,7 +70,11 @@ export class LabServer extends Construct {
         encrypted: true,
         tags: { Name: `${props.fullName}-data`, role: props.role, server: props.hostname },
       });
-      new VolumeAttachment(this, 'data-attachment', { deviceName: DATA_DEVICE, volumeId: volume.id, instanceId: this.instance.id });
+      new VolumeAttachment(this, 'data-attachment', {
+        deviceName: DATA_DEVICE,
+        volumeId: volume.id,
+        instanceId: this.instance.id,
+      });
     }
   }
 }

@@ -17,9 +17,10 @@ export interface AlertRow {
 }
 
 export function alertRow(a: AmAlert): AlertRow {
-  const state = a.status.state === 'suppressed'
-    ? `suppressed (${a.status.inhibitedBy.length > 0 ? 'inhibited' : 'silenced'})`
-    : a.status.state;
+  const state =
+    a.status.state === 'suppressed'
+      ? `suppressed (${a.status.inhibitedBy.length > 0 ? 'inhibited' : 'silenced'})`
+      : a.status.state;
   return {
     name: a.labels.alertname ?? '',
     severity: a.labels.severity ?? '',
@@ -35,21 +36,41 @@ const SEVERITY_ORDER: Record<string, number> = { critical: 0, warning: 1 };
 
 /** Critical first, then oldest first. */
 export function sortRows(rows: AlertRow[]): AlertRow[] {
-  return [...rows].sort((a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9) || a.since.localeCompare(b.since) || a.name.localeCompare(b.name));
+  return [...rows].sort(
+    (a, b) =>
+      (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9) ||
+      a.since.localeCompare(b.since) ||
+      a.name.localeCompare(b.name),
+  );
 }
 
 export function renderTable(rows: AlertRow[]): string {
-  const head: AlertRow = { name: t('alerts.col.name'), severity: t('alerts.col.severity'), team: t('alerts.col.team'), state: t('alerts.col.state'), since: t('alerts.col.since'), instance: t('alerts.col.instance'), summary: t('alerts.col.summary') };
+  const head: AlertRow = {
+    name: t('alerts.col.name'),
+    severity: t('alerts.col.severity'),
+    team: t('alerts.col.team'),
+    state: t('alerts.col.state'),
+    since: t('alerts.col.since'),
+    instance: t('alerts.col.instance'),
+    summary: t('alerts.col.summary'),
+  };
   const cols: (keyof AlertRow)[] = ['name', 'severity', 'team', 'state', 'since', 'instance', 'summary'];
   const all = [head, ...rows.map((r) => ({ ...r, since: r.since.replace(/\.\d+Z$/, 'Z') }))];
   const width = cols.map((c) => Math.max(...all.map((r) => r[c].length)));
-  return all.map((r) => cols.map((c, i) => (i === cols.length - 1 ? r[c] : r[c].padEnd(width[i]!))).join('  ').trimEnd()).join('\n');
+  return all
+    .map((r) =>
+      cols
+        .map((c, i) => (i === cols.length - 1 ? r[c] : r[c].padEnd(width[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function register(program: Command): void {
   program
     .command('alerts')
-    .description('alerts each candidate\'s Alertmanager holds: name, severity, team, state, since (--json for scripts)')
+    .description("alerts each candidate's Alertmanager holds: name, severity, team, state, since (--json for scripts)")
     .option('--candidate <id>', 'only this candidate')
     .action(async (opts: { candidate?: string }, cmd: Command) => {
       const g = globals(cmd);
@@ -64,13 +85,23 @@ export function register(program: Command): void {
           continue;
         }
         if (mon.state !== 'running') {
-          out.push({ id: c.id, mon: mon.machine ?? mon.name, error: t('ssh.notRunning', { server: mon.name, state: mon.state, candidate: c.id }), alerts: [] });
+          out.push({
+            id: c.id,
+            mon: mon.machine ?? mon.name,
+            error: t('ssh.notRunning', { server: mon.name, state: mon.state, candidate: c.id }),
+            alerts: [],
+          });
           continue;
         }
         try {
           out.push({ id: c.id, mon: mon.machine ?? mon.name, alerts: sortRows((await amAlerts(mon)).map(alertRow)) });
         } catch (err) {
-          out.push({ id: c.id, mon: mon.machine ?? mon.name, error: t('alerts.unreachable', { server: mon.machine ?? mon.name, detail: (err as Error).message }), alerts: [] });
+          out.push({
+            id: c.id,
+            mon: mon.machine ?? mon.name,
+            error: t('alerts.unreachable', { server: mon.machine ?? mon.name, detail: (err as Error).message }),
+            alerts: [],
+          });
         }
       }
       if (g.json) printJson({ candidates: out });

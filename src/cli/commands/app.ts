@@ -17,17 +17,20 @@ function checkVersion(v: string): string {
 }
 
 function checkEnv(e: string): Environment {
-  if (!(ENVIRONMENTS as readonly string[]).includes(e)) throw new UserError(t('app.badEnv', { got: e, known: ENVIRONMENTS.join(', ') }), 2);
+  if (!(ENVIRONMENTS as readonly string[]).includes(e))
+    throw new UserError(t('app.badEnv', { got: e, known: ENVIRONMENTS.join(', ') }), 2);
   return e as Environment;
 }
 
 function pickCandidate(cohort: Cohort, id?: string) {
   if (id) {
     const c = cohort.candidates.find((x) => x.id === id);
-    if (!c) throw new UserError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+    if (!c)
+      throw new UserError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
     return c;
   }
-  if (cohort.candidates.length !== 1) throw new UserError(t('app.candidateRequired', { known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+  if (cohort.candidates.length !== 1)
+    throw new UserError(t('app.candidateRequired', { known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
   return cohort.candidates[0]!;
 }
 
@@ -42,7 +45,9 @@ function context(cmd: Command, env: string, candidate?: string): { ctx: EnvConte
 }
 
 export function register(program: Command): void {
-  const app = program.command('app').description('the reference application: OCI image, containers per environment (test, preprod, prod), updates');
+  const app = program
+    .command('app')
+    .description('the reference application: OCI image, containers per environment (test, preprod, prod), updates');
 
   app
     .command('image')
@@ -55,7 +60,15 @@ export function register(program: Command): void {
       const r = await buildImage({ version, stateDir: resolveStateDir(), say });
       if (g.json) printJson(r);
       else {
-        console.log(t('app.imageBuilt', { ref: r.ref, digest: r.digest, size: (r.size / 1048576).toFixed(1), compressed: (r.compressedSize / 1048576).toFixed(1), seconds: r.buildSeconds.toFixed(1) }));
+        console.log(
+          t('app.imageBuilt', {
+            ref: r.ref,
+            digest: r.digest,
+            size: (r.size / 1048576).toFixed(1),
+            compressed: (r.compressedSize / 1048576).toFixed(1),
+            seconds: r.buildSeconds.toFixed(1),
+          }),
+        );
         console.log(t('app.imageSbom', { sbom: r.sbom, node: `${r.node.package} ${r.node.version}` }));
       }
     });
@@ -66,40 +79,102 @@ export function register(program: Command): void {
     .argument('<env>', ENVIRONMENTS.join(' | '))
     .option('--version <v>', 'v1 or v2', 'v1')
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
-    .option('--database-url-file <file>', 'file holding the postgresql:// URL of this environment\'s database (kept in the lab state, mode 0600)')
+    .option(
+      '--database-url-file <file>',
+      "file holding the postgresql:// URL of this environment's database (kept in the lab state, mode 0600)",
+    )
     .action(async (env: string, opts: { version: string; candidate?: string; databaseUrlFile?: string }, cmd: Command) => {
       const version = checkVersion(opts.version);
       const { ctx, json } = context(cmd, env, opts.candidate);
       if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
       const r = await deploy(ctx, version, { databaseUrlFile: opts.databaseUrlFile });
-      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, changed: r.changed, seconds: r.seconds, startSeconds: r.startSeconds, update: r.update, state: r.state });
+      if (json)
+        printJson({
+          candidate: ctx.candidate.id,
+          env: ctx.env,
+          changed: r.changed,
+          seconds: r.seconds,
+          startSeconds: r.startSeconds,
+          update: r.update,
+          state: r.state,
+        });
       else {
-        console.log(t('app.deployed', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, url: `http://${r.state.edge?.ip}:8080/`, seconds: r.seconds.toFixed(1) }));
-        if (r.update) console.log(t('app.deployedByUpdate', { from: r.update.from, version: r.state.version, replaced: r.update.replaced, total: r.update.load?.total ?? 0, failed: r.update.load?.failed ?? 0 }));
+        console.log(
+          t('app.deployed', {
+            candidate: ctx.candidate.id,
+            env: ctx.env,
+            version: r.state.version,
+            url: `http://${r.state.edge?.ip}:8080/`,
+            seconds: r.seconds.toFixed(1),
+          }),
+        );
+        if (r.update)
+          console.log(
+            t('app.deployedByUpdate', {
+              from: r.update.from,
+              version: r.state.version,
+              replaced: r.update.replaced,
+              total: r.update.load?.total ?? 0,
+              failed: r.update.load?.failed ?? 0,
+            }),
+          );
       }
       // Like `app update`: a failed request during the rolling update fails the deploy.
       if (r.update?.load && r.update.load.failed > 0) process.exitCode = 1;
     });
 
-  const updateLike = (name: 'update' | 'rollback') =>
+  const updateLike =
+    (name: 'update' | 'rollback') =>
     async (env: string, opts: { version?: string; candidate?: string; load: boolean }, cmd: Command) => {
       const version = name === 'update' ? checkVersion(opts.version ?? '') : '';
       const { ctx, json } = context(cmd, env, opts.candidate);
-      if (!(await loadState(ctx))?.edge) throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
+      if (!(await loadState(ctx))?.edge)
+        throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
       let r;
       if (name === 'update') {
         if (!(await readImageRecord(ctx.stateDir, version))) throw new UserError(t('app.imageMissing', { version }), 1);
         r = await update(ctx, version, { load: opts.load });
       } else r = await rollback(ctx, { load: opts.load });
-      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, ok: r.ok, reason: r.reason, version: r.state.version, replaced: r.replaced, seconds: r.seconds, load: r.load });
-      else if (r.ok) console.log(t('app.updated', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, replaced: r.replaced, seconds: r.seconds.toFixed(1), total: r.load?.total ?? 0, failed: r.load?.failed ?? 0 }));
-      else console.error(t('app.updateRolledBack', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, reason: r.reason ?? '' }));
+      if (json)
+        printJson({
+          candidate: ctx.candidate.id,
+          env: ctx.env,
+          ok: r.ok,
+          reason: r.reason,
+          version: r.state.version,
+          replaced: r.replaced,
+          seconds: r.seconds,
+          load: r.load,
+        });
+      else if (r.ok)
+        console.log(
+          t('app.updated', {
+            candidate: ctx.candidate.id,
+            env: ctx.env,
+            version: r.state.version,
+            replaced: r.replaced,
+            seconds: r.seconds.toFixed(1),
+            total: r.load?.total ?? 0,
+            failed: r.load?.failed ?? 0,
+          }),
+        );
+      else
+        console.error(
+          t('app.updateRolledBack', {
+            candidate: ctx.candidate.id,
+            env: ctx.env,
+            version: r.state.version,
+            reason: r.reason ?? '',
+          }),
+        );
       if (!r.ok || (r.load && r.load.failed > 0)) process.exitCode = 1;
     };
 
   app
     .command('update')
-    .description('replace the API instances one by one, then the worker, with a bounded load loop counting failed requests; rolls back on a failed health check')
+    .description(
+      'replace the API instances one by one, then the worker, with a bounded load loop counting failed requests; rolls back on a failed health check',
+    )
     .argument('<env>', ENVIRONMENTS.join(' | '))
     .requiredOption('--version <v>', 'v1 or v2')
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
@@ -116,17 +191,22 @@ export function register(program: Command): void {
 
   app
     .command('smoke')
-    .description('end-to-end checks through the environment\'s edge: health, release, an item processed by the worker and exported to the remote volume')
+    .description(
+      "end-to-end checks through the environment's edge: health, release, an item processed by the worker and exported to the remote volume",
+    )
     .argument('<env>', ENVIRONMENTS.join(' | '))
     .option('--candidate <id>', 'candidate (required when the cohort has several)')
     .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
       const { ctx, json } = context(cmd, env, opts.candidate);
-      if (!(await loadState(ctx))?.edge) throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
+      if (!(await loadState(ctx))?.edge)
+        throw new UserError(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }), 1);
       const r = await smoke(ctx);
       if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, ...r });
       else {
         for (const s of r.steps) console.log(`  ${s.ok ? 'PASS' : 'FAIL'} ${s.step}: ${s.detail}`);
-        console.log(t('app.smokeSummary', { env: ctx.env, url: r.url, passed: r.steps.filter((s) => s.ok).length, total: r.steps.length }));
+        console.log(
+          t('app.smokeSummary', { env: ctx.env, url: r.url, passed: r.steps.filter((s) => s.ok).length, total: r.steps.length }),
+        );
       }
       if (!r.ok) process.exitCode = 1;
     });
@@ -139,11 +219,30 @@ export function register(program: Command): void {
     .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
       const { ctx, json } = context(cmd, env, opts.candidate);
       const r = await status(ctx);
-      if (json) printJson({ candidate: ctx.candidate.id, env: ctx.env, version: r.state?.version, runtime: r.state?.runtime, volumeMounted: r.volumeMounted, instances: r.instances });
+      if (json)
+        printJson({
+          candidate: ctx.candidate.id,
+          env: ctx.env,
+          version: r.state?.version,
+          runtime: r.state?.runtime,
+          volumeMounted: r.volumeMounted,
+          instances: r.instances,
+        });
       else if (!r.state || !r.instances.length) console.log(t('app.notDeployed', { candidate: ctx.candidate.id, env: ctx.env }));
       else {
-        console.log(t('app.statusHeader', { candidate: ctx.candidate.id, env: ctx.env, version: r.state.version, runtime: r.state.runtime, volume: r.volumeMounted ? r.state.volume.source : '-' }));
-        for (const i of r.instances) console.log(`  ${i.id.padEnd(36)} ${i.role.padEnd(6)} ${i.version} ${i.ip.padEnd(15)} ${i.state} ${i.healthy ? 'healthy' : 'unhealthy'}`);
+        console.log(
+          t('app.statusHeader', {
+            candidate: ctx.candidate.id,
+            env: ctx.env,
+            version: r.state.version,
+            runtime: r.state.runtime,
+            volume: r.volumeMounted ? r.state.volume.source : '-',
+          }),
+        );
+        for (const i of r.instances)
+          console.log(
+            `  ${i.id.padEnd(36)} ${i.role.padEnd(6)} ${i.version} ${i.ip.padEnd(15)} ${i.state} ${i.healthy ? 'healthy' : 'unhealthy'}`,
+          );
       }
     });
 

@@ -13,7 +13,9 @@ import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('bundle')
-    .description('archive a candidate\'s environment (cohort entry, versions, image packages, public keys, last verify) for `reproduce`')
+    .description(
+      "archive a candidate's environment (cohort entry, versions, image packages, public keys, last verify) for `reproduce`",
+    )
     .requiredOption('--candidate <id>', 'the candidate')
     .requiredOption('-o, --output <file>', 'the .tar.gz to write')
     .action(async (opts: { candidate: string; output: string }, cmd: Command) => {
@@ -26,16 +28,24 @@ export function register(program: Command): void {
       const d = buildDiagram(cohort, candidateStates(cohort, servers, opts.candidate), 'en');
       const last = loadLastVerify(cohort.cohort, stateDir);
       const files = bundleFiles({
-        cohort, candidate: opts.candidate, servers: servers.get(opts.candidate) ?? [], stateDir,
-        version: await toolVersion(), tools: await toolVersions(), image: imageState(stateDir),
-        lastVerify: last, diagram: { dot: renderDot(d, 'en'), mermaid: renderMermaid(d, 'en') },
+        cohort,
+        candidate: opts.candidate,
+        servers: servers.get(opts.candidate) ?? [],
+        stateDir,
+        version: await toolVersion(),
+        tools: await toolVersions(),
+        image: imageState(stateDir),
+        lastVerify: last,
+        diagram: { dot: renderDot(d, 'en'), mermaid: renderMermaid(d, 'en') },
       });
       const written = { ...(await writeBundle(files, opts.output)), files: [...files.keys()] };
-      if (g.json) printJson({ file: written.file, bytes: written.bytes, manifestSha256: written.manifestSha256, files: written.files });
+      if (g.json)
+        printJson({ file: written.file, bytes: written.bytes, manifestSha256: written.manifestSha256, files: written.files });
       else {
         console.log(t('bundle.written', { file: written.file, bytes: written.bytes, count: written.files.length }, lang));
         console.log(t('bundle.manifestHash', { hash: written.manifestSha256 }, lang));
       }
-      if (!last?.candidates.some((c) => c.id === opts.candidate)) process.stderr.write(`${t('bundle.noVerify', { candidate: opts.candidate }, lang)}\n`);
+      if (!last?.candidates.some((c) => c.id === opts.candidate))
+        process.stderr.write(`${t('bundle.noVerify', { candidate: opts.candidate }, lang)}\n`);
     });
 }

@@ -15,7 +15,9 @@ async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; j
 }
 
 export function register(program: Command): void {
-  const db = program.command('db').description('database operations of a candidate\'s lab: backup, restore check, failover, status (CP6)');
+  const db = program
+    .command('db')
+    .description("database operations of a candidate's lab: backup, restore check, failover, status (CP6)");
 
   db.command('backup')
     .description('take a pgBackRest backup now into the repository on the mon server')
@@ -30,32 +32,70 @@ export function register(program: Command): void {
     });
 
   db.command('restore-check')
-    .description('restore the latest backup into a scratch instance and compare the canary table (rows, checksum); with --target-time, a point-in-time restore')
+    .description(
+      'restore the latest backup into a scratch instance and compare the canary table (rows, checksum); with --target-time, a point-in-time restore',
+    )
     .argument('<candidate>')
     .option('--target-time <time>', 'restore to this time instead (ISO 8601), and report what the copy holds')
     .option('--database <name>', 'database to read in the restored copy (default: the first prod database)')
     .action(async (candidate: string, opts: { targetTime?: string; database?: string }, cmd: Command) => {
-      if (opts.targetTime !== undefined && (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(opts.targetTime) || Number.isNaN(Date.parse(opts.targetTime)))) {
+      if (
+        opts.targetTime !== undefined &&
+        (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(opts.targetTime) ||
+          Number.isNaN(Date.parse(opts.targetTime)))
+      ) {
         throw new UserError(t('db.badTime', { got: JSON.stringify(opts.targetTime) }));
       }
       const { lab, json } = await labOf(cmd, candidate);
       if (opts.database && !lab.plan.databases.some((d) => d.name === opts.database)) {
-        throw new UserError(t('db.failed', { candidate, step: '--database', server: '-', detail: `${opts.database} is not a database of the model (${lab.plan.databases.map((d) => d.name).join(', ')})` }));
+        throw new UserError(
+          t('db.failed', {
+            candidate,
+            step: '--database',
+            server: '-',
+            detail: `${opts.database} is not a database of the model (${lab.plan.databases.map((d) => d.name).join(', ')})`,
+          }),
+        );
       }
       if (opts.targetTime) {
         const r = await restoreAt(lab, opts.targetTime, opts.database);
         if (json) printJson({ candidate, restore: r });
-        else console.log(t('db.restoreTarget', {
-          candidate, point: `${r.target}${r.recoveryPoint ? `, last replayed commit ${r.recoveryPoint}` : ''}`, seconds: r.totalSeconds,
-          rows: r.canary?.rows ?? '-', checksum: r.canary?.checksum ?? '-',
-          tables: Object.entries(r.tables).map(([k, v]) => `${k}=${v}`).join(', ') || '-',
-        }));
+        else
+          console.log(
+            t('db.restoreTarget', {
+              candidate,
+              point: `${r.target}${r.recoveryPoint ? `, last replayed commit ${r.recoveryPoint}` : ''}`,
+              seconds: r.totalSeconds,
+              rows: r.canary?.rows ?? '-',
+              checksum: r.canary?.checksum ?? '-',
+              tables:
+                Object.entries(r.tables)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(', ') || '-',
+            }),
+          );
         return;
       }
       const r = await restoreCheck(lab);
       if (json) printJson({ candidate, restoreCheck: r });
-      else if (r.ok) console.log(t('db.restoreOk', { candidate, rows: r.expected.rows, checksum: r.expected.checksum, point: `${r.restorePoint} (${r.recoveryPoint}, backup ${r.backup})`, seconds: r.seconds }));
-      else console.log(t('db.restoreMismatch', { candidate, expected: `${r.expected.rows} ${r.expected.checksum}`, got: r.got ? `${r.got.rows} ${r.got.checksum}` : 'no canary table' }));
+      else if (r.ok)
+        console.log(
+          t('db.restoreOk', {
+            candidate,
+            rows: r.expected.rows,
+            checksum: r.expected.checksum,
+            point: `${r.restorePoint} (${r.recoveryPoint}, backup ${r.backup})`,
+            seconds: r.seconds,
+          }),
+        );
+      else
+        console.log(
+          t('db.restoreMismatch', {
+            candidate,
+            expected: `${r.expected.rows} ${r.expected.checksum}`,
+            got: r.got ? `${r.got.rows} ${r.got.checksum}` : 'no canary table',
+          }),
+        );
       if (!r.ok) process.exitCode = 1;
     });
 
@@ -64,10 +104,14 @@ export function register(program: Command): void {
     .argument('<candidate>')
     .action(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);
-      if (!json) console.log(t('db.converge', { candidate, log: join(cohortPaths(lab.cohort.cohort).logs, `data-${candidate}.json`) }));
+      if (!json)
+        console.log(t('db.converge', { candidate, log: join(cohortPaths(lab.cohort.cohort).logs, `data-${candidate}.json`) }));
       const r = await failover(lab);
       if (json) printJson({ candidate, failover: r });
-      else console.log(t('db.failoverDone', { candidate, primary: r.primary, old: r.old, seconds: r.promoteSeconds, reseed: r.reseedSeconds }));
+      else
+        console.log(
+          t('db.failoverDone', { candidate, primary: r.primary, old: r.old, seconds: r.promoteSeconds, reseed: r.reseedSeconds }),
+        );
     });
 
   db.command('status')
@@ -82,12 +126,21 @@ export function register(program: Command): void {
       }
       console.log(candidate);
       for (const x of s.servers) {
-        const line = t('db.statusServer', { server: x.server, role: x.role, lagBytes: x.lagBytes ?? 0, lagSeconds: x.lagSeconds ?? 0 });
-        console.log(`  ${x.role === 'replica' ? line : x.role === 'primary' ? `${x.server}: primary` : `${x.server}: down (${x.error ?? ''})`}${x.role === 'replica' && !x.streaming ? ` (NOT streaming${x.error ? `: ${x.error}` : ''})` : ''}`);
+        const line = t('db.statusServer', {
+          server: x.server,
+          role: x.role,
+          lagBytes: x.lagBytes ?? 0,
+          lagSeconds: x.lagSeconds ?? 0,
+        });
+        console.log(
+          `  ${x.role === 'replica' ? line : x.role === 'primary' ? `${x.server}: primary` : `${x.server}: down (${x.error ?? ''})`}${x.role === 'replica' && !x.streaming ? ` (NOT streaming${x.error ? `: ${x.error}` : ''})` : ''}`,
+        );
       }
       const b = s.lastBackup;
       console.log(`  ${t('db.statusBackup', { backup: b ? `${b.label} (${b.type}, ${b.stop})` : t('db.never') })}`);
       const rc = s.lastRestoreCheck;
-      console.log(`  ${t('db.statusRestore', { restore: rc ? `${rc.at}: ${rc.ok ? 'OK' : 'FAILED'}, ${rc.expected.rows} rows, ${rc.restoreSeconds} s` : t('db.never') })}`);
+      console.log(
+        `  ${t('db.statusRestore', { restore: rc ? `${rc.at}: ${rc.ok ? 'OK' : 'FAILED'}, ${rc.expected.rows} rows, ${rc.restoreSeconds} s` : t('db.never') })}`,
+      );
     });
 }

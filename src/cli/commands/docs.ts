@@ -22,7 +22,9 @@ export function generatedDocs(): [string, string][] {
 export function register(program: Command): void {
   program
     .command('docs')
-    .description('regenerate docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code')
+    .description(
+      'regenerate docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code',
+    )
     .action(() => {
       for (const [path, content] of generatedDocs()) {
         writeFileSync(resolve(REPO_ROOT, path), content);

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
-import { buildDiagram, candidateStates, DotMissingError, inlineSvg, renderDot, renderMermaid, renderWithDot } from '../../evidence/diagram.ts';
+import {
+  buildDiagram,
+  candidateStates,
+  DotMissingError,
+  inlineSvg,
+  renderDot,
+  renderMermaid,
+  renderWithDot,
+} from '../../evidence/diagram.ts';
 import { toHtml, toMarkdown } from '../../evidence/doc.ts';
 import { dossierBlocks } from '../../evidence/dossier.ts';
 import { toolVersions } from '../../evidence/tools.ts';
@@ -42,8 +50,17 @@ export function register(program: Command): void {
       writeFileSync(join(outDir, 'diagram.mmd'), mermaid);
       const last = loadLastVerify(cohort.cohort)?.candidates.find((c) => c.id === opts.candidate);
       const input = {
-        cohort, candidate: opts.candidate, servers: servers.get(opts.candidate) ?? [], last,
-        version: await toolVersion(), tools: await toolVersions(), lang, outDir, repoUrl: opts.repoUrl, diagramFile, mermaid,
+        cohort,
+        candidate: opts.candidate,
+        servers: servers.get(opts.candidate) ?? [],
+        last,
+        version: await toolVersion(),
+        tools: await toolVersions(),
+        lang,
+        outDir,
+        repoUrl: opts.repoUrl,
+        diagramFile,
+        mermaid,
       };
       writeFileSync(join(outDir, 'dossier.md'), toMarkdown(dossierBlocks(input)));
       const title = t('dossier.title', { candidate: opts.candidate }, lang);

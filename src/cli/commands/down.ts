@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .command('down')
     .description('stop and delete the servers, networks and firewall rules of the lab (local target)')
     .option('--candidate <id>', 'only this candidate')
-    .option('--purge', 'also delete the cohort\'s lab key, CA and inventory (the shared golden image stays cached)')
+    .option('--purge', "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)")
     .action(async (opts: { candidate?: string; purge?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const { cohort } = cohortOf(cmd);
@@ -17,7 +17,11 @@ export function register(program: Command): void {
       const result = await down(cohort, opts);
       if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });
       for (const c of result.candidates) {
-        console.log(c.removed.length ? t('down.removed', { candidate: c.id, servers: c.removed.join(', ') }) : t('down.nothing', { candidate: c.id }));
+        console.log(
+          c.removed.length
+            ? t('down.removed', { candidate: c.id, servers: c.removed.join(', ') })
+            : t('down.nothing', { candidate: c.id }),
+        );
       }
       if (result.purged) console.log(t('down.purged', { dir: result.purged }));
     });

@@ -3,7 +3,7 @@
 // checks) .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
 import { resolveStateDir, statePaths } from '../../core/state.ts';
@@ -48,9 +48,14 @@ interface RunCliOptions {
 }
 
 export function register(program: Command): void {
-  const pipeline = program.command('pipeline').description('the CI/CD pipeline of the reference application: run it here, or generate the forge files');
-  pipeline.command('run')
-    .description('run the stages build -> unit tests -> image -> deploy test -> smoke tests -> deploy preprod -> approval -> deploy prod; stops at the approval unless --approve')
+  const pipeline = program
+    .command('pipeline')
+    .description('the CI/CD pipeline of the reference application: run it here, or generate the forge files');
+  pipeline
+    .command('run')
+    .description(
+      'run the stages build -> unit tests -> image -> deploy test -> smoke tests -> deploy preprod -> approval -> deploy prod; stops at the approval unless --approve',
+    )
     .option('--candidate <id>', 'the candidate whose lab receives the deployments (with -c FILE)')
     .option('--until <stage>', 'stop after this stage')
     .option('--approve', 'approve the release to prod (otherwise the run stops at the approval)')
@@ -65,30 +70,49 @@ export function register(program: Command): void {
         if (opts.candidate && !cohort.candidates.some((c) => c.id === opts.candidate)) {
           throw new UserError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
         }
-        if (g.cohort) { labArgs.push('-c', file); cohortArgs.push('-c', file); }
+        if (g.cohort) {
+          labArgs.push('-c', file);
+          cohortArgs.push('-c', file);
+        }
         if (opts.candidate) labArgs.push('--candidate', opts.candidate);
       }
       if (!/^v\d+$/.test(opts.version)) throw new UserError(t('pipeline.badVersion', { got: opts.version }));
-      const reportDir = opts.reportDir ?? join(statePaths(resolveStateDir()).pipelineRuns, new Date().toISOString().replace(/[:.]/g, '-'));
+      const reportDir =
+        opts.reportDir ?? join(statePaths(resolveStateDir()).pipelineRuns, new Date().toISOString().replace(/[:.]/g, '-'));
       const report = await runPipeline({
-        until: opts.until, approve: opts.approve, version: opts.version, labArgs, cohortArgs, reportDir, requirementMissing: (r) => requirementMissing(r, rootOf(cmd)),
+        until: opts.until,
+        approve: opts.approve,
+        version: opts.version,
+        labArgs,
+        cohortArgs,
+        reportDir,
+        requirementMissing: (r) => requirementMissing(r, rootOf(cmd)),
         renderer: g.json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
       });
       if (g.json) printJson(report);
       else {
         console.log(report.message);
         if (report.defects?.markdown) console.log(t('pipeline.defects', { file: join(report.reportDir, 'defects.md') }));
-        console.log(t('pipeline.report', { json: join(report.reportDir, 'pipeline-run.json'), md: join(report.reportDir, 'pipeline-run.md') }));
+        console.log(
+          t('pipeline.report', {
+            json: join(report.reportDir, 'pipeline-run.json'),
+            md: join(report.reportDir, 'pipeline-run.md'),
+          }),
+        );
       }
       if (report.result === 'failed') process.exitCode = 1;
     });
-  pipeline.command('generate')
-    .description('write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts (--check: only say whether they are up to date)')
+  pipeline
+    .command('generate')
+    .description(
+      'write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts (--check: only say whether they are up to date)',
+    )
     .option('--check', 'write nothing; exit 1 when a file is stale')
     .action((opts: { check?: boolean }) => {
       if (opts.check) {
         const stale = staleFiles();
-        for (const [f] of GENERATED) console.log(stale.includes(f) ? t('pipeline.stale', { file: f }) : t('pipeline.upToDate', { file: f }));
+        for (const [f] of GENERATED)
+          console.log(stale.includes(f) ? t('pipeline.stale', { file: f }) : t('pipeline.upToDate', { file: f }));
         if (stale.length > 0) process.exitCode = 1;
         return;
       }

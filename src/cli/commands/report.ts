@@ -14,7 +14,9 @@ import { candidatesOf, cohortOf, globals, printJson, UserError } from '../contex
 export function register(program: Command): void {
   program
     .command('report')
-    .description('the developers\' report of the application: availability vs SLO, error budget, latency, errors, saturation, charts')
+    .description(
+      "the developers' report of the application: availability vs SLO, error budget, latency, errors, saturation, charts",
+    )
     .argument('<subject>', 'app')
     .option('--since <period>', 'period covered, e.g. 7d, 24h, 90m (5m to 90d)', '7d')
     .option('--candidate <id>', 'only this candidate')
@@ -29,25 +31,44 @@ export function register(program: Command): void {
       const written: { candidate: string; files: string[]; error?: string }[] = [];
       for (const c of candidates) {
         const mon = monServer(servers.get(c.id) ?? []);
-        if (!mon || mon.state !== 'running') {
-          written.push({ candidate: c.id, files: [], error: mon ? t('ssh.notRunning', { server: mon.name, state: mon.state, candidate: c.id }) : t('alerts.noMon', { candidate: c.id }) });
+        if (mon?.state !== 'running') {
+          written.push({
+            candidate: c.id,
+            files: [],
+            error: mon
+              ? t('ssh.notRunning', { server: mon.name, state: mon.state, candidate: c.id })
+              : t('alerts.noMon', { candidate: c.id }),
+          });
           continue;
         }
         try {
-          const report = await collectAppReport({
-            query: (expr) => promQuery(mon, expr),
-            range: (expr, start, end, step) => promRange(mon, expr, start, end, step),
-            events: () => readEvents(mon),
-          }, { cohort: cohort.cohort, candidate: c.id, period: opts.since, slo: cohort.slo });
+          const report = await collectAppReport(
+            {
+              query: (expr) => promQuery(mon, expr),
+              range: (expr, start, end, step) => promRange(mon, expr, start, end, step),
+              events: () => readEvents(mon),
+            },
+            { cohort: cohort.cohort, candidate: c.id, period: opts.since, slo: cohort.slo },
+          );
           const dir = opts.out ?? reportsDir(cohort, c.id);
           mkdirSync(dir, { recursive: true, mode: 0o700 });
           written.push({ candidate: c.id, files: writeAppReport(dir, report) });
         } catch (err) {
-          written.push({ candidate: c.id, files: [], error: t('alerts.unreachable', { server: mon.machine ?? mon.name, detail: (err as Error).message }) });
+          written.push({
+            candidate: c.id,
+            files: [],
+            error: t('alerts.unreachable', { server: mon.machine ?? mon.name, detail: (err as Error).message }),
+          });
         }
       }
       if (g.json) printJson({ reports: written });
-      else for (const w of written) console.log(w.error ? `${w.candidate}: ${w.error}` : t('appReport.written', { candidate: w.candidate, files: w.files.join(', ') }));
+      else
+        for (const w of written)
+          console.log(
+            w.error
+              ? `${w.candidate}: ${w.error}`
+              : t('appReport.written', { candidate: w.candidate, files: w.files.join(', ') }),
+          );
       if (written.some((w) => w.error)) process.exitCode = 1;
     });
 }

@@ -28,13 +28,16 @@ interface ReproduceOpts {
 export function register(program: Command): void {
   program
     .command('reproduce')
-    .description('check a bundle and rebuild that candidate\'s environment (local target), then verify it')
+    .description("check a bundle and rebuild that candidate's environment (local target), then verify it")
     .argument('<file>', 'bundle made by `asd-lab bundle`')
     .option('--dry-run', 'check the bundle and print what would be built; build nothing')
     .option('--target <target>', 'where to rebuild (only local)', 'local')
     .option('--expect-sha256 <hash>', 'refuse the bundle unless its manifest has this SHA-256 (printed by `bundle`)')
     .option('--expires <date>', t('reproduce.expiresOption'), expiresOption)
-    .option('--cohort-file <file>', 'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)')
+    .option(
+      '--cohort-file <file>',
+      'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)',
+    )
     .action(async (file: string, opts: ReproduceOpts, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();
@@ -43,7 +46,8 @@ export function register(program: Command): void {
       try {
         b = await openBundle(file, await toolVersion(), { expectSha256: opts.expectSha256 });
       } catch (err) {
-        if (err instanceof BundleError) throw new UserError(t('reproduce.refused', { file, reason: err.message }), 1, { cause: err }); // adds the file
+        if (err instanceof BundleError)
+          throw new UserError(t('reproduce.refused', { file, reason: err.message }), 1, { cause: err }); // adds the file
         throw err;
       }
       const stateDir = resolveStateDir();
@@ -51,27 +55,73 @@ export function register(program: Command): void {
       const plan = b.cohort.target === 'local' ? planCandidate(b.cohort, cand) : undefined;
       const ours = imageState(stateDir);
       const diff = packageDiff(b.files.get('image/packages.txt')?.toString(), ours.packages);
-      const servers = serversOf(b.cohort, cand).map((s, i) => ({ name: s.name, role: s.role, address: plan?.servers[i]?.ip ?? '-', memoryMiB: s.memoryMiB, cpus: s.cpus }));
+      const servers = serversOf(b.cohort, cand).map((s, i) => ({
+        name: s.name,
+        role: s.role,
+        address: plan?.servers[i]?.ip ?? '-',
+        memoryMiB: s.memoryMiB,
+        cpus: s.cpus,
+      }));
       const summary = {
-        bundle: file, manifestSha256: b.manifestSha256, cohort: b.meta.cohort, candidate: b.meta.candidate,
-        createdAt: b.meta.createdAt, asdLab: b.meta.asdLab, tools: b.meta.tools,
-        image: { bundle: b.meta.image.id, here: ours.id, changed: diff.changed.length, missing: diff.missing.length, extra: diff.extra.length },
+        bundle: file,
+        manifestSha256: b.manifestSha256,
+        cohort: b.meta.cohort,
+        candidate: b.meta.candidate,
+        createdAt: b.meta.createdAt,
+        asdLab: b.meta.asdLab,
+        tools: b.meta.tools,
+        image: {
+          bundle: b.meta.image.id,
+          here: ours.id,
+          changed: diff.changed.length,
+          missing: diff.missing.length,
+          extra: diff.extra.length,
+        },
         network: plan ? { bridge: plan.bridge, subnet: plan.subnet } : undefined,
-        servers, lastVerify: b.meta.lastVerify, warnings: b.warnings,
+        servers,
+        lastVerify: b.meta.lastVerify,
+        warnings: b.warnings,
       };
       if (g.json && opts.dryRun) printJson(summary);
       else {
         console.log(t('reproduce.ok', { file, hash: b.manifestSha256 }, lang));
-        console.log(t('reproduce.from', { cohort: b.meta.cohort, candidate: b.meta.candidate, date: b.meta.createdAt, version: b.meta.asdLab.version, commit: b.meta.asdLab.commit.slice(0, 12) }, lang));
+        console.log(
+          t(
+            'reproduce.from',
+            {
+              cohort: b.meta.cohort,
+              candidate: b.meta.candidate,
+              date: b.meta.createdAt,
+              version: b.meta.asdLab.version,
+              commit: b.meta.asdLab.commit.slice(0, 12),
+            },
+            lang,
+          ),
+        );
         for (const w of b.warnings) console.log(`  ! ${w}`);
         console.log(t('reproduce.image', { bundle: b.meta.image.id, here: ours.id }, lang));
         if (diff.changed.length + diff.missing.length + diff.extra.length > 0) {
-          console.log(`  ! ${t('reproduce.imageDiff', { changed: diff.changed.length, missing: diff.missing.length, extra: diff.extra.length }, lang)}`);
+          console.log(
+            `  ! ${t('reproduce.imageDiff', { changed: diff.changed.length, missing: diff.missing.length, extra: diff.extra.length }, lang)}`,
+          );
           for (const line of diff.changed.slice(0, 10)) console.log(`    ${line}`);
         }
         if (plan) console.log(t('reproduce.network', { bridge: plan.bridge, subnet: plan.subnet }, lang));
-        for (const s of servers) console.log(`  ${s.name.padEnd(12)} ${s.role.padEnd(8)} ${s.address.padEnd(16)} ${s.memoryMiB} MiB, ${s.cpus} CPU`);
-        if (b.meta.lastVerify) console.log(t('reproduce.lastVerify', { date: b.meta.lastVerify.generatedAt, pass: b.meta.lastVerify.pass, fail: b.meta.lastVerify.fail, notRun: b.meta.lastVerify.notRun }, lang));
+        for (const s of servers)
+          console.log(`  ${s.name.padEnd(12)} ${s.role.padEnd(8)} ${s.address.padEnd(16)} ${s.memoryMiB} MiB, ${s.cpus} CPU`);
+        if (b.meta.lastVerify)
+          console.log(
+            t(
+              'reproduce.lastVerify',
+              {
+                date: b.meta.lastVerify.generatedAt,
+                pass: b.meta.lastVerify.pass,
+                fail: b.meta.lastVerify.fail,
+                notRun: b.meta.lastVerify.notRun,
+              },
+              lang,
+            ),
+          );
       }
       if (opts.dryRun) {
         if (!g.json) console.log(t('reproduce.dryRun', {}, lang));
@@ -82,7 +132,10 @@ export function register(program: Command): void {
       // `up --candidate ID --no-verify` and `verify --candidate ID`.
       const cohortText = reproducedCohortText(b.cohortText, b.cohort, opts.expires);
       const cohort = cohortText === b.cohortText ? b.cohort : parseCohort(cohortText, 'cohort.yaml');
-      const result = await reproduce({ cohort, cohortText }, { cohortFile: opts.cohortFile, stateDir, progress: listrSink({ json: g.json }) });
+      const result = await reproduce(
+        { cohort, cohortText },
+        { cohortFile: opts.cohortFile, stateDir, progress: listrSink({ json: g.json }) },
+      );
       for (const line of upSummary(result.up, result.cohortFile)) console.log(line);
       if (!result.verify) throw new UserError(t('reproduce.upFailed', { file: result.cohortFile }));
       if (g.json) printJson(result.verify);

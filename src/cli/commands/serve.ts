@@ -20,18 +20,24 @@ export function register(program: Command): void {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(t('serve.badPort', { got: opts.port }), 2);
       const data = async () => dashboard(cohort, await labServers(cohort), loadLastVerify(cohort.cohort));
-      const { url } = await startServe({
-        page: async () => {
-          const servers = await labServers(cohort);
-          const d = await dashboard(cohort, servers, loadLastVerify(cohort.cohort));
-          return renderDashboardHtml(d, lang, { refreshSeconds: 10, diagramSvg: (await htmlDiagram(cohort, servers, lang)).svg });
+      const { url } = await startServe(
+        {
+          page: async () => {
+            const servers = await labServers(cohort);
+            const d = await dashboard(cohort, servers, loadLastVerify(cohort.cohort));
+            return renderDashboardHtml(d, lang, {
+              refreshSeconds: 10,
+              diagramSvg: (await htmlDiagram(cohort, servers, lang)).svg,
+            });
+          },
+          json: data,
+          report: async () => {
+            const last = loadLastVerify(cohort.cohort);
+            return last ? renderHtml(last, lang, await htmlDiagram(cohort, await labServers(cohort), lang)) : undefined;
+          },
         },
-        json: data,
-        report: async () => {
-          const last = loadLastVerify(cohort.cohort);
-          return last ? renderHtml(last, lang, await htmlDiagram(cohort, await labServers(cohort), lang)) : undefined;
-        },
-      }, port).catch((err: NodeJS.ErrnoException) => {
+        port,
+      ).catch((err: NodeJS.ErrnoException) => {
         throw new UserError(t('serve.listenFailed', { port: opts.port, detail: err.code ?? err.message }), 1, { cause: err });
       });
       console.log(t('serve.listening', { url }, lang));

@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .action(async (candidate: string, server: string, command: string[], _opts, cmd: Command) => {
       const { cohort } = cohortOf(cmd);
       const servers = (await labServers(cohort)).get(candidate);
-      if (!servers) throw new UserError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }));
+      if (!servers)
+        throw new UserError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }));
       const s = servers.find((x) => x.name === server || x.machine === server);
       if (!s) throw new UserError(t('ssh.unknownServer', { server, candidate, known: servers.map((x) => x.name).join(', ') }));
       if (s.state !== 'running') throw new UserError(t('ssh.notRunning', { server, state: s.state, candidate }));

@@ -16,7 +16,8 @@ export function register(program: Command): void {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
       const every = opts.watch === undefined ? 0 : opts.watch === true ? 5 : Number(opts.watch);
-      if (!Number.isFinite(every) || every < 0 || (opts.watch !== undefined && every < 1)) throw new UserError(t('status.badWatch', { got: String(opts.watch) }), 2);
+      if (!Number.isFinite(every) || every < 0 || (opts.watch !== undefined && every < 1))
+        throw new UserError(t('status.badWatch', { got: String(opts.watch) }), 2);
       for (;;) {
         const d = await labStatus(cohort);
         if (g.json) printJson(d);

@@ -1,15 +1,16 @@
 // `asd-lab synth`: write the Terraform JSON of every AWS stack of the cohort; creates nothing.
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import type { Cohort } from '../../core/model/cohort.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson } from '../context.ts';
 import { runK8sSynth } from '../k8s-stacks.ts';
 import { awsStackOptions, synthForCli, type AwsStackOptions } from '../stacks.ts';
 
 export function register(program: Command): void {
-  awsStackOptions(program.command('synth').description('write the Terraform JSON of every AWS stack of the cohort; creates nothing'))
+  awsStackOptions(
+    program.command('synth').description('write the Terraform JSON of every AWS stack of the cohort; creates nothing'),
+  )
     .option('--k8s', 'the Kubernetes stacks instead (one per candidate, into <out>/k8s), validated offline')
-    .option('--kubeconfig-dir <dir>', 'with --k8s: directory of the candidates\' kubeconfig files', '.asd-lab/kubeconfig')
+    .option('--kubeconfig-dir <dir>', "with --k8s: directory of the candidates' kubeconfig files", '.asd-lab/kubeconfig')
     .action(async (opts: AwsStackOptions & { out: string; k8s?: boolean; kubeconfigDir?: string }, cmd: Command) => {
       if (opts.k8s) return runK8sSynth(cmd, opts, false);
       const { cohort } = cohortOf(cmd);

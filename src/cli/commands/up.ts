@@ -19,15 +19,22 @@ export function register(program: Command): void {
     .command('up')
     .description('bring the lab up on this machine (local target): image, servers, Ansible, checks')
     .option('--candidate <id>', 'only this candidate')
-    .option('--driver <driver>', 'container | vm (default: the cohort\'s local.driver)')
+    .option('--driver <driver>', "container | vm (default: the cohort's local.driver)")
     .option('--accel <accel>', 'vm driver: auto | kvm | tcg', 'auto')
     .option('--no-verify', 'skip the performance-criterion checks at the end')
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
       const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
       candidatesOf(cohort, opts.candidate);
-      if (opts.driver && !['container', 'vm'].includes(opts.driver)) throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);
-      const result = await up(cohort, { candidate: opts.candidate, driver: opts.driver, accel: opts.accel, verify: opts.verify, progress: listrSink({ json: g.json }) });
+      if (opts.driver && !['container', 'vm'].includes(opts.driver))
+        throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);
+      const result = await up(cohort, {
+        candidate: opts.candidate,
+        driver: opts.driver,
+        accel: opts.accel,
+        verify: opts.verify,
+        progress: listrSink({ json: g.json }),
+      });
       if (g.json) printJson(upJson(result));
       else for (const line of upSummary(result, file)) console.log(line);
       if (!result.ok) process.exitCode = 1;

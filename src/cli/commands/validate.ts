@@ -12,7 +12,9 @@ export function register(program: Command): void {
       if (globals(cmd).json) {
         printJson({ file, valid: true, cohort });
       } else {
-        console.log(t('cli.validate.ok', { file, cohort: cohort.cohort, target: cohort.target, count: cohort.candidates.length }));
+        console.log(
+          t('cli.validate.ok', { file, cohort: cohort.cohort, target: cohort.target, count: cohort.candidates.length }),
+        );
       }
     });
 }

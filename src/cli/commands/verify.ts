@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option('--html <file>', 'also write a self-contained printable HTML report (with the diagram)')
     .option('--junit <file>', 'also write JUnit XML for CI')
     .option('--concurrency <n>', 'candidates checked at the same time', '2')
-    .option('--no-save', 'do not record this result as the cohort\'s last verify result')
+    .option('--no-save', "do not record this result as the cohort's last verify result")
     .action(async (opts: VerifyOpts, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();
@@ -47,7 +47,10 @@ export function register(program: Command): void {
         concurrency,
         servers,
         save: opts.save,
-        onCandidate: (c) => process.stderr.write(`${t('report.candidateDone', { candidate: c.id, pass: c.summary.pass, fail: c.summary.fail, notRun: c.summary.notRun }, lang)}\n`),
+        onCandidate: (c) =>
+          process.stderr.write(
+            `${t('report.candidateDone', { candidate: c.id, pass: c.summary.pass, fail: c.summary.fail, notRun: c.summary.notRun }, lang)}\n`,
+          ),
       });
       if (opts.html) {
         writeFileSync(opts.html, renderHtml(report, lang, await htmlDiagram(cohort, servers, lang, opts.candidate)));

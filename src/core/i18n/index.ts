@@ -28,9 +28,7 @@ export function getLang(): Lang {
 /** Translate a key, filling {placeholders} from params. */
 export function t(key: MessageKey, params: Record<string, string | number> = {}, lang: Lang = current): string {
   const template = catalogs[lang][key];
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 export function isMessageKey(key: string): key is MessageKey {

@@ -104,63 +104,93 @@ const modules = z.strictObject({
 const candidate = z.strictObject({
   id: dnsLabel(20).describe('unique identifier, used in host names (DNS label, at most 20 characters)'),
   name: z.string().min(1).optional().describe('display name in reports'),
-  sshKey: sshPublicKey.describe('the candidate\'s OpenSSH public key'),
+  sshKey: sshPublicKey.describe("the candidate's OpenSSH public key"),
   overrides: z
     .strictObject({
-      servers: z.array(serverSpec).min(1).optional().describe('this candidate\'s servers instead of the cohort\'s'),
+      servers: z.array(serverSpec).min(1).optional().describe("this candidate's servers instead of the cohort's"),
       instanceTypes: instanceTypes.partial().optional().describe('AWS instance types for this candidate'),
     })
     .optional()
     .describe('per-candidate changes to the cohort defaults'),
 });
 
-export const cohortSchema = z
-  .strictObject({
-    cohort: dnsLabel(24).describe('cohort name, used in every resource name and tag (DNS label, at most 24 characters)'),
-    target: z.enum(['local', 'aws']).default('local').describe('where the lab runs: this Linux machine, or AWS'),
-    /** Last day the lab may run (YYYY-MM-DD); required on AWS so that costs stay bounded. */
-    expires: isoDate.optional().describe('last day of the lab, YYYY-MM-DD; required on aws; once past, up refuses the cohort (the other commands, down first, still work)'),
-    admin: z
-      .strictObject({
-        cidrs: z.array(adminCidr).default([]).describe('networks from which trainers reach SSH and consoles; /0 is refused'),
-        sshKeys: z.array(sshPublicKey).default([]).describe('trainers\' OpenSSH public keys, installed on every server'),
-      })
-      .default({ cidrs: [], sshKeys: [] })
-      .describe('the trainers\' access'),
-    candidates: z.array(candidate).min(1).describe('one isolated environment each'),
-    servers: z.array(serverSpec).min(1).default(REFERENCE_SERVERS).describe('the servers of each candidate\'s lab (default: gateway, app, db1, db2, mon)'),
-    slo: sloSchema,
-    data: dataSchema,
-    modules: modules.default({ data: true, containers: true, kubernetes: true, monitoring: true }).describe('which lab modules are on'),
-    app: appSchema,
-    local: z
-      .strictObject({
-        driver: z.enum(['container', 'vm']).default('container').describe('container (systemd-nspawn) or vm (qemu)'),
-        /** Pool from which each candidate gets its own subnet. */
-        subnetPool: cidr.default('10.98.0.0/16').describe('pool from which each candidate gets its own subnet'),
-        subnetPrefix: z.number().int().min(16).max(28).default(24).describe('prefix length of each candidate\'s subnet'),
-      })
-      .default({ driver: 'container', subnetPool: '10.98.0.0/16', subnetPrefix: 24 })
-      .describe('options of the local target'),
-    aws: z
-      .strictObject({
-        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).default('eu-west-3').describe('AWS region (default Paris)'),
-        vpcCidr: cidr.default('10.100.0.0/16').describe('the cohort VPC'),
-        bastion: z.enum(['per-cohort', 'per-candidate']).default('per-cohort').describe('one bastion for the cohort, or one per candidate'),
-        instanceTypes: instanceTypes.default({
-          gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium',
-        }).describe('EC2 instance type per role'),
-        backupRetentionDays: z.number().int().min(1).max(3650).default(30).describe('days before old backups expire from the bucket'),
-        dataVolumeGiB: z.number().int().min(1).max(1024).default(10).describe('size of each database server\'s data volume'),
-      })
-      .default({
-        region: 'eu-west-3', vpcCidr: '10.100.0.0/16', bastion: 'per-cohort',
-        instanceTypes: { gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium' },
-        backupRetentionDays: 30, dataVolumeGiB: 10,
-      })
-      .describe('options of the AWS target'),
-  })
-  ;
+export const cohortSchema = z.strictObject({
+  cohort: dnsLabel(24).describe('cohort name, used in every resource name and tag (DNS label, at most 24 characters)'),
+  target: z.enum(['local', 'aws']).default('local').describe('where the lab runs: this Linux machine, or AWS'),
+  /** Last day the lab may run (YYYY-MM-DD); required on AWS so that costs stay bounded. */
+  expires: isoDate
+    .optional()
+    .describe(
+      'last day of the lab, YYYY-MM-DD; required on aws; once past, up refuses the cohort (the other commands, down first, still work)',
+    ),
+  admin: z
+    .strictObject({
+      cidrs: z.array(adminCidr).default([]).describe('networks from which trainers reach SSH and consoles; /0 is refused'),
+      sshKeys: z.array(sshPublicKey).default([]).describe("trainers' OpenSSH public keys, installed on every server"),
+    })
+    .default({ cidrs: [], sshKeys: [] })
+    .describe("the trainers' access"),
+  candidates: z.array(candidate).min(1).describe('one isolated environment each'),
+  servers: z
+    .array(serverSpec)
+    .min(1)
+    .default(REFERENCE_SERVERS)
+    .describe("the servers of each candidate's lab (default: gateway, app, db1, db2, mon)"),
+  slo: sloSchema,
+  data: dataSchema,
+  modules: modules
+    .default({ data: true, containers: true, kubernetes: true, monitoring: true })
+    .describe('which lab modules are on'),
+  app: appSchema,
+  local: z
+    .strictObject({
+      driver: z.enum(['container', 'vm']).default('container').describe('container (systemd-nspawn) or vm (qemu)'),
+      /** Pool from which each candidate gets its own subnet. */
+      subnetPool: cidr.default('10.98.0.0/16').describe('pool from which each candidate gets its own subnet'),
+      subnetPrefix: z.number().int().min(16).max(28).default(24).describe("prefix length of each candidate's subnet"),
+    })
+    .default({ driver: 'container', subnetPool: '10.98.0.0/16', subnetPrefix: 24 })
+    .describe('options of the local target'),
+  aws: z
+    .strictObject({
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
+        .default('eu-west-3')
+        .describe('AWS region (default Paris)'),
+      vpcCidr: cidr.default('10.100.0.0/16').describe('the cohort VPC'),
+      bastion: z
+        .enum(['per-cohort', 'per-candidate'])
+        .default('per-cohort')
+        .describe('one bastion for the cohort, or one per candidate'),
+      instanceTypes: instanceTypes
+        .default({
+          gateway: 't3.nano',
+          app: 't3.small',
+          db: 't3.small',
+          mon: 't3.small',
+          k8s: 't3.medium',
+        })
+        .describe('EC2 instance type per role'),
+      backupRetentionDays: z
+        .number()
+        .int()
+        .min(1)
+        .max(3650)
+        .default(30)
+        .describe('days before old backups expire from the bucket'),
+      dataVolumeGiB: z.number().int().min(1).max(1024).default(10).describe("size of each database server's data volume"),
+    })
+    .default({
+      region: 'eu-west-3',
+      vpcCidr: '10.100.0.0/16',
+      bastion: 'per-cohort',
+      instanceTypes: { gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium' },
+      backupRetentionDays: 30,
+      dataVolumeGiB: 10,
+    })
+    .describe('options of the AWS target'),
+});
 
 /**
  * Checks across fields. They run on the raw document, even when the schema already failed,
@@ -170,7 +200,12 @@ export function crossFieldProblems(raw: Record<string, unknown>): { path: (strin
   const out: { path: (string | number)[]; message: string }[] = [];
   const list = (v: unknown): Record<string, unknown>[] =>
     Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {})) : [];
-  const uniqueNames = (items: Record<string, unknown>[], key: string, path: (string | number)[], msg: (name: string, first: number) => string) => {
+  const uniqueNames = (
+    items: Record<string, unknown>[],
+    key: string,
+    path: (string | number)[],
+    msg: (name: string, first: number) => string,
+  ) => {
     const seen = new Map<unknown, number>();
     items.forEach((item, i) => {
       const v = item[key];
@@ -186,7 +221,8 @@ export function crossFieldProblems(raw: Record<string, unknown>): { path: (strin
   uniqueNames(list(raw.servers), 'name', ['servers'], serverMsg);
   candidates.forEach((c, i) => {
     const o = c.overrides;
-    if (o && typeof o === 'object') uniqueNames(list((o as Record<string, unknown>).servers), 'name', ['candidates', i, 'overrides', 'servers'], serverMsg);
+    if (o && typeof o === 'object')
+      uniqueNames(list((o as Record<string, unknown>).servers), 'name', ['candidates', i, 'overrides', 'servers'], serverMsg);
   });
   if (raw.target === 'aws' && raw.expires === undefined) out.push({ path: ['expires'], message: t('model.expiresRequired') });
   return out;

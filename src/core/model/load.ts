@@ -10,7 +10,6 @@ import { t } from '../i18n/index.ts';
 import { DEFAULT_COHORT_FILE } from '../repo.ts';
 import { cohortSchema, crossFieldProblems, type Cohort } from './cohort.ts';
 
-
 export interface Problem {
   path: string;
   message: string;
@@ -25,7 +24,9 @@ export class CohortError extends AsdError<Problem> {
     problems: Problem[],
   ) {
     super(problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'), {
-      kind: 'user', problems, header: t('model.invalidHeader', { count: problems.length }),
+      kind: 'user',
+      problems,
+      header: t('model.invalidHeader', { count: problems.length }),
     });
   }
 

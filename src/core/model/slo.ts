@@ -2,9 +2,8 @@
 // This block is meant to join the cohort model as `slo:`; until then the generator takes it as an
 // option. Engine-neutral: no Prometheus syntax here, only the objectives and their validation.
 import { z } from 'zod';
-import { ENVIRONMENTS, type Environment } from '../environments.ts';
+import type { Environment } from '../environments.ts';
 import { t } from '../i18n/index.ts';
-
 
 /**
  * Upper bounds (seconds) of the application's latency histogram http_request_duration_seconds.
@@ -19,24 +18,31 @@ export const SLO_PERIOD_DAYS = 30;
 /** Share of requests that must meet the latency objective: the objective is on the 95th percentile. */
 export const LATENCY_OBJECTIVE_RATIO = 0.95;
 
-const latencyMs = z.number().int().check((ctx) => {
-  if (!LATENCY_BUCKETS_SECONDS.some((b) => Math.round(b * 1000) === ctx.value)) {
-    ctx.issues.push({
-      code: 'custom',
-      input: ctx.value,
-      message: t('monitoring.sloLatencyBucket', {
-        got: ctx.value,
-        allowed: LATENCY_BUCKETS_SECONDS.map((b) => Math.round(b * 1000)).join(', '),
-      }),
-    });
-  }
-});
+const latencyMs = z
+  .number()
+  .int()
+  .check((ctx) => {
+    if (!LATENCY_BUCKETS_SECONDS.some((b) => Math.round(b * 1000) === ctx.value)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        message: t('monitoring.sloLatencyBucket', {
+          got: ctx.value,
+          allowed: LATENCY_BUCKETS_SECONDS.map((b) => Math.round(b * 1000)).join(', '),
+        }),
+      });
+    }
+  });
 
 export const environmentSlo = z.strictObject({
-  availabilityPercent: z.number().min(90).max(99.99)
+  availabilityPercent: z
+    .number()
+    .min(90)
+    .max(99.99)
     .describe(`share of HTTP requests that must not fail (5xx) over ${SLO_PERIOD_DAYS} days, in percent (90 to 99.99)`),
-  p95LatencyMs: latencyMs
-    .describe('95 % of HTTP requests must be answered faster than this, in milliseconds (a bucket of the latency histogram)'),
+  p95LatencyMs: latencyMs.describe(
+    '95 % of HTTP requests must be answered faster than this, in milliseconds (a bucket of the latency histogram)',
+  ),
 });
 export type EnvironmentSlo = z.output<typeof environmentSlo>;
 

@@ -50,34 +50,58 @@ function candidateSection(c: CandidateReport, lang: Lang): string {
   out.push(`<p class="meta">${esc(t('report.period', { start: c.startedAt, end: c.finishedAt }, lang))}</p>`);
   if (!c.reachable) out.push(`<p>${badge('fail', lang)} ${esc(t('report.unreachable', { reason: c.error ?? '?' }, lang))}</p>`);
   const s = c.summary;
-  out.push(`<p><strong>${esc(t('report.criteriaSummary', { passed: s.criteriaPassed, failed: s.criteriaFailed, notRun: s.criteriaNotRun, total: c.criteria.length }, lang))}</strong> — ${esc(t('verify.summary', { pass: s.pass, fail: s.fail, notRun: s.notRun }, lang))}</p>`);
+  out.push(
+    `<p><strong>${esc(t('report.criteriaSummary', { passed: s.criteriaPassed, failed: s.criteriaFailed, notRun: s.criteriaNotRun, total: c.criteria.length }, lang))}</strong> — ${esc(t('verify.summary', { pass: s.pass, fail: s.fail, notRun: s.notRun }, lang))}</p>`,
+  );
   if (c.servers.length) {
-    out.push(`<h3>${esc(t('report.servers', {}, lang))}</h3><table><tr><th>${esc(t('report.col.server', {}, lang))}</th><th>${esc(t('report.col.role', {}, lang))}</th><th>${esc(t('report.col.address', {}, lang))}</th><th>${esc(t('report.col.state', {}, lang))}</th></tr>`);
-    for (const srv of c.servers) out.push(`<tr><td>${esc(srv.name)}</td><td>${esc(srv.role)}</td><td>${esc(srv.address)}</td><td>${esc(srv.state)}</td></tr>`);
+    out.push(
+      `<h3>${esc(t('report.servers', {}, lang))}</h3><table><tr><th>${esc(t('report.col.server', {}, lang))}</th><th>${esc(t('report.col.role', {}, lang))}</th><th>${esc(t('report.col.address', {}, lang))}</th><th>${esc(t('report.col.state', {}, lang))}</th></tr>`,
+    );
+    for (const srv of c.servers)
+      out.push(
+        `<tr><td>${esc(srv.name)}</td><td>${esc(srv.role)}</td><td>${esc(srv.address)}</td><td>${esc(srv.state)}</td></tr>`,
+      );
     out.push('</table>');
   }
   // Summary matrix: one row per criterion.
-  out.push(`<h3>${esc(t('report.summary', {}, lang))}</h3><table class="summary"><tr><th>${esc(t('report.col.criterion', {}, lang))}</th><th>${esc(t('report.col.title', {}, lang))}</th><th>${esc(t('report.col.status', {}, lang))}</th><th>${esc(t('report.col.checks', {}, lang))}</th></tr>`);
+  out.push(
+    `<h3>${esc(t('report.summary', {}, lang))}</h3><table class="summary"><tr><th>${esc(t('report.col.criterion', {}, lang))}</th><th>${esc(t('report.col.title', {}, lang))}</th><th>${esc(t('report.col.status', {}, lang))}</th><th>${esc(t('report.col.checks', {}, lang))}</th></tr>`,
+  );
   for (const cov of c.criteria) {
     const title = lang === 'fr' ? esc(cov.title) : `${esc(cov.title)} <span class="reason">(${esc(cov.gloss)})</span>`;
-    const counts = cov.pass + cov.fail + cov.notRun === 0 ? `<span class="reason">${esc(reasonText(cov.reason, lang))}</span>` : `${cov.pass} / ${cov.fail} / ${cov.notRun}`;
-    out.push(`<tr><td><a href="#${anchor}-${esc(cov.criterionId)}">${esc(cov.criterionId)}</a></td><td>${title}</td><td>${badge(cov.status, lang)}</td><td>${counts}</td></tr>`);
+    const counts =
+      cov.pass + cov.fail + cov.notRun === 0
+        ? `<span class="reason">${esc(reasonText(cov.reason, lang))}</span>`
+        : `${cov.pass} / ${cov.fail} / ${cov.notRun}`;
+    out.push(
+      `<tr><td><a href="#${anchor}-${esc(cov.criterionId)}">${esc(cov.criterionId)}</a></td><td>${title}</td><td>${badge(cov.status, lang)}</td><td>${counts}</td></tr>`,
+    );
   }
   out.push('</table>');
   for (const comp of REPORTED_COMPETENCIES) {
-    out.push(`<h3>${esc(comp.id)} — ${esc(comp.fr)}${lang === 'en' ? ` <span class="reason">(${esc(comp.en)})</span>` : ''}</h3>`);
-    out.push(`<table><tr><th style="width:7em">${esc(t('report.col.criterion', {}, lang))}</th><th style="width:15em">${esc(t('report.col.check', {}, lang))}</th><th style="width:8em">${esc(t('report.col.status', {}, lang))}</th><th>${esc(t('report.col.evidence', {}, lang))}</th></tr>`);
+    out.push(
+      `<h3>${esc(comp.id)} — ${esc(comp.fr)}${lang === 'en' ? ` <span class="reason">(${esc(comp.en)})</span>` : ''}</h3>`,
+    );
+    out.push(
+      `<table><tr><th style="width:7em">${esc(t('report.col.criterion', {}, lang))}</th><th style="width:15em">${esc(t('report.col.check', {}, lang))}</th><th style="width:8em">${esc(t('report.col.status', {}, lang))}</th><th>${esc(t('report.col.evidence', {}, lang))}</th></tr>`,
+    );
     for (const cr of comp.criteria) {
       const checks = c.checks.filter((x) => x.criterionId === cr.id);
       const cov = c.criteria.find((x) => x.criterionId === cr.id);
       const head = `<td rowspan="${Math.max(1, checks.length) + 1}" id="${anchor}-${esc(cr.id)}"><strong>${esc(cr.id)}</strong></td>`;
-      out.push(`<tr>${head}<td colspan="3"><strong>${esc(cr.fr)}</strong>${lang === 'en' ? ` <span class="reason">(${esc(cr.en)})</span>` : ''} ${badge(cov?.status ?? 'not-run', lang)}</td></tr>`);
+      out.push(
+        `<tr>${head}<td colspan="3"><strong>${esc(cr.fr)}</strong>${lang === 'en' ? ` <span class="reason">(${esc(cr.en)})</span>` : ''} ${badge(cov?.status ?? 'not-run', lang)}</td></tr>`,
+      );
       if (checks.length === 0) {
-        out.push(`<tr><td colspan="2" class="reason">${esc(reasonText(cov?.reason ?? 'no check yet', lang))}</td><td>${badge('not-run', lang)}</td></tr>`);
+        out.push(
+          `<tr><td colspan="2" class="reason">${esc(reasonText(cov?.reason ?? 'no check yet', lang))}</td><td>${badge('not-run', lang)}</td></tr>`,
+        );
       }
       for (const x of checks) {
         const when = x.startedAt ? `\n[${x.startedAt}${x.durationMs !== undefined ? `, ${x.durationMs} ms` : ''}]` : '';
-        out.push(`<tr><td>${esc(x.check)}</td><td>${badge(x.status, lang)}</td><td class="evidence">${esc(x.evidence)}${esc(when)}</td></tr>`);
+        out.push(
+          `<tr><td>${esc(x.check)}</td><td>${badge(x.status, lang)}</td><td class="evidence">${esc(x.evidence)}${esc(when)}</td></tr>`,
+        );
       }
     }
     out.push('</table>');

@@ -7,8 +7,13 @@ import type { VerifyReportV1 } from './schema.ts';
 export function xmlEscape(s: string): string {
   // Characters XML 1.0 forbids (control characters other than tab, newline, carriage return) are dropped.
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 export function renderJunit(report: VerifyReportV1): string {
@@ -23,7 +28,9 @@ export function renderJunit(report: VerifyReportV1): string {
     let s = 0;
     if (!c.reachable) {
       f++;
-      cases.push(`    <testcase classname="${xmlEscape(`${c.id}`)}" name="candidate reachable"><failure message="${xmlEscape(c.error ?? 'unreachable')}" type="unreachable"/></testcase>`);
+      cases.push(
+        `    <testcase classname="${xmlEscape(`${c.id}`)}" name="candidate reachable"><failure message="${xmlEscape(c.error ?? 'unreachable')}" type="unreachable"/></testcase>`,
+      );
     }
     for (const comp of REPORTED_COMPETENCIES) {
       for (const cr of comp.criteria) {
@@ -32,7 +39,9 @@ export function renderJunit(report: VerifyReportV1): string {
         if (checks.length === 0) {
           s++;
           const reason = c.criteria.find((x) => x.criterionId === cr.id)?.reason ?? 'no check yet';
-          cases.push(`    <testcase classname="${classname}" name="${xmlEscape(`${cr.id} ${cr.fr}`)}"><skipped message="${xmlEscape(`not-run: ${reason}`)}"/></testcase>`);
+          cases.push(
+            `    <testcase classname="${classname}" name="${xmlEscape(`${cr.id} ${cr.fr}`)}"><skipped message="${xmlEscape(`not-run: ${reason}`)}"/></testcase>`,
+          );
           continue;
         }
         for (const x of checks) {
@@ -41,10 +50,14 @@ export function renderJunit(report: VerifyReportV1): string {
           const evidence = `<system-out>${xmlEscape(x.evidence)}</system-out>`;
           if (x.status === 'fail') {
             f++;
-            cases.push(`${head}<failure message="${xmlEscape(x.evidence.split('\n')[0]!.slice(0, 300))}" type="fail">${xmlEscape(x.evidence)}</failure>${evidence}</testcase>`);
+            cases.push(
+              `${head}<failure message="${xmlEscape(x.evidence.split('\n')[0]!.slice(0, 300))}" type="fail">${xmlEscape(x.evidence)}</failure>${evidence}</testcase>`,
+            );
           } else if (x.status === 'not-run') {
             s++;
-            cases.push(`${head}<skipped message="${xmlEscape(`not-run: ${x.evidence.split('\n')[0]!.slice(0, 300)}`)}"/>${evidence}</testcase>`);
+            cases.push(
+              `${head}<skipped message="${xmlEscape(`not-run: ${x.evidence.split('\n')[0]!.slice(0, 300)}`)}"/>${evidence}</testcase>`,
+            );
           } else {
             cases.push(`${head}${evidence}</testcase>`);
           }
@@ -54,10 +67,19 @@ export function renderJunit(report: VerifyReportV1): string {
     total += cases.length;
     failures += f;
     skipped += s;
-    suites.push(`  <testsuite name="${xmlEscape(`asd-lab verify ${report.cohort}/${c.id}`)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${s}" timestamp="${xmlEscape(c.startedAt.replace(/Z$/, ''))}">`);
-    suites.push(`    <properties><property name="asd-lab.version" value="${xmlEscape(report.asdLab.version)}"/><property name="asd-lab.commit" value="${xmlEscape(report.asdLab.commit)}"/></properties>`);
+    suites.push(
+      `  <testsuite name="${xmlEscape(`asd-lab verify ${report.cohort}/${c.id}`)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${s}" timestamp="${xmlEscape(c.startedAt.replace(/Z$/, ''))}">`,
+    );
+    suites.push(
+      `    <properties><property name="asd-lab.version" value="${xmlEscape(report.asdLab.version)}"/><property name="asd-lab.commit" value="${xmlEscape(report.asdLab.commit)}"/></properties>`,
+    );
     suites.push(...cases, '  </testsuite>');
   }
-  out.push(`<testsuites name="asd-lab verify" tests="${total}" failures="${failures}" errors="0" skipped="${skipped}">`, ...suites, '</testsuites>', '');
+  out.push(
+    `<testsuites name="asd-lab verify" tests="${total}" failures="${failures}" errors="0" skipped="${skipped}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  );
   return out.join('\n');
 }

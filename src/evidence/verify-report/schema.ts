@@ -45,8 +45,12 @@ export const candidateReportSchema = z.object({
   checks: z.array(checkRecordSchema),
   criteria: z.array(criterionCoverageSchema).describe('every criterion of CP1-CP10, covered by a check or not'),
   summary: z.object({
-    pass: z.number().int(), fail: z.number().int(), notRun: z.number().int(),
-    criteriaPassed: z.number().int(), criteriaFailed: z.number().int(), criteriaNotRun: z.number().int(),
+    pass: z.number().int(),
+    fail: z.number().int(),
+    notRun: z.number().int(),
+    criteriaPassed: z.number().int(),
+    criteriaFailed: z.number().int(),
+    criteriaNotRun: z.number().int(),
   }),
 });
 

@@ -11,7 +11,8 @@ export function loadLastVerify(cohort: string, stateDir = resolveStateDir()): Ve
   if (!existsSync(file)) return undefined;
   try {
     return parseReport(JSON.parse(readFileSync(file, 'utf8')));
-  } catch { // a cache of the last `verify` (which rewrites it), not a record of what runs: shown as none
+  } catch {
+    // a cache of the last `verify` (which rewrites it), not a record of what runs: shown as none
     return undefined;
   }
 }

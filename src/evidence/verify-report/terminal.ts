@@ -48,13 +48,25 @@ export function renderCandidate(c: CandidateReport, lang: Lang, opts: { width?: 
   }
   const s = c.summary;
   out.push(`  ${t('verify.summary', { pass: s.pass, fail: s.fail, notRun: s.notRun }, lang)}`);
-  out.push(`  ${t('report.criteriaSummary', { passed: s.criteriaPassed, failed: s.criteriaFailed, notRun: s.criteriaNotRun, total: c.criteria.length }, lang)}`);
+  out.push(
+    `  ${t('report.criteriaSummary', { passed: s.criteriaPassed, failed: s.criteriaFailed, notRun: s.criteriaNotRun, total: c.criteria.length }, lang)}`,
+  );
   return out;
 }
 
 export function renderTerminal(report: VerifyReportV1, lang: Lang, opts: { width?: number } = {}): string {
   const out: string[] = [];
   for (const c of report.candidates) out.push(...renderCandidate(c, lang, opts), '');
-  out.push(t('report.generated', { date: report.generatedAt, version: report.asdLab.version, commit: report.asdLab.commit.slice(0, 12) + (report.asdLab.dirty ? '+' : '') }, lang));
+  out.push(
+    t(
+      'report.generated',
+      {
+        date: report.generatedAt,
+        version: report.asdLab.version,
+        commit: report.asdLab.commit.slice(0, 12) + (report.asdLab.dirty ? '+' : ''),
+      },
+      lang,
+    ),
+  );
   return out.join('\n');
 }

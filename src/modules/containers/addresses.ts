@@ -16,7 +16,11 @@ export class AppError extends AsdError {}
  * instances and one spare for the instance being started), counted down from the top of the
  * candidate's subnet, test first. Servers take .10 upwards: a subnet too small is an error.
  */
-export function envAddresses(plan: Pick<CandidatePlan, 'subnet' | 'servers'>, settings: Pick<AppSettings, 'replicas'>, env: Environment): string[] {
+export function envAddresses(
+  plan: Pick<CandidatePlan, 'subnet' | 'servers'>,
+  settings: Pick<AppSettings, 'replicas'>,
+  env: Environment,
+): string[] {
   const { network, prefix } = parsePool(plan.subnet);
   const size = 2 ** (32 - prefix);
   const block = settings.replicas + 3;

@@ -41,7 +41,8 @@ export async function createCgroup(name: string, limits: ContainerLimits, mode: 
     await mkdir(parent, { recursive: true });
     for (const dir of [root, parent]) {
       const have = await readFile(path.join(dir, 'cgroup.subtree_control'), 'utf8');
-      for (const c of ['memory', 'cpu', 'pids']) if (!new RegExp(`\\b${c}\\b`).test(have)) await writeFile(path.join(dir, 'cgroup.subtree_control'), `+${c}`);
+      for (const c of ['memory', 'cpu', 'pids'])
+        if (!new RegExp(`\\b${c}\\b`).test(have)) await writeFile(path.join(dir, 'cgroup.subtree_control'), `+${c}`);
     }
     const dir = path.join(parent, name);
     await mkdir(dir, { recursive: true });
@@ -60,7 +61,9 @@ export async function createCgroup(name: string, limits: ContainerLimits, mode: 
 }
 
 /** Read back the limits that are in force, and the pids inside. */
-export async function readCgroup(dirs: string[]): Promise<{ memoryBytes?: number; cpuQuota?: number; pids?: number; procs: number[] }> {
+export async function readCgroup(
+  dirs: string[],
+): Promise<{ memoryBytes?: number; cpuQuota?: number; pids?: number; procs: number[] }> {
   const read = async (f: string) => (await readFile(f, 'utf8').catch(() => '')).trim(); // a limit file absent: that limit is not set
   const out: { memoryBytes?: number; cpuQuota?: number; pids?: number; procs: number[] } = { procs: [] };
   for (const d of dirs) {
@@ -69,10 +72,13 @@ export async function readCgroup(dirs: string[]): Promise<{ memoryBytes?: number
       out.cpuQuota = Number((await read(path.join(d, 'cpu.max'))).split(' ')[0]);
       out.pids = Number(await read(path.join(d, 'pids.max')));
     }
-    if (existsSync(path.join(d, 'memory.limit_in_bytes'))) out.memoryBytes = Number(await read(path.join(d, 'memory.limit_in_bytes')));
+    if (existsSync(path.join(d, 'memory.limit_in_bytes')))
+      out.memoryBytes = Number(await read(path.join(d, 'memory.limit_in_bytes')));
     if (existsSync(path.join(d, 'cpu.cfs_quota_us'))) out.cpuQuota = Number(await read(path.join(d, 'cpu.cfs_quota_us')));
-    if (existsSync(path.join(d, 'pids.max')) && !existsSync(path.join(d, 'memory.max'))) out.pids = Number(await read(path.join(d, 'pids.max')));
-    for (const p of (await read(path.join(d, 'cgroup.procs'))).split('\n').filter(Boolean)) if (!out.procs.includes(Number(p))) out.procs.push(Number(p));
+    if (existsSync(path.join(d, 'pids.max')) && !existsSync(path.join(d, 'memory.max')))
+      out.pids = Number(await read(path.join(d, 'pids.max')));
+    for (const p of (await read(path.join(d, 'cgroup.procs'))).split('\n').filter(Boolean))
+      if (!out.procs.includes(Number(p))) out.procs.push(Number(p));
   }
   return out;
 }

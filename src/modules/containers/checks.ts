@@ -41,14 +41,20 @@ async function httpStatus(url: string): Promise<number | string> {
   }
 }
 
-const healthUrl = (i: Instance) => (i.role === 'worker' ? `http://${i.ip}:9091/readyz` : i.role === 'edge' ? `http://${i.ip}:8080/_edge/status` : `http://${i.ip}:8080/readyz`);
+const healthUrl = (i: Instance) =>
+  i.role === 'worker'
+    ? `http://${i.ip}:9091/readyz`
+    : i.role === 'edge'
+      ? `http://${i.ip}:8080/_edge/status`
+      : `http://${i.ip}:8080/readyz`;
 
 /** CP7.1: every container runs, answers its health check, within the limits of the model. */
 export const containersOperational: CheckDefinition = {
   id: 'containers-running-with-limits',
   criterion: 'CP7.1',
   path: 'src/modules/containers/checks.ts',
-  description: 'each app container runs, passes its health check, and its cgroup holds the memory, CPU and pids limits of the model',
+  description:
+    'each app container runs, passes its health check, and its cgroup holds the memory, CPU and pids limits of the model',
   run: async (ctx) => {
     if (ctx.cohort.target !== 'local') return [{ status: 'not-run', evidence: 'local target only (on Kubernetes: asd-lab k8s)' }];
     const all = await states(ctx);
@@ -68,12 +74,23 @@ export const containersOperational: CheckDefinition = {
           const want = limitValues(ctx.cohort.app.limits[i.role]);
           const got = await readCgroup(i.cgroups);
           if (got.memoryBytes !== want.memoryBytes || got.cpuQuota !== want.cpuQuota || got.pids !== want.pids) {
-            problems.push(`${i.id} limits memory=${got.memoryBytes} cpu=${got.cpuQuota} pids=${got.pids}, model says ${want.memoryBytes}/${want.cpuQuota}/${want.pids}`);
+            problems.push(
+              `${i.id} limits memory=${got.memoryBytes} cpu=${got.cpuQuota} pids=${got.pids}, model says ${want.memoryBytes}/${want.cpuQuota}/${want.pids}`,
+            );
           }
           if (!got.procs.includes(i.pid!)) problems.push(`${i.id}: its process ${i.pid} is not in its cgroup`);
           seen.push(`${i.role} ${Math.round(want.memoryBytes / 1048576)} MiB/${want.cpuQuota / 100000} CPU/${want.pids} pids`);
         } else {
-          const r = await execa('podman', ['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.ReadonlyRootfs}}', i.podmanName!], { reject: false });
+          const r = await execa(
+            'podman',
+            [
+              'inspect',
+              '--format',
+              '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.ReadonlyRootfs}}',
+              i.podmanName!,
+            ],
+            { reject: false },
+          );
           seen.push(`${i.role} ${r.stdout.trim()}`);
         }
       }
@@ -92,7 +109,8 @@ export const containersNetworked: CheckDefinition = {
   id: 'containers-on-lab-network',
   criterion: 'CP7.2',
   path: 'src/modules/containers/checks.ts',
-  description: 'each container\'s network namespace has its address on the candidate\'s bridge, and the API reaches the database over it',
+  description:
+    "each container's network namespace has its address on the candidate's bridge, and the API reaches the database over it",
   run: async (ctx) => {
     if (ctx.cohort.target !== 'local') return [{ status: 'not-run', evidence: 'local target only' }];
     const all = await states(ctx);
@@ -103,7 +121,8 @@ export const containersNetworked: CheckDefinition = {
       const problems: string[] = [];
       for (const i of instancesOf(s)) {
         const a = await execa('ip', ['-n', i.netns, '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { reject: false });
-        if (!a.stdout.includes(` ${i.ip}/${plan.prefix} `)) problems.push(`${i.id}: ${i.ip}/${plan.prefix} not on eth0 of ${i.netns}`);
+        if (!a.stdout.includes(` ${i.ip}/${plan.prefix} `))
+          problems.push(`${i.id}: ${i.ip}/${plan.prefix} not on eth0 of ${i.netns}`);
         const l = await execa('ip', ['-o', 'link', 'show', i.hostVeth], { reject: false });
         if (!l.stdout.includes(`master ${plan.bridge}`)) problems.push(`${i.id}: ${i.hostVeth} is not on ${plan.bridge}`);
       }
@@ -113,7 +132,11 @@ export const containersNetworked: CheckDefinition = {
         status: problems.length ? 'fail' : 'pass',
         evidence: problems.length
           ? problems.join('; ')
-          : `${s.env}: ${instancesOf(s).map((i) => `${i.role} ${i.ip}`).join(', ')} on bridge ${plan.bridge} (${plan.subnet}); the API reaches PostgreSQL (/readyz 200 through the edge http://${s.edge!.ip}:8080)`,
+          : `${s.env}: ${instancesOf(s)
+              .map((i) => `${i.role} ${i.ip}`)
+              .join(
+                ', ',
+              )} on bridge ${plan.bridge} (${plan.subnet}); the API reaches PostgreSQL (/readyz 200 through the edge http://${s.edge!.ip}:8080)`,
         server: s.env,
       });
     }
@@ -126,7 +149,7 @@ export const containersRemoteStorage: CheckDefinition = {
   id: 'containers-remote-volume',
   criterion: 'CP7.3',
   path: 'src/modules/containers/checks.ts',
-  description: 'the worker\'s /data is the sshfs mount of a directory on another server, and its exports are there',
+  description: "the worker's /data is the sshfs mount of a directory on another server, and its exports are there",
   run: async (ctx) => {
     if (ctx.cohort.target !== 'local') return [{ status: 'not-run', evidence: 'local target only' }];
     const all = await states(ctx);
@@ -136,7 +159,8 @@ export const containersRemoteStorage: CheckDefinition = {
     for (const s of all) {
       const problems: string[] = [];
       const host = await mountInfo(s.volume.mountpoint);
-      if (host?.fstype !== 'fuse.sshfs') problems.push(`${s.volume.mountpoint} is not an sshfs mount on the host (${host?.fstype ?? 'not mounted'})`);
+      if (host?.fstype !== 'fuse.sshfs')
+        problems.push(`${s.volume.mountpoint} is not an sshfs mount on the host (${host?.fstype ?? 'not mounted'})`);
       let inside = '';
       if (s.worker) {
         // The container's own view: the mount table of the app's process inside it.
@@ -146,7 +170,9 @@ export const containersRemoteStorage: CheckDefinition = {
         if (line) inside = line.split(' - ')[1] ?? '';
         if (!inside.startsWith('fuse.sshfs')) problems.push(`/data inside ${s.worker.id} is ${inside || 'not mounted'}`);
       }
-      const server = servers.find((x) => x.cohort === s.cohort && x.candidate === s.candidate && x.name.endsWith(`-${s.volume.server}`));
+      const server = servers.find(
+        (x) => x.cohort === s.cohort && x.candidate === s.candidate && x.name.endsWith(`-${s.volume.server}`),
+      );
       let remote = '';
       if (server && server.state === 'running') {
         const { ssh } = await import('./volume.ts');
@@ -156,7 +182,9 @@ export const containersRemoteStorage: CheckDefinition = {
       } else problems.push(`storage server ${s.volume.server} is not running`);
       out.push({
         status: problems.length ? 'fail' : 'pass',
-        evidence: problems.length ? problems.join('; ') : `${s.env}: worker /data = ${inside.split(' ').slice(0, 2).join(' ')}; ${remote} export file(s) in ${s.volume.server}:${s.volume.remoteDir}/exports`,
+        evidence: problems.length
+          ? problems.join('; ')
+          : `${s.env}: worker /data = ${inside.split(' ').slice(0, 2).join(' ')}; ${remote} export file(s) in ${s.volume.server}:${s.volume.remoteDir}/exports`,
         server: s.env,
       });
     }
@@ -169,7 +197,8 @@ export const containersUpdated: CheckDefinition = {
   id: 'containers-updated',
   criterion: 'CP7.4',
   path: 'src/modules/containers/checks.ts',
-  description: 'the last update or rollback replaced the containers one by one with no failed request, and every API instance serves the recorded release',
+  description:
+    'the last update or rollback replaced the containers one by one with no failed request, and every API instance serves the recorded release',
   run: async (ctx) => {
     if (ctx.cohort.target !== 'local') return [{ status: 'not-run', evidence: 'local target only' }];
     const all = await states(ctx);
@@ -178,7 +207,11 @@ export const containersUpdated: CheckDefinition = {
     for (const s of all) {
       const last = [...s.history].reverse().find((h) => h.action !== 'deploy');
       if (!last) {
-        out.push({ status: 'not-run', evidence: `${s.env}: never updated (asd-lab app update ${s.env} --version v2)`, server: s.env });
+        out.push({
+          status: 'not-run',
+          evidence: `${s.env}: never updated (asd-lab app update ${s.env} --version v2)`,
+          server: s.env,
+        });
         continue;
       }
       const serving: string[] = [];
@@ -186,7 +219,8 @@ export const containersUpdated: CheckDefinition = {
         try {
           const r = await fetch(`http://${a.ip}:8080/version`, { signal: AbortSignal.timeout(3000) });
           serving.push(((await r.json()) as { version: string }).version);
-        } catch { // the check's evidence lists it as unreachable
+        } catch {
+          // the check's evidence lists it as unreachable
           serving.push('unreachable');
         }
       }
@@ -218,7 +252,14 @@ export const testVersionBuilt: CheckDefinition = {
     if (!s?.edge) return [{ status: 'not-run', evidence: 'the test environment is not deployed (asd-lab app deploy test)' }];
     const img = await readImageRecord(stateDir, s.version);
     const ok = !!img && img.digest === s.digest && existsSync(img.sbom);
-    return [{ status: ok ? 'pass' : 'fail', evidence: img ? `test runs ${img.ref} ${s.digest}; image record digest ${img.digest}, SBOM ${img.sbom}` : `no image record for ${s.version}` }];
+    return [
+      {
+        status: ok ? 'pass' : 'fail',
+        evidence: img
+          ? `test runs ${img.ref} ${s.digest}; image record digest ${img.digest}, SBOM ${img.sbom}`
+          : `no image record for ${s.version}`,
+      },
+    ];
   },
 };
 
@@ -227,7 +268,7 @@ export const testsRun: CheckDefinition = {
   id: 'app-tests-run',
   criterion: 'CP5.3',
   path: 'src/modules/containers/checks.ts',
-  description: 'the app\'s test suite ran (JUnit report) and the smoke tests of the test environment ran',
+  description: "the app's test suite ran (JUnit report) and the smoke tests of the test environment ran",
   run: async (ctx) => {
     const junit = path.join(reportsDir(), 'junit.xml');
     if (!existsSync(junit)) return [{ status: 'not-run', evidence: `no ${junit}: run npm run app:test` }];
@@ -235,12 +276,16 @@ export const testsRun: CheckDefinition = {
     const stateDir = resolveStateDir();
     const { envDir } = await import('./deploy.ts');
     const smokeFile = path.join(envDir({ stateDir, cohort: ctx.cohort, candidate: ctx.candidate, env: 'test' }), 'smoke.json');
-    const smokeText = existsSync(smokeFile) ? (JSON.parse(await readFile(smokeFile, 'utf8')) as { at: string; ok: boolean; steps: unknown[] }) : undefined;
+    const smokeText = existsSync(smokeFile)
+      ? (JSON.parse(await readFile(smokeFile, 'utf8')) as { at: string; ok: boolean; steps: unknown[] })
+      : undefined;
     const ran = sum.tests > 0;
-    return [{
-      status: ran ? 'pass' : 'fail',
-      evidence: `${junit}: ${sum.tests} tests, ${sum.failures} failed; smoke tests of test: ${smokeText ? `${smokeText.steps.length} steps at ${smokeText.at}, ${smokeText.ok ? 'all passed' : 'some failed'}` : 'not run'}`,
-    }];
+    return [
+      {
+        status: ran ? 'pass' : 'fail',
+        evidence: `${junit}: ${sum.tests} tests, ${sum.failures} failed; smoke tests of test: ${smokeText ? `${smokeText.steps.length} steps at ${smokeText.at}, ${smokeText.ok ? 'all passed' : 'some failed'}` : 'not run'}`,
+      },
+    ];
   },
 };
 
@@ -252,14 +297,30 @@ export const defectsReported: CheckDefinition = {
   run: async () => {
     const junit = path.join(reportsDir(), 'junit.xml');
     const md = path.join(reportsDir(), 'defects.md');
-    if (!existsSync(junit) || !existsSync(md)) return [{ status: 'not-run', evidence: `no reports in ${reportsDir()}: run npm run app:test` }];
+    if (!existsSync(junit) || !existsSync(md))
+      return [{ status: 'not-run', evidence: `no reports in ${reportsDir()}: run npm run app:test` }];
     const sum = parseJUnit(await readFile(junit, 'utf8'));
     const text = await readFile(md, 'utf8');
     const missing = sum.cases.filter((c) => c.failure && !text.includes(c.name.replace(/\|/g, '\\|')));
     const header = sum.failures ? `**${sum.failures} defect(s)**` : '**No defect**';
     const ok = missing.length === 0 && text.includes(header);
-    return [{ status: ok ? 'pass' : 'fail', evidence: ok ? `${md}: ${sum.failures} defect(s) of ${sum.tests} tests listed` : `${md} does not match ${junit}: missing ${missing.map((c) => c.name).join(', ') || header}` }];
+    return [
+      {
+        status: ok ? 'pass' : 'fail',
+        evidence: ok
+          ? `${md}: ${sum.failures} defect(s) of ${sum.tests} tests listed`
+          : `${md} does not match ${junit}: missing ${missing.map((c) => c.name).join(', ') || header}`,
+      },
+    ];
   },
 };
 
-export const CONTAINER_CHECKS: CheckDefinition[] = [testVersionBuilt, testsRun, defectsReported, containersOperational, containersNetworked, containersRemoteStorage, containersUpdated];
+export const CONTAINER_CHECKS: CheckDefinition[] = [
+  testVersionBuilt,
+  testsRun,
+  defectsReported,
+  containersOperational,
+  containersNetworked,
+  containersRemoteStorage,
+  containersUpdated,
+];

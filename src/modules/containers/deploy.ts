@@ -8,22 +8,30 @@
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { intToIp, parsePool } from '../../targets/local/addressing.ts';
 import { listServers, planCandidate, type CandidatePlan } from '../../targets/local/index.ts';
 import type { Candidate, Cohort } from '../../core/model/cohort.ts';
 import { APP_GID, APP_UID } from './image-spec.ts';
 import { AppError, envAddresses } from './addresses.ts';
 import { readImageRecord, type ImageRecord } from './image.ts';
 import { startLoad, type LoadResult } from './load.ts';
-import { type AppSettings } from '../../core/model/containers.ts';
+import type { AppSettings } from '../../core/model/containers.ts';
 import { unpack } from './oci.ts';
-import { consoleTail, instanceState, isAlive, probeRuntime, startInstance, stopInstance, type Instance, type Role, type RuntimeKind } from './runtime.ts';
+import {
+  consoleTail,
+  instanceState,
+  isAlive,
+  probeRuntime,
+  startInstance,
+  stopInstance,
+  type Instance,
+  type Role,
+  type RuntimeKind,
+} from './runtime.ts';
 import { mountInfo, mountVolume, ssh, unmountVolume } from './volume.ts';
 import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 import { isNotFound } from '../../core/errors.ts';
 import { t } from '../../core/i18n/index.ts';
 import { statePaths } from '../../core/state.ts';
-
 
 export interface HistoryEntry {
   at: string;
@@ -75,7 +83,9 @@ export function envDir(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate'
  * read or parsed is an error naming it: taken as "not deployed", a deploy would start a second set
  * of containers beside the running ones, and down would leave them running.
  */
-export async function loadState(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate' | 'env'>): Promise<EnvState | undefined> {
+export async function loadState(
+  ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate' | 'env'>,
+): Promise<EnvState | undefined> {
   const file = path.join(envDir(ctx), 'state.json');
   let text: string;
   try {
@@ -103,7 +113,8 @@ async function getJson(url: string, timeoutMs = 2000): Promise<{ status: number;
   const text = await res.text();
   try {
     return { status: res.status, body: JSON.parse(text) };
-  } catch { // not JSON (a proxy's error page): the callers show the raw body
+  } catch {
+    // not JSON (a proxy's error page): the callers show the raw body
     return { status: res.status, body: text };
   }
 }
@@ -111,10 +122,16 @@ async function getJson(url: string, timeoutMs = 2000): Promise<{ status: number;
 /** The instance's health check: its ready endpoint answers 200 (and the API tells the expected release). */
 export async function waitHealthy(i: Instance, timeoutMs = 45_000): Promise<void> {
   const until = Date.now() + timeoutMs;
-  const url = i.role === 'worker' ? `http://${i.ip}:${PORTS.worker}/readyz` : i.role === 'edge' ? `http://${i.ip}:${PORTS.edge}/_edge/status` : `http://${i.ip}:${PORTS.api}/readyz`;
+  const url =
+    i.role === 'worker'
+      ? `http://${i.ip}:${PORTS.worker}/readyz`
+      : i.role === 'edge'
+        ? `http://${i.ip}:${PORTS.edge}/_edge/status`
+        : `http://${i.ip}:${PORTS.api}/readyz`;
   let last = '';
   while (Date.now() < until) {
-    if ((await instanceState(i)) !== 'running') throw new AppError(`${i.id} stopped before it was healthy:\n${await consoleTail(i)}`);
+    if ((await instanceState(i)) !== 'running')
+      throw new AppError(`${i.id} stopped before it was healthy:\n${await consoleTail(i)}`);
     try {
       const r = await getJson(url);
       if (r.status === 200) {
@@ -179,19 +196,24 @@ export async function resolveDatabaseUrl(ctx: EnvContext, plan: CandidatePlan, a
     const { dataLab } = await import('../data/ops.ts');
     lab = await dataLab(ctx.cohort, ctx.candidate.id);
   } catch (err) {
-    throw new AppError(`no database for ${ctx.candidate.id}/${ctx.env}: ${hint}; the data module gives none (${(err as Error).message})`);
+    throw new AppError(
+      `no database for ${ctx.candidate.id}/${ctx.env}: ${hint}; the data module gives none (${(err as Error).message})`,
+    );
   }
   const db = lab.plan.databases.find((d) => d.env === ctx.env);
   if (!db) throw new AppError(`the data model has no database for environment ${ctx.env}: ${hint}`);
   const ipaddr = (await import('ipaddr.js')).default;
-  const allowed = (a: string) => db.appSources.some((c) => {
-    const [net, bits] = ipaddr.parseCIDR(c);
-    const ip = ipaddr.parse(a);
-    return ip.kind() === net.kind() && ip.match(net, bits);
-  });
+  const allowed = (a: string) =>
+    db.appSources.some((c) => {
+      const [net, bits] = ipaddr.parseCIDR(c);
+      const ip = ipaddr.parse(a);
+      return ip.kind() === net.kind() && ip.match(net, bits);
+    });
   const refused = addresses.filter((a) => !allowed(a));
   if (refused.length) {
-    throw new AppError(`the data model lets ${db.appRole} connect from ${db.appSources.join(', ') || 'nowhere'} only, not from the containers' addresses (${refused.join(', ')}): add \"containers\" (or ${plan.subnet}) to data.applications[].clients and run asd-lab up again, or ${hint}`);
+    throw new AppError(
+      `the data model lets ${db.appRole} connect from ${db.appSources.join(', ') || 'nowhere'} only, not from the containers' addresses (${refused.join(', ')}): add "containers" (or ${plan.subnet}) to data.applications[].clients and run asd-lab up again, or ${hint}`,
+    );
   }
   const { rolePassword } = await import('../data/ops.ts');
   const password = rolePassword(lab, db.appRole);
@@ -225,11 +247,20 @@ async function prepare(ctx: EnvContext, version: string): Promise<Prepared> {
 function freeAddress(p: Prepared, s: EnvState): string {
   const used = new Set([s.edge?.ip, s.worker?.ip, ...s.api.map((a) => a.ip)]);
   const free = p.addresses.find((a) => !used.has(a));
-  if (!free) throw new AppError('no free address left in the environment\'s block');
+  if (!free) throw new AppError("no free address left in the environment's block");
   return free;
 }
 
-async function launch(ctx: EnvContext, p: Prepared, s: EnvState, role: Role, version: string, image: ImageRecord, rootfs: string, imageConfig: Prepared['imageConfig']): Promise<Instance> {
+async function launch(
+  ctx: EnvContext,
+  p: Prepared,
+  s: EnvState,
+  role: Role,
+  version: string,
+  image: ImageRecord,
+  rootfs: string,
+  imageConfig: Prepared['imageConfig'],
+): Promise<Instance> {
   s.seq += 1;
   // The cohort is part of the id: the network namespace, veth, cgroup and podman names derive from
   // it, and two cohorts on one host may both have a candidate "solo" (the default lab and a test's).
@@ -245,13 +276,29 @@ async function launch(ctx: EnvContext, p: Prepared, s: EnvState, role: Role, ver
   if (role !== 'edge') env.DATABASE_URL = p.databaseUrl;
   else env.EDGE_BACKENDS = '/run/edge/backends.json';
   const mounts =
-    role === 'worker' ? [{ source: s.volume.mountpoint, destination: '/data' }] : role === 'edge' ? [{ source: path.join(envDir(ctx), 'edge'), destination: '/run/edge', readOnly: true }] : [];
+    role === 'worker'
+      ? [{ source: s.volume.mountpoint, destination: '/data' }]
+      : role === 'edge'
+        ? [{ source: path.join(envDir(ctx), 'edge'), destination: '/run/edge', readOnly: true }]
+        : [];
   ctx.say(`  starting ${id} (${version}) at ${ip}`);
   const inst = await startInstance(
     {
-      id, role, version, digest: image.digest, rootfs, imageId: image.imageId, image: imageConfig, ip,
-      prefix: p.plan.prefix, gateway: p.plan.gateway, bridge: p.plan.bridge, env, mounts,
-      limits: p.settings.limits[role], dir: path.join(envDir(ctx), 'instances', id),
+      id,
+      role,
+      version,
+      digest: image.digest,
+      rootfs,
+      imageId: image.imageId,
+      image: imageConfig,
+      ip,
+      prefix: p.plan.prefix,
+      gateway: p.plan.gateway,
+      bridge: p.plan.bridge,
+      env,
+      mounts,
+      limits: p.settings.limits[role],
+      dir: path.join(envDir(ctx), 'instances', id),
     },
     s.runtime,
   );
@@ -259,18 +306,33 @@ async function launch(ctx: EnvContext, p: Prepared, s: EnvState, role: Role, ver
 }
 
 async function ensureVolume(ctx: EnvContext, settings: AppSettings): Promise<EnvState['volume']> {
-  const servers = (await listServers(ctx.stateDir)).filter((x) => x.cohort === ctx.cohort.cohort && x.candidate === ctx.candidate.id);
+  const servers = (await listServers(ctx.stateDir)).filter(
+    (x) => x.cohort === ctx.cohort.cohort && x.candidate === ctx.candidate.id,
+  );
   const plan = planCandidate(ctx.cohort, ctx.candidate);
   const wanted = settings.storage.server ?? plan.servers.find((x) => x.spec.role === 'app')?.spec.name;
-  if (!wanted) throw new AppError(`no server holds the app's volume: set app.storage.server, or give ${ctx.candidate.id} a server of role app`);
+  if (!wanted)
+    throw new AppError(
+      `no server holds the app's volume: set app.storage.server, or give ${ctx.candidate.id} a server of role app`,
+    );
   const machine = plan.servers.find((x) => x.spec.name === wanted)?.name;
   const server = servers.find((x) => x.name === machine);
-  if (!server || server.state !== 'running') throw new AppError(`server ${wanted} of ${ctx.candidate.id} (the app's remote volume) is not running: run \`asd-lab up\` first`);
+  if (server?.state !== 'running')
+    throw new AppError(
+      `server ${wanted} of ${ctx.candidate.id} (the app's remote volume) is not running: run \`asd-lab up\` first`,
+    );
   const mountpoint = statePaths(ctx.stateDir).app.mounts(ctx.cohort.cohort, ctx.candidate.id, ctx.env);
   const remoteDir = `${settings.storage.path}/${ctx.env}`;
   const r = await mountVolume({
-    server: wanted, address: server.address, user: server.user, keyPath: server.keyPath, knownHostsFile: server.knownHostsFile,
-    remoteDir, mountpoint, uid: APP_UID, gid: APP_GID,
+    server: wanted,
+    address: server.address,
+    user: server.user,
+    keyPath: server.keyPath,
+    knownHostsFile: server.knownHostsFile,
+    remoteDir,
+    mountpoint,
+    uid: APP_UID,
+    gid: APP_GID,
   });
   if (r.changed) ctx.say(`  mounted ${r.source} on ${mountpoint} (sshfs)`);
   return { server: wanted, source: r.source, mountpoint, remoteDir };
@@ -305,8 +367,10 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
     await chmod(path.join(envDir(ctx), 'database.url'), 0o600);
   }
   const existing = await loadState(ctx);
-  if (existing && existing.api.length) {
-    const alive = await Promise.all([existing.edge, existing.worker, ...existing.api].map(async (i) => i && (await instanceState(i)) === 'running'));
+  if (existing?.api.length) {
+    const alive = await Promise.all(
+      [existing.edge, existing.worker, ...existing.api].map(async (i) => i && (await instanceState(i)) === 'running'),
+    );
     if (alive.every(Boolean) && existing.version === version) {
       ctx.say(`${ctx.candidate.id}/${ctx.env}: ${version} already deployed and running, nothing to do`);
       return { state: existing, changed: false, seconds: (Date.now() - started) / 1000 };
@@ -318,8 +382,16 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
       const u = await update(ctx, version);
       const load = u.load ? `; load loop: ${u.load.total} requests, ${u.load.failed} failed` : '';
       // A rolled-back update left the previous release in place: the deploy did not happen.
-      if (!u.ok) throw new AppError(`${ctx.candidate.id}/${ctx.env}: the update from ${from} to ${version} failed and was rolled back, still ${u.state.version}: ${u.reason ?? ''}${load}`);
-      return { state: u.state, changed: true, seconds: (Date.now() - started) / 1000, update: { from, replaced: u.replaced, load: u.load, startSeconds: u.startSeconds } };
+      if (!u.ok)
+        throw new AppError(
+          `${ctx.candidate.id}/${ctx.env}: the update from ${from} to ${version} failed and was rolled back, still ${u.state.version}: ${u.reason ?? ''}${load}`,
+        );
+      return {
+        state: u.state,
+        changed: true,
+        seconds: (Date.now() - started) / 1000,
+        update: { from, replaced: u.replaced, load: u.load, startSeconds: u.startSeconds },
+      };
     }
     ctx.say(`${ctx.candidate.id}/${ctx.env}: some containers are gone, redeploying`);
     await down(ctx, { keepVolume: true });
@@ -330,8 +402,17 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
   ctx.say(`${ctx.candidate.id}/${ctx.env}: runtime ${rt.kind} (${rt.reason})`);
   const volume = await ensureVolume(ctx, p.settings);
   const s: EnvState = {
-    cohort: ctx.cohort.cohort, candidate: ctx.candidate.id, env: ctx.env, runtime: rt.kind, runtimeReason: rt.reason,
-    version, digest: p.image.digest, generation: 0, seq: existing?.seq ?? 0, api: [], volume,
+    cohort: ctx.cohort.cohort,
+    candidate: ctx.candidate.id,
+    env: ctx.env,
+    runtime: rt.kind,
+    runtimeReason: rt.reason,
+    version,
+    digest: p.image.digest,
+    generation: 0,
+    seq: existing?.seq ?? 0,
+    api: [],
+    volume,
     // The history of the environment outlives a redeploy (app down, then deploy).
     history: existing?.history ?? [],
   };
@@ -343,14 +424,23 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
     const t0 = Date.now();
     const worker = await launch(ctx, p, s, 'worker', version, p.image, p.rootfs, p.imageConfig);
     s.worker = worker;
-    for (let n = 0; n < p.settings.replicas; n++) s.api.push(await launch(ctx, p, s, 'api', version, p.image, p.rootfs, p.imageConfig));
+    for (let n = 0; n < p.settings.replicas; n++)
+      s.api.push(await launch(ctx, p, s, 'api', version, p.image, p.rootfs, p.imageConfig));
     await saveState(ctx, s);
     await Promise.all([s.edge, worker, ...s.api].map((i) => waitHealthy(i)));
     const startSeconds = (Date.now() - t0) / 1000;
     await writeBackends(ctx, s);
-    s.history.push({ at: new Date().toISOString(), action: 'deploy', to: version, result: 'ok', seconds: (Date.now() - started) / 1000 });
+    s.history.push({
+      at: new Date().toISOString(),
+      action: 'deploy',
+      to: version,
+      result: 'ok',
+      seconds: (Date.now() - started) / 1000,
+    });
     await saveState(ctx, s);
-    ctx.say(`${ctx.candidate.id}/${ctx.env}: ${version} serving at http://${s.edge.ip}:${PORTS.edge}/ (containers healthy in ${startSeconds.toFixed(1)} s)`);
+    ctx.say(
+      `${ctx.candidate.id}/${ctx.env}: ${version} serving at http://${s.edge.ip}:${PORTS.edge}/ (containers healthy in ${startSeconds.toFixed(1)} s)`,
+    );
     return { state: s, changed: true, seconds: (Date.now() - started) / 1000, startSeconds };
   } catch (err) {
     await saveState(ctx, s);
@@ -369,16 +459,25 @@ export interface UpdateResult {
 }
 
 /** Replace the API instances one by one, then the worker; roll back on a failed health check. */
-export async function update(ctx: EnvContext, version: string, opts: { load?: boolean; action?: 'update' | 'rollback'; healthTimeoutMs?: number } = {}): Promise<UpdateResult> {
+export async function update(
+  ctx: EnvContext,
+  version: string,
+  opts: { load?: boolean; action?: 'update' | 'rollback'; healthTimeoutMs?: number } = {},
+): Promise<UpdateResult> {
   const started = Date.now();
   const s = await loadState(ctx);
-  if (!s || !s.edge || !s.api.length) throw new AppError(`${ctx.candidate.id}/${ctx.env} is not deployed: run \`asd-lab app deploy ${ctx.env}\` first`);
+  if (!s?.edge || !s.api.length)
+    throw new AppError(`${ctx.candidate.id}/${ctx.env} is not deployed: run \`asd-lab app deploy ${ctx.env}\` first`);
   const from = s.version;
   const p = await prepare(ctx, version);
   // Needed only to roll back: the update goes on without it, and a rollback says why it cannot.
   let oldMissing = '';
-  const old = await prepare(ctx, from).catch((err: Error) => { oldMissing = err.message; return undefined; });
-  const loop = opts.load === false ? undefined : startLoad(`http://${s.edge.ip}:${PORTS.edge}`, { concurrency: 2, maxSeconds: 300 });
+  const old = await prepare(ctx, from).catch((err: Error) => {
+    oldMissing = err.message;
+    return undefined;
+  });
+  const loop =
+    opts.load === false ? undefined : startLoad(`http://${s.edge.ip}:${PORTS.edge}`, { concurrency: 2, maxSeconds: 300 });
   const replaced: { oldInst: Instance; newInst: Instance }[] = [];
   const startSeconds: number[] = [];
   let failure: string | undefined;
@@ -426,7 +525,8 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
     }
     if (failure) {
       // Roll back: put the previous release back in place of every instance already replaced.
-      if (!old) throw new AppError(`${failure}; and the previous release ${from} cannot be prepared (${oldMissing}), cannot roll back`);
+      if (!old)
+        throw new AppError(`${failure}; and the previous release ${from} cannot be prepared (${oldMissing}), cannot roll back`);
       for (const { newInst } of replaced.reverse()) {
         const back = await launch(ctx, old, s, 'api', from, old.image, old.rootfs, old.imageConfig);
         await waitHealthy(back);
@@ -445,15 +545,33 @@ export async function update(ctx: EnvContext, version: string, opts: { load?: bo
   } finally {
     const load = await loop?.stop();
     const entry: HistoryEntry = {
-      at: new Date().toISOString(), action: opts.action ?? 'update', from, to: version,
-      result: failure ? 'rolled-back' : 'ok', reason: failure, load, seconds: (Date.now() - started) / 1000, startSeconds,
+      at: new Date().toISOString(),
+      action: opts.action ?? 'update',
+      from,
+      to: version,
+      result: failure ? 'rolled-back' : 'ok',
+      reason: failure,
+      load,
+      seconds: (Date.now() - started) / 1000,
+      startSeconds,
     };
     s.history.push(entry);
     await saveState(ctx, s);
-    if (load) ctx.say(`  load during the ${entry.action}: ${load.total} requests, ${load.failed} failed${load.samples.length ? ` (${load.samples.join('; ')})` : ''}`);
+    if (load)
+      ctx.say(
+        `  load during the ${entry.action}: ${load.total} requests, ${load.failed} failed${load.samples.length ? ` (${load.samples.join('; ')})` : ''}`,
+      );
   }
   const last = s.history[s.history.length - 1]!;
-  return { state: s, ok: !failure, reason: failure, load: last.load, replaced: replaced.length, seconds: (Date.now() - started) / 1000, startSeconds };
+  return {
+    state: s,
+    ok: !failure,
+    reason: failure,
+    load: last.load,
+    replaced: replaced.length,
+    seconds: (Date.now() - started) / 1000,
+    startSeconds,
+  };
 }
 
 export async function rollback(ctx: EnvContext, opts: { load?: boolean } = {}): Promise<UpdateResult> {
@@ -493,12 +611,18 @@ export async function smoke(ctx: EnvContext): Promise<{ ok: boolean; steps: Smok
   });
   await step('version', async () => {
     const r = await getJson(`${url}/version`);
-    if (r.body?.version !== s.version || r.body?.env !== ctx.env) throw new Error(`got ${JSON.stringify(r.body)}, expected version ${s.version} env ${ctx.env}`);
+    if (r.body?.version !== s.version || r.body?.env !== ctx.env)
+      throw new Error(`got ${JSON.stringify(r.body)}, expected version ${s.version} env ${ctx.env}`);
     return `${r.body.version} (${r.body.features.join(', ')})`;
   });
   let id: number | undefined;
   await step('create item', async () => {
-    const res = await fetch(`${url}/api/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `smoke test ${new Date().toISOString()} of ${ctx.env}` }), signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`${url}/api/items`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: `smoke test ${new Date().toISOString()} of ${ctx.env}` }),
+      signal: AbortSignal.timeout(5000),
+    });
     const body = (await res.json()) as { id: number };
     if (res.status !== 201) throw new Error(`HTTP ${res.status} ${JSON.stringify(body)}`);
     id = body.id;
@@ -516,7 +640,9 @@ export async function smoke(ctx: EnvContext): Promise<{ ok: boolean; steps: Smok
   });
   await step('export on the remote volume', async () => {
     if (!id) throw new Error('no item');
-    const server = (await listServers(ctx.stateDir)).find((x) => x.cohort === s.cohort && x.candidate === s.candidate && x.name.endsWith(`-${s.volume.server}`));
+    const server = (await listServers(ctx.stateDir)).find(
+      (x) => x.cohort === s.cohort && x.candidate === s.candidate && x.name.endsWith(`-${s.volume.server}`),
+    );
     if (!server) throw new Error(`server ${s.volume.server} not found`);
     const r = await ssh(server, `cat ${s.volume.remoteDir}/exports/item-${id}.json`);
     if (r.exitCode !== 0) throw new Error(`not found on ${s.volume.server}: ${r.stderr.trim()}`);
@@ -530,7 +656,10 @@ export async function smoke(ctx: EnvContext): Promise<{ ok: boolean; steps: Smok
     });
   }
   const ok = steps.every((x) => x.ok);
-  await writeFile(path.join(envDir(ctx), 'smoke.json'), `${JSON.stringify({ at: new Date().toISOString(), version: s.version, ok, steps }, null, 2)}\n`);
+  await writeFile(
+    path.join(envDir(ctx), 'smoke.json'),
+    `${JSON.stringify({ at: new Date().toISOString(), version: s.version, ok, steps }, null, 2)}\n`,
+  );
   return { ok, steps, url };
 }
 
@@ -560,7 +689,9 @@ export interface InstanceStatus {
   healthy: boolean;
 }
 
-export async function status(ctx: EnvContext): Promise<{ state?: EnvState; instances: InstanceStatus[]; volumeMounted: boolean }> {
+export async function status(
+  ctx: EnvContext,
+): Promise<{ state?: EnvState; instances: InstanceStatus[]; volumeMounted: boolean }> {
   const s = await loadState(ctx);
   if (!s) return { instances: [], volumeMounted: false };
   const instances: InstanceStatus[] = [];
@@ -572,7 +703,8 @@ export async function status(ctx: EnvContext): Promise<{ state?: EnvState; insta
       try {
         await waitHealthy(i, 1500);
         healthy = true;
-      } catch { // status reports it as not healthy: that is the answer asked for
+      } catch {
+        // status reports it as not healthy: that is the answer asked for
         healthy = false;
       }
     }

@@ -7,13 +7,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { chmod, chown, copyFile, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { accountFiles, APP_GID, APP_UID, buildahConfigArgs, IMAGE_DIRS, imageRef, parseLdd } from './image-spec.ts';
+import { accountFiles, APP_GID, buildahConfigArgs, IMAGE_DIRS, imageRef, parseLdd } from './image-spec.ts';
 import { REFERENCE_APP_DIR, REPO_ROOT } from '../../core/repo.ts';
 import { debianPackageOf, spdxDocument, type SbomFile, type SbomPackage } from './sbom.ts';
 import { statePaths } from '../../core/state.ts';
 import { AsdError, isNotFound } from '../../core/errors.ts';
 import { t } from '../../core/i18n/index.ts';
-
 
 export interface ImageRecord {
   version: string;
@@ -37,7 +36,10 @@ export interface ImageRecord {
 /** Building or reading the app's image failed (kind 'operation'; a missing tool says which package). */
 export class ImageError extends AsdError {}
 
-const sha256File = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+const sha256File = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 
 async function need(tool: string, pkg: string): Promise<void> {
   const r = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
@@ -47,7 +49,12 @@ async function need(tool: string, pkg: string): Promise<void> {
 async function uncompressedSize(layout: string, digests: string[]): Promise<number> {
   let total = 0;
   for (const d of digests) {
-    const r = await execa('sh', ['-c', 'gzip -dc "$1" | wc -c', 'sh', path.join(layout, 'blobs', 'sha256', d.replace(/^sha256:/, ''))]);
+    const r = await execa('sh', [
+      '-c',
+      'gzip -dc "$1" | wc -c',
+      'sh',
+      path.join(layout, 'blobs', 'sha256', d.replace(/^sha256:/, '')),
+    ]);
     total += Number(r.stdout.trim());
   }
   return total;
@@ -60,15 +67,24 @@ export async function readImageRecord(stateDir: string, version: string): Promis
     return JSON.parse(await readFile(file, 'utf8')) as ImageRecord;
   } catch (err) {
     if (isNotFound(err)) return undefined; // not built
-    throw new ImageError(t('app.imageRecordUnreadable', { file, detail: (err as Error).message, version }), { kind: 'user', cause: err });
+    throw new ImageError(t('app.imageRecordUnreadable', { file, detail: (err as Error).message, version }), {
+      kind: 'user',
+      cause: err,
+    });
   }
 }
 
-export async function buildImage(opts: { version: string; stateDir: string; node?: string; say?: (line: string) => void }): Promise<ImageRecord> {
+export async function buildImage(opts: {
+  version: string;
+  stateDir: string;
+  node?: string;
+  say?: (line: string) => void;
+}): Promise<ImageRecord> {
   const say = opts.say ?? (() => undefined);
   const { version } = opts;
   if (version !== 'v1' && version !== 'v2') throw new ImageError(`unknown version ${JSON.stringify(version)}: v1 or v2`);
-  if (process.getuid?.() !== 0) throw new ImageError('building the image needs root (buildah mount, files owned by root and uid 10001)');
+  if (process.getuid?.() !== 0)
+    throw new ImageError('building the image needs root (buildah mount, files owned by root and uid 10001)');
   await need('buildah', 'buildah');
   await need('ldd', 'libc-bin');
   await need('dpkg', 'dpkg');
@@ -80,7 +96,10 @@ export async function buildImage(opts: { version: string; stateDir: string; node
   say(`bundling app ${version} (esbuild)`);
   await buildApp({ versions: [version], typecheck: false });
   const bundle = path.join(dist, 'app.cjs');
-  const buildInfo = JSON.parse(await readFile(path.join(dist, 'build.json'), 'utf8')) as { dependencies: Record<string, string>; sha256: string };
+  const buildInfo = JSON.parse(await readFile(path.join(dist, 'build.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    sha256: string;
+  };
 
   // 2. node and its shared libraries, with the Debian package of each.
   const node = await realpath(opts.node ?? (await execa('sh', ['-c', 'command -v node'])).stdout.trim());
@@ -99,7 +118,11 @@ export async function buildImage(opts: { version: string; stateDir: string; node
   for (const [name, v] of Object.entries(buildInfo.dependencies)) packages.set(name, { name, version: v, type: 'npm' });
   files.push({ path: 'app/app.cjs', sha256: buildInfo.sha256, package: 'asd-app' });
   const created = new Date().toISOString();
-  const sbom = spdxDocument({ name: 'asd-app', version, namespace: `https://asd-lab.invalid/sbom/asd-app-${version}-${randomUUID()}`, created }, [...packages.values()], files);
+  const sbom = spdxDocument(
+    { name: 'asd-app', version, namespace: `https://asd-lab.invalid/sbom/asd-app-${version}-${randomUUID()}`, created },
+    [...packages.values()],
+    files,
+  );
 
   // 3. The root filesystem, in a buildah working container FROM scratch (no RUN: nothing executes in it).
   const name = `asd-app-build-${version}`;
@@ -131,7 +154,11 @@ export async function buildImage(opts: { version: string; stateDir: string; node
     await execa('ldconfig', ['-r', mnt]);
     await execa('buildah', ['umount', ctr]);
     const revision = await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, reject: false });
-    await execa('buildah', ['config', ...buildahConfigArgs(version, { revision: revision.exitCode === 0 ? revision.stdout.trim() : undefined }), ctr]);
+    await execa('buildah', [
+      'config',
+      ...buildahConfigArgs(version, { revision: revision.exitCode === 0 ? revision.stdout.trim() : undefined }),
+      ctr,
+    ]);
     say(`committing ${imageRef(version)}`);
     await execa('buildah', ['commit', '--quiet', '--format', 'oci', '--omit-history', '--rm', ctr, imageRef(version)]);
   } catch (err) {
@@ -145,9 +172,21 @@ export async function buildImage(opts: { version: string; stateDir: string; node
   await mkdir(dir, { recursive: true });
   const layout = path.join(dir, 'oci');
   const digestFile = path.join(dir, 'digest');
-  await execa('buildah', ['push', '--quiet', '--disable-compression', '--digestfile', digestFile, imageRef(version), `oci:${layout}:${version}`]);
+  await execa('buildah', [
+    'push',
+    '--quiet',
+    '--disable-compression',
+    '--digestfile',
+    digestFile,
+    imageRef(version),
+    `oci:${layout}:${version}`,
+  ]);
   const digest = (await readFile(digestFile, 'utf8')).trim();
-  const imageId = (await execa('buildah', ['images', '--noheading', '--no-trunc', '--format', '{{.ID}}', imageRef(version)])).stdout.trim().split('\n')[0]!;
+  const imageId = (
+    await execa('buildah', ['images', '--noheading', '--no-trunc', '--format', '{{.ID}}', imageRef(version)])
+  ).stdout
+    .trim()
+    .split('\n')[0]!;
   const { readLayout } = await import('./oci.ts');
   const img = await readLayout(layout, version);
   const sbomPath = path.join(dir, 'sbom.spdx.json');
@@ -157,7 +196,10 @@ export async function buildImage(opts: { version: string; stateDir: string; node
     ref: imageRef(version),
     digest,
     imageId,
-    size: await uncompressedSize(layout, img.layers.map((l) => l.digest)),
+    size: await uncompressedSize(
+      layout,
+      img.layers.map((l) => l.digest),
+    ),
     compressedSize: img.layers.reduce((s, l) => s + l.size, 0),
     layout,
     sbom: sbomPath,
@@ -166,7 +208,8 @@ export async function buildImage(opts: { version: string; stateDir: string; node
     node: { path: node, package: nodePkg.name, version: nodePkg.version },
     bundleSha256: buildInfo.sha256,
   };
-  if (img.digest !== digest) throw new ImageError(`the OCI layout's manifest digest ${img.digest} is not the one buildah reported (${digest})`);
+  if (img.digest !== digest)
+    throw new ImageError(`the OCI layout's manifest digest ${img.digest} is not the one buildah reported (${digest})`);
   await writeFile(path.join(dir, 'image.json'), `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }

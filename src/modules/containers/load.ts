@@ -14,7 +14,10 @@ export interface LoadLoop {
   stop(): Promise<LoadResult>;
 }
 
-export function startLoad(base: string, opts: { concurrency?: number; maxRequests?: number; maxSeconds?: number; paths?: string[] } = {}): LoadLoop {
+export function startLoad(
+  base: string,
+  opts: { concurrency?: number; maxRequests?: number; maxSeconds?: number; paths?: string[] } = {},
+): LoadLoop {
   const concurrency = opts.concurrency ?? 2;
   const maxRequests = opts.maxRequests ?? 50_000;
   const deadline = Date.now() + (opts.maxSeconds ?? 600) * 1000;

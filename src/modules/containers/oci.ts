@@ -67,7 +67,8 @@ export async function readLayout(layout: string, tag: string): Promise<LayoutIma
  */
 export async function unpack(layout: string, tag: string, dest: string, expectedDigest?: string): Promise<LayoutImage> {
   const img = await readLayout(layout, tag);
-  if (expectedDigest && img.digest !== expectedDigest) throw new Error(`image ${tag} in ${layout} has digest ${img.digest}, not the pinned ${expectedDigest}`);
+  if (expectedDigest && img.digest !== expectedDigest)
+    throw new Error(`image ${tag} in ${layout} has digest ${img.digest}, not the pinned ${expectedDigest}`);
   const done = path.join(dest, '.asd-unpacked');
   try {
     await stat(done);
@@ -83,7 +84,17 @@ export async function unpack(layout: string, tag: string, dest: string, expected
     const actual = await sha256Of(file);
     if (actual !== layer.digest) throw new Error(`layer ${layer.digest} is corrupt (its content hashes to ${actual})`);
     const gz = layer.mediaType.endsWith('+gzip');
-    await execa('tar', ['-x', ...(gz ? ['-z'] : []), '-f', file, '-C', path.join(tmp, 'rootfs'), '--numeric-owner', '-p', '--same-owner']);
+    await execa('tar', [
+      '-x',
+      ...(gz ? ['-z'] : []),
+      '-f',
+      file,
+      '-C',
+      path.join(tmp, 'rootfs'),
+      '--numeric-owner',
+      '-p',
+      '--same-owner',
+    ]);
   }
   await execa('touch', [path.join(tmp, '.asd-unpacked')]);
   await rm(dest, { recursive: true, force: true });
@@ -112,7 +123,8 @@ export interface RuntimeSpecInput {
 
 const parseUser = (u: string | undefined) => {
   const [uid, gid] = (u ?? '0:0').split(':');
-  if (!/^\d+$/.test(uid ?? '') || !/^\d+$/.test(gid ?? uid ?? '')) throw new Error(`image user must be numeric uid:gid, got ${JSON.stringify(u)}`);
+  if (!/^\d+$/.test(uid ?? '') || !/^\d+$/.test(gid ?? uid ?? ''))
+    throw new Error(`image user must be numeric uid:gid, got ${JSON.stringify(u)}`);
   return { uid: Number(uid), gid: Number(gid ?? uid) };
 };
 
@@ -147,9 +159,22 @@ export function runtimeSpec(i: RuntimeSpecInput) {
     // systemd-nspawn mounts its own /tmp (a tmpfs) and ignores this entry; other OCI runtimes honour
     // it. Bind mounts are given on nspawn's command line (--bind, --bind-ro): its OCI parser accepts
     // no "ro" option on a bind mount.
-    mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'mode=1777', `size=${i.tmpfsMiB}m`] }],
+    mounts: [
+      {
+        destination: '/tmp',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'nodev', 'noexec', 'mode=1777', `size=${i.tmpfsMiB}m`],
+      },
+    ],
     linux: {
-      namespaces: [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, i.netnsPath ? { type: 'network', path: i.netnsPath } : { type: 'network' }],
+      namespaces: [
+        { type: 'pid' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        i.netnsPath ? { type: 'network', path: i.netnsPath } : { type: 'network' },
+      ],
     },
   };
 }

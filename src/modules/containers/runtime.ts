@@ -64,24 +64,39 @@ export function netNames(id: string) {
  * its OCI runtime cannot start containers (root without CAP_SYS_RESOURCE: crun's setrlimit fails
  * with EPERM), systemd-nspawn runs the OCI bundle instead.
  */
-export async function probeRuntime(imageId: string, wanted: 'auto' | RuntimeKind = 'auto'): Promise<{ kind: RuntimeKind; reason: string }> {
+export async function probeRuntime(
+  imageId: string,
+  wanted: 'auto' | RuntimeKind = 'auto',
+): Promise<{ kind: RuntimeKind; reason: string }> {
   const has = async (tool: string) => (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).exitCode === 0;
   if (wanted !== 'nspawn' && (await has('podman'))) {
-    const r = await execa('podman', ['run', '--rm', '--network=none', '--entrypoint', '/usr/bin/node', imageId, '-e', 'process.exit(0)'], { reject: false, timeout: 60_000 });
+    const r = await execa(
+      'podman',
+      ['run', '--rm', '--network=none', '--entrypoint', '/usr/bin/node', imageId, '-e', 'process.exit(0)'],
+      { reject: false, timeout: 60_000 },
+    );
     if (r.exitCode === 0) return { kind: 'podman', reason: 'podman ran a probe container' };
     const why = (r.stderr || r.stdout || '').split('\n').filter(Boolean).slice(-1)[0] ?? `exit ${r.exitCode}`;
     if (wanted === 'podman') throw new Error(`podman cannot run containers on this host: ${why}`);
-    if (await has('systemd-nspawn')) return { kind: 'nspawn', reason: `podman cannot run containers here (${why}): systemd-nspawn runs the OCI bundle` };
-    throw new Error(`podman cannot run containers here (${why}) and systemd-nspawn is missing: apt-get install systemd-container`);
+    if (await has('systemd-nspawn'))
+      return { kind: 'nspawn', reason: `podman cannot run containers here (${why}): systemd-nspawn runs the OCI bundle` };
+    throw new Error(
+      `podman cannot run containers here (${why}) and systemd-nspawn is missing: apt-get install systemd-container`,
+    );
   }
-  if (await has('systemd-nspawn')) return { kind: 'nspawn', reason: wanted === 'nspawn' ? 'asked for systemd-nspawn' : 'podman is not installed: systemd-nspawn runs the OCI bundle' };
+  if (await has('systemd-nspawn'))
+    return {
+      kind: 'nspawn',
+      reason: wanted === 'nspawn' ? 'asked for systemd-nspawn' : 'podman is not installed: systemd-nspawn runs the OCI bundle',
+    };
   throw new Error('no container runtime: apt-get install podman (or systemd-container for systemd-nspawn)');
 }
 
 /** A locally administered unicast MAC address for an IPv4 address: 02:a5 followed by its four bytes. */
 export function macFor(ipv4: string): string {
   const bytes = ipv4.split('.').map(Number);
-  if (bytes.length !== 4 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) throw new Error(`not an IPv4 address: ${ipv4}`);
+  if (bytes.length !== 4 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 255))
+    throw new Error(`not an IPv4 address: ${ipv4}`);
   return ['02', 'a5', ...bytes.map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
@@ -117,18 +132,50 @@ export async function deleteNetns(id: string): Promise<void> {
 /** podman arguments of one container: the same limits, network, mounts and read-only root as nspawn. */
 export function podmanRunArgs(r: StartRequest, name: string, netns: string): string[] {
   return [
-    'run', '--detach', '--name', name, '--replace',
-    '--read-only', '--read-only-tmpfs=false', '--tmpfs', '/tmp:rw,nosuid,nodev,noexec,size=16m,mode=1777',
-    '--user', r.image.User ?? '10001:10001',
-    '--cap-drop=ALL', '--security-opt=no-new-privileges',
-    '--memory', `${r.limits.memoryMiB}m`, '--memory-swap', `${r.limits.memoryMiB}m`, '--cpus', String(r.limits.cpus), '--pids-limit', String(r.limits.pids),
-    '--network', `ns:/run/netns/${netns}`,
+    'run',
+    '--detach',
+    '--name',
+    name,
+    '--replace',
+    '--read-only',
+    '--read-only-tmpfs=false',
+    '--tmpfs',
+    '/tmp:rw,nosuid,nodev,noexec,size=16m,mode=1777',
+    '--user',
+    r.image.User ?? '10001:10001',
+    '--cap-drop=ALL',
+    '--security-opt=no-new-privileges',
+    '--memory',
+    `${r.limits.memoryMiB}m`,
+    '--memory-swap',
+    `${r.limits.memoryMiB}m`,
+    '--cpus',
+    String(r.limits.cpus),
+    '--pids-limit',
+    String(r.limits.pids),
+    '--network',
+    `ns:/run/netns/${netns}`,
     ...r.mounts.flatMap((m) => ['--volume', `${m.source}:${m.destination}:${m.readOnly ? 'ro' : 'rw'}`]),
     ...Object.entries(r.env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-    '--health-cmd', JSON.stringify(['/usr/bin/node', '/app/app.cjs', 'probe', `http://127.0.0.1:${r.role === 'worker' ? 9091 : 8080}${r.role === 'edge' ? '/_edge/status' : '/readyz'}`]),
-    '--health-interval', '5s', '--health-retries', '3', '--health-start-period', '10s',
-    '--stop-signal', 'SIGTERM', '--stop-timeout', '15',
-    '--label', `asd-lab.instance=${r.id}`,
+    '--health-cmd',
+    JSON.stringify([
+      '/usr/bin/node',
+      '/app/app.cjs',
+      'probe',
+      `http://127.0.0.1:${r.role === 'worker' ? 9091 : 8080}${r.role === 'edge' ? '/_edge/status' : '/readyz'}`,
+    ]),
+    '--health-interval',
+    '5s',
+    '--health-retries',
+    '3',
+    '--health-start-period',
+    '10s',
+    '--stop-signal',
+    'SIGTERM',
+    '--stop-timeout',
+    '15',
+    '--label',
+    `asd-lab.instance=${r.id}`,
     r.imageId,
     r.role,
   ];
@@ -137,15 +184,23 @@ export function podmanRunArgs(r: StartRequest, name: string, netns: string): str
 /** systemd-nspawn arguments: the OCI bundle, no registration with systemd, the prepared network namespace. */
 export function nspawnArgs(bundle: string, machine: string, netns: string, mounts: Mount[] = []): string[] {
   return [
-    '--quiet', `--oci-bundle=${bundle}`, `--machine=${machine}`,
+    '--quiet',
+    `--oci-bundle=${bundle}`,
+    `--machine=${machine}`,
     // Also on the command line: nspawn locks the root directory before it reads root.readonly, and only a
     // read-only root takes a shared lock, which lets every instance of a release use the same tree.
     '--read-only',
     ...mounts.map((m) => `${m.readOnly ? '--bind-ro' : '--bind'}=${m.source}:${m.destination}`),
-    '--register=no', '--keep-unit', `--network-namespace-path=/run/netns/${netns}`,
+    '--register=no',
+    '--keep-unit',
+    `--network-namespace-path=/run/netns/${netns}`,
     // nspawn sends this to the container's PID 1 (node) on SIGTERM; the default without --boot is SIGKILL.
     '--kill-signal=SIGTERM',
-    '--console=pipe', '--resolv-conf=off', '--timezone=off', '--link-journal=no', '--private-users=no',
+    '--console=pipe',
+    '--resolv-conf=off',
+    '--timezone=off',
+    '--link-journal=no',
+    '--private-users=no',
   ];
 }
 
@@ -153,8 +208,17 @@ export async function startInstance(r: StartRequest, kind: RuntimeKind): Promise
   await mkdir(r.dir, { recursive: true });
   const n = await createNetns(r.id, r.ip, r.prefix, r.gateway, r.bridge);
   const base: Omit<Instance, 'cgroups'> = {
-    id: r.id, role: r.role, version: r.version, digest: r.digest, ip: r.ip, netns: n.netns, hostVeth: n.hostVeth,
-    runtime: kind, dir: r.dir, startedAt: new Date().toISOString(), limits: r.limits,
+    id: r.id,
+    role: r.role,
+    version: r.version,
+    digest: r.digest,
+    ip: r.ip,
+    netns: n.netns,
+    hostVeth: n.hostVeth,
+    runtime: kind,
+    dir: r.dir,
+    startedAt: new Date().toISOString(),
+    limits: r.limits,
   };
   if (kind === 'podman') {
     const name = `asd-app-${r.id}`;
@@ -166,20 +230,40 @@ export async function startInstance(r: StartRequest, kind: RuntimeKind): Promise
   const cgroups = await createCgroup(r.id, r.limits, mode);
   const bundle = path.join(r.dir, 'bundle');
   await mkdir(bundle, { recursive: true });
-  const spec = runtimeSpec({ image: r.image, rootfs: r.rootfs, hostname: r.id.slice(0, 63), args: [r.role], env: r.env, mounts: r.mounts, tmpfsMiB: 16, netnsPath: `/run/netns/${n.netns}` });
+  const spec = runtimeSpec({
+    image: r.image,
+    rootfs: r.rootfs,
+    hostname: r.id.slice(0, 63),
+    args: [r.role],
+    env: r.env,
+    mounts: r.mounts,
+    tmpfsMiB: 16,
+    netnsPath: `/run/netns/${n.netns}`,
+  });
   await writeFile(path.join(bundle, 'config.json'), `${JSON.stringify(spec, null, 2)}\n`, { mode: 0o600 }); // holds the database URL
   const log = openSync(path.join(r.dir, 'console.log'), 'a');
   // The wrapper joins the cgroups, then execs nspawn: the container is limited from its first instruction.
-  const child = spawn('setsid', ['sh', '-c', 'for d in $ASD_CGROUPS; do echo $$ > "$d/cgroup.procs"; done; exec "$@"', 'asd-app-start', 'systemd-nspawn', ...nspawnArgs(bundle, r.id.slice(0, 63), n.netns, r.mounts)], {
-    // On a cgroup v1 or hybrid host, nspawn without --boot would mount every v1 controller listed in
-    // /proc/cgroups inside the container and stop at the first one the host has not mounted
-    // ("Failed to read link /sys/fs/cgroup/perf_event"). The app needs no cgroup tree of its own:
-    // a cgroup2 view is enough. The limits are those of the host cgroups the wrapper joins.
-    env: { ...process.env, ASD_CGROUPS: cgroups.join(' '), SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' },
-    stdio: ['ignore', log, log],
-    // Not detached: setsid then makes the new session itself without forking, so the pid we keep
-    // is the one that becomes nspawn.
-  });
+  const child = spawn(
+    'setsid',
+    [
+      'sh',
+      '-c',
+      'for d in $ASD_CGROUPS; do echo $$ > "$d/cgroup.procs"; done; exec "$@"',
+      'asd-app-start',
+      'systemd-nspawn',
+      ...nspawnArgs(bundle, r.id.slice(0, 63), n.netns, r.mounts),
+    ],
+    {
+      // On a cgroup v1 or hybrid host, nspawn without --boot would mount every v1 controller listed in
+      // /proc/cgroups inside the container and stop at the first one the host has not mounted
+      // ("Failed to read link /sys/fs/cgroup/perf_event"). The app needs no cgroup tree of its own:
+      // a cgroup2 view is enough. The limits are those of the host cgroups the wrapper joins.
+      env: { ...process.env, ASD_CGROUPS: cgroups.join(' '), SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' },
+      stdio: ['ignore', log, log],
+      // Not detached: setsid then makes the new session itself without forking, so the pid we keep
+      // is the one that becomes nspawn.
+    },
+  );
   child.unref();
   closeSync(log);
   const pid = child.pid!;
@@ -192,7 +276,8 @@ export function isAlive(i: Instance): boolean {
   try {
     process.kill(i.pid!, 0);
     return true;
-  } catch { // ESRCH: gone (EPERM would be a pid reused by another user: not ours either)
+  } catch {
+    // ESRCH: gone (EPERM would be a pid reused by another user: not ours either)
     return false;
   }
 }

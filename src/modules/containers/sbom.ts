@@ -27,7 +27,11 @@ export function purl(p: SbomPackage): string {
   return `pkg:generic/${p.name}@${p.version}`;
 }
 
-export function spdxDocument(image: { name: string; version: string; namespace: string; created: string }, packages: SbomPackage[], files: SbomFile[]) {
+export function spdxDocument(
+  image: { name: string; version: string; namespace: string; created: string },
+  packages: SbomPackage[],
+  files: SbomFile[],
+) {
   const pkgId = (name: string) => spdxId(`Package-${name}`);
   return {
     spdxVersion: 'SPDX-2.3',
@@ -52,7 +56,11 @@ export function spdxDocument(image: { name: string; version: string; namespace: 
       checksums: [{ algorithm: 'SHA256', checksumValue: f.sha256 }],
       licenseConcluded: 'NOASSERTION',
     })),
-    relationships: files.map((f) => ({ spdxElementId: pkgId(f.package), relationshipType: 'CONTAINS', relatedSpdxElement: spdxId(`File-${f.path}`) })),
+    relationships: files.map((f) => ({
+      spdxElementId: pkgId(f.package),
+      relationshipType: 'CONTAINS',
+      relatedSpdxElement: spdxId(`File-${f.path}`),
+    })),
   };
 }
 

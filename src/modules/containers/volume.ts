@@ -31,12 +31,25 @@ export async function mountInfo(mountpoint: string): Promise<{ fstype: string; s
 }
 
 const sshOpts = (v: VolumeTarget) => [
-  '-o', `IdentityFile=${v.keyPath}`, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-  '-o', `UserKnownHostsFile=${v.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=10',
+  '-o',
+  `IdentityFile=${v.keyPath}`,
+  '-o',
+  'IdentitiesOnly=yes',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  `UserKnownHostsFile=${v.knownHostsFile}`,
+  '-o',
+  'StrictHostKeyChecking=yes',
+  '-o',
+  'ConnectTimeout=10',
 ];
 
 export async function ssh(v: Pick<VolumeTarget, 'keyPath' | 'knownHostsFile' | 'user' | 'address'>, command: string) {
-  return execa('ssh', [...sshOpts(v as VolumeTarget), `${v.user}@${v.address}`, '--', command], { reject: false, timeout: 30_000 });
+  return execa('ssh', [...sshOpts(v as VolumeTarget), `${v.user}@${v.address}`, '--', command], {
+    reject: false,
+    timeout: 30_000,
+  });
 }
 
 /** Mount the remote directory (idempotent: an existing sshfs mount of the same source is kept). */
@@ -46,23 +59,35 @@ export async function mountVolume(v: VolumeTarget): Promise<{ changed: boolean; 
   if (cur?.fstype === 'fuse.sshfs' && cur.source === source) return { changed: false, source };
   if (cur) throw new Error(`${v.mountpoint} is already a ${cur.fstype} mount of ${cur.source}: unmount it first`);
   const mk = await ssh(v, `sudo install -d -o ${v.user} -g ${v.user} -m 0750 ${v.remoteDir}`);
-  if (mk.exitCode !== 0) throw new Error(`cannot create ${v.remoteDir} on ${v.server}: ${mk.stderr.trim() || `ssh exit ${mk.exitCode}`}`);
+  if (mk.exitCode !== 0)
+    throw new Error(`cannot create ${v.remoteDir} on ${v.server}: ${mk.stderr.trim() || `ssh exit ${mk.exitCode}`}`);
   await mkdir(v.mountpoint, { recursive: true });
-  const r = await execa('sshfs', [
-    source, v.mountpoint,
-    ...sshOpts(v),
-    // The containers run as uid 10001: files show as theirs; the server stores them as the SSH user.
-    '-o', `allow_other,uid=${v.uid},gid=${v.gid},umask=0027`,
-    '-o', 'reconnect,ServerAliveInterval=15,ServerAliveCountMax=3',
-  ], { reject: false, timeout: 30_000 });
-  if (r.exitCode !== 0) throw new Error(`sshfs could not mount ${source}: ${r.stderr.trim() || `exit ${r.exitCode}`} (is sshfs installed and /dev/fuse available?)`);
+  const r = await execa(
+    'sshfs',
+    [
+      source,
+      v.mountpoint,
+      ...sshOpts(v),
+      // The containers run as uid 10001: files show as theirs; the server stores them as the SSH user.
+      '-o',
+      `allow_other,uid=${v.uid},gid=${v.gid},umask=0027`,
+      '-o',
+      'reconnect,ServerAliveInterval=15,ServerAliveCountMax=3',
+    ],
+    { reject: false, timeout: 30_000 },
+  );
+  if (r.exitCode !== 0)
+    throw new Error(
+      `sshfs could not mount ${source}: ${r.stderr.trim() || `exit ${r.exitCode}`} (is sshfs installed and /dev/fuse available?)`,
+    );
   return { changed: true, source };
 }
 
 /** The sshfs processes serving this mount point (found by their exact arguments in /proc). */
 async function sshfsProcesses(mountpoint: string): Promise<number[]> {
   const out: number[] = [];
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) { // no /proc: no process to find
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    // no /proc: no process to find
     if (!/^\d+$/.test(pid)) continue;
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0'); // exited meanwhile
     if (path.basename(argv[0] ?? '') === 'sshfs' && argv.includes(mountpoint)) out.push(Number(pid));

@@ -5,7 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import { t } from '../../core/i18n/index.ts';
 import type { DataModel } from '../../core/model/data.ts';
-import { type Environment } from '../../core/environments.ts';
+import type { Environment } from '../../core/environments.ts';
 import { AsdError } from '../../core/errors.ts';
 
 /** Name of the pgBackRest stanza (one cluster per candidate). */
@@ -131,9 +131,13 @@ export interface DataPlanOptions {
 
 export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlanOptions = {}): DataPlan {
   const dbServers = servers.filter((s) => s.role === 'db');
-  if (dbServers.length === 0) throw new DataError(t('data.noDbServer', { known: servers.map((s) => `${s.name} (${s.role})`).join(', ') || '-' }));
+  if (dbServers.length === 0)
+    throw new DataError(t('data.noDbServer', { known: servers.map((s) => `${s.name} (${s.role})`).join(', ') || '-' }));
   const primary = opts.primary ? dbServers.find((s) => s.name === opts.primary) : dbServers[0];
-  if (!primary) throw new DataError(t('data.unknownPrimary', { primary: opts.primary ?? '', known: dbServers.map((s) => s.name).join(', ') }));
+  if (!primary)
+    throw new DataError(
+      t('data.unknownPrimary', { primary: opts.primary ?? '', known: dbServers.map((s) => s.name).join(', ') }),
+    );
   const replicas = dbServers.filter((s) => s !== primary);
   const repo = servers.find((s) => s.role === 'mon');
 
@@ -141,16 +145,21 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
   // nothing. In strict mode (asd-lab db, verify) an unknown name is an error: it is likely a typo.
   const unresolved: DataPlan['unresolved'] = [];
   const resolveAll = (sources: string[], where: string, env: Environment) =>
-    uniq(sources.flatMap((c) => {
-      if (c === CONTAINERS_SOURCE) return (opts.containers?.[env] ?? []).map((a) => resolveSource(a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`, servers, where));
-      try {
-        return [resolveSource(c, servers, where)];
-      } catch (err) {
-        if (opts.strict) throw err;
-        unresolved.push({ where, source: c });
-        return [];
-      }
-    }));
+    uniq(
+      sources.flatMap((c) => {
+        if (c === CONTAINERS_SOURCE)
+          return (opts.containers?.[env] ?? []).map((a) =>
+            resolveSource(a.includes('/') ? a : `${a}/${a.includes(':') ? 128 : 32}`, servers, where),
+          );
+        try {
+          return [resolveSource(c, servers, where)];
+        } catch (err) {
+          if (opts.strict) throw err;
+          unresolved.push({ where, source: c });
+          return [];
+        }
+      }),
+    );
   const databases: DataDatabase[] = [];
   for (const app of model.applications) {
     for (const env of app.environments) {
@@ -158,7 +167,9 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
       const clients = app.clientsByEnv?.[env] ?? app.clients;
       const reporting = app.reportingByEnv?.[env] ?? app.reporting;
       databases.push({
-        app: app.name, env, ...databaseNames(app.name, env),
+        app: app.name,
+        env,
+        ...databaseNames(app.name, env),
         appSources: resolveAll(clients, where, env),
         readonlySources: resolveAll(reporting, where, env),
       });
@@ -177,19 +188,73 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
 
   const dbCidrs = dbServers.map((s) => resolveSource(s.name, servers, 'db'));
   const hba: HbaLine[] = [
-    { type: 'local', database: 'all', user: 'postgres', method: 'peer', comment: 'administration: the OS user postgres, on the local socket only' },
-    { type: 'local', database: 'all', user: MONITORING_ROLE, method: 'peer', options: `map=${MONITORING_ROLE}`, comment: `metrics: only the OS user ${MONITORING_OS_USER} (pg_ident.conf), on the local socket` },
+    {
+      type: 'local',
+      database: 'all',
+      user: 'postgres',
+      method: 'peer',
+      comment: 'administration: the OS user postgres, on the local socket only',
+    },
+    {
+      type: 'local',
+      database: 'all',
+      user: MONITORING_ROLE,
+      method: 'peer',
+      options: `map=${MONITORING_ROLE}`,
+      comment: `metrics: only the OS user ${MONITORING_OS_USER} (pg_ident.conf), on the local socket`,
+    },
     { type: 'local', database: 'all', user: 'all', method: 'reject' },
-    { type: 'host', database: 'all', user: 'postgres', address: '0.0.0.0/0', method: 'reject', comment: 'no superuser over the network, whatever the database' },
+    {
+      type: 'host',
+      database: 'all',
+      user: 'postgres',
+      address: '0.0.0.0/0',
+      method: 'reject',
+      comment: 'no superuser over the network, whatever the database',
+    },
     { type: 'host', database: 'all', user: 'postgres', address: '::/0', method: 'reject' },
-    ...dbCidrs.map((a, i): HbaLine => ({ type: 'hostssl', database: 'replication', user: REPLICATION_ROLE, address: a, method: 'scram-sha-256', comment: i === 0 ? 'streaming replication between the db servers (either may be primary)' : undefined })),
+    ...dbCidrs.map(
+      (a, i): HbaLine => ({
+        type: 'hostssl',
+        database: 'replication',
+        user: REPLICATION_ROLE,
+        address: a,
+        method: 'scram-sha-256',
+        comment: i === 0 ? 'streaming replication between the db servers (either may be primary)' : undefined,
+      }),
+    ),
   ];
   for (const d of databases) {
-    d.appSources.forEach((a, i) => hba.push({ type: 'hostssl', database: d.name, user: d.appRole, address: a, method: 'scram-sha-256', comment: i === 0 ? `${d.app} ${d.env}: read-write application role` : undefined }));
-    d.readonlySources.forEach((a, i) => hba.push({ type: 'hostssl', database: d.name, user: d.readonlyRole, address: a, method: 'scram-sha-256', comment: i === 0 ? `${d.app} ${d.env}: read-only reporting role` : undefined }));
+    d.appSources.forEach((a, i) =>
+      hba.push({
+        type: 'hostssl',
+        database: d.name,
+        user: d.appRole,
+        address: a,
+        method: 'scram-sha-256',
+        comment: i === 0 ? `${d.app} ${d.env}: read-write application role` : undefined,
+      }),
+    );
+    d.readonlySources.forEach((a, i) =>
+      hba.push({
+        type: 'hostssl',
+        database: d.name,
+        user: d.readonlyRole,
+        address: a,
+        method: 'scram-sha-256',
+        comment: i === 0 ? `${d.app} ${d.env}: read-only reporting role` : undefined,
+      }),
+    );
   }
   hba.push(
-    { type: 'host', database: 'all', user: 'all', address: '0.0.0.0/0', method: 'reject', comment: 'everything else, and any connection without TLS, is refused' },
+    {
+      type: 'host',
+      database: 'all',
+      user: 'all',
+      address: '0.0.0.0/0',
+      method: 'reject',
+      comment: 'everything else, and any connection without TLS, is refused',
+    },
     { type: 'host', database: 'all', user: 'all', address: '::/0', method: 'reject' },
     { type: 'host', database: 'replication', user: 'all', address: '0.0.0.0/0', method: 'reject' },
     { type: 'host', database: 'replication', user: 'all', address: '::/0', method: 'reject' },
@@ -201,7 +266,9 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
     const peers = dbCidrs.filter((c) => c !== resolveSource(s.name, servers, 'db'));
     firewall[s.name] = [
       ...nftRule(PG_PORT, [...clientCidrs, ...peers], 'asd-lab data: PostgreSQL clients of the model and replication'),
-      ...(repo ? nftRule(PGBACKREST_PORT, [resolveSource(repo.name, servers, 'repo')], 'asd-lab data: pgBackRest repository') : []),
+      ...(repo
+        ? nftRule(PGBACKREST_PORT, [resolveSource(repo.name, servers, 'repo')], 'asd-lab data: pgBackRest repository')
+        : []),
     ];
   }
   if (repo) firewall[repo.name] = nftRule(PGBACKREST_PORT, dbCidrs, 'asd-lab data: pgBackRest from the db servers');
@@ -217,7 +284,9 @@ export function renderHba(lines: HbaLine[]): string[] {
   for (const l of lines) {
     if (l.comment) out.push(`# ${l.comment}`);
     const addr = l.type === 'local' ? '' : (l.address ?? '');
-    out.push(`${col(l.type, 8)}${col(l.database, 14)}${col(l.user, 20)}${col(addr, 20)}${l.method}${l.options ? ` ${l.options}` : ''}`.trimEnd());
+    out.push(
+      `${col(l.type, 8)}${col(l.database, 14)}${col(l.user, 20)}${col(addr, 20)}${l.method}${l.options ? ` ${l.options}` : ''}`.trimEnd(),
+    );
   }
   return out;
 }

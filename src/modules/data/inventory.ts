@@ -19,7 +19,10 @@ export function appContainerSources(cohort: Cohort, candidateId: string): DataPl
     return containerAddresses(cohort, candidate);
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    throw new DataError(t('data.containersNoRoom', { candidate: candidate.id, detail: err.message }), { kind: 'user', cause: err });
+    throw new DataError(t('data.containersNoRoom', { candidate: candidate.id, detail: err.message }), {
+      kind: 'user',
+      cause: err,
+    });
   }
 }
 
@@ -33,7 +36,9 @@ export interface DataInventoryHost {
 /** The `data_*` variables of one host ({} for hosts the data module does not touch). */
 export function dataHostVars(cohort: Cohort, host: DataInventoryHost, hosts: DataInventoryHost[]): Record<string, unknown> {
   if (!cohort.modules.data || (host.role !== 'db' && host.role !== 'mon')) return {};
-  const servers: DataServer[] = hosts.filter((h) => h.candidate === host.candidate).map((h) => ({ name: h.server, role: h.role, address: h.address }));
+  const servers: DataServer[] = hosts
+    .filter((h) => h.candidate === host.candidate)
+    .map((h) => ({ name: h.server, role: h.role, address: h.address }));
   if (!servers.some((s) => s.role === 'db')) return {};
   const plan = dataPlan(cohort.data, servers, { containers: appContainerSources(cohort, host.candidate) });
   if (host.role === 'mon' && plan.repo?.name !== host.server) return {};
@@ -45,15 +50,32 @@ export function dataHostVars(cohort: Cohort, host: DataInventoryHost, hosts: Dat
     data_model_primary: plan.primary.name,
     data_repo: plan.repo ? { name: plan.repo.name, address: plan.repo.address, cn: cn(plan.repo.name) } : null,
     data_backup: {
-      full_schedule: b.fullSchedule, diff_schedule: b.diffSchedule, full_retention: b.fullRetention, diff_retention: b.diffRetention,
+      full_schedule: b.fullSchedule,
+      diff_schedule: b.diffSchedule,
+      full_retention: b.fullRetention,
+      diff_retention: b.diffRetention,
     },
     data_firewall_rules: plan.firewall[host.server] ?? [],
   };
   if (host.role === 'mon') return common;
   return {
     ...common,
-    data_databases: plan.databases.map((d) => ({ name: d.name, app: d.app, env: d.env, owner: d.owner, app_role: d.appRole, readonly_role: d.readonlyRole })),
-    data_roles: plan.roles.map((r) => ({ name: r.name, kind: r.kind, login: r.login, replication: r.replication, member_of: r.memberOf, database: r.database ?? null })),
+    data_databases: plan.databases.map((d) => ({
+      name: d.name,
+      app: d.app,
+      env: d.env,
+      owner: d.owner,
+      app_role: d.appRole,
+      readonly_role: d.readonlyRole,
+    })),
+    data_roles: plan.roles.map((r) => ({
+      name: r.name,
+      kind: r.kind,
+      login: r.login,
+      replication: r.replication,
+      member_of: r.memberOf,
+      database: r.database ?? null,
+    })),
     data_pg_hba: renderHba(plan.hba),
   };
 }

@@ -34,13 +34,16 @@ export function checkApplyInput(i: ApplyInput): Overlay {
     try {
       accessSync(f, constants.R_OK);
       return statSync(f).isFile();
-    } catch { // absent or unreadable: the caller's error names the file
+    } catch {
+      // absent or unreadable: the caller's error names the file
       return false;
     }
   };
-  if (!i.kubeconfig || !readable(i.kubeconfig)) throw new K8sApplyError(t('k8s.apply.noKubeconfig', { file: i.kubeconfig || '(none)' }));
+  if (!i.kubeconfig || !readable(i.kubeconfig))
+    throw new K8sApplyError(t('k8s.apply.noKubeconfig', { file: i.kubeconfig || '(none)' }));
   if (i.dbEnvFile !== undefined && !readable(i.dbEnvFile)) throw new K8sApplyError(t('k8s.apply.noDbEnv', { file: i.dbEnvFile }));
-  if (i.timeout !== undefined && !/^\d+(s|m)$/.test(i.timeout)) throw new K8sApplyError(t('k8s.apply.badTimeout', { got: i.timeout }));
+  if (i.timeout !== undefined && !/^\d+(s|m)$/.test(i.timeout))
+    throw new K8sApplyError(t('k8s.apply.badTimeout', { got: i.timeout }));
   return i.env as Overlay;
 }
 
@@ -58,13 +61,39 @@ export function applySteps(objects: K8sObject[], namespace: string, opts: { dbEn
   const deployments = objects.filter((o) => o.kind === 'Deployment').map((o) => `deployment/${o.metadata.name}`);
   const toYaml = (objs: K8sObject[]) => objs.map((o) => stringify(o)).join('---\n');
   const timeout = opts.timeout ?? '300s';
-  const steps: ApplyStep[] = [{ id: 'namespace', title: t('k8s.apply.namespace', { namespace }), args: ['apply', '-f', '-'], input: toYaml(ns) }];
+  const steps: ApplyStep[] = [
+    { id: 'namespace', title: t('k8s.apply.namespace', { namespace }), args: ['apply', '-f', '-'], input: toYaml(ns) },
+  ];
   if (opts.dbEnvFile) {
-    steps.push({ id: 'secret', title: t('k8s.apply.secret', { namespace }), args: ['-n', namespace, 'create', 'secret', 'generic', 'asd-db', `--from-env-file=${opts.dbEnvFile}`, '--dry-run=client', '-o', 'yaml'] });
+    steps.push({
+      id: 'secret',
+      title: t('k8s.apply.secret', { namespace }),
+      args: [
+        '-n',
+        namespace,
+        'create',
+        'secret',
+        'generic',
+        'asd-db',
+        `--from-env-file=${opts.dbEnvFile}`,
+        '--dry-run=client',
+        '-o',
+        'yaml',
+      ],
+    });
   }
   steps.push(
-    { id: 'objects', title: t('k8s.apply.objects', { count: objects.length, namespace }), args: ['apply', '-f', '-'], input: toYaml(objects) },
-    { id: 'rollout', title: t('k8s.apply.rollout', { deployments: deployments.join(', '), timeout }), args: ['-n', namespace, 'rollout', 'status', ...deployments, `--timeout=${timeout}`] },
+    {
+      id: 'objects',
+      title: t('k8s.apply.objects', { count: objects.length, namespace }),
+      args: ['apply', '-f', '-'],
+      input: toYaml(objects),
+    },
+    {
+      id: 'rollout',
+      title: t('k8s.apply.rollout', { deployments: deployments.join(', '), timeout }),
+      args: ['-n', namespace, 'rollout', 'status', ...deployments, `--timeout=${timeout}`],
+    },
   );
   return steps;
 }
@@ -82,7 +111,8 @@ export async function applyEnvironment(i: ApplyInput, onStep: (title: string) =>
   const rendered = await renderKustomize(overlayDir(env), kubectl);
   const objects = retarget(rendered, { namespace: i.namespace, host: i.host, postgresAddress: i.postgresAddress });
   const namespace = objects.find((o) => o.kind === 'Namespace')!.metadata.name;
-  const run = (args: string[], input?: string) => execa(kubectl, ['--kubeconfig', i.kubeconfig, ...args], { input, reject: false, all: true });
+  const run = (args: string[], input?: string) =>
+    execa(kubectl, ['--kubeconfig', i.kubeconfig, ...args], { input, reject: false, all: true });
 
   // The Secret is needed before the pods start: refuse early when it is neither given nor present.
   if (!i.dbEnvFile) {
@@ -105,7 +135,13 @@ export async function applyEnvironment(i: ApplyInput, onStep: (title: string) =>
     const output = step.id === 'secret' ? '' : (r.all ?? '').trim();
     result.steps.push({ id: step.id, title: step.title, ok: !r.failed, output, ms });
     if (r.failed) {
-      throw new K8sApplyError(t('k8s.apply.failed', { step: step.title, code: String(r.exitCode ?? ''), detail: step.id === 'secret' ? '' : output.split('\n').slice(-5).join('\n') }));
+      throw new K8sApplyError(
+        t('k8s.apply.failed', {
+          step: step.title,
+          code: String(r.exitCode ?? ''),
+          detail: step.id === 'secret' ? '' : output.split('\n').slice(-5).join('\n'),
+        }),
+      );
     }
   }
   return result;

@@ -19,12 +19,15 @@ let rendered: Promise<Record<Overlay, K8sObject[]>> | undefined;
 
 /** The three overlays, rendered once per process (the same for every candidate). */
 function renderAll(): Promise<Record<Overlay, K8sObject[]>> {
-  rendered ??= Promise.all(OVERLAYS.map(async (o) => [o, await renderKustomize(overlayDir(o))] as const))
-    .then((pairs) => Object.fromEntries(pairs) as Record<Overlay, K8sObject[]>);
+  rendered ??= Promise.all(OVERLAYS.map(async (o) => [o, await renderKustomize(overlayDir(o))] as const)).then(
+    (pairs) => Object.fromEntries(pairs) as Record<Overlay, K8sObject[]>,
+  );
   return rendered;
 }
 
-async function withRendered(f: (r: Record<Overlay, K8sObject[]>) => Promise<CheckOutcome[]> | CheckOutcome[]): Promise<CheckOutcome[]> {
+async function withRendered(
+  f: (r: Record<Overlay, K8sObject[]>) => Promise<CheckOutcome[]> | CheckOutcome[],
+): Promise<CheckOutcome[]> {
   let r: Record<Overlay, K8sObject[]>;
   try {
     r = await renderAll();
@@ -41,13 +44,28 @@ export const k8sParity: CheckDefinition = {
   criterion: 'CP8.1',
   path: PATH,
   description: 'the rendered preprod and prod overlays differ only in replicas, resources and host names',
-  run: () => withRendered((r) => {
-    const diffs = compareEnvironments(r.preprod, OVERLAY_NAMESPACE.preprod, r.prod, OVERLAY_NAMESPACE.prod);
-    const bad = parityViolations(diffs);
-    if (bad.length > 0) return [{ status: 'fail', evidence: bad.slice(0, 5).map((d) => formatDifference(d)).join('; ') }];
-    const allowed = [...new Set(diffs.map((d) => d.allowedAs))].join(', ');
-    return [{ status: 'pass', evidence: `${r.prod.length} objects compared; ${diffs.length} allowed difference(s) (${allowed || 'none'}), none other` }];
-  }),
+  run: () =>
+    withRendered((r) => {
+      const diffs = compareEnvironments(r.preprod, OVERLAY_NAMESPACE.preprod, r.prod, OVERLAY_NAMESPACE.prod);
+      const bad = parityViolations(diffs);
+      if (bad.length > 0)
+        return [
+          {
+            status: 'fail',
+            evidence: bad
+              .slice(0, 5)
+              .map((d) => formatDifference(d))
+              .join('; '),
+          },
+        ];
+      const allowed = [...new Set(diffs.map((d) => d.allowedAs))].join(', ');
+      return [
+        {
+          status: 'pass',
+          evidence: `${r.prod.length} objects compared; ${diffs.length} allowed difference(s) (${allowed || 'none'}), none other`,
+        },
+      ];
+    }),
 };
 
 /** CP8.3: every object valid for the pinned Kubernetes version, every workload restricted and sized. */
@@ -56,17 +74,24 @@ export const k8sDescribed: CheckDefinition = {
   criterion: 'CP8.3',
   path: PATH,
   description: `every object of the three overlays is valid for Kubernetes ${SCHEMA_SOURCE.kubernetes}, passes Pod Security "restricted" and the lab rules (limits, probes, rollout, PDB)`,
-  run: () => withRendered(async (r) => {
-    const problems: string[] = [];
-    for (const o of OVERLAYS) {
-      problems.push(...(await validateSchemas(r[o])).map((p) => `${o}: ${formatSchemaProblem(p)}`));
-      problems.push(...restrictedViolations(r[o]).map((p) => `${o}: ${p}`));
-      problems.push(...labPolicyProblems(r[o], OVERLAY_NAMESPACE[o]).map((p) => `${o}: ${p}`));
-    }
-    if (problems.length > 0) return [{ status: 'fail', evidence: `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}` }];
-    const count = OVERLAYS.reduce((a, o) => a + r[o].length, 0);
-    return [{ status: 'pass', evidence: `${count} objects in test, preprod and prod: schemas ${SCHEMA_SOURCE.kubernetes}, Pod Security restricted and lab rules pass` }];
-  }),
+  run: () =>
+    withRendered(async (r) => {
+      const problems: string[] = [];
+      for (const o of OVERLAYS) {
+        problems.push(...(await validateSchemas(r[o])).map((p) => `${o}: ${formatSchemaProblem(p)}`));
+        problems.push(...restrictedViolations(r[o]).map((p) => `${o}: ${p}`));
+        problems.push(...labPolicyProblems(r[o], OVERLAY_NAMESPACE[o]).map((p) => `${o}: ${p}`));
+      }
+      if (problems.length > 0)
+        return [{ status: 'fail', evidence: `${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}` }];
+      const count = OVERLAYS.reduce((a, o) => a + r[o].length, 0);
+      return [
+        {
+          status: 'pass',
+          evidence: `${count} objects in test, preprod and prod: schemas ${SCHEMA_SOURCE.kubernetes}, Pod Security restricted and lab rules pass`,
+        },
+      ];
+    }),
 };
 
 /** The candidate's kubeconfig: $KUBECONFIG, else <state>/kubeconfig/<candidate>.yaml. */
@@ -76,7 +101,9 @@ export function kubeconfigOf(candidate: string, env: NodeJS.ProcessEnv = process
     try {
       accessSync(f, constants.R_OK);
       return { file: f, looked };
-    } catch { /* next */ }
+    } catch {
+      /* next */
+    }
   }
   return { looked };
 }
@@ -86,17 +113,43 @@ export const k8sAvailable: CheckDefinition = {
   id: 'k8s-app-available-in-prod',
   criterion: 'CP8.4',
   path: PATH,
-  description: 'on the candidate\'s cluster, the API and the worker of <candidate>-prod have all their replicas ready',
+  description: "on the candidate's cluster, the API and the worker of <candidate>-prod have all their replicas ready",
   run: async (ctx: CheckContext) => {
     const { file, looked } = kubeconfigOf(ctx.candidate.id);
-    if (!file) return [{ status: 'not-run', evidence: `no cluster: no readable kubeconfig (${looked.join(', ') || 'KUBECONFIG unset'})` }];
+    if (!file)
+      return [{ status: 'not-run', evidence: `no cluster: no readable kubeconfig (${looked.join(', ') || 'KUBECONFIG unset'})` }];
     const ns = namespaceOf(ctx.candidate.id, 'prod');
-    const r = await execa('kubectl', ['--kubeconfig', file, '-n', ns, 'get', 'deployment', 'api', 'worker',
-      '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}/{.status.replicas} {end}'], { reject: false, timeout: 20_000 });
-    if (r.failed) return [{ status: 'fail', evidence: `kubectl get deployment -n ${ns}: ${(r.stderr || r.stdout || String(r.exitCode)).trim().split('\n')[0]}` }];
+    const r = await execa(
+      'kubectl',
+      [
+        '--kubeconfig',
+        file,
+        '-n',
+        ns,
+        'get',
+        'deployment',
+        'api',
+        'worker',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}/{.status.replicas} {end}',
+      ],
+      { reject: false, timeout: 20_000 },
+    );
+    if (r.failed)
+      return [
+        {
+          status: 'fail',
+          evidence: `kubectl get deployment -n ${ns}: ${(r.stderr || r.stdout || String(r.exitCode)).trim().split('\n')[0]}`,
+        },
+      ];
     const states = r.stdout.trim().split(/\s+/).filter(Boolean);
-    const ready = states.every((s) => { const m = /=(\d*)\/(\d+)$/.exec(s); return !!m && Number(m[1] || 0) >= Number(m[2]) && Number(m[2]) > 0; });
-    return [{ status: ready && states.length === 2 ? 'pass' : 'fail', evidence: `${ns}: ${states.join(', ') || 'no deployment'}` }];
+    const ready = states.every((s) => {
+      const m = /=(\d*)\/(\d+)$/.exec(s);
+      return !!m && Number(m[1] || 0) >= Number(m[2]) && Number(m[2]) > 0;
+    });
+    return [
+      { status: ready && states.length === 2 ? 'pass' : 'fail', evidence: `${ns}: ${states.join(', ') || 'no deployment'}` },
+    ];
   },
 };
 

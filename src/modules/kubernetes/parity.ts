@@ -21,7 +21,11 @@ const WORKLOADS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 export const ALLOWED_DIFFERENCES: { kinds: string[]; path: RegExp; as: string }[] = [
   { kinds: ['Deployment', 'StatefulSet', 'ReplicaSet'], path: /^spec\.replicas$/, as: 'replicas' },
   { kinds: ['HorizontalPodAutoscaler'], path: /^spec\.(minReplicas|maxReplicas)$/, as: 'replicas' },
-  { kinds: WORKLOADS, path: /^spec\.template\.spec\.(initContainers|containers)\[name=[^\]]+\]\.resources(\.|$)/, as: 'resources' },
+  {
+    kinds: WORKLOADS,
+    path: /^spec\.template\.spec\.(initContainers|containers)\[name=[^\]]+\]\.resources(\.|$)/,
+    as: 'resources',
+  },
   { kinds: ['PersistentVolumeClaim'], path: /^spec\.resources\.requests\.storage$/, as: 'resources (volume size)' },
   { kinds: ['Ingress'], path: /^spec\.rules\[\d+\]\.host$/, as: 'host names' },
   { kinds: ['Ingress'], path: /^spec\.tls\[\d+\]\.hosts\[\d+\]$/, as: 'host names' },
@@ -51,7 +55,8 @@ function diffValues(a: unknown, b: unknown, path: string, out: { path: string; l
     const ma = byName(a);
     const mb = byName(b);
     if (ma && mb) {
-      for (const name of new Set([...ma.keys(), ...mb.keys()])) diffValues(ma.get(name), mb.get(name), `${path}[name=${name}]`, out);
+      for (const name of new Set([...ma.keys(), ...mb.keys()]))
+        diffValues(ma.get(name), mb.get(name), `${path}[name=${name}]`, out);
       return;
     }
     for (let i = 0; i < Math.max(a.length, b.length); i++) diffValues(a[i], b[i], `${path}[${i}]`, out);
@@ -65,7 +70,12 @@ function diffValues(a: unknown, b: unknown, path: string, out: { path: string; l
 }
 
 /** Every difference between two rendered environments, each marked allowed or not. */
-export function compareEnvironments(left: K8sObject[], leftNamespace: string, right: K8sObject[], rightNamespace: string): Difference[] {
+export function compareEnvironments(
+  left: K8sObject[],
+  leftNamespace: string,
+  right: K8sObject[],
+  rightNamespace: string,
+): Difference[] {
   const l = new Map(left.map((o) => normalizeNamespace(o, leftNamespace)).map((o) => [keyOf(o), o]));
   const r = new Map(right.map((o) => normalizeNamespace(o, rightNamespace)).map((o) => [keyOf(o), o]));
   const out: Difference[] = [];

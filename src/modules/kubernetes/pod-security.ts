@@ -29,22 +29,55 @@ interface ContainerRef {
 
 function containersOf(spec: Obj, base: string): ContainerRef[] {
   return (['initContainers', 'containers', 'ephemeralContainers'] as const).flatMap((field) =>
-    list(spec[field]).map((c, i) => ({ c, path: `${base}.${field}[${i}]`, name: String(c.name ?? `#${i}`) })));
+    list(spec[field]).map((c, i) => ({ c, path: `${base}.${field}[${i}]`, name: String(c.name ?? `#${i}`) })),
+  );
 }
 
 const sc = (c: Obj) => obj(c.securityContext);
 
 /** Baseline: allowed capabilities to add (restricted narrows it to NET_BIND_SERVICE). */
-export const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD',
-  'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+export const BASELINE_CAPABILITIES = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
 /** Sysctls safe at policy v1.32 and later. */
-export const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout', 'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem'];
+export const SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+];
 /** Volume sources allowed by restricted (image since v1.33). */
-export const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'image',
-  'persistentVolumeClaim', 'projected', 'secret'];
+export const RESTRICTED_VOLUME_TYPES = [
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'image',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+];
 const SELINUX_TYPES = ['', 'container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'];
 const SECCOMP_OK = ['RuntimeDefault', 'Localhost'];
 
@@ -52,31 +85,64 @@ type Check = (meta: Obj, spec: Obj, base: string) => PodSecurityViolation[];
 
 const CHECKS: Record<string, Check> = {
   // ---- Baseline ----
-  hostNamespaces: (_m, spec, base) => (['hostNetwork', 'hostPID', 'hostIPC'] as const)
-    .filter((f) => spec[f] === true)
-    .map((f) => ({ check: 'hostNamespaces', path: `${base}.${f}`, message: `${f}=true shares the host's namespace` })),
+  hostNamespaces: (_m, spec, base) =>
+    (['hostNetwork', 'hostPID', 'hostIPC'] as const)
+      .filter((f) => spec[f] === true)
+      .map((f) => ({ check: 'hostNamespaces', path: `${base}.${f}`, message: `${f}=true shares the host's namespace` })),
 
-  privileged: (_m, spec, base) => containersOf(spec, base).filter(({ c }) => sc(c).privileged === true)
-    .map(({ path, name }) => ({ check: 'privileged', path: `${path}.securityContext.privileged`, message: `container "${name}" is privileged` })),
+  privileged: (_m, spec, base) =>
+    containersOf(spec, base)
+      .filter(({ c }) => sc(c).privileged === true)
+      .map(({ path, name }) => ({
+        check: 'privileged',
+        path: `${path}.securityContext.privileged`,
+        message: `container "${name}" is privileged`,
+      })),
 
-  hostPorts: (_m, spec, base) => containersOf(spec, base).flatMap(({ c, path, name }) =>
-    list(c.ports).flatMap((p, i) => (p.hostPort !== undefined && p.hostPort !== 0
-      ? [{ check: 'hostPorts', path: `${path}.ports[${i}].hostPort`, message: `container "${name}" uses hostPort ${String(p.hostPort)}` }]
-      : []))),
+  hostPorts: (_m, spec, base) =>
+    containersOf(spec, base).flatMap(({ c, path, name }) =>
+      list(c.ports).flatMap((p, i) =>
+        p.hostPort !== undefined && p.hostPort !== 0
+          ? [
+              {
+                check: 'hostPorts',
+                path: `${path}.ports[${i}].hostPort`,
+                message: `container "${name}" uses hostPort ${String(p.hostPort)}`,
+              },
+            ]
+          : [],
+      ),
+    ),
 
   appArmorProfile: (meta, spec, base) => {
     const out: PodSecurityViolation[] = [];
     const okType = (t: unknown) => t === undefined || t === 'RuntimeDefault' || t === 'Localhost';
     const podType = obj(obj(spec.securityContext).appArmorProfile).type;
-    if (!okType(podType)) out.push({ check: 'appArmorProfile', path: `${base}.securityContext.appArmorProfile.type`, message: `AppArmor profile type ${String(podType)}` });
+    if (!okType(podType))
+      out.push({
+        check: 'appArmorProfile',
+        path: `${base}.securityContext.appArmorProfile.type`,
+        message: `AppArmor profile type ${String(podType)}`,
+      });
     for (const { c, path, name } of containersOf(spec, base)) {
       const t = obj(sc(c).appArmorProfile).type;
-      if (!okType(t)) out.push({ check: 'appArmorProfile', path: `${path}.securityContext.appArmorProfile.type`, message: `container "${name}" sets AppArmor profile type ${String(t)}` });
+      if (!okType(t))
+        out.push({
+          check: 'appArmorProfile',
+          path: `${path}.securityContext.appArmorProfile.type`,
+          message: `container "${name}" sets AppArmor profile type ${String(t)}`,
+        });
     }
     for (const [k, v] of Object.entries(obj(meta.annotations))) {
-      if (k.startsWith('container.apparmor.security.beta.kubernetes.io/')
-        && !(v === '' || v === 'runtime/default' || (typeof v === 'string' && v.startsWith('localhost/')))) {
-        out.push({ check: 'appArmorProfile', path: `${base.replace(/spec$/, 'metadata')}.annotations["${k}"]`, message: `AppArmor annotation ${String(v)}` });
+      if (
+        k.startsWith('container.apparmor.security.beta.kubernetes.io/') &&
+        !(v === '' || v === 'runtime/default' || (typeof v === 'string' && v.startsWith('localhost/')))
+      ) {
+        out.push({
+          check: 'appArmorProfile',
+          path: `${base.replace(/spec$/, 'metadata')}.annotations["${k}"]`,
+          message: `AppArmor annotation ${String(v)}`,
+        });
       }
     }
     return out;
@@ -85,9 +151,11 @@ const CHECKS: Record<string, Check> = {
   seLinuxOptions: (_m, spec, base) => {
     const out: PodSecurityViolation[] = [];
     const checkOpts = (o: Obj, path: string, who: string) => {
-      if (!SELINUX_TYPES.includes(String(o.type ?? ''))) out.push({ check: 'seLinuxOptions', path: `${path}.type`, message: `${who} sets SELinux type ${String(o.type)}` });
+      if (!SELINUX_TYPES.includes(String(o.type ?? '')))
+        out.push({ check: 'seLinuxOptions', path: `${path}.type`, message: `${who} sets SELinux type ${String(o.type)}` });
       for (const f of ['user', 'role'] as const) {
-        if (typeof o[f] === 'string' && o[f] !== '') out.push({ check: 'seLinuxOptions', path: `${path}.${f}`, message: `${who} sets SELinux ${f}` });
+        if (typeof o[f] === 'string' && o[f] !== '')
+          out.push({ check: 'seLinuxOptions', path: `${path}.${f}`, message: `${who} sets SELinux ${f}` });
       }
     };
     const pod = obj(spec.securityContext).seLinuxOptions;
@@ -99,61 +167,124 @@ const CHECKS: Record<string, Check> = {
     return out;
   },
 
-  procMount: (_m, spec, base) => containersOf(spec, base)
-    .filter(({ c }) => sc(c).procMount !== undefined && sc(c).procMount !== 'Default')
-    .map(({ c, path, name }) => ({ check: 'procMount', path: `${path}.securityContext.procMount`, message: `container "${name}" sets procMount ${String(sc(c).procMount)}` })),
+  procMount: (_m, spec, base) =>
+    containersOf(spec, base)
+      .filter(({ c }) => sc(c).procMount !== undefined && sc(c).procMount !== 'Default')
+      .map(({ c, path, name }) => ({
+        check: 'procMount',
+        path: `${path}.securityContext.procMount`,
+        message: `container "${name}" sets procMount ${String(sc(c).procMount)}`,
+      })),
 
-  sysctls: (_m, spec, base) => list(obj(spec.securityContext).sysctls).flatMap((s, i) =>
-    SAFE_SYSCTLS.includes(String(s.name)) ? []
-      : [{ check: 'sysctls', path: `${base}.securityContext.sysctls[${i}].name`, message: `sysctl ${String(s.name)} is not in the safe set` }]),
+  sysctls: (_m, spec, base) =>
+    list(obj(spec.securityContext).sysctls).flatMap((s, i) =>
+      SAFE_SYSCTLS.includes(String(s.name))
+        ? []
+        : [
+            {
+              check: 'sysctls',
+              path: `${base}.securityContext.sysctls[${i}].name`,
+              message: `sysctl ${String(s.name)} is not in the safe set`,
+            },
+          ],
+    ),
 
   windowsHostProcess: (_m, spec, base) => {
     const out: PodSecurityViolation[] = [];
     if (obj(obj(spec.securityContext).windowsOptions).hostProcess === true) {
-      out.push({ check: 'windowsHostProcess', path: `${base}.securityContext.windowsOptions.hostProcess`, message: 'the pod is a Windows HostProcess pod' });
+      out.push({
+        check: 'windowsHostProcess',
+        path: `${base}.securityContext.windowsOptions.hostProcess`,
+        message: 'the pod is a Windows HostProcess pod',
+      });
     }
     for (const { c, path, name } of containersOf(spec, base)) {
       if (obj(sc(c).windowsOptions).hostProcess === true) {
-        out.push({ check: 'windowsHostProcess', path: `${path}.securityContext.windowsOptions.hostProcess`, message: `container "${name}" is a Windows HostProcess container` });
+        out.push({
+          check: 'windowsHostProcess',
+          path: `${path}.securityContext.windowsOptions.hostProcess`,
+          message: `container "${name}" is a Windows HostProcess container`,
+        });
       }
     }
     return out;
   },
 
-  hostProbesAndHostLifecycle: (_m, spec, base) => containersOf(spec, base).flatMap(({ c, path, name }) => {
-    const handlers: [string, unknown][] = [
-      ['livenessProbe', c.livenessProbe], ['readinessProbe', c.readinessProbe], ['startupProbe', c.startupProbe],
-      ['lifecycle.postStart', obj(c.lifecycle).postStart], ['lifecycle.preStop', obj(c.lifecycle).preStop],
-    ];
-    return handlers.flatMap(([field, h]) => (['httpGet', 'tcpSocket'] as const).flatMap((kind) => {
-      const host = obj(obj(h)[kind]).host;
-      return typeof host === 'string' && host !== ''
-        ? [{ check: 'hostProbesAndHostLifecycle', path: `${path}.${field}.${kind}.host`, message: `container "${name}" probes or hooks host ${host}` }]
-        : [];
-    }));
-  }),
+  hostProbesAndHostLifecycle: (_m, spec, base) =>
+    containersOf(spec, base).flatMap(({ c, path, name }) => {
+      const handlers: [string, unknown][] = [
+        ['livenessProbe', c.livenessProbe],
+        ['readinessProbe', c.readinessProbe],
+        ['startupProbe', c.startupProbe],
+        ['lifecycle.postStart', obj(c.lifecycle).postStart],
+        ['lifecycle.preStop', obj(c.lifecycle).preStop],
+      ];
+      return handlers.flatMap(([field, h]) =>
+        (['httpGet', 'tcpSocket'] as const).flatMap((kind) => {
+          const host = obj(obj(h)[kind]).host;
+          return typeof host === 'string' && host !== ''
+            ? [
+                {
+                  check: 'hostProbesAndHostLifecycle',
+                  path: `${path}.${field}.${kind}.host`,
+                  message: `container "${name}" probes or hooks host ${host}`,
+                },
+              ]
+            : [];
+        }),
+      );
+    }),
 
   // ---- Restricted ----
-  restrictedVolumes: (_m, spec, base) => list(spec.volumes).flatMap((v, i) => {
-    const source = Object.keys(v).filter((k) => k !== 'name');
-    // A volume with no source at all is defaulted to emptyDir by the API server.
-    return source.every((k) => RESTRICTED_VOLUME_TYPES.includes(k)) ? []
-      : [{ check: 'restrictedVolumes', path: `${base}.volumes[${i}]`, message: `volume "${String(v.name)}" uses ${source.join(', ')}, not one of ${RESTRICTED_VOLUME_TYPES.join(', ')}` }];
-  }),
+  restrictedVolumes: (_m, spec, base) =>
+    list(spec.volumes).flatMap((v, i) => {
+      const source = Object.keys(v).filter((k) => k !== 'name');
+      // A volume with no source at all is defaulted to emptyDir by the API server.
+      return source.every((k) => RESTRICTED_VOLUME_TYPES.includes(k))
+        ? []
+        : [
+            {
+              check: 'restrictedVolumes',
+              path: `${base}.volumes[${i}]`,
+              message: `volume "${String(v.name)}" uses ${source.join(', ')}, not one of ${RESTRICTED_VOLUME_TYPES.join(', ')}`,
+            },
+          ];
+    }),
 
-  allowPrivilegeEscalation: (_m, spec, base) => (isWindows(spec) ? [] : containersOf(spec, base)
-    .filter(({ c }) => sc(c).allowPrivilegeEscalation !== false)
-    .map(({ path, name }) => ({ check: 'allowPrivilegeEscalation', path: `${path}.securityContext.allowPrivilegeEscalation`, message: `container "${name}" must set allowPrivilegeEscalation=false` }))),
+  allowPrivilegeEscalation: (_m, spec, base) =>
+    isWindows(spec)
+      ? []
+      : containersOf(spec, base)
+          .filter(({ c }) => sc(c).allowPrivilegeEscalation !== false)
+          .map(({ path, name }) => ({
+            check: 'allowPrivilegeEscalation',
+            path: `${path}.securityContext.allowPrivilegeEscalation`,
+            message: `container "${name}" must set allowPrivilegeEscalation=false`,
+          })),
 
   runAsNonRoot: (_m, spec, base) => {
     const out: PodSecurityViolation[] = [];
     const pod = obj(spec.securityContext).runAsNonRoot;
-    if (pod === false) out.push({ check: 'runAsNonRoot', path: `${base}.securityContext.runAsNonRoot`, message: 'the pod sets runAsNonRoot=false' });
+    if (pod === false)
+      out.push({
+        check: 'runAsNonRoot',
+        path: `${base}.securityContext.runAsNonRoot`,
+        message: 'the pod sets runAsNonRoot=false',
+      });
     for (const { c, path, name } of containersOf(spec, base)) {
       const v = sc(c).runAsNonRoot;
-      if (v === false) out.push({ check: 'runAsNonRoot', path: `${path}.securityContext.runAsNonRoot`, message: `container "${name}" sets runAsNonRoot=false` });
+      if (v === false)
+        out.push({
+          check: 'runAsNonRoot',
+          path: `${path}.securityContext.runAsNonRoot`,
+          message: `container "${name}" sets runAsNonRoot=false`,
+        });
       else if (v === undefined && pod !== true) {
-        out.push({ check: 'runAsNonRoot', path: `${path}.securityContext.runAsNonRoot`, message: `container "${name}" must set runAsNonRoot=true (or the pod must)` });
+        out.push({
+          check: 'runAsNonRoot',
+          path: `${path}.securityContext.runAsNonRoot`,
+          message: `container "${name}" must set runAsNonRoot=true (or the pod must)`,
+        });
       }
     }
     return out;
@@ -161,9 +292,15 @@ const CHECKS: Record<string, Check> = {
 
   runAsUser: (_m, spec, base) => {
     const out: PodSecurityViolation[] = [];
-    if (obj(spec.securityContext).runAsUser === 0) out.push({ check: 'runAsUser', path: `${base}.securityContext.runAsUser`, message: 'the pod sets runAsUser=0 (root)' });
+    if (obj(spec.securityContext).runAsUser === 0)
+      out.push({ check: 'runAsUser', path: `${base}.securityContext.runAsUser`, message: 'the pod sets runAsUser=0 (root)' });
     for (const { c, path, name } of containersOf(spec, base)) {
-      if (sc(c).runAsUser === 0) out.push({ check: 'runAsUser', path: `${path}.securityContext.runAsUser`, message: `container "${name}" sets runAsUser=0 (root)` });
+      if (sc(c).runAsUser === 0)
+        out.push({
+          check: 'runAsUser',
+          path: `${path}.securityContext.runAsUser`,
+          message: `container "${name}" sets runAsUser=0 (root)`,
+        });
     }
     return out;
   },
@@ -175,29 +312,56 @@ const CHECKS: Record<string, Check> = {
     let podSet = false;
     if (isObject(podProfile)) {
       if (SECCOMP_OK.includes(String(podProfile.type))) podSet = true;
-      else out.push({ check: 'seccompProfile', path: `${base}.securityContext.seccompProfile.type`, message: `the pod sets seccomp profile ${String(podProfile.type)}` });
+      else
+        out.push({
+          check: 'seccompProfile',
+          path: `${base}.securityContext.seccompProfile.type`,
+          message: `the pod sets seccomp profile ${String(podProfile.type)}`,
+        });
     }
     for (const { c, path, name } of containersOf(spec, base)) {
       const p = sc(c).seccompProfile;
       if (isObject(p)) {
-        if (!SECCOMP_OK.includes(String(p.type))) out.push({ check: 'seccompProfile', path: `${path}.securityContext.seccompProfile.type`, message: `container "${name}" sets seccomp profile ${String(p.type)}` });
+        if (!SECCOMP_OK.includes(String(p.type)))
+          out.push({
+            check: 'seccompProfile',
+            path: `${path}.securityContext.seccompProfile.type`,
+            message: `container "${name}" sets seccomp profile ${String(p.type)}`,
+          });
       } else if (!podSet) {
-        out.push({ check: 'seccompProfile', path: `${path}.securityContext.seccompProfile.type`, message: `container "${name}" must use seccomp profile RuntimeDefault or Localhost (or the pod must)` });
+        out.push({
+          check: 'seccompProfile',
+          path: `${path}.securityContext.seccompProfile.type`,
+          message: `container "${name}" must use seccomp profile RuntimeDefault or Localhost (or the pod must)`,
+        });
       }
     }
     return out;
   },
 
-  capabilities: (_m, spec, base) => (isWindows(spec) ? [] : containersOf(spec, base).flatMap(({ c, path, name }) => {
-    const caps = obj(sc(c).capabilities);
-    const out: PodSecurityViolation[] = [];
-    const drop = Array.isArray(caps.drop) ? caps.drop.map(String) : [];
-    if (!drop.includes('ALL')) out.push({ check: 'capabilities', path: `${path}.securityContext.capabilities.drop`, message: `container "${name}" must drop ALL capabilities` });
-    const add = Array.isArray(caps.add) ? caps.add.map(String) : [];
-    const extra = add.filter((x) => x !== 'NET_BIND_SERVICE');
-    if (extra.length > 0) out.push({ check: 'capabilities', path: `${path}.securityContext.capabilities.add`, message: `container "${name}" adds ${extra.join(', ')} (only NET_BIND_SERVICE is allowed)` });
-    return out;
-  })),
+  capabilities: (_m, spec, base) =>
+    isWindows(spec)
+      ? []
+      : containersOf(spec, base).flatMap(({ c, path, name }) => {
+          const caps = obj(sc(c).capabilities);
+          const out: PodSecurityViolation[] = [];
+          const drop = Array.isArray(caps.drop) ? caps.drop.map(String) : [];
+          if (!drop.includes('ALL'))
+            out.push({
+              check: 'capabilities',
+              path: `${path}.securityContext.capabilities.drop`,
+              message: `container "${name}" must drop ALL capabilities`,
+            });
+          const add = Array.isArray(caps.add) ? caps.add.map(String) : [];
+          const extra = add.filter((x) => x !== 'NET_BIND_SERVICE');
+          if (extra.length > 0)
+            out.push({
+              check: 'capabilities',
+              path: `${path}.securityContext.capabilities.add`,
+              message: `container "${name}" adds ${extra.join(', ')} (only NET_BIND_SERVICE is allowed)`,
+            });
+          return out;
+        }),
 };
 
 /** Check ids, in the order they run. */
@@ -217,8 +381,12 @@ export function checkRestricted(podMeta: unknown, podSpec: unknown, base = 'spec
 /** Where the pod template sits in each workload kind. */
 const TEMPLATE_PATH: Record<string, string[]> = {
   Pod: [],
-  Deployment: ['spec', 'template'], StatefulSet: ['spec', 'template'], DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'], ReplicationController: ['spec', 'template'], Job: ['spec', 'template'],
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
   CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
 };
 
@@ -243,5 +411,6 @@ export function podTemplates(objects: K8sObject[]): PodTemplateRef[] {
 /** Every restricted-profile violation of every workload, as "Kind/name: check: path: message". */
 export function restrictedViolations(objects: K8sObject[]): string[] {
   return podTemplates(objects).flatMap(({ object, meta, spec, base }) =>
-    checkRestricted(meta, spec, base).map((v) => `${objectId(object)}: ${v.check}: ${v.path}: ${v.message}`));
+    checkRestricted(meta, spec, base).map((v) => `${objectId(object)}: ${v.check}: ${v.path}: ${v.message}`),
+  );
 }

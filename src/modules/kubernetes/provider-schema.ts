@@ -39,34 +39,97 @@ export const KIND_RESOURCES: Record<string, string> = {
 
 export const terraformType = (folder: string) => `kubernetes_${folder.replace(/-/g, '_')}`;
 /** "deployment-v1" -> "DeploymentV1" (the binding's class). */
-export const className = (folder: string) => folder.split('-').map((s) => s[0]!.toUpperCase() + s.slice(1)).join('');
+export const className = (folder: string) =>
+  folder
+    .split('-')
+    .map((s) => s[0]!.toUpperCase() + s.slice(1))
+    .join('');
 const TYPE_TO_KIND = new Map(Object.entries(KIND_RESOURCES).map(([k, f]) => [terraformType(f), k]));
 
 /** Attributes of the provider that are Terraform behaviour, not Kubernetes fields. */
-export const TERRAFORM_ONLY = new Set(['id', 'timeouts', 'wait_for_rollout', 'wait_until_bound', 'wait_for_load_balancer',
-  'wait_for_default_service_account', 'lifecycle', 'depends_on', 'provider', 'count', 'for_each', '//']);
+export const TERRAFORM_ONLY = new Set([
+  'id',
+  'timeouts',
+  'wait_for_rollout',
+  'wait_until_bound',
+  'wait_for_load_balancer',
+  'wait_for_default_service_account',
+  'lifecycle',
+  'depends_on',
+  'provider',
+  'count',
+  'for_each',
+  '//',
+]);
 
 /** Kubernetes list fields that the provider names in the singular (one block per item). */
 const PLURALS: Record<string, string> = {
-  containers: 'container', initContainers: 'init_container', ports: 'port', volumes: 'volume', volumeMounts: 'volume_mount',
-  volumeDevices: 'volume_device', metrics: 'metric', policies: 'policy', rules: 'rule', subjects: 'subject',
-  endpoints: 'endpoint', limits: 'limit', paths: 'path', tolerations: 'toleration', readinessGates: 'readiness_gate',
-  topologySpreadConstraints: 'topology_spread_constraint', httpHeaders: 'http_header', sysctls: 'sysctl',
+  containers: 'container',
+  initContainers: 'init_container',
+  ports: 'port',
+  volumes: 'volume',
+  volumeMounts: 'volume_mount',
+  volumeDevices: 'volume_device',
+  metrics: 'metric',
+  policies: 'policy',
+  rules: 'rule',
+  subjects: 'subject',
+  endpoints: 'endpoint',
+  limits: 'limit',
+  paths: 'path',
+  tolerations: 'toleration',
+  readinessGates: 'readiness_gate',
+  topologySpreadConstraints: 'topology_spread_constraint',
+  httpHeaders: 'http_header',
+  sysctls: 'sysctl',
 };
 const SINGULARS = Object.fromEntries(Object.entries(PLURALS).map(([k, v]) => [v, k]));
 /** Kubernetes list fields that keep their name in the provider. */
-const LISTS_SAME_NAME = new Set(['env', 'env_from', 'ingress', 'egress', 'from', 'to', 'ports', 'tls', 'match_expressions',
-  'items', 'host_aliases', 'image_pull_secrets', 'match_expression']);
+const LISTS_SAME_NAME = new Set([
+  'env',
+  'env_from',
+  'ingress',
+  'egress',
+  'from',
+  'to',
+  'ports',
+  'tls',
+  'match_expressions',
+  'items',
+  'host_aliases',
+  'image_pull_secrets',
+  'match_expression',
+]);
 /** Kubernetes names whose acronyms camelCase cannot restore. */
 const ACRONYMS: Record<string, string> = {
-  cluster_ip: 'clusterIP', cluster_ips: 'clusterIPs', external_ips: 'externalIPs', load_balancer_ip: 'loadBalancerIP',
-  host_ip: 'hostIP', host_ipc: 'hostIPC', host_pid: 'hostPID', pod_ip: 'podIP', target_wwns: 'targetWWNs',
+  cluster_ip: 'clusterIP',
+  cluster_ips: 'clusterIPs',
+  external_ips: 'externalIPs',
+  load_balancer_ip: 'loadBalancerIP',
+  host_ip: 'hostIP',
+  host_ipc: 'hostIPC',
+  host_pid: 'hostPID',
+  pod_ip: 'podIP',
+  target_wwns: 'targetWWNs',
 };
 /** Integer and int-or-string Kubernetes fields that the provider types as strings (int64, "25%"...). */
-const INT_OR_STRING = new Set(['port', 'targetPort', 'maxSurge', 'maxUnavailable', 'minAvailable', 'replicas',
-  'runAsUser', 'runAsGroup', 'fsGroup']);
+const INT_OR_STRING = new Set([
+  'port',
+  'targetPort',
+  'maxSurge',
+  'maxUnavailable',
+  'minAvailable',
+  'replicas',
+  'runAsUser',
+  'runAsGroup',
+  'fsGroup',
+]);
 
-export const snake = (k: string) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2').toLowerCase();
+export const snake = (k: string) =>
+  k
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
 const camel = (k: string) => ACRONYMS[k] ?? k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 interface Field {
@@ -89,7 +152,8 @@ interface ResourceSchema {
   blocks: Map<string, Block>;
 }
 
-const ENTRY = /(\w+): \{\s*value: ([^\n]*?)\((?:struct\.|this\._)(\w+)(?:\.internalValue)?\),\s*isBlock: (?:true|false),\s*type: "(\w+)",\s*storageClassType: "(\w+)",\s*\}/g;
+const ENTRY =
+  /(\w+): \{\s*value: ([^\n]*?)\((?:struct\.|this\._)(\w+)(?:\.internalValue)?\),\s*isBlock: (?:true|false),\s*type: "(\w+)",\s*storageClassType: "(\w+)",\s*\}/g;
 
 function parseEntries(body: string): Block {
   const block: Block = new Map();
@@ -112,16 +176,25 @@ export function resourceSchema(folder: string): ResourceSchema {
   const dir = resolve(PKG_DIR, 'lib', folder);
   const files = [resolve(dir, 'index.js')];
   try {
-    files.push(...readdirSync(resolve(dir, 'index-structs')).filter((f) => f.endsWith('.js')).map((f) => resolve(dir, 'index-structs', f)));
-  } catch { /* small resources keep their structs in index.js */ }
+    files.push(
+      ...readdirSync(resolve(dir, 'index-structs'))
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => resolve(dir, 'index-structs', f)),
+    );
+  } catch {
+    /* small resources keep their structs in index.js */
+  }
   const text = files.map((f) => readFileSync(f, 'utf8')).join('\n');
   const blocks = new Map<string, Block>();
-  for (const m of text.matchAll(/function (\w+)ToHclTerraform\(struct\) \{([\s\S]*?)\n\}/g)) blocks.set(m[1]!, parseEntries(m[2]!));
-  const synth = /synthesizeHclAttributes\(\) \{([\s\S]*?)\n    \}/.exec(text);
+  for (const m of text.matchAll(/function (\w+)ToHclTerraform\(struct\) \{([\s\S]*?)\n\}/g))
+    blocks.set(m[1]!, parseEntries(m[2]!));
+  const synth = /synthesizeHclAttributes\(\) \{([\s\S]*?)\n {4}\}/.exec(text);
   const name = className(folder);
   const type = new RegExp(`${name}\\.tfResourceType = "(\\w+)"`).exec(text)?.[1];
   if (!synth || !type || blocks.size === 0) {
-    throw new Error(`cannot read the schema of ${folder} from ${PROVIDER_PACKAGE}: did the package change? (pinned in package.json)`);
+    throw new Error(
+      `cannot read the schema of ${folder} from ${PROVIDER_PACKAGE}: did the package change? (pinned in package.json)`,
+    );
   }
   const s: ResourceSchema = { folder, type, className: name, root: parseEntries(synth[1]!), blocks };
   schemas.set(folder, s);
@@ -155,7 +228,12 @@ export interface ProviderResource {
 export function toProvider(o: K8sObject): { resource?: ProviderResource; problems: MappingProblem[] } {
   const id = objectId(o, true);
   const folder = KIND_RESOURCES[`${o.apiVersion}/${o.kind}`];
-  if (!folder) return { problems: [{ object: id, path: 'kind', message: `${o.apiVersion} ${o.kind} has no resource mapped in ${PROVIDER_PACKAGE}` }] };
+  if (!folder)
+    return {
+      problems: [
+        { object: id, path: 'kind', message: `${o.apiVersion} ${o.kind} has no resource mapped in ${PROVIDER_PACKAGE}` },
+      ],
+    };
   const s = resourceSchema(folder);
   const problems: MappingProblem[] = [];
   const { apiVersion: _a, kind: _k, ...rest } = o;
@@ -171,13 +249,24 @@ function lookup(k: string, block: Block): [string, Field] | undefined {
   return undefined;
 }
 
-function convertBlock(v: Record<string, unknown>, block: Block, s: ResourceSchema, path: string, id: string, problems: MappingProblem[]) {
+function convertBlock(
+  v: Record<string, unknown>,
+  block: Block,
+  s: ResourceSchema,
+  path: string,
+  id: string,
+  problems: MappingProblem[],
+) {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     const p = path ? `${path}.${k}` : k;
     const hit = lookup(k, block);
     if (!hit) {
-      problems.push({ object: id, path: p, message: `not in the schema of ${s.type} (hashicorp/kubernetes ${providerVersion()})` });
+      problems.push({
+        object: id,
+        path: p,
+        message: `not in the schema of ${s.type} (hashicorp/kubernetes ${providerVersion()})`,
+      });
       continue;
     }
     const [, f] = hit;
@@ -190,7 +279,10 @@ function convertValue(x: unknown, f: Field, s: ResourceSchema, p: string, id: st
   if (f.child) {
     const child = s.blocks.get(f.child);
     if (!child) throw new Error(`${s.type}: block ${f.child} not found in the bindings`);
-    const one = (y: unknown, q: string) => (isObject(y) ? convertBlock(y, child, s, q, id, problems) : (problems.push({ object: id, path: q, message: 'expected an object' }), {}));
+    const one = (y: unknown, q: string) =>
+      isObject(y)
+        ? convertBlock(y, child, s, q, id, problems)
+        : (problems.push({ object: id, path: q, message: 'expected an object' }), {});
     if (f.list) return Array.isArray(x) ? x.map((y, i) => one(y, `${p}[${i}]`)) : [one(x, p)];
     if (Array.isArray(x)) {
       problems.push({ object: id, path: p, message: `a list where ${s.type} allows one block` });
@@ -214,7 +306,15 @@ export function fromTerraform(type: string, block: Record<string, unknown>): { o
   return { object, problems };
 }
 
-function reverseBlock(v: Record<string, unknown>, block: Block, s: ResourceSchema, path: string, id: string, problems: MappingProblem[], top = false) {
+function reverseBlock(
+  v: Record<string, unknown>,
+  block: Block,
+  s: ResourceSchema,
+  path: string,
+  id: string,
+  problems: MappingProblem[],
+  top = false,
+) {
   const out: Record<string, unknown> = {};
   for (const [tf, x] of Object.entries(v)) {
     if (top && TERRAFORM_ONLY.has(tf)) continue;
@@ -226,7 +326,9 @@ function reverseBlock(v: Record<string, unknown>, block: Block, s: ResourceSchem
     }
     if (f.child) {
       const child = s.blocks.get(f.child)!;
-      const items = (Array.isArray(x) ? x : [x]).map((y, n) => reverseBlock(isObject(y) ? y : {}, child, s, `${p}[${n}]`, id, problems));
+      const items = (Array.isArray(x) ? x : [x]).map((y, n) =>
+        reverseBlock(isObject(y) ? y : {}, child, s, `${p}[${n}]`, id, problems),
+      );
       if (f.list && (SINGULARS[tf] || LISTS_SAME_NAME.has(tf))) out[SINGULARS[tf] ?? camel(tf)] = items;
       else out[camel(tf)] = items[0];
     } else {
@@ -239,7 +341,9 @@ function reverseBlock(v: Record<string, unknown>, block: Block, s: ResourceSchem
 }
 
 /** Every Kubernetes resource block of a synthesized stack (cdk.tf.json), converted back. */
-export function objectsOfStack(json: Record<string, unknown>): { address: string; object: K8sObject; problems: MappingProblem[] }[] {
+export function objectsOfStack(
+  json: Record<string, unknown>,
+): { address: string; object: K8sObject; problems: MappingProblem[] }[] {
   const resources = isObject(json.resource) ? json.resource : {};
   const out: { address: string; object: K8sObject; problems: MappingProblem[] }[] = [];
   for (const [type, byName] of Object.entries(resources)) {
@@ -264,7 +368,10 @@ export function stackObjects(json: Record<string, unknown>): StackObject[] {
   const typed: StackObject[] = objectsOfStack(json).map((x) => ({ ...x, via: 'typed' }));
   const manifests = obj(obj(json.resource).kubernetes_manifest);
   const raw: StackObject[] = Object.entries(manifests).map(([name, block]) => ({
-    address: `kubernetes_manifest.${name}`, object: obj(block).manifest as K8sObject, via: 'manifest', problems: [],
+    address: `kubernetes_manifest.${name}`,
+    object: obj(block).manifest as K8sObject,
+    via: 'manifest',
+    problems: [],
   }));
   return [...typed, ...raw];
 }

@@ -46,9 +46,16 @@ export function parseObjects(text: string, origin = 'input'): K8sObject[] {
     if (doc.errors.length > 0) throw new RenderError(`${origin}: document ${i}: ${doc.errors[0]!.message}`);
     const v: unknown = doc.toJS();
     if (v === null || v === undefined) continue;
-    if (!isObject(v) || typeof v.apiVersion !== 'string' || typeof v.kind !== 'string'
-      || !isObject(v.metadata) || typeof v.metadata.name !== 'string') {
-      throw new RenderError(`${origin}: document ${i} is not a Kubernetes object (apiVersion, kind and metadata.name are required)`);
+    if (
+      !isObject(v) ||
+      typeof v.apiVersion !== 'string' ||
+      typeof v.kind !== 'string' ||
+      !isObject(v.metadata) ||
+      typeof v.metadata.name !== 'string'
+    ) {
+      throw new RenderError(
+        `${origin}: document ${i} is not a Kubernetes object (apiVersion, kind and metadata.name are required)`,
+      );
     }
     out.push(v as K8sObject);
   }
@@ -61,5 +68,7 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 
 /** "Kind/name", or "Kind/namespace/name" when asked, for messages. */
 export function objectId(o: K8sObject, withNamespace = false): string {
-  return withNamespace && o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`;
+  return withNamespace && o.metadata.namespace
+    ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`
+    : `${o.kind}/${o.metadata.name}`;
 }

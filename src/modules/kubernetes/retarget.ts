@@ -31,21 +31,31 @@ export function retarget(objects: K8sObject[], target: Target): K8sObject[] {
   const problems: string[] = [];
   const { namespace, host, postgresAddress } = target;
   if (namespace !== undefined && !DNS_LABEL.test(namespace)) {
-    problems.push(`namespace ${JSON.stringify(namespace)} must be a DNS label (lowercase letters, digits and "-", at most 63 characters)`);
+    problems.push(
+      `namespace ${JSON.stringify(namespace)} must be a DNS label (lowercase letters, digits and "-", at most 63 characters)`,
+    );
   }
   if (host !== undefined && (host.length > 253 || !host.split('.').every((l) => DNS_LABEL.test(l)) || !host.includes('.'))) {
     problems.push(`host ${JSON.stringify(host)} must be a fully qualified DNS name such as api.alice.asd-lab.internal`);
   }
-  if (postgresAddress !== undefined && !(ipaddr.IPv4.isValidFourPartDecimal(postgresAddress))) {
+  if (postgresAddress !== undefined && !ipaddr.IPv4.isValidFourPartDecimal(postgresAddress)) {
     problems.push(`postgresAddress ${JSON.stringify(postgresAddress)} must be an IPv4 address such as 10.98.1.12`);
   }
   const ingresses = objects.filter((o) => o.kind === 'Ingress');
-  if (host !== undefined && ingresses.length !== 1) problems.push(`setting the host needs exactly one Ingress, found ${ingresses.length}`);
-  const slices = objects.filter((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === POSTGRES_SERVICE);
-  const oldAddresses = slices.flatMap((s) => (Array.isArray(s.endpoints) ? s.endpoints : [])
-    .flatMap((e: unknown) => (isObject(e) && Array.isArray(e.addresses) ? e.addresses.map(String) : [])));
+  if (host !== undefined && ingresses.length !== 1)
+    problems.push(`setting the host needs exactly one Ingress, found ${ingresses.length}`);
+  const slices = objects.filter(
+    (o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === POSTGRES_SERVICE,
+  );
+  const oldAddresses = slices.flatMap((s) =>
+    (Array.isArray(s.endpoints) ? s.endpoints : []).flatMap((e: unknown) =>
+      isObject(e) && Array.isArray(e.addresses) ? e.addresses.map(String) : [],
+    ),
+  );
   if (postgresAddress !== undefined && oldAddresses.length !== 1) {
-    problems.push(`setting the PostgreSQL address needs exactly one address in the EndpointSlice of Service "${POSTGRES_SERVICE}", found ${oldAddresses.length}`);
+    problems.push(
+      `setting the PostgreSQL address needs exactly one address in the EndpointSlice of Service "${POSTGRES_SERVICE}", found ${oldAddresses.length}`,
+    );
   }
   if (problems.length > 0) throw new RetargetError(problems);
 
@@ -55,7 +65,8 @@ export function retarget(objects: K8sObject[], target: Target): K8sObject[] {
     if (namespace !== undefined) {
       if (o.kind === 'Namespace') {
         o.metadata.name = namespace;
-        if (o.metadata.labels?.['kubernetes.io/metadata.name'] !== undefined) o.metadata.labels['kubernetes.io/metadata.name'] = namespace;
+        if (o.metadata.labels?.['kubernetes.io/metadata.name'] !== undefined)
+          o.metadata.labels['kubernetes.io/metadata.name'] = namespace;
       } else if (o.metadata.namespace !== undefined) {
         o.metadata.namespace = namespace;
       }
@@ -67,7 +78,7 @@ export function retarget(objects: K8sObject[], target: Target): K8sObject[] {
     }
     if (postgresAddress !== undefined) {
       if (slices.some((s) => s.metadata.name === o.metadata.name && o.kind === 'EndpointSlice')) {
-        for (const e of (o.endpoints as { addresses: string[] }[])) e.addresses = [postgresAddress];
+        for (const e of o.endpoints as { addresses: string[] }[]) e.addresses = [postgresAddress];
       }
       if (o.kind === 'NetworkPolicy') {
         const spec = o.spec as { egress?: { to?: { ipBlock?: { cidr: string } }[] }[] };

@@ -24,7 +24,18 @@ const add = (apiVersion: string, kind: string) => {
   const group = apiVersion.includes('/') ? apiVersion : 'v1';
   KINDS[`${apiVersion}/${kind}`] = { module: `kubernetes-models/${group}/${kind}`, iface: `I${kind}` };
 };
-for (const k of ['Namespace', 'ServiceAccount', 'Service', 'ConfigMap', 'Secret', 'PersistentVolumeClaim', 'Pod', 'ResourceQuota', 'LimitRange']) add('v1', k);
+for (const k of [
+  'Namespace',
+  'ServiceAccount',
+  'Service',
+  'ConfigMap',
+  'Secret',
+  'PersistentVolumeClaim',
+  'Pod',
+  'ResourceQuota',
+  'LimitRange',
+])
+  add('v1', k);
 for (const k of ['Deployment', 'StatefulSet', 'DaemonSet']) add('apps/v1', k);
 for (const k of ['Job', 'CronJob']) add('batch/v1', k);
 add('autoscaling/v2', 'HorizontalPodAutoscaler');
@@ -54,7 +65,8 @@ export async function validateSchemas(objects: K8sObject[]): Promise<SchemaProbl
     const entry = KINDS[`${o.apiVersion}/${o.kind}`];
     if (!entry) {
       problems.push({
-        object: objectId(o), path: 'apiVersion',
+        object: objectId(o),
+        path: 'apiVersion',
         message: `${o.apiVersion} ${o.kind} is not among the API versions accepted here (${SCHEMA_SOURCE.kubernetes}, GA): ${KNOWN_KINDS.join(', ')}`,
       });
       continue;
@@ -72,7 +84,8 @@ type AjvError = { instancePath: string; message?: string; keyword: string; param
 async function ajvProblems(o: K8sObject, module: string): Promise<SchemaProblem[]> {
   const mod = (await import(module)) as Record<string, unknown>;
   const Cls = mod[o.kind] as ModelClass | undefined;
-  if (!Cls) throw new Error(`${module} does not export ${o.kind}: is ${SCHEMA_SOURCE.package}@${SCHEMA_SOURCE.version} installed?`);
+  if (!Cls)
+    throw new Error(`${module} does not export ${o.kind}: is ${SCHEMA_SOURCE.package}@${SCHEMA_SOURCE.version} installed?`);
   try {
     new Cls(o).validate();
     return [];
@@ -83,13 +96,19 @@ async function ajvProblems(o: K8sObject, module: string): Promise<SchemaProblem[
     const byPath = new Map<string, string[]>();
     for (const e of errors) {
       const msgs = byPath.get(e.instancePath) ?? [];
-      const m = e.keyword === 'oneOf' || e.keyword === 'anyOf' ? undefined : e.keyword === 'required'
-        ? `must have required property "${String(e.params.missingProperty)}"` : e.message;
+      const m =
+        e.keyword === 'oneOf' || e.keyword === 'anyOf'
+          ? undefined
+          : e.keyword === 'required'
+            ? `must have required property "${String(e.params.missingProperty)}"`
+            : e.message;
       if (m && !msgs.includes(m)) msgs.push(m);
       byPath.set(e.instancePath, msgs);
     }
     return [...byPath].map(([p, msgs]) => ({
-      object: objectId(o), path: pointerToPath(p), message: joinMessages(msgs),
+      object: objectId(o),
+      path: pointerToPath(p),
+      message: joinMessages(msgs),
     }));
   }
 }
@@ -103,10 +122,13 @@ function joinMessages(msgs: string[]): string {
 }
 
 function pointerToPath(pointer: string): string {
-  return pointer.split('/').slice(1).reduce((acc, seg) => {
-    const s = seg.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s;
-  }, '');
+  return pointer
+    .split('/')
+    .slice(1)
+    .reduce((acc, seg) => {
+      const s = seg.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s;
+    }, '');
 }
 
 type SchemaProgram = {
@@ -125,14 +147,21 @@ function schemaProgram(): Promise<SchemaProgram> {
   program ??= (async () => {
     const ts = (await import('typescript')).default;
     const modules = [...new Set(Object.values(KINDS).map((k) => k.module))];
-    const source = modules.map((m, i) => {
-      const e = Object.values(KINDS).find((k) => k.module === m)!;
-      return `import type { ${e.iface} as T${i} } from ${JSON.stringify(m)};\nexport declare const v${i}: T${i};`;
-    }).join('\n');
+    const source = modules
+      .map((m, i) => {
+        const e = Object.values(KINDS).find((k) => k.module === m)!;
+        return `import type { ${e.iface} as T${i} } from ${JSON.stringify(m)};\nexport declare const v${i}: T${i};`;
+      })
+      .join('\n');
     const fileName = resolve(REPO_ROOT, '__k8s_schema_types__.ts');
     const options = {
-      strict: true, noEmit: true, skipLibCheck: true, types: [],
-      target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
     };
     const host = ts.createCompilerHost(options);
     const getSourceFile = host.getSourceFile.bind(host);
@@ -145,7 +174,9 @@ function schemaProgram(): Promise<SchemaProgram> {
     const diags = [...prog.getSyntacticDiagnostics(sf), ...prog.getSemanticDiagnostics(sf)];
     // A failed type import means the package is missing or changed: never let that pass silently.
     if (diags.length > 0) {
-      throw new Error(`schema types from ${SCHEMA_SOURCE.package} could not be loaded: ${ts.flattenDiagnosticMessageText(diags[0]!.messageText, ' ')}`);
+      throw new Error(
+        `schema types from ${SCHEMA_SOURCE.package} could not be loaded: ${ts.flattenDiagnosticMessageText(diags[0]!.messageText, ' ')}`,
+      );
     }
     const checker = prog.getTypeChecker();
     const rootTypes = new Map<string, import('typescript').Type>();
@@ -156,7 +187,9 @@ function schemaProgram(): Promise<SchemaProgram> {
     }
     return { ts, checker, sf, rootTypes };
   })();
-  program.catch(() => { program = undefined; }); // forget a failed load so the next call retries; callers still get the rejection
+  program.catch(() => {
+    program = undefined;
+  }); // forget a failed load so the next call retries; callers still get the rejection
   return program;
 }
 
@@ -190,12 +223,18 @@ async function unknownFieldProblems(objects: K8sObject[]): Promise<SchemaProblem
       const prop = checker.getPropertyOfType(target, k);
       if (prop) walk(x, checker.getTypeOfSymbolAtLocation(prop, sf), p, object, name);
       else if (map) walk(x, map, p, object, name);
-      else out.push({ object, path: p, message: `unknown field "${k}" (not in the ${SCHEMA_SOURCE.kubernetes} schema of ${shortTypeName(name)})` });
+      else
+        out.push({
+          object,
+          path: p,
+          message: `unknown field "${k}" (not in the ${SCHEMA_SOURCE.kubernetes} schema of ${shortTypeName(name)})`,
+        });
     }
   };
   for (const o of objects) {
     const root = rootTypes.get(KINDS[`${o.apiVersion}/${o.kind}`]!.module)!;
-    if (!checker.getPropertyOfType(root, 'kind')) throw new Error(`schema type of ${o.kind} has no "kind" property: did ${SCHEMA_SOURCE.package} change?`);
+    if (!checker.getPropertyOfType(root, 'kind'))
+      throw new Error(`schema type of ${o.kind} has no "kind" property: did ${SCHEMA_SOURCE.package} change?`);
     walk(o, root, '', objectId(o), o.kind);
   }
   return out;
@@ -208,6 +247,8 @@ function shortTypeName(name: string): string {
 
 /** The version of the schema package actually installed (must equal SCHEMA_SOURCE.version). */
 export function installedSchemaVersion(): string {
-  const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'node_modules', SCHEMA_SOURCE.package, 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(resolve(REPO_ROOT, 'node_modules', SCHEMA_SOURCE.package, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }

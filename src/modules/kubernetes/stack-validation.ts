@@ -24,11 +24,20 @@ export async function validateStackFile(file: string): Promise<StackValidation> 
     ...(await validateSchemas(objects)).map(formatSchemaProblem),
     ...restrictedViolations(objects),
   ];
-  return { file, objects: objs.length, typed: objs.filter((x) => x.via === 'typed').length, manifests: objs.filter((x) => x.via === 'manifest').length, problems };
+  return {
+    file,
+    objects: objs.length,
+    typed: objs.filter((x) => x.via === 'typed').length,
+    manifests: objs.filter((x) => x.via === 'manifest').length,
+    problems,
+  };
 }
 
 /** Is hashicorp/kubernetes in the Terraform provider mirror? (It is not in this project's offline mirror.) */
-export function mirrorHasKubernetes(mirror = process.env.ASD_LAB_TF_MIRROR ?? '/opt/tf-plugins'): { mirror: string; present: boolean } {
+export function mirrorHasKubernetes(mirror = process.env.ASD_LAB_TF_MIRROR ?? '/opt/tf-plugins'): {
+  mirror: string;
+  present: boolean;
+} {
   const dir = resolve(mirror);
   return { mirror: dir, present: existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'kubernetes')) };
 }

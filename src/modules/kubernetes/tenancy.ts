@@ -21,7 +21,16 @@ const LABELS = (candidate: string) => ({ 'app.kubernetes.io/managed-by': 'asd-la
 
 // ---- quantities ----
 const SUFFIX: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  Ki: 1024,
+  Mi: 1024 ** 2,
+  Gi: 1024 ** 3,
+  Ti: 1024 ** 4,
 };
 /** "250m" -> 0.25, "128Mi" -> 134217728, "1" -> 1. Throws on what Kubernetes would refuse. */
 export function parseQuantity(q: unknown): number {
@@ -51,10 +60,16 @@ const RESOURCES = ['cpu', 'memory', 'ephemeral-storage'] as const;
 
 export function appNeeds(objects: K8sObject[]): AppNeeds {
   const n: AppNeeds = { pods: 0, requests: {}, limits: {}, storage: 0, claims: 0, services: 0, maxLimit: {} };
-  for (const r of RESOURCES) { n.requests[r] = 0; n.limits[r] = 0; n.maxLimit[r] = 0; }
+  for (const r of RESOURCES) {
+    n.requests[r] = 0;
+    n.limits[r] = 0;
+    n.maxLimit[r] = 0;
+  }
   for (const d of objects.filter((o) => o.kind === 'Deployment')) {
     const spec = obj(d.spec);
-    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && obj(obj(o.spec).scaleTargetRef).name === d.metadata.name);
+    const hpa = objects.find(
+      (o) => o.kind === 'HorizontalPodAutoscaler' && obj(obj(o.spec).scaleTargetRef).name === d.metadata.name,
+    );
     const replicas = hpa ? Number(obj(hpa.spec).maxReplicas) : Number(spec.replicas ?? 1);
     const surge = Number(obj(obj(spec.strategy).rollingUpdate).maxSurge ?? 1);
     const pods = replicas + (Number.isFinite(surge) ? surge : 1);
@@ -95,7 +110,12 @@ export function resourceQuota(namespace: string, candidate: string, needs: AppNe
     'services.nodeports': '0',
     'services.loadbalancers': '0',
   };
-  return { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'candidate-quota', namespace, labels: LABELS(candidate) }, spec: { hard } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: { name: 'candidate-quota', namespace, labels: LABELS(candidate) },
+    spec: { hard },
+  };
 }
 
 export function limitRange(namespace: string, candidate: string, needs: AppNeeds): K8sObject {
@@ -103,14 +123,18 @@ export function limitRange(namespace: string, candidate: string, needs: AppNeeds
   // them the quota would refuse it. The maximum is twice the largest limit of the application.
   const max = Object.fromEntries(RESOURCES.map((r) => [r, formatQuantity(r, 2 * needs.maxLimit[r]!)]));
   return {
-    apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'candidate-limits', namespace, labels: LABELS(candidate) },
+    apiVersion: 'v1',
+    kind: 'LimitRange',
+    metadata: { name: 'candidate-limits', namespace, labels: LABELS(candidate) },
     spec: {
-      limits: [{
-        type: 'Container',
-        default: { cpu: '200m', memory: '128Mi', 'ephemeral-storage': '64Mi' },
-        defaultRequest: { cpu: '50m', memory: '64Mi', 'ephemeral-storage': '32Mi' },
-        max,
-      }],
+      limits: [
+        {
+          type: 'Container',
+          default: { cpu: '200m', memory: '128Mi', 'ephemeral-storage': '64Mi' },
+          defaultRequest: { cpu: '50m', memory: '64Mi', 'ephemeral-storage': '32Mi' },
+          max,
+        },
+      ],
     },
   };
 }
@@ -121,39 +145,79 @@ export function limitRange(namespace: string, candidate: string, needs: AppNeeds
  * RoleBindings (they could raise their own rights or quota); nothing cluster-wide.
  */
 export const CANDIDATE_RULES = [
-  { apiGroups: [''], resources: ['pods', 'pods/log', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'serviceaccounts'],
-    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  {
+    apiGroups: [''],
+    resources: [
+      'pods',
+      'pods/log',
+      'services',
+      'endpoints',
+      'configmaps',
+      'secrets',
+      'persistentvolumeclaims',
+      'serviceaccounts',
+    ],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
   { apiGroups: [''], resources: ['pods/exec', 'pods/portforward'], verbs: ['create', 'get'] },
   { apiGroups: [''], resources: ['events', 'resourcequotas', 'limitranges'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale', 'replicasets', 'statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-  { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  {
+    apiGroups: ['apps'],
+    resources: ['deployments', 'deployments/scale', 'replicasets', 'statefulsets'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['autoscaling'],
+    resources: ['horizontalpodautoscalers'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['policy'],
+    resources: ['poddisruptionbudgets'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['networking.k8s.io'],
+    resources: ['ingresses', 'networkpolicies'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
+  {
+    apiGroups: ['discovery.k8s.io'],
+    resources: ['endpointslices'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
 ];
 
 export function candidateRbac(candidate: string): K8sObject[] {
   const saNamespace = namespaceOf(candidate, 'test');
-  const out: K8sObject[] = [{
-    apiVersion: 'v1', kind: 'ServiceAccount',
-    metadata: { name: CANDIDATE_SA, namespace: saNamespace, labels: LABELS(candidate) },
-    automountServiceAccountToken: false,
-  }];
+  const out: K8sObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: CANDIDATE_SA, namespace: saNamespace, labels: LABELS(candidate) },
+      automountServiceAccountToken: false,
+    },
+  ];
   for (const env of OVERLAYS) {
     const namespace = namespaceOf(candidate, env);
-    out.push({
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role',
-      metadata: { name: CANDIDATE_ROLE, namespace, labels: LABELS(candidate) },
-      rules: structuredClone(CANDIDATE_RULES),
-    }, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
-      metadata: { name: CANDIDATE_ROLE, namespace, labels: LABELS(candidate) },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: CANDIDATE_ROLE },
-      subjects: [
-        { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: candidate },
-        { kind: 'ServiceAccount', name: CANDIDATE_SA, namespace: saNamespace },
-      ],
-    });
+    out.push(
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: CANDIDATE_ROLE, namespace, labels: LABELS(candidate) },
+        rules: structuredClone(CANDIDATE_RULES),
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: CANDIDATE_ROLE, namespace, labels: LABELS(candidate) },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: CANDIDATE_ROLE },
+        subjects: [
+          { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: candidate },
+          { kind: 'ServiceAccount', name: CANDIDATE_SA, namespace: saNamespace },
+        ],
+      },
+    );
   }
   return out;
 }
@@ -165,7 +229,11 @@ export interface EnvironmentInput {
 }
 
 /** Every object of one candidate: per environment the retargeted application, its quota and limits; then RBAC. */
-export function candidateObjects(candidate: string, envs: EnvironmentInput[], opts: { domain: string; postgresAddress?: string }): Map<Overlay, K8sObject[]> {
+export function candidateObjects(
+  candidate: string,
+  envs: EnvironmentInput[],
+  opts: { domain: string; postgresAddress?: string },
+): Map<Overlay, K8sObject[]> {
   const out = new Map<Overlay, K8sObject[]>();
   for (const { env, rendered } of envs) {
     const namespace = namespaceOf(candidate, env);
@@ -191,15 +259,30 @@ const matches = (allowed: unknown, value: string) => Array.isArray(allowed) && (
  * the subject do `verb` on `group/resource` in `namespace`? RBAC only adds rights, so a request is
  * allowed when one binding that names the subject points at a rule that matches.
  */
-export function rbacAllows(objects: K8sObject[], who: Subject, verb: string, group: string, resource: string, namespace: string): boolean {
-  const sameSubject = (s: Obj) => s.kind === who.kind && s.name === who.name
-    && (who.kind !== 'ServiceAccount' || s.namespace === who.namespace);
+export function rbacAllows(
+  objects: K8sObject[],
+  who: Subject,
+  verb: string,
+  group: string,
+  resource: string,
+  namespace: string,
+): boolean {
+  const sameSubject = (s: Obj) =>
+    s.kind === who.kind && s.name === who.name && (who.kind !== 'ServiceAccount' || s.namespace === who.namespace);
   const roleRules = (ref: Obj, ns: string | undefined): Obj[] => {
-    const role = objects.find((o) => o.kind === ref.kind && o.metadata.name === ref.name
-      && (ref.kind === 'ClusterRole' || o.metadata.namespace === ns));
+    const role = objects.find(
+      (o) => o.kind === ref.kind && o.metadata.name === ref.name && (ref.kind === 'ClusterRole' || o.metadata.namespace === ns),
+    );
     return role ? list(role.rules) : [];
   };
-  const bindings = objects.filter((o) => (o.kind === 'RoleBinding' && o.metadata.namespace === namespace) || o.kind === 'ClusterRoleBinding');
-  return bindings.some((b) => list(b.subjects).some(sameSubject)
-    && roleRules(obj(b.roleRef), b.metadata.namespace).some((r) => matches(r.verbs, verb) && matches(r.apiGroups, group) && matches(r.resources, resource)));
+  const bindings = objects.filter(
+    (o) => (o.kind === 'RoleBinding' && o.metadata.namespace === namespace) || o.kind === 'ClusterRoleBinding',
+  );
+  return bindings.some(
+    (b) =>
+      list(b.subjects).some(sameSubject) &&
+      roleRules(obj(b.roleRef), b.metadata.namespace).some(
+        (r) => matches(r.verbs, verb) && matches(r.apiGroups, group) && matches(r.resources, resource),
+      ),
+  );
 }

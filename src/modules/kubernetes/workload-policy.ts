@@ -8,8 +8,7 @@ import { podTemplates } from './pod-security.ts';
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (isObject(v) ? v : {});
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.map(obj) : []);
-const strMap = (v: unknown): Record<string, string> =>
-  Object.fromEntries(Object.entries(obj(v)).map(([k, x]) => [k, String(x)]));
+const strMap = (v: unknown): Record<string, string> => Object.fromEntries(Object.entries(obj(v)).map(([k, x]) => [k, String(x)]));
 
 export const RESOURCE_NAMES = ['cpu', 'memory', 'ephemeral-storage'] as const;
 export const PROBES = ['startupProbe', 'livenessProbe', 'readinessProbe'] as const;
@@ -26,11 +25,16 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
     const key = String(e.key);
     const values = Array.isArray(e.values) ? e.values.map(String) : [];
     switch (e.operator) {
-      case 'In': return key in labels && values.includes(labels[key]!);
-      case 'NotIn': return !(key in labels) || !values.includes(labels[key]!);
-      case 'Exists': return key in labels;
-      case 'DoesNotExist': return !(key in labels);
-      default: return false;
+      case 'In':
+        return key in labels && values.includes(labels[key]!);
+      case 'NotIn':
+        return !(key in labels) || !values.includes(labels[key]!);
+      case 'Exists':
+        return key in labels;
+      case 'DoesNotExist':
+        return !(key in labels);
+      default:
+        return false;
     }
   });
 }
@@ -57,7 +61,8 @@ export function containerProblems(objects: K8sObject[]): string[] {
         const mounts = list(c.volumeMounts);
         const tmp = mounts.find((m) => m.mountPath === '/tmp');
         const tmpVol = tmp && list(spec.volumes).find((v) => v.name === tmp.name);
-        if (!tmpVol || !isObject(tmpVol.emptyDir)) out.push(`${id}: ${path} must mount an emptyDir volume at /tmp (the root filesystem is read-only)`);
+        if (!tmpVol || !isObject(tmpVol.emptyDir))
+          out.push(`${id}: ${path} must mount an emptyDir volume at /tmp (the root filesystem is read-only)`);
         const image = String(c.image ?? '');
         if (!/@sha256:[0-9a-f]{64}$/.test(image) && !/:[\w][\w.-]{0,127}$/.test(image.split('/').pop() ?? '')) {
           out.push(`${id}: ${path}.image "${image}" has neither a tag nor a digest (set one per overlay with kustomize images:)`);
@@ -66,12 +71,15 @@ export function containerProblems(objects: K8sObject[]): string[] {
         }
         list(c.env).forEach((e, j) => {
           if (SECRET_LIKE.test(String(e.name)) && e.value !== undefined) {
-            out.push(`${id}: ${path}.env[${j}] ${String(e.name)} has a literal value: take it from a Secret (valueFrom.secretKeyRef)`);
+            out.push(
+              `${id}: ${path}.env[${j}] ${String(e.name)} has a literal value: take it from a Secret (valueFrom.secretKeyRef)`,
+            );
           }
         });
       });
     }
-    if (spec.automountServiceAccountToken !== false) out.push(`${id}: ${base}.automountServiceAccountToken must be false (the app does not call the Kubernetes API)`);
+    if (spec.automountServiceAccountToken !== false)
+      out.push(`${id}: ${base}.automountServiceAccountToken must be false (the app does not call the Kubernetes API)`);
   }
   return out;
 }
@@ -87,29 +95,45 @@ export function deploymentProblems(objects: K8sObject[]): string[] {
     const strategy = obj(spec.strategy);
     const ru = obj(strategy.rollingUpdate);
     if (strategy.type !== 'RollingUpdate') out.push(`${id}: spec.strategy.type must be RollingUpdate`);
-    if (ru.maxUnavailable !== 0 && ru.maxUnavailable !== '0%') out.push(`${id}: spec.strategy.rollingUpdate.maxUnavailable must be 0 (got ${JSON.stringify(ru.maxUnavailable)})`);
+    if (ru.maxUnavailable !== 0 && ru.maxUnavailable !== '0%')
+      out.push(`${id}: spec.strategy.rollingUpdate.maxUnavailable must be 0 (got ${JSON.stringify(ru.maxUnavailable)})`);
     if (ru.maxSurge !== 1) out.push(`${id}: spec.strategy.rollingUpdate.maxSurge must be 1 (got ${JSON.stringify(ru.maxSurge)})`);
     const labels = strMap(obj(obj(spec.template).metadata).labels);
-    const covering = pdbs.filter((p) => p.metadata.namespace === d.metadata.namespace && selectorMatches(obj(p.spec).selector, labels));
+    const covering = pdbs.filter(
+      (p) => p.metadata.namespace === d.metadata.namespace && selectorMatches(obj(p.spec).selector, labels),
+    );
     if (covering.length === 0) out.push(`${id}: no PodDisruptionBudget selects its pods`);
-    if (covering.length > 1) out.push(`${id}: ${covering.length} PodDisruptionBudgets select its pods (${covering.map((p) => p.metadata.name).join(', ')}): the eviction API refuses pods with more than one`);
+    if (covering.length > 1)
+      out.push(
+        `${id}: ${covering.length} PodDisruptionBudgets select its pods (${covering.map((p) => p.metadata.name).join(', ')}): the eviction API refuses pods with more than one`,
+      );
     const scaledBy = hpas.filter((h) => {
       const ref = obj(obj(h.spec).scaleTargetRef);
       return ref.kind === 'Deployment' && ref.name === d.metadata.name && h.metadata.namespace === d.metadata.namespace;
     });
     if (scaledBy.length > 0 && spec.replicas !== undefined) {
-      out.push(`${id}: spec.replicas is set although HorizontalPodAutoscaler/${scaledBy[0]!.metadata.name} scales it (each apply would reset the count)`);
+      out.push(
+        `${id}: spec.replicas is set although HorizontalPodAutoscaler/${scaledBy[0]!.metadata.name} scales it (each apply would reset the count)`,
+      );
     }
   }
   for (const h of hpas) {
     const ref = obj(obj(h.spec).scaleTargetRef);
-    if (!objects.some((o) => o.kind === ref.kind && o.metadata.name === ref.name && o.metadata.namespace === h.metadata.namespace)) {
+    if (
+      !objects.some((o) => o.kind === ref.kind && o.metadata.name === ref.name && o.metadata.namespace === h.metadata.namespace)
+    ) {
       out.push(`${objectId(h)}: spec.scaleTargetRef ${String(ref.kind)}/${String(ref.name)} does not exist`);
     }
   }
   for (const p of pdbs) {
-    if (!objects.some((o) => o.kind === 'Deployment' && o.metadata.namespace === p.metadata.namespace
-      && selectorMatches(obj(p.spec).selector, strMap(obj(obj(obj(o.spec).template).metadata).labels)))) {
+    if (
+      !objects.some(
+        (o) =>
+          o.kind === 'Deployment' &&
+          o.metadata.namespace === p.metadata.namespace &&
+          selectorMatches(obj(p.spec).selector, strMap(obj(obj(obj(o.spec).template).metadata).labels)),
+      )
+    ) {
       out.push(`${objectId(p)}: selects no Deployment's pods`);
     }
   }
@@ -129,8 +153,10 @@ export function namespaceProblems(objects: K8sObject[], expected: string): strin
     }
   }
   for (const o of objects) {
-    if (o.kind !== 'Namespace' && o.metadata.namespace !== expected) out.push(`${objectId(o)}: namespace is ${String(o.metadata.namespace)}, expected ${expected}`);
-    if (o.kind === 'Secret') out.push(`${objectId(o)}: a Secret is rendered from the repository; credentials must come from the deploy step`);
+    if (o.kind !== 'Namespace' && o.metadata.namespace !== expected)
+      out.push(`${objectId(o)}: namespace is ${String(o.metadata.namespace)}, expected ${expected}`);
+    if (o.kind === 'Secret')
+      out.push(`${objectId(o)}: a Secret is rendered from the repository; credentials must come from the deploy step`);
   }
   return out;
 }
@@ -148,7 +174,9 @@ export function storageProblems(objects: K8sObject[]): string[] {
     list(spec.volumes).forEach((v, i) => {
       const claim = obj(v.persistentVolumeClaim).claimName;
       if (claim !== undefined && !pvcs.some((p) => p.metadata.name === claim)) {
-        out.push(`${objectId(object)}: ${base}.volumes[${i}] uses PersistentVolumeClaim "${String(claim)}", which is not rendered`);
+        out.push(
+          `${objectId(object)}: ${base}.volumes[${i}] uses PersistentVolumeClaim "${String(claim)}", which is not rendered`,
+        );
       }
     });
   }
@@ -159,7 +187,8 @@ export function storageProblems(objects: K8sObject[]): string[] {
 export type Flow = string;
 
 const describePeer = (peer: Obj): string => {
-  if (isObject(peer.ipBlock)) return `ipBlock ${String(peer.ipBlock.cidr)}${Array.isArray(peer.ipBlock.except) ? ` except ${peer.ipBlock.except.join(',')}` : ''}`;
+  if (isObject(peer.ipBlock))
+    return `ipBlock ${String(peer.ipBlock.cidr)}${Array.isArray(peer.ipBlock.except) ? ` except ${peer.ipBlock.except.join(',')}` : ''}`;
   const parts: string[] = [];
   if (isObject(peer.namespaceSelector)) parts.push(`namespaces{${describeSelector(peer.namespaceSelector)}}`);
   if (isObject(peer.podSelector)) parts.push(`pods{${describeSelector(peer.podSelector)}}`);
@@ -168,7 +197,8 @@ const describePeer = (peer: Obj): string => {
 
 function describeSelector(sel: Obj): string {
   const parts = Object.entries(strMap(sel.matchLabels)).map(([k, v]) => `${k}=${v}`);
-  for (const e of list(sel.matchExpressions)) parts.push(`${String(e.key)} ${String(e.operator)} (${Array.isArray(e.values) ? e.values.join(',') : ''})`);
+  for (const e of list(sel.matchExpressions))
+    parts.push(`${String(e.key)} ${String(e.operator)} (${Array.isArray(e.values) ? e.values.join(',') : ''})`);
   return parts.join(',') || '*';
 }
 
@@ -183,8 +213,13 @@ export function networkFlows(objects: K8sObject[]): { flows: Flow[]; problems: s
   const denyAll = nps.find((p) => {
     const s = obj(p.spec);
     const types = Array.isArray(s.policyTypes) ? s.policyTypes : [];
-    return describeSelector(obj(s.podSelector)) === '*' && types.includes('Ingress') && types.includes('Egress')
-      && list(s.ingress).length === 0 && list(s.egress).length === 0;
+    return (
+      describeSelector(obj(s.podSelector)) === '*' &&
+      types.includes('Ingress') &&
+      types.includes('Egress') &&
+      list(s.ingress).length === 0 &&
+      list(s.egress).length === 0
+    );
   });
   if (!denyAll) problems.push('no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules)');
   for (const p of nps) {
@@ -215,18 +250,31 @@ export function networkFlows(objects: K8sObject[]): { flows: Flow[]; problems: s
 export function externalServiceProblems(objects: K8sObject[]): string[] {
   const out: string[] = [];
   const egress = objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((p) => list(obj(p.spec).egress));
-  for (const svc of objects.filter((o) => o.kind === 'Service' && obj(o.spec).selector === undefined && obj(o.spec).clusterIP !== 'None' && obj(o.spec).type !== 'ExternalName')) {
-    const slices = objects.filter((o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name);
+  for (const svc of objects.filter(
+    (o) =>
+      o.kind === 'Service' &&
+      obj(o.spec).selector === undefined &&
+      obj(o.spec).clusterIP !== 'None' &&
+      obj(o.spec).type !== 'ExternalName',
+  )) {
+    const slices = objects.filter(
+      (o) => o.kind === 'EndpointSlice' && o.metadata.labels?.['kubernetes.io/service-name'] === svc.metadata.name,
+    );
     if (slices.length === 0) {
-      out.push(`${objectId(svc)}: a Service without selector needs an EndpointSlice labelled kubernetes.io/service-name=${svc.metadata.name}`);
+      out.push(
+        `${objectId(svc)}: a Service without selector needs an EndpointSlice labelled kubernetes.io/service-name=${svc.metadata.name}`,
+      );
       continue;
     }
     for (const slice of slices) {
       const ports = list(slice.ports).map((p) => Number(p.port));
       for (const addr of list(slice.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []))) {
         for (const port of ports) {
-          const allowed = egress.some((r) => list(r.to).some((peer) => obj(peer.ipBlock).cidr === `${addr}/32`)
-            && list(r.ports).some((p) => Number(p.port) === port));
+          const allowed = egress.some(
+            (r) =>
+              list(r.to).some((peer) => obj(peer.ipBlock).cidr === `${addr}/32`) &&
+              list(r.ports).some((p) => Number(p.port) === port),
+          );
           if (!allowed) out.push(`${objectId(slice)}: no egress NetworkPolicy allows ${addr}/32 on port ${port}`);
         }
       }
@@ -246,9 +294,16 @@ export function ingressProblems(objects: K8sObject[]): string[] {
         const target = objects.find((o) => o.kind === 'Service' && o.metadata.name === svc.name);
         const portName = obj(svc.port).name;
         const portNumber = obj(svc.port).number;
-        if (!target) out.push(`${objectId(ing)}: spec.rules[${i}].http.paths[${j}] points to Service "${String(svc.name)}", which is not rendered`);
-        else if (!list(obj(target.spec).ports).some((sp) => (portName !== undefined ? sp.name === portName : sp.port === portNumber))) {
-          out.push(`${objectId(ing)}: spec.rules[${i}].http.paths[${j}] uses a port that Service "${String(svc.name)}" does not have`);
+        if (!target)
+          out.push(
+            `${objectId(ing)}: spec.rules[${i}].http.paths[${j}] points to Service "${String(svc.name)}", which is not rendered`,
+          );
+        else if (
+          !list(obj(target.spec).ports).some((sp) => (portName !== undefined ? sp.name === portName : sp.port === portNumber))
+        ) {
+          out.push(
+            `${objectId(ing)}: spec.rules[${i}].http.paths[${j}] uses a port that Service "${String(svc.name)}" does not have`,
+          );
         }
       });
     });

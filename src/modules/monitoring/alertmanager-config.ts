@@ -27,7 +27,11 @@ export const INHIBIT_RULES = [
   // A fast budget burn already pages: the slow burn of the same SLO adds nothing.
   { source_matchers: ['burn="fast"'], target_matchers: ['burn="slow"'], equal: ['slo', 'env'] },
   // A database that does not answer explains its replication and connection alerts.
-  { source_matchers: ['alertname="PostgresDown"'], target_matchers: ['team="db"', 'alertname!="PostgresDown"'], equal: ['instance'] },
+  {
+    source_matchers: ['alertname="PostgresDown"'],
+    target_matchers: ['team="db"', 'alertname!="PostgresDown"'],
+    equal: ['instance'],
+  },
 ];
 
 export function alertmanagerConfig(opts: MonitoringOptions): Record<string, unknown> {

@@ -1,7 +1,10 @@
 // What the supervision's APIs and the alert receiver give back, with no dependency (shared by the
 // controller's SSH client, remote.ts, and the report job that runs on the mon server, report-job.ts).
 
-export interface PromSample { metric: Record<string, string>; value: [number, string] }
+export interface PromSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 /** One notification as the receiver stored it. */
 export interface ReceivedEvent {
@@ -10,7 +13,19 @@ export interface ReceivedEvent {
   receiver: string;
   status: string;
   groupKey: string;
-  alerts: { alertname: string; status: string; severity: string; team: string; instance: string; env: string; startsAt: string; endsAt: string; summary: string; fingerprint: string; labels: Record<string, string> }[];
+  alerts: {
+    alertname: string;
+    status: string;
+    severity: string;
+    team: string;
+    instance: string;
+    env: string;
+    startsAt: string;
+    endsAt: string;
+    summary: string;
+    fingerprint: string;
+    labels: Record<string, string>;
+  }[];
 }
 
 /** Parse the event log (one JSON object per line); unreadable lines are skipped. */
@@ -28,4 +43,7 @@ export function parseEvents(text: string): ReceivedEvent[] {
   return out;
 }
 
-export interface PromRangeSeries { metric: Record<string, string>; values: [number, string][] }
+export interface PromRangeSeries {
+  metric: Record<string, string>;
+  values: [number, string][];
+}

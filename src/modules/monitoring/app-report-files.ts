@@ -3,7 +3,6 @@
 // monitoring_report). The renderers are in app-report.ts.
 import { readdirSync } from 'node:fs';
 import { isNotFound } from '../../core/errors.ts';
-import { join } from 'node:path';
 import type { Cohort } from '../../core/model/cohort.ts';
 import { cohortPaths } from '../../core/state.ts';
 

@@ -42,8 +42,16 @@ export function reportQueries(r: string) {
 /** The range queries of the charts. */
 export const CHART_QUERIES = {
   rate: { title: 'Requests per second', unit: 'req/s', expr: `sum by (env) (rate(${C}_count[5m]))` },
-  errorRatio: { title: 'Error ratio (5xx)', unit: '%', expr: `100 * sum by (env) (rate(${C}_count{${ERROR_CODES}}[5m])) / sum by (env) (rate(${C}_count[5m]))` },
-  p95: { title: 'Latency, 95th percentile', unit: 'ms', expr: `1000 * histogram_quantile(0.95, sum by (env, le) (rate(${C}_bucket[5m])))` },
+  errorRatio: {
+    title: 'Error ratio (5xx)',
+    unit: '%',
+    expr: `100 * sum by (env) (rate(${C}_count{${ERROR_CODES}}[5m])) / sum by (env) (rate(${C}_count[5m]))`,
+  },
+  p95: {
+    title: 'Latency, 95th percentile',
+    unit: 'ms',
+    expr: `1000 * histogram_quantile(0.95, sum by (env, le) (rate(${C}_bucket[5m])))`,
+  },
 } as const;
 
 export interface EnvStats {
@@ -62,8 +70,15 @@ export interface EnvStats {
   probeAvailabilityPercent?: number;
 }
 
-export interface Series { env: string; points: [number, number][] }
-export interface Chart { title: string; unit: string; series: Series[] }
+export interface Series {
+  env: string;
+  points: [number, number][];
+}
+export interface Chart {
+  title: string;
+  unit: string;
+  series: Series[];
+}
 
 export interface AppReport {
   cohort: string;
@@ -92,14 +107,19 @@ export function envStats(slo: SloConfig, r: Record<keyof ReturnType<typeof repor
     const budget = 100 - objective;
     const ms = (x: string | undefined) => (num(x) === undefined ? undefined : Math.round(num(x)! * 1000));
     return {
-      env, requests: Math.round(requests), errors: Math.round(errors),
+      env,
+      requests: Math.round(requests),
+      errors: Math.round(errors),
       availabilityPercent: availability,
       objectivePercent: objective,
       budgetLeftPercent: availability === undefined ? undefined : 100 * (1 - (100 - availability) / budget),
-      p50Ms: ms(r.p50.get(env)), p95Ms: ms(r.p95.get(env)), p99Ms: ms(r.p99.get(env)),
+      p50Ms: ms(r.p50.get(env)),
+      p95Ms: ms(r.p95.get(env)),
+      p99Ms: ms(r.p99.get(env)),
       p95ObjectiveMs: slo[env].p95LatencyMs,
       maxSaturationPercent: num(r.saturation.get(env)) === undefined ? undefined : 100 * num(r.saturation.get(env))!,
-      probeAvailabilityPercent: num(r.probeAvailability.get(env)) === undefined ? undefined : 100 * num(r.probeAvailability.get(env))!,
+      probeAvailabilityPercent:
+        num(r.probeAvailability.get(env)) === undefined ? undefined : 100 * num(r.probeAvailability.get(env))!,
     };
   });
 }
@@ -112,12 +132,18 @@ export function devAlerts(events: ReceivedEvent[], fromMs: number): AppReport['a
     for (const a of e.alerts) {
       if (a.team !== 'dev' || a.status !== 'firing') continue;
       const key = `${a.alertname}|${a.severity}|${a.instance || a.env}`;
-      const x = seen.get(key) ?? { alertname: a.alertname, severity: a.severity, instance: a.instance || a.env, firings: new Set<string>() };
+      const x = seen.get(key) ?? {
+        alertname: a.alertname,
+        severity: a.severity,
+        instance: a.instance || a.env,
+        firings: new Set<string>(),
+      };
       x.firings.add(a.startsAt);
       seen.set(key, x);
     }
   }
-  return [...seen.values()].map((x) => ({ alertname: x.alertname, severity: x.severity, instance: x.instance, firings: x.firings.size }))
+  return [...seen.values()]
+    .map((x) => ({ alertname: x.alertname, severity: x.severity, instance: x.instance, firings: x.firings.size }))
     .sort((a, b) => b.firings - a.firings || a.alertname.localeCompare(b.alertname));
 }
 
@@ -128,8 +154,9 @@ const COLORS: Record<string, string> = { test: '#1f77b4', preprod: '#ff7f0e', pr
 export function svgChart(c: Chart, width = 640, height = 220): string {
   const pad = { l: 56, r: 90, t: 28, b: 28 };
   const pts = c.series.flatMap((s) => s.points);
-  const head = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(c.title)}" font-family="sans-serif" font-size="11">`
-    + `<rect width="100%" height="100%" fill="#fff"/><text x="${pad.l}" y="16" font-size="13" font-weight="bold">${esc(c.title)} (${esc(c.unit)})</text>`;
+  const head =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(c.title)}" font-family="sans-serif" font-size="11">` +
+    `<rect width="100%" height="100%" fill="#fff"/><text x="${pad.l}" y="16" font-size="13" font-weight="bold">${esc(c.title)} (${esc(c.unit)})</text>`;
   if (pts.length === 0) {
     return `${head}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#777">no data in the period</text></svg>\n`;
   }
@@ -156,17 +183,30 @@ export function svgChart(c: Chart, width = 640, height = 220): string {
 
 const pct = (v: number | undefined, digits = 3) => (v === undefined ? '—' : `${v.toFixed(digits)} %`);
 const msOr = (v: number | undefined) => (v === undefined ? '—' : `${v} ms`);
-const verdict = (e: EnvStats) => (e.availabilityPercent === undefined ? 'no traffic' : e.availabilityPercent >= e.objectivePercent ? 'met' : 'MISSED');
+const verdict = (e: EnvStats) =>
+  e.availabilityPercent === undefined ? 'no traffic' : e.availabilityPercent >= e.objectivePercent ? 'met' : 'MISSED';
 
 /** Markdown; charts are linked files `<chartPrefix><n>.svg`. */
 export function renderMarkdown(r: AppReport, chartPrefix: string): string {
   const l: string[] = [];
   l.push(`# Application report — ${r.candidate} (${r.cohort})`, '');
-  l.push(`Period: last ${r.period}, ${r.from} → ${r.to}. Generated ${r.generated} by ${r.generatedBy ?? '\`asd-lab report app\`'} from the candidate's Prometheus. SLO window: ${SLO_PERIOD_DAYS} days.`, '');
-  l.push('## Availability and error budget', '', '| Environment | Requests | 5xx | Availability | Objective | Verdict | Error budget left | Probe (HTTPS) up |', '|---|---|---|---|---|---|---|---|');
-  for (const e of r.envs) l.push(`| ${e.env} | ${e.requests} | ${e.errors} | ${pct(e.availabilityPercent)} | ${e.objectivePercent} % | ${verdict(e)} | ${pct(e.budgetLeftPercent, 1)} | ${pct(e.probeAvailabilityPercent, 2)} |`);
+  l.push(
+    `Period: last ${r.period}, ${r.from} → ${r.to}. Generated ${r.generated} by ${r.generatedBy ?? '`asd-lab report app`'} from the candidate's Prometheus. SLO window: ${SLO_PERIOD_DAYS} days.`,
+    '',
+  );
+  l.push(
+    '## Availability and error budget',
+    '',
+    '| Environment | Requests | 5xx | Availability | Objective | Verdict | Error budget left | Probe (HTTPS) up |',
+    '|---|---|---|---|---|---|---|---|',
+  );
+  for (const e of r.envs)
+    l.push(
+      `| ${e.env} | ${e.requests} | ${e.errors} | ${pct(e.availabilityPercent)} | ${e.objectivePercent} % | ${verdict(e)} | ${pct(e.budgetLeftPercent, 1)} | ${pct(e.probeAvailabilityPercent, 2)} |`,
+    );
   l.push('', '## Latency', '', '| Environment | p50 | p95 | p99 | p95 objective |', '|---|---|---|---|---|');
-  for (const e of r.envs) l.push(`| ${e.env} | ${msOr(e.p50Ms)} | ${msOr(e.p95Ms)} | ${msOr(e.p99Ms)} | ${e.p95ObjectiveMs} ms |`);
+  for (const e of r.envs)
+    l.push(`| ${e.env} | ${msOr(e.p50Ms)} | ${msOr(e.p95Ms)} | ${msOr(e.p99Ms)} | ${e.p95ObjectiveMs} ms |`);
   l.push('', '## Top errors', '');
   if (r.topErrors.length === 0) l.push('No server error (5xx) recorded in the period.');
   else {
@@ -184,29 +224,65 @@ export function renderMarkdown(r: AppReport, chartPrefix: string): string {
   l.push('', '## Charts', '');
   r.charts.forEach((c, i) => l.push(`![${c.title}](${chartPrefix}${i + 1}.svg)`, ''));
   if (r.envs.every((e) => e.requests === 0)) {
-    l.push('> No HTTP request was recorded in the period: the application does not expose `/metrics` to this Prometheus yet (job `app`), so only the probes and alerts above describe it.', '');
+    l.push(
+      '> No HTTP request was recorded in the period: the application does not expose `/metrics` to this Prometheus yet (job `app`), so only the probes and alerts above describe it.',
+      '',
+    );
   }
   return `${l.join('\n').trimEnd()}\n`;
 }
 
 /** One self-contained HTML page (inline SVG, inline style). */
 export function renderHtml(r: AppReport): string {
-  const table = (head: string[], rows: string[][]) => `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const table = (head: string[], rows: string[][]) =>
+    `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Application report — ${esc(r.candidate)}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}</style></head><body>
 <h1>Application report — ${esc(r.candidate)} (${esc(r.cohort)})</h1>
 <p>Period: last ${esc(r.period)}, ${esc(r.from)} → ${esc(r.to)}. Generated ${esc(r.generated)}${r.generatedBy ? ` by ${esc(r.generatedBy)}` : ''} from the candidate's Prometheus.</p>
 <h2>Availability and error budget</h2>
-${table(['Environment', 'Requests', '5xx', 'Availability', 'Objective', 'Verdict', 'Error budget left', 'Probe (HTTPS) up'], r.envs.map((e) => [e.env, String(e.requests), String(e.errors), pct(e.availabilityPercent), `${e.objectivePercent} %`, verdict(e), pct(e.budgetLeftPercent, 1), pct(e.probeAvailabilityPercent, 2)]))}
+${table(
+  ['Environment', 'Requests', '5xx', 'Availability', 'Objective', 'Verdict', 'Error budget left', 'Probe (HTTPS) up'],
+  r.envs.map((e) => [
+    e.env,
+    String(e.requests),
+    String(e.errors),
+    pct(e.availabilityPercent),
+    `${e.objectivePercent} %`,
+    verdict(e),
+    pct(e.budgetLeftPercent, 1),
+    pct(e.probeAvailabilityPercent, 2),
+  ]),
+)}
 <h2>Latency</h2>
-${table(['Environment', 'p50', 'p95', 'p99', 'p95 objective'], r.envs.map((e) => [e.env, msOr(e.p50Ms), msOr(e.p95Ms), msOr(e.p99Ms), `${e.p95ObjectiveMs} ms`]))}
+${table(
+  ['Environment', 'p50', 'p95', 'p99', 'p95 objective'],
+  r.envs.map((e) => [e.env, msOr(e.p50Ms), msOr(e.p95Ms), msOr(e.p99Ms), `${e.p95ObjectiveMs} ms`]),
+)}
 <h2>Top errors</h2>
-${r.topErrors.length === 0 ? '<p>No server error (5xx) recorded in the period.</p>' : table(['Environment', 'Route', 'Code', 'Count'], r.topErrors.map((x) => [x.env, x.route || '—', x.code, String(x.count)]))}
+${
+  r.topErrors.length === 0
+    ? '<p>No server error (5xx) recorded in the period.</p>'
+    : table(
+        ['Environment', 'Route', 'Code', 'Count'],
+        r.topErrors.map((x) => [x.env, x.route || '—', x.code, String(x.count)]),
+      )
+}
 <h2>Saturation</h2>
-${table(['Environment', 'Highest concurrency / limit'], r.envs.map((e) => [e.env, pct(e.maxSaturationPercent, 0)]))}
+${table(
+  ['Environment', 'Highest concurrency / limit'],
+  r.envs.map((e) => [e.env, pct(e.maxSaturationPercent, 0)]),
+)}
 <h2>Alerts of team dev</h2>
-${r.alerts.length === 0 ? '<p>No alert of team dev fired in the period.</p>' : table(['Alert', 'Severity', 'Where', 'Times fired'], r.alerts.map((a) => [a.alertname, a.severity, a.instance, String(a.firings)]))}
+${
+  r.alerts.length === 0
+    ? '<p>No alert of team dev fired in the period.</p>'
+    : table(
+        ['Alert', 'Severity', 'Where', 'Times fired'],
+        r.alerts.map((a) => [a.alertname, a.severity, a.instance, String(a.firings)]),
+      )
+}
 <h2>Charts</h2>
 ${r.charts.map((c) => svgChart(c)).join('')}
 </body></html>
@@ -249,14 +325,30 @@ export async function collectAppReport(src: ReportSource, o: CollectOptions): Pr
   const charts: Chart[] = [];
   for (const ch of Object.values(CHART_QUERIES)) {
     const series = await src.range(ch.expr, start, end, step);
-    charts.push({ title: ch.title, unit: ch.unit, series: series.map((s) => ({ env: s.metric.env ?? '', points: s.values.map(([x, y]) => [x, Number(y)] as [number, number]).filter(([, y]) => Number.isFinite(y)) })) });
+    charts.push({
+      title: ch.title,
+      unit: ch.unit,
+      series: series.map((s) => ({
+        env: s.metric.env ?? '',
+        points: s.values.map(([x, y]) => [x, Number(y)] as [number, number]).filter(([, y]) => Number.isFinite(y)),
+      })),
+    });
   }
   return {
-    cohort: o.cohort, candidate: o.candidate, generated: now.toISOString().slice(0, 19) + 'Z', period: o.period,
-    from: new Date(start * 1000).toISOString().slice(0, 16) + 'Z', to: new Date(end * 1000).toISOString().slice(0, 16) + 'Z',
+    cohort: o.cohort,
+    candidate: o.candidate,
+    generated: `${now.toISOString().slice(0, 19)}Z`,
+    period: o.period,
+    from: `${new Date(start * 1000).toISOString().slice(0, 16)}Z`,
+    to: `${new Date(end * 1000).toISOString().slice(0, 16)}Z`,
     ...(o.generatedBy ? { generatedBy: o.generatedBy } : {}),
     envs: envStats(o.slo, results),
-    topErrors: raw.topErrors.map((s) => ({ env: s.metric.env ?? '', route: s.metric.route ?? '', code: s.metric.code ?? '', count: Math.round(Number(s.value[1])) })),
+    topErrors: raw.topErrors.map((s) => ({
+      env: s.metric.env ?? '',
+      route: s.metric.route ?? '',
+      code: s.metric.code ?? '',
+      count: Math.round(Number(s.value[1])),
+    })),
     alerts: devAlerts(await src.events(), start * 1000),
     charts,
   };

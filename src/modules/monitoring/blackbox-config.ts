@@ -19,7 +19,10 @@ export function blackboxConfig(opts: MonitoringOptions): Record<string, unknown>
       // Answer with an identification string before closing: a client that leaves without one is
       // what fail2ban's aggressive sshd filter bans ("kex_exchange_identification"), and the
       // probe would get the mon server banned from every server's SSH.
-      tcp: { preferred_ip_protocol: 'ip4', query_response: [{ expect: '^SSH-2.0-' }, { send: 'SSH-2.0-asd-lab-blackbox-probe' }] },
+      tcp: {
+        preferred_ip_protocol: 'ip4',
+        query_response: [{ expect: '^SSH-2.0-' }, { send: 'SSH-2.0-asd-lab-blackbox-probe' }],
+      },
     },
     tcp_connect: {
       prober: 'tcp',
@@ -34,7 +37,8 @@ export function blackboxConfig(opts: MonitoringOptions): Record<string, unknown>
   };
   // Fail here rather than at probe time if a job names a module this file lacks.
   for (const j of SCRAPE_JOBS) {
-    if (j.kind === 'probe' && !(j.blackboxModule in modules)) throw new Error(`blackbox: job ${j.name} uses unknown module ${j.blackboxModule}`);
+    if (j.kind === 'probe' && !(j.blackboxModule in modules))
+      throw new Error(`blackbox: job ${j.name} uses unknown module ${j.blackboxModule}`);
   }
   return { modules };
 }

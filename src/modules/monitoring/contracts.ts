@@ -42,7 +42,7 @@ export const TEXTFILE_METRICS: MetricContract[] = [
     type: 'counter',
     labels: ['chain'],
     producer: `asd-nft-metrics script of role security_metrics (systemd timer, every 30 s) reading the named counters input_dropped and forward_dropped of table inet asd_lab (\`nft -j list counters table inet asd_lab\`); writes ${TEXTFILE_DIR}/asd_nftables.prom (with asd_nftables_dropped_bytes_total)`,
-    help: 'Packets dropped by the lab firewall\'s default-drop policy, per chain (input; forward where its policy is drop): a named counter is the last rule of the chain, so it counts exactly what the policy then drops. Restarts from 0 when the firewall role reloads its table (a counter reset for rate()).',
+    help: "Packets dropped by the lab firewall's default-drop policy, per chain (input; forward where its policy is drop): a named counter is the last rule of the chain, so it counts exactly what the policy then drops. Restarts from 0 when the firewall role reloads its table (a counter reset for rate()).",
   },
   {
     name: 'asd_backup_last_success_timestamp_seconds',
@@ -55,7 +55,8 @@ export const TEXTFILE_METRICS: MetricContract[] = [
     name: 'apt_upgrades_pending',
     type: 'gauge',
     labels: ['origin', 'arch'],
-    producer: 'Debian package prometheus-node-exporter-collectors (apt_info.py, timer prometheus-node-exporter-apt.timer); writes apt.prom',
+    producer:
+      'Debian package prometheus-node-exporter-collectors (apt_info.py, timer prometheus-node-exporter-apt.timer); writes apt.prom',
     help: 'Packages with a pending upgrade, by origin ("Debian:bookworm-security/stable-security" for security updates).',
   },
   {

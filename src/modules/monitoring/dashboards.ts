@@ -28,8 +28,18 @@ const TITLES: Record<Family, string> = {
 /** Labels that tell series apart in the legend: those of the outer "by (...)", else the host and what the metric is per. */
 export function legendLabels(promql: string): string[] {
   const by = /\bby \(([^)]*)\)/.exec(promql);
-  if (by?.[1]) return by[1].split(',').map((s) => s.trim()).filter((l) => l !== 'le');
-  const per: [RegExp, string][] = [[/node_filesystem/, 'mountpoint'], [/node_(network|disk)/, 'device'], [/probe_/, 'target'], [/textfile/, 'file'], [/nftables/, 'chain']];
+  if (by?.[1])
+    return by[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter((l) => l !== 'le');
+  const per: [RegExp, string][] = [
+    [/node_filesystem/, 'mountpoint'],
+    [/node_(network|disk)/, 'device'],
+    [/probe_/, 'target'],
+    [/textfile/, 'file'],
+    [/nftables/, 'chain'],
+  ];
   return ['instance', ...per.filter(([re]) => re.test(promql)).map(([, l]) => l)];
 }
 
@@ -53,9 +63,21 @@ function panel(ind: Indicator, index: number, opts: MonitoringOptions): Panel {
     description: `${ind.description}\n\nObjective: ${objectiveText(ind, opts.slo)}. Team: ${ind.team}. Indicator ${ind.id}.`,
     gridPos: { h: 8, w: 12, x: (index % 2) * 12, y: Math.floor(index / 2) * 8 },
     datasource: DATASOURCE,
-    targets: [{ refId: 'A', expr: ind.promql, legendFormat: legendLabels(ind.promql).map((l) => `{{${l}}}`).join(' '), datasource: DATASOURCE }],
+    targets: [
+      {
+        refId: 'A',
+        expr: ind.promql,
+        legendFormat: legendLabels(ind.promql)
+          .map((l) => `{{${l}}}`)
+          .join(' '),
+        datasource: DATASOURCE,
+      },
+    ],
     fieldConfig: { defaults: { unit: GRAFANA_UNIT[ind.unit] }, overrides: [] },
-    options: { legend: { displayMode: 'table', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+    options: {
+      legend: { displayMode: 'table', placement: 'bottom', showLegend: true },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
   };
 }
 

@@ -1,7 +1,3 @@
-// Alert drills (CP10.2): inject a real fault on a lab server, then watch the alert go through the
-// whole chain — firing in Prometheus, notification stored by the receiver, fault undone, resolved
-// in Prometheus, resolution stored by the receiver — and time each step.
-import { join } from 'node:path';
 import { t } from '../../core/i18n/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
 import { firingThenResolved, promAlerts, readEvents, rootScript, shq, type PromAlert } from './remote.ts';
@@ -55,7 +51,8 @@ const FILL_FILE = 'asd-drill-fill';
 
 async function run(server: LabServer, script: string, timeoutMs = 120_000): Promise<string> {
   const r = await rootScript(server, `set -e\n${script}`, timeoutMs);
-  if (r.code !== 0) throw new Error(`${server.machine ?? server.name}: exit ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
+  if (r.code !== 0)
+    throw new Error(`${server.machine ?? server.name}: exit ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   return r.stdout;
 }
 
@@ -77,16 +74,20 @@ export const SCENARIO_DEFS: Record<ScenarioName, Scenario> = {
     alert: 'SshAuthFailuresHigh',
     roles: ['app', 'gateway', 'db', 'k8s', 'mon'],
     async precheck(target) {
-      if (!(await serviceActive(target, 'asd-ssh-metrics.timer'))) throw new DrillRefused(t('drill.noCollector', { server: target.machine ?? target.name, unit: 'asd-ssh-metrics.timer' }));
+      if (!(await serviceActive(target, 'asd-ssh-metrics.timer')))
+        throw new DrillRefused(t('drill.noCollector', { server: target.machine ?? target.name, unit: 'asd-ssh-metrics.timer' }));
     },
     async trigger(target, opts) {
       // From the server to itself: fail2ban never bans the loopback, so the lab stays reachable.
       // Unknown users, no key offered: each attempt is one "Invalid user" line in sshd's journal.
-      await run(target, `for i in $(seq ${opts.attempts}); do
+      await run(
+        target,
+        `for i in $(seq ${opts.attempts}); do
   ssh -n -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \\
     -o PreferredAuthentications=publickey -o IdentityFile=/dev/null -o LogLevel=QUIET asd-drill-$i@127.0.0.1 true || true
 done
-`);
+`,
+      );
       return t('drill.did.sshFailures', { count: opts.attempts, server: target.machine ?? target.name });
     },
     async restore() {
@@ -103,18 +104,28 @@ done
       const need = fillBytes(Number(size), Number(avail));
       if (!Number.isFinite(need) || !mount) throw new DrillRefused(`df ${opts.fillPath}: ${out.trim()}`);
       if (need > opts.maxFillBytes) {
-        throw new DrillRefused(t('drill.diskTooBig', {
-          server: target.machine ?? target.name, mount, size: gib(Number(size)), need: gib(need), max: gib(opts.maxFillBytes),
-        }));
+        throw new DrillRefused(
+          t('drill.diskTooBig', {
+            server: target.machine ?? target.name,
+            mount,
+            size: gib(Number(size)),
+            need: gib(need),
+            max: gib(opts.maxFillBytes),
+          }),
+        );
       }
     },
     async trigger(target, opts) {
       const file = `${opts.fillPath.replace(/\/+$/, '')}/${FILL_FILE}`;
-      const out = await run(target, `set -- $(df -B1 --output=size,avail ${shq(opts.fillPath)} | tail -n 1)
+      const out = await run(
+        target,
+        `set -- $(df -B1 --output=size,avail ${shq(opts.fillPath)} | tail -n 1)
 n=$(( $2 - $1 * ${Math.round(FILL_LEAVE_FREE * 100)} / 100 ))
 fallocate -l "$n" ${shq(file)} 2>/dev/null || dd if=/dev/zero of=${shq(file)} bs=1M count=$(( n / 1048576 )) status=none
 df -h --output=pcent,target ${shq(opts.fillPath)} | tail -n 1
-`, 600_000);
+`,
+        600_000,
+      );
       return t('drill.did.diskFill', { file, server: target.machine ?? target.name, usage: out.trim() });
     },
     async restore(target, opts) {
@@ -128,7 +139,8 @@ df -h --output=pcent,target ${shq(opts.fillPath)} | tail -n 1
     alert: 'NodeDown',
     roles: ['app', 'gateway', 'db', 'k8s'],
     async precheck(target) {
-      if (!(await serviceActive(target, 'prometheus-node-exporter'))) throw new DrillRefused(t('drill.notActive', { server: target.machine ?? target.name, unit: 'prometheus-node-exporter' }));
+      if (!(await serviceActive(target, 'prometheus-node-exporter')))
+        throw new DrillRefused(t('drill.notActive', { server: target.machine ?? target.name, unit: 'prometheus-node-exporter' }));
     },
     async trigger(target) {
       await run(target, 'systemctl stop prometheus-node-exporter');
@@ -145,7 +157,8 @@ df -h --output=pcent,target ${shq(opts.fillPath)} | tail -n 1
     roles: ['db'],
     async precheck(target) {
       for (const unit of ['postgresql', 'prometheus-postgres-exporter']) {
-        if (!(await serviceActive(target, unit))) throw new DrillRefused(t('drill.notActive', { server: target.machine ?? target.name, unit }));
+        if (!(await serviceActive(target, unit)))
+          throw new DrillRefused(t('drill.notActive', { server: target.machine ?? target.name, unit }));
       }
     },
     async trigger(target) {
@@ -177,7 +190,12 @@ export function drillTarget(servers: LabServer[], scenario: Scenario, name?: str
 export type StepName = 'triggered' | 'firing' | 'notified' | 'restored' | 'resolved' | 'resolvedNotified';
 export const STEPS: StepName[] = ['triggered', 'firing', 'notified', 'restored', 'resolved', 'resolvedNotified'];
 
-export interface DrillStep { step: StepName; at: string; elapsedSeconds: number; detail: string }
+export interface DrillStep {
+  step: StepName;
+  at: string;
+  elapsedSeconds: number;
+  detail: string;
+}
 
 export interface DrillResult {
   scenario: ScenarioName;
@@ -206,8 +224,16 @@ const instanceOf = (s: LabServer) => s.machine ?? s.name;
 /** Runs one drill; the fault is always undone, even on timeout or error. */
 export async function runDrill(r: DrillRun): Promise<DrillResult> {
   const instance = instanceOf(r.target);
-  const matches = (a: { labels: Record<string, string> }) => a.labels.alertname === r.scenario.alert && a.labels.instance === instance;
-  const result: DrillResult = { scenario: r.scenario.name, candidate: r.candidate, server: instance, alert: r.scenario.alert, ok: false, steps: [] };
+  const matches = (a: { labels: Record<string, string> }) =>
+    a.labels.alertname === r.scenario.alert && a.labels.instance === instance;
+  const result: DrillResult = {
+    scenario: r.scenario.name,
+    candidate: r.candidate,
+    server: instance,
+    alert: r.scenario.alert,
+    ok: false,
+    steps: [],
+  };
   const poll = r.pollMs ?? 5000;
   await r.scenario.precheck(r.target, r.opts);
   const already = (await promAlerts(r.mon)).filter(matches);
@@ -222,7 +248,9 @@ export async function runDrill(r: DrillRun): Promise<DrillResult> {
   };
   // Ctrl-C (or a TERM) during the wait ends the drill through the same path: the fault is undone.
   let interrupted = false;
-  const onSignal = () => { interrupted = true; };
+  const onSignal = () => {
+    interrupted = true;
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const waitFor = async <T>(what: StepName, probe: () => Promise<T | undefined>): Promise<T> => {
@@ -230,7 +258,8 @@ export async function runDrill(r: DrillRun): Promise<DrillResult> {
       if (interrupted) throw new Error(t('drill.interrupted'));
       const v = await probe();
       if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(t('drill.timeout', { step: t(`drill.step.${what}`), seconds: Math.round(r.timeoutMs / 1000) }));
+      if (Date.now() > deadline)
+        throw new Error(t('drill.timeout', { step: t(`drill.step.${what}`), seconds: Math.round(r.timeoutMs / 1000) }));
       await new Promise((res) => setTimeout(res, poll));
     }
   };
@@ -242,7 +271,9 @@ export async function runDrill(r: DrillRun): Promise<DrillResult> {
   };
   try {
     add('triggered', await r.scenario.trigger(r.target, r.opts), t0);
-    const firing = await waitFor('firing', async () => (await promAlerts(r.mon)).find((a: PromAlert) => matches(a) && a.state === 'firing'));
+    const firing = await waitFor('firing', async () =>
+      (await promAlerts(r.mon)).find((a: PromAlert) => matches(a) && a.state === 'firing'),
+    );
     add('firing', `${firing.labels.alertname} ${firing.labels.severity ?? ''} (${firing.annotations.summary ?? ''})`.trim());
     const byLog = (e: { alertname: string; instance: string }) => e.alertname === r.scenario.alert && e.instance === instance;
     const notified = await waitFor('notified', async () => firingThenResolved(await readEvents(r.mon), byLog, t0 - 1000).firing);
@@ -251,7 +282,10 @@ export async function runDrill(r: DrillRun): Promise<DrillResult> {
     const tRestore = Date.now();
     await waitFor('resolved', async () => ((await promAlerts(r.mon)).some(matches) ? undefined : true));
     add('resolved', '');
-    const resolved = await waitFor('resolvedNotified', async () => firingThenResolved(await readEvents(r.mon), byLog, t0 - 1000).resolved);
+    const resolved = await waitFor(
+      'resolvedNotified',
+      async () => firingThenResolved(await readEvents(r.mon), byLog, t0 - 1000).resolved,
+    );
     add('resolvedNotified', t('drill.detail.team', { team: resolved.team }), Math.max(Date.parse(resolved.at), tRestore));
     result.ok = true;
   } catch (err) {
@@ -270,7 +304,12 @@ export async function runDrill(r: DrillRun): Promise<DrillResult> {
 
 export function renderTimeline(r: DrillResult): string {
   const lines = [t('drill.header', { scenario: r.scenario, server: r.server, alert: r.alert })];
-  for (const s of r.steps) lines.push(`  +${String(s.elapsedSeconds).padStart(4)} s  ${s.at.replace(/\.\d+Z$/, 'Z')}  ${t(`drill.step.${s.step}`)}${s.detail ? `: ${s.detail}` : ''}`);
-  lines.push(r.ok ? t('drill.ok', { seconds: r.steps.at(-1)?.elapsedSeconds ?? 0 }) : t('drill.failed', { error: r.error ?? '?' }));
+  for (const s of r.steps)
+    lines.push(
+      `  +${String(s.elapsedSeconds).padStart(4)} s  ${s.at.replace(/\.\d+Z$/, 'Z')}  ${t(`drill.step.${s.step}`)}${s.detail ? `: ${s.detail}` : ''}`,
+    );
+  lines.push(
+    r.ok ? t('drill.ok', { seconds: r.steps.at(-1)?.elapsedSeconds ?? 0 }) : t('drill.failed', { error: r.error ?? '?' }),
+  );
   return lines.join('\n');
 }

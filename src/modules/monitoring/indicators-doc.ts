@@ -21,7 +21,9 @@ function contractTable(list: MetricContract[]): string[] {
   return [
     '| metric | type | labels | producer | meaning |',
     '|---|---|---|---|---|',
-    ...list.map((m) => `| ${code(m.name)} | ${m.type} | ${m.labels.map(code).join(', ') || '—'} | ${cell(m.producer)} | ${cell(m.help)} |`),
+    ...list.map(
+      (m) => `| ${code(m.name)} | ${m.type} | ${m.labels.map(code).join(', ') || '—'} | ${cell(m.producer)} | ${cell(m.help)} |`,
+    ),
   ];
 }
 
@@ -29,14 +31,16 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
   const specs = alertSpecs(opts.modules);
   const alertsOf = (id: string) => {
     const names = new Set(specs.filter((s) => s.indicator === id).map((s) => s.alert));
-    if (id === 'application.error_ratio' || id === 'application.availability_burn_rate') SLO_ALERT_NAMES.filter((n) => n.includes('Availability')).forEach((n) => names.add(n));
-    if (id === 'application.latency_p95' || id === 'application.latency_burn_rate') SLO_ALERT_NAMES.filter((n) => n.includes('Latency')).forEach((n) => names.add(n));
+    if (id === 'application.error_ratio' || id === 'application.availability_burn_rate')
+      SLO_ALERT_NAMES.filter((n) => n.includes('Availability')).forEach((n) => names.add(n));
+    if (id === 'application.latency_p95' || id === 'application.latency_burn_rate')
+      SLO_ALERT_NAMES.filter((n) => n.includes('Latency')).forEach((n) => names.add(n));
     return [...names];
   };
   const link = (a: string) => `[${a}](runbooks/${a}.md)`;
   const inds = INDICATORS.filter((i) => i.module !== 'data' || opts.modules.data);
   const L: string[] = [
-    '# Indicators of the lab\'s supervision',
+    "# Indicators of the lab's supervision",
     '',
     '<!-- Generated from src/modules/monitoring/ by `npm run monitoring`; do not edit: a test fails when this file is stale. -->',
     '',
@@ -53,7 +57,10 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
     '',
     '| environment | availability | error budget | p95 latency | latency budget |',
     '|---|---|---|---|---|',
-    ...ENVIRONMENTS.map((e) => `| ${e} | ${opts.slo[e].availabilityPercent} % | ${Number((availabilityBudget(opts.slo[e]) * 100).toPrecision(6))} % of requests | < ${opts.slo[e].p95LatencyMs} ms | 5 % of requests |`),
+    ...ENVIRONMENTS.map(
+      (e) =>
+        `| ${e} | ${opts.slo[e].availabilityPercent} % | ${Number((availabilityBudget(opts.slo[e]) * 100).toPrecision(6))} % of requests | < ${opts.slo[e].p95LatencyMs} ms | 5 % of requests |`,
+    ),
     '',
     '### Burn-rate alerts',
     '',
@@ -63,12 +70,16 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
     '',
     '| alert | severity | conditions (either) | budget spent when it fires |',
     '|---|---|---|---|',
-    ...(['availability', 'latency'] as const).flatMap((kind) => BURN_RATE_ALERTS.map((b) => {
-      const name = SLO_ALERT_NAMES.find((n) => n.toLowerCase().includes(kind) && n.toLowerCase().endsWith(b.speed))!;
-      const conds = b.windows.map((w) => `${w.factor}x over ${w.long} and ${w.short}`).join('; ');
-      const spent = b.windows.map((w) => `${Number(((w.factor * hours(w.long)) / (SLO_PERIOD_DAYS * 24) * 100).toFixed(1))} % in ${w.long}`).join('; ');
-      return `| ${link(name)} | ${b.severity} | ${conds} | ${spent} |`;
-    })),
+    ...(['availability', 'latency'] as const).flatMap((kind) =>
+      BURN_RATE_ALERTS.map((b) => {
+        const name = SLO_ALERT_NAMES.find((n) => n.toLowerCase().includes(kind) && n.toLowerCase().endsWith(b.speed))!;
+        const conds = b.windows.map((w) => `${w.factor}x over ${w.long} and ${w.short}`).join('; ');
+        const spent = b.windows
+          .map((w) => `${Number((((w.factor * hours(w.long)) / (SLO_PERIOD_DAYS * 24)) * 100).toFixed(1))} % in ${w.long}`)
+          .join('; ');
+        return `| ${link(name)} | ${b.severity} | ${conds} | ${spent} |`;
+      }),
+    ),
     '',
     `Recording rules per environment: \`env:slo_availability_errors:ratio_rate<w>\` and \`env:slo_latency_slow:ratio_rate<w>\` for w in ${SLO_WINDOWS.join(', ')};`,
     '`env:slo_objective:ratio{slo="availability"|"latency"}` holds the objective itself.',
@@ -77,7 +88,10 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
     '',
     '| id | indicator | unit | objective | team | alerts |',
     '|---|---|---|---|---|---|',
-    ...inds.map((i) => `| [${i.id}](#${anchor(i.id)}) | ${cell(i.title)} | ${i.unit} | ${cell(objectiveText(i, opts.slo))} | ${i.team} | ${alertsOf(i.id).map(link).join(', ') || '—'} |`),
+    ...inds.map(
+      (i) =>
+        `| [${i.id}](#${anchor(i.id)}) | ${cell(i.title)} | ${i.unit} | ${cell(objectiveText(i, opts.slo))} | ${i.team} | ${alertsOf(i.id).map(link).join(', ') || '—'} |`,
+    ),
     '',
   ];
   for (const f of FAMILIES) {
@@ -112,8 +126,14 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
     '',
     '| alert | severity | team | for | indicator |',
     '|---|---|---|---|---|',
-    ...specs.map((s) => `| ${link(s.alert)} | ${s.severity} | ${s.team} | ${s.for ?? '—'} | ${s.indicator}${s.labels?.env ? ` (${s.labels.env})` : ''} |`),
-    ...SLO_ALERT_NAMES.map((n) => `| ${link(n)} | ${n.endsWith('Fast') ? 'critical' : 'warning'} | dev | — | per environment (${ENVIRONMENTS.join(', ')}) |`),
+    ...specs.map(
+      (s) =>
+        `| ${link(s.alert)} | ${s.severity} | ${s.team} | ${s.for ?? '—'} | ${s.indicator}${s.labels?.env ? ` (${s.labels.env})` : ''} |`,
+    ),
+    ...SLO_ALERT_NAMES.map(
+      (n) =>
+        `| ${link(n)} | ${n.endsWith('Fast') ? 'critical' : 'warning'} | dev | — | per environment (${ENVIRONMENTS.join(', ')}) |`,
+    ),
     '',
     '## Routing',
     '',
@@ -123,17 +143,22 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
     '',
     '| source | target | when equal |',
     '|---|---|---|',
-    ...INHIBIT_RULES.map((r) => `| ${r.source_matchers.map(code).join(', ')} | ${r.target_matchers.map(code).join(', ')} | ${r.equal.join(', ')} |`),
+    ...INHIBIT_RULES.map(
+      (r) => `| ${r.source_matchers.map(code).join(', ')} | ${r.target_matchers.map(code).join(', ')} | ${r.equal.join(', ')} |`,
+    ),
     '',
     '## Scrape jobs',
     '',
-    'Every scrape is HTTPS, verified against the cohort CA, with basic authentication; targets are the servers\' DNS',
+    "Every scrape is HTTPS, verified against the cohort CA, with basic authentication; targets are the servers' DNS",
     'names, read from `targets/<job>.yml` (file_sd) that the deployment writes from the inventory, with the labels',
     '`instance` (server name), `env`, `candidate`, `server` and `role`.',
     '',
     '| job | port or probe | servers | team | what |',
     '|---|---|---|---|---|',
-    ...jobsFor(opts.modules).map((j) => `| ${j.name} | ${j.kind === 'exporter' ? flowPort(j.flow) : `blackbox ${j.blackboxModule}`} | ${j.roles.join(', ')} | ${j.team} | ${cell(j.what)} |`),
+    ...jobsFor(opts.modules).map(
+      (j) =>
+        `| ${j.name} | ${j.kind === 'exporter' ? flowPort(j.flow) : `blackbox ${j.blackboxModule}`} | ${j.roles.join(', ')} | ${j.team} | ${cell(j.what)} |`,
+    ),
     '',
     '## Metrics other parts of the lab must produce',
     '',

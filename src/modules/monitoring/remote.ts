@@ -38,14 +38,18 @@ export function rootScript(server: LabServer, script: string, timeoutMs = 60_000
 
 /** A curl command line, run on mon, that authenticates with the scrape credential read there. */
 export function curlWithCredential(url: string, params: Record<string, string> = {}, extra: string[] = []): string {
-  const data = Object.entries(params).map(([k, v]) => `--data-urlencode ${shq(`${k}=${v}`)}`).join(' ');
+  const data = Object.entries(params)
+    .map(([k, v]) => `--data-urlencode ${shq(`${k}=${v}`)}`)
+    .join(' ');
   return [
     `printf 'user = "${OPTS.scrapeUser}:%s"\\n' "$(cat ${shq(OPTS.paths.passwordFile)})"`,
     `| curl -sS --max-time 20 -K - --cacert ${shq(OPTS.paths.caFile)}`,
     ...extra,
     Object.keys(params).length > 0 ? `-G ${data}` : '',
     shq(url),
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The mon server's Prometheus or Alertmanager API did not answer as expected (kind 'operation'). */
@@ -62,33 +66,64 @@ export async function monApi<T>(server: LabServer, url: string, params: Record<s
   }
 }
 
-interface PromResponse<T> { status: string; data: T; error?: string }
+interface PromResponse<T> {
+  status: string;
+  data: T;
+  error?: string;
+}
 
 /** An instant PromQL query. */
 export async function promQuery(server: LabServer, query: string): Promise<PromSample[]> {
-  const r = await monApi<PromResponse<{ resultType: string; result: PromSample[] }>>(server, `${PROMETHEUS_URL}/api/v1/query`, { query });
+  const r = await monApi<PromResponse<{ resultType: string; result: PromSample[] }>>(server, `${PROMETHEUS_URL}/api/v1/query`, {
+    query,
+  });
   if (r.status !== 'success') throw new MonitoringApiError(`query ${query}: ${r.error ?? r.status}`);
   return r.data.result;
 }
 
-export interface PromAlert { labels: Record<string, string>; annotations: Record<string, string>; state: 'pending' | 'firing'; activeAt: string; value: string }
+export interface PromAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: 'pending' | 'firing';
+  activeAt: string;
+  value: string;
+}
 
 /** Alerts Prometheus holds (pending or firing). */
 export async function promAlerts(server: LabServer): Promise<PromAlert[]> {
   return (await monApi<PromResponse<{ alerts: PromAlert[] }>>(server, `${PROMETHEUS_URL}/api/v1/alerts`)).data.alerts;
 }
 
-export interface PromRule { name: string; type: 'recording' | 'alerting'; health: string; query: string; labels?: Record<string, string>; lastError?: string }
-export interface PromRuleGroup { name: string; file: string; rules: PromRule[] }
+export interface PromRule {
+  name: string;
+  type: 'recording' | 'alerting';
+  health: string;
+  query: string;
+  labels?: Record<string, string>;
+  lastError?: string;
+}
+export interface PromRuleGroup {
+  name: string;
+  file: string;
+  rules: PromRule[];
+}
 
 export async function promRules(server: LabServer): Promise<PromRuleGroup[]> {
   return (await monApi<PromResponse<{ groups: PromRuleGroup[] }>>(server, `${PROMETHEUS_URL}/api/v1/rules`)).data.groups;
 }
 
-export interface PromTarget { labels: Record<string, string>; scrapePool: string; scrapeUrl: string; health: string; lastError: string }
+export interface PromTarget {
+  labels: Record<string, string>;
+  scrapePool: string;
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+}
 
 export async function promTargets(server: LabServer): Promise<PromTarget[]> {
-  return (await monApi<PromResponse<{ activeTargets: PromTarget[] }>>(server, `${PROMETHEUS_URL}/api/v1/targets`, { state: 'active' })).data.activeTargets;
+  return (
+    await monApi<PromResponse<{ activeTargets: PromTarget[] }>>(server, `${PROMETHEUS_URL}/api/v1/targets`, { state: 'active' })
+  ).data.activeTargets;
 }
 
 /** The configuration Prometheus runs (YAML text). */
@@ -135,9 +170,18 @@ export function firingThenResolved(events: ReceivedEvent[], match: (a: ReceivedE
 }
 
 /** A range PromQL query (for charts). */
-export async function promRange(server: LabServer, query: string, start: number, end: number, stepSeconds: number): Promise<PromRangeSeries[]> {
+export async function promRange(
+  server: LabServer,
+  query: string,
+  start: number,
+  end: number,
+  stepSeconds: number,
+): Promise<PromRangeSeries[]> {
   const r = await monApi<PromResponse<{ result: PromRangeSeries[] }>>(server, `${PROMETHEUS_URL}/api/v1/query_range`, {
-    query, start: String(start), end: String(end), step: String(stepSeconds),
+    query,
+    start: String(start),
+    end: String(end),
+    step: String(stepSeconds),
   });
   if (r.status !== 'success') throw new MonitoringApiError(`query_range ${query}: ${r.error ?? r.status}`);
   return r.data.result;

@@ -75,15 +75,23 @@ export function parseJobArgs(argv: string[]): JobOptions {
   }
   if (url.protocol !== 'https:') throw new JobUsageError(t('reportJob.notHttps', { got: str('prometheus-url')! }));
   const timeout = Number(str('timeout-seconds'));
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) throw new JobUsageError(t('reportJob.badTimeout', { got: str('timeout-seconds')! }));
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600)
+    throw new JobUsageError(t('reportJob.badTimeout', { got: str('timeout-seconds')! }));
   for (const k of ['out', 'ca-file', 'password-file', 'events-file', 'slo-file']) {
     const v = str(k);
     if (v !== undefined && !v.startsWith('/')) throw new JobUsageError(t('reportJob.notAbsolute', { option: `--${k}`, got: v }));
   }
   return {
-    out: str('out')!, since, cohort: str('cohort')!, candidate: str('candidate')!,
-    prometheusUrl: url.toString().replace(/\/$/, ''), caFile: str('ca-file')!, user: str('user')!,
-    passwordFile: str('password-file')!, eventsFile: str('events-file'), sloFile: str('slo-file'),
+    out: str('out')!,
+    since,
+    cohort: str('cohort')!,
+    candidate: str('candidate')!,
+    prometheusUrl: url.toString().replace(/\/$/, ''),
+    caFile: str('ca-file')!,
+    user: str('user')!,
+    passwordFile: str('password-file')!,
+    eventsFile: str('events-file'),
+    sloFile: str('slo-file'),
     timeoutMs: timeout * 1000,
   };
 }
@@ -98,7 +106,10 @@ export function readSlo(file: string | undefined): SloConfig {
     throw new JobUsageError(t('reportJob.badSlo', { file, detail: (err as Error).message }));
   }
   const r = sloSchema.safeParse(doc ?? {});
-  if (!r.success) throw new JobUsageError(t('reportJob.badSlo', { file, detail: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }));
+  if (!r.success)
+    throw new JobUsageError(
+      t('reportJob.badSlo', { file, detail: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }),
+    );
   return r.data;
 }
 
@@ -111,26 +122,34 @@ const BOTH_FAMILIES = { autoSelectFamily: true };
 /** GET a JSON document over HTTPS, verified by `ca`, with basic authentication. */
 function getJson(url: URL, ca: Buffer, auth: string, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', ca, auth, timeout: timeoutMs, headers: { accept: 'application/json' }, ...BOTH_FAMILIES }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) return reject(new Error(`${url.pathname}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
-        try {
-          resolve(JSON.parse(body));
-        } catch (err) {
-          reject(new Error(`${url.pathname}: not JSON: ${body.slice(0, 200)}`, { cause: err }));
-        }
-      });
-    });
+    const req = request(
+      url,
+      { method: 'GET', ca, auth, timeout: timeoutMs, headers: { accept: 'application/json' }, ...BOTH_FAMILIES },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) return reject(new Error(`${url.pathname}: HTTP ${res.statusCode}: ${body.slice(0, 200)}`));
+          try {
+            resolve(JSON.parse(body));
+          } catch (err) {
+            reject(new Error(`${url.pathname}: not JSON: ${body.slice(0, 200)}`, { cause: err }));
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${url.pathname}: no answer within ${timeoutMs / 1000} s`)));
     req.on('error', reject);
     req.end();
   });
 }
 
-interface PromResponse<T> { status: string; data: T; error?: string }
+interface PromResponse<T> {
+  status: string;
+  data: T;
+  error?: string;
+}
 
 /** The local Prometheus and event log as a report source. */
 export function localSource(o: JobOptions): ReportSource {
@@ -146,9 +165,15 @@ export function localSource(o: JobOptions): ReportSource {
   };
   return {
     query: async (expr) => (await api<{ result: PromSample[] }>('/api/v1/query', { query: expr })).result,
-    range: async (expr, start, end, step) => (await api<{ result: PromRangeSeries[] }>('/api/v1/query_range', {
-      query: expr, start: String(start), end: String(end), step: String(step),
-    })).result,
+    range: async (expr, start, end, step) =>
+      (
+        await api<{ result: PromRangeSeries[] }>('/api/v1/query_range', {
+          query: expr,
+          start: String(start),
+          end: String(end),
+          step: String(step),
+        })
+      ).result,
     events: async () => (o.eventsFile && existsSync(o.eventsFile) ? parseEvents(readFileSync(o.eventsFile, 'utf8')) : []),
   };
 }
@@ -157,7 +182,11 @@ export function localSource(o: JobOptions): ReportSource {
 export async function runJob(o: JobOptions, source: ReportSource = localSource(o), now = new Date()): Promise<string[]> {
   if (!existsSync(o.out) || !statSync(o.out).isDirectory()) throw new JobUsageError(t('reportJob.noOutDir', { dir: o.out }));
   const report = await collectAppReport(source, {
-    cohort: o.cohort, candidate: o.candidate, period: o.since, slo: readSlo(o.sloFile), now,
+    cohort: o.cohort,
+    candidate: o.candidate,
+    period: o.since,
+    slo: readSlo(o.sloFile),
+    now,
     generatedBy: `asd-app-report.timer on ${hostname()}`,
   });
   return writeAppReport(o.out, report);

@@ -23,8 +23,22 @@ export interface BurnRateAlert {
 }
 
 export const BURN_RATE_ALERTS: BurnRateAlert[] = [
-  { speed: 'fast', severity: 'critical', windows: [{ long: '1h', short: '5m', factor: 14.4 }, { long: '6h', short: '30m', factor: 6 }] },
-  { speed: 'slow', severity: 'warning', windows: [{ long: '1d', short: '2h', factor: 3 }, { long: '3d', short: '6h', factor: 1 }] },
+  {
+    speed: 'fast',
+    severity: 'critical',
+    windows: [
+      { long: '1h', short: '5m', factor: 14.4 },
+      { long: '6h', short: '30m', factor: 6 },
+    ],
+  },
+  {
+    speed: 'slow',
+    severity: 'warning',
+    windows: [
+      { long: '1d', short: '2h', factor: 3 },
+      { long: '3d', short: '6h', factor: 1 },
+    ],
+  },
 ];
 
 /** Every window a burn-rate alert reads, shortest first. */
@@ -68,7 +82,11 @@ function recordingRules(env: Environment, slo: SloConfig[Environment]): Recordin
     });
   }
   rules.push(
-    { record: 'env:slo_objective:ratio', expr: `vector(${round(slo.availabilityPercent / 100)})`, labels: { env, slo: 'availability' } },
+    {
+      record: 'env:slo_objective:ratio',
+      expr: `vector(${round(slo.availabilityPercent / 100)})`,
+      labels: { env, slo: 'availability' },
+    },
     { record: 'env:slo_objective:ratio', expr: `vector(${LATENCY_OBJECTIVE_RATIO})`, labels: { env, slo: 'latency' } },
   );
   return rules;
@@ -102,8 +120,9 @@ function burnAlerts(env: Environment, slo: SloConfig[Environment], runbookBaseUr
         labels: { severity: b.severity, team: 'dev', env, slo: kind, burn: b.speed },
         annotations: {
           summary: `${env}: ${kind} error budget burning ${b.speed === 'fast' ? 'fast' : 'steadily'}`,
-          description: `The ${env} environment spends the error budget of its ${what[kind]} at ${windows}. `
-            + (b.speed === 'fast'
+          description:
+            `The ${env} environment spends the error budget of its ${what[kind]} at ${windows}. ` +
+            (b.speed === 'fast'
               ? 'At this pace the 30-day budget is gone within days: act now.'
               : 'At this pace the 30-day budget runs out before the end of the period: plan a fix.'),
           runbook_url: runbookUrl(runbookBaseUrl, NAMES[kind][b.speed]),

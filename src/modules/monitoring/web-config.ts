@@ -23,11 +23,14 @@ export function webConfig(opts: MonitoringOptions, users: Record<string, string>
 
 /** The template, with a Jinja placeholder for the hash. */
 export function renderWebConfigTemplate(opts: MonitoringOptions): string {
-  return GENERATED_HEADER + stringify(webConfig(opts, { [opts.scrapeUser]: `{{ ${PASSWORD_HASH_VARIABLE} }}` }), { lineWidth: 0 });
+  return (
+    GENERATED_HEADER + stringify(webConfig(opts, { [opts.scrapeUser]: `{{ ${PASSWORD_HASH_VARIABLE} }}` }), { lineWidth: 0 })
+  );
 }
 
 /** The same file with a real hash, as the deployment renders it (used by the tests to validate it). */
 export function renderWebConfig(opts: MonitoringOptions, bcryptHash: string): string {
-  if (!/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(bcryptHash)) throw new Error(`not a bcrypt hash: ${bcryptHash.slice(0, 7)}...`);
+  if (!/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(bcryptHash))
+    throw new Error(`not a bcrypt hash: ${bcryptHash.slice(0, 7)}...`);
   return GENERATED_HEADER + stringify(webConfig(opts, { [opts.scrapeUser]: bcryptHash }), { lineWidth: 0 });
 }

@@ -10,7 +10,16 @@
 // forge, the run's folder locally).
 import type { Environment } from '../../core/environments.ts';
 
-export const STAGE_IDS = ['build', 'unit-tests', 'image', 'deploy-test', 'smoke-tests', 'deploy-preprod', 'approval', 'deploy-prod'] as const;
+export const STAGE_IDS = [
+  'build',
+  'unit-tests',
+  'image',
+  'deploy-test',
+  'smoke-tests',
+  'deploy-preprod',
+  'approval',
+  'deploy-prod',
+] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
 /** What a stage needs to exist before it can run (checked first: a missing one fails the stage clearly). */
@@ -48,57 +57,91 @@ export const PIPELINE = {
   setup: [['npm', 'ci']],
   stages: [
     {
-      id: 'build', needs: [], lab: false,
+      id: 'build',
+      needs: [],
+      lab: false,
       commands: [['npm', 'run', 'app:build']],
       requires: [{ npmScript: 'app:build' }],
       artifacts: { paths: ['reference-app/dist/'] },
       summary: 'compile the application (TypeScript) into reference-app/dist',
     },
     {
-      id: 'unit-tests', needs: ['build'], lab: false,
+      id: 'unit-tests',
+      needs: ['build'],
+      lab: false,
       commands: [['npm', 'run', 'app:test', '--', '--reports', '$REPORTS_DIR']],
       requires: [{ npmScript: 'app:test' }],
       // A throw-away database of the job only (its password is not a secret: nothing else uses it).
       forge: {
-        service: { name: 'postgres', image: 'postgres:15-bookworm', env: { POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'ci-only', POSTGRES_DB: 'app' } },
+        service: {
+          name: 'postgres',
+          image: 'postgres:15-bookworm',
+          env: { POSTGRES_USER: 'app', POSTGRES_PASSWORD: 'ci-only', POSTGRES_DB: 'app' },
+        },
         env: { APP_TEST_DATABASE_URL: 'postgresql://app:ci-only@postgres:5432/app' },
       },
       artifacts: { paths: ['$REPORTS_DIR/junit.xml', '$REPORTS_DIR/defects.md'], junit: '$REPORTS_DIR/junit.xml' },
-      summary: 'the application\'s test suite on a real PostgreSQL; JUnit XML and the defect report for the developers, kept even when tests fail',
+      summary:
+        "the application's test suite on a real PostgreSQL; JUnit XML and the defect report for the developers, kept even when tests fail",
     },
     {
-      id: 'image', needs: ['unit-tests'], lab: true,
+      id: 'image',
+      needs: ['unit-tests'],
+      lab: true,
       // The image belongs to the lab, not to a candidate: only the cohort file is passed.
       commands: [[...APP, 'image', '--version', '$APP_VERSION', '$COHORT_ARGS']],
       requires: [{ cli: ['app', 'image'] }],
       summary: 'container images of the version, built offline, digest and SBOM recorded',
     },
     {
-      id: 'deploy-test', needs: ['image'], lab: true, environment: 'test',
+      id: 'deploy-test',
+      needs: ['image'],
+      lab: true,
+      environment: 'test',
       commands: [[...APP, 'deploy', 'test', '--version', '$APP_VERSION', '$LAB_ARGS']],
       requires: [{ cli: ['app', 'deploy'] }],
       summary: 'deploy the version to the test environment',
     },
     {
-      id: 'smoke-tests', needs: ['deploy-test'], lab: true, environment: 'test',
+      id: 'smoke-tests',
+      needs: ['deploy-test'],
+      lab: true,
+      environment: 'test',
       commands: [[...APP, 'smoke', 'test', '$LAB_ARGS']],
       requires: [{ cli: ['app', 'smoke'] }],
       summary: 'health, readiness, version and one real request against the test environment',
     },
     {
-      id: 'deploy-preprod', needs: ['smoke-tests'], lab: true, environment: 'preprod',
-      commands: [[...APP, 'deploy', 'preprod', '--version', '$APP_VERSION', '$LAB_ARGS'], [...APP, 'smoke', 'preprod', '$LAB_ARGS']],
+      id: 'deploy-preprod',
+      needs: ['smoke-tests'],
+      lab: true,
+      environment: 'preprod',
+      commands: [
+        [...APP, 'deploy', 'preprod', '--version', '$APP_VERSION', '$LAB_ARGS'],
+        [...APP, 'smoke', 'preprod', '$LAB_ARGS'],
+      ],
       requires: [{ cli: ['app', 'deploy'] }, { cli: ['app', 'smoke'] }],
       summary: 'deploy the same version to pre-production (identical to production) and smoke-test it',
     },
     {
-      id: 'approval', needs: ['deploy-preprod'], lab: false, approval: true, environment: 'prod',
-      commands: [], requires: [],
+      id: 'approval',
+      needs: ['deploy-preprod'],
+      lab: false,
+      approval: true,
+      environment: 'prod',
+      commands: [],
+      requires: [],
       summary: 'a person approves the release to production',
     },
     {
-      id: 'deploy-prod', needs: ['approval'], lab: true, environment: 'prod',
-      commands: [[...APP, 'deploy', 'prod', '--version', '$APP_VERSION', '$LAB_ARGS'], [...APP, 'smoke', 'prod', '$LAB_ARGS']],
+      id: 'deploy-prod',
+      needs: ['approval'],
+      lab: true,
+      environment: 'prod',
+      commands: [
+        [...APP, 'deploy', 'prod', '--version', '$APP_VERSION', '$LAB_ARGS'],
+        [...APP, 'smoke', 'prod', '$LAB_ARGS'],
+      ],
       requires: [{ cli: ['app', 'deploy'] }, { cli: ['app', 'smoke'] }],
       summary: 'deploy to production (rolling, no failed request) and smoke-test it; `app rollback prod` undoes it',
     },
@@ -110,7 +153,15 @@ export type Pipeline = typeof PIPELINE;
 export const stageOf = (id: string): Stage | undefined => PIPELINE.stages.find((s) => s.id === id);
 
 /** Expand the tokens of one command for a run. */
-export function expandCommand(cmd: string[], vars: { APP_VERSION: string; REPORTS_DIR: string; LAB_ARGS: string[]; COHORT_ARGS?: string[] }): string[] {
-  return cmd.flatMap((a) => (a === '$LAB_ARGS' ? vars.LAB_ARGS : a === '$COHORT_ARGS' ? (vars.COHORT_ARGS ?? [])
-    : [a.replace('$APP_VERSION', vars.APP_VERSION).replace('$REPORTS_DIR', vars.REPORTS_DIR)]));
+export function expandCommand(
+  cmd: string[],
+  vars: { APP_VERSION: string; REPORTS_DIR: string; LAB_ARGS: string[]; COHORT_ARGS?: string[] },
+): string[] {
+  return cmd.flatMap((a) =>
+    a === '$LAB_ARGS'
+      ? vars.LAB_ARGS
+      : a === '$COHORT_ARGS'
+        ? (vars.COHORT_ARGS ?? [])
+        : [a.replace('$APP_VERSION', vars.APP_VERSION).replace('$REPORTS_DIR', vars.REPORTS_DIR)],
+  );
 }

@@ -16,14 +16,15 @@ export function shellLine(cmd: string[]): string {
 }
 const literal = (p: string, def: Pipeline) => p.replace('$REPORTS_DIR', def.variables.REPORTS_DIR);
 
-const header = (forge: string, extra: string[]) => [
-  `# ${forge} pipeline of the asd-lab reference application (CP5, CP8).`,
-  '# GENERATED from src/modules/pipeline/definition.ts by `node bin/asd-lab.js pipeline generate`: do not edit by hand',
-  '# (test/pipeline.test.ts fails when this file is stale). The same stages run locally with',
-  '# `node bin/asd-lab.js pipeline run`. Stages that need the lab run on a self-hosted runner tagged asd-lab.',
-  ...extra.map((l) => `# ${l}`),
-  '',
-].join('\n');
+const header = (forge: string, extra: string[]) =>
+  [
+    `# ${forge} pipeline of the asd-lab reference application (CP5, CP8).`,
+    '# GENERATED from src/modules/pipeline/definition.ts by `node bin/asd-lab.js pipeline generate`: do not edit by hand',
+    '# (test/pipeline.test.ts fails when this file is stale). The same stages run locally with',
+    '# `node bin/asd-lab.js pipeline run`. Stages that need the lab run on a self-hosted runner tagged asd-lab.',
+    ...extra.map((l) => `# ${l}`),
+    '',
+  ].join('\n');
 
 /** GitLab reads some top-level keys as global keywords (image, services...): such a stage gets another job name. */
 export const gitlabJobName = (id: string) => (GITLAB_TOP.has(id) ? `build-${id}` : id);
@@ -64,10 +65,12 @@ export function gitlabCi(def: Pipeline = PIPELINE): string {
     }
     doc[gitlabJobName(s.id)] = job;
   }
-  return header('GitLab CI/CD', [
-    'Approval: the job "approval" is manual and blocking (allow_failure: false); protect the "prod"',
-    'environment (Settings > CI/CD > Protected environments) so that only approvers can run it.',
-  ]) + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+  return (
+    header('GitLab CI/CD', [
+      'Approval: the job "approval" is manual and blocking (allow_failure: false); protect the "prod"',
+      'environment (Settings > CI/CD > Protected environments) so that only approvers can run it.',
+    ]) + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
+  );
 }
 
 export function githubWorkflow(def: Pipeline = PIPELINE): string {
@@ -86,22 +89,41 @@ export function githubWorkflow(def: Pipeline = PIPELINE): string {
     const steps: Record<string, unknown>[] = [...setupSteps, ...s.commands.map((c) => ({ run: shellLine(c) }))];
     if (s.artifacts) {
       steps.push({
-        if: 'always()', uses: 'actions/upload-artifact@v4',
-        with: { name: `${s.id}-artifacts`, path: s.artifacts.paths.map((p) => literal(p, def)).join('\n'), 'if-no-files-found': 'warn' },
+        if: 'always()',
+        uses: 'actions/upload-artifact@v4',
+        with: {
+          name: `${s.id}-artifacts`,
+          path: s.artifacts.paths.map((p) => literal(p, def)).join('\n'),
+          'if-no-files-found': 'warn',
+        },
       });
     }
     if (s.artifacts?.junit) {
-      steps.push({ if: 'always()', name: 'defect report in the job summary', run: `cat ${literal('$REPORTS_DIR/defects.md', def)} >> "$GITHUB_STEP_SUMMARY" || true` });
+      steps.push({
+        if: 'always()',
+        name: 'defect report in the job summary',
+        run: `cat ${literal('$REPORTS_DIR/defects.md', def)} >> "$GITHUB_STEP_SUMMARY" || true`,
+      });
     }
     jobs[s.id] = {
       name: s.summary.split(/[;(]/)[0]!.trim(),
       'runs-on': s.lab ? ['self-hosted', 'asd-lab'] : 'ubuntu-latest',
-      ...(s.forge?.service ? {
-        services: { [s.forge.service.name]: { image: s.forge.service.image, env: s.forge.service.env, ports: ['5432:5432'],
-          options: '--health-cmd pg_isready --health-interval 5s --health-timeout 5s --health-retries 10' } },
-        // Job steps run on the runner, not in a container: the service is on localhost.
-        env: Object.fromEntries(Object.entries(s.forge.env ?? {}).map(([k, v]) => [k, v.replace(`@${s.forge!.service!.name}:`, '@localhost:')])),
-      } : {}),
+      ...(s.forge?.service
+        ? {
+            services: {
+              [s.forge.service.name]: {
+                image: s.forge.service.image,
+                env: s.forge.service.env,
+                ports: ['5432:5432'],
+                options: '--health-cmd pg_isready --health-interval 5s --health-timeout 5s --health-retries 10',
+              },
+            },
+            // Job steps run on the runner, not in a container: the service is on localhost.
+            env: Object.fromEntries(
+              Object.entries(s.forge.env ?? {}).map(([k, v]) => [k, v.replace(`@${s.forge!.service!.name}:`, '@localhost:')]),
+            ),
+          }
+        : {}),
       ...(needsOf(s).length > 0 ? { needs: needsOf(s) } : {}),
       ...(s.environment ? { environment: { name: s.environment } } : {}),
       ...(s.environment ? { concurrency: { group: `deploy-${s.environment}`, 'cancel-in-progress': false } } : {}),
@@ -112,19 +134,33 @@ export function githubWorkflow(def: Pipeline = PIPELINE): string {
     name: def.name,
     on: {
       push: { branches: ['main'] },
-      workflow_dispatch: { inputs: { version: { description: 'application version to release (v1, v2)', required: true, default: def.variables.APP_VERSION } } },
+      workflow_dispatch: {
+        inputs: {
+          version: { description: 'application version to release (v1, v2)', required: true, default: def.variables.APP_VERSION },
+        },
+      },
     },
     permissions: { contents: 'read' },
-    env: { APP_VERSION: '${{ inputs.version || \'' + def.variables.APP_VERSION + '\' }}', REPORTS_DIR: def.variables.REPORTS_DIR, LAB_ARGS: def.variables.LAB_ARGS, COHORT_ARGS: def.variables.COHORT_ARGS },
+    env: {
+      APP_VERSION: `\${{ inputs.version || '${def.variables.APP_VERSION}' }}`,
+      REPORTS_DIR: def.variables.REPORTS_DIR,
+      LAB_ARGS: def.variables.LAB_ARGS,
+      COHORT_ARGS: def.variables.COHORT_ARGS,
+    },
     jobs,
   };
-  return header('GitHub Actions', [
-    'Approval: the stage "approval" is the "prod" environment\'s protection rule. Create the environment',
-    'prod (Settings > Environments > prod) with Required reviewers: deploy-prod then waits for a reviewer.',
-  ]) + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+  return (
+    header('GitHub Actions', [
+      'Approval: the stage "approval" is the "prod" environment\'s protection rule. Create the environment',
+      'prod (Settings > Environments > prod) with Required reviewers: deploy-prod then waits for a reviewer.',
+    ]) + stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
+  );
 }
 
-export const GENERATED: [string, () => string][] = [[GITLAB_FILE, gitlabCi], [GITHUB_FILE, githubWorkflow]];
+export const GENERATED: [string, () => string][] = [
+  [GITLAB_FILE, gitlabCi],
+  [GITHUB_FILE, githubWorkflow],
+];
 
 /** Files whose content on disk differs from what the definition generates. */
 export function staleFiles(root = REPO_ROOT): string[] {
@@ -143,10 +179,53 @@ export function staleFiles(root = REPO_ROOT): string[] {
 
 // ---- structural checks (what each forge would refuse or silently misread) ----
 type Obj = Record<string, any>;
-const GITLAB_TOP = new Set(['stages', 'variables', 'default', 'workflow', 'include', 'image', 'services', 'cache', 'before_script', 'after_script']);
-const GITLAB_JOB = new Set(['stage', 'needs', 'script', 'before_script', 'after_script', 'artifacts', 'environment', 'when', 'allow_failure',
-  'tags', 'image', 'services', 'variables', 'resource_group', 'rules', 'dependencies', 'interruptible', 'timeout', 'retry', 'cache', 'coverage', 'extends']);
-const GITLAB_ARTIFACTS = new Set(['paths', 'reports', 'when', 'expire_in', 'name', 'expose_as', 'exclude', 'untracked', 'public']);
+const GITLAB_TOP = new Set([
+  'stages',
+  'variables',
+  'default',
+  'workflow',
+  'include',
+  'image',
+  'services',
+  'cache',
+  'before_script',
+  'after_script',
+]);
+const GITLAB_JOB = new Set([
+  'stage',
+  'needs',
+  'script',
+  'before_script',
+  'after_script',
+  'artifacts',
+  'environment',
+  'when',
+  'allow_failure',
+  'tags',
+  'image',
+  'services',
+  'variables',
+  'resource_group',
+  'rules',
+  'dependencies',
+  'interruptible',
+  'timeout',
+  'retry',
+  'cache',
+  'coverage',
+  'extends',
+]);
+const GITLAB_ARTIFACTS = new Set([
+  'paths',
+  'reports',
+  'when',
+  'expire_in',
+  'name',
+  'expose_as',
+  'exclude',
+  'untracked',
+  'public',
+]);
 
 export function gitlabProblems(text: string): string[] {
   const doc = parse(text) as Obj;
@@ -169,18 +248,50 @@ export function gitlabProblems(text: string): string[] {
       else if (index.get(n)! > index.get(name)!) out.push(`${name}: needs "${n}" from a later stage`);
     }
     if (j.artifacts) {
-      for (const k of Object.keys(j.artifacts)) if (!GITLAB_ARTIFACTS.has(k)) out.push(`${name}: unknown artifacts keyword "${k}"`);
-      if (j.artifacts.reports && typeof j.artifacts.reports.junit !== 'string' && !Array.isArray(j.artifacts.reports.junit)) out.push(`${name}: artifacts:reports:junit must be a path`);
+      for (const k of Object.keys(j.artifacts))
+        if (!GITLAB_ARTIFACTS.has(k)) out.push(`${name}: unknown artifacts keyword "${k}"`);
+      if (j.artifacts.reports && typeof j.artifacts.reports.junit !== 'string' && !Array.isArray(j.artifacts.reports.junit))
+        out.push(`${name}: artifacts:reports:junit must be a path`);
     }
-    if (j.when === 'manual' && j.allow_failure !== false) out.push(`${name}: a manual approval must block the pipeline (allow_failure: false)`);
+    if (j.when === 'manual' && j.allow_failure !== false)
+      out.push(`${name}: a manual approval must block the pipeline (allow_failure: false)`);
   }
-  for (const k of Object.keys(doc)) if (!GITLAB_TOP.has(k) && !jobs.some(([n]) => n === k)) out.push(`unknown top-level key "${k}"`);
+  for (const k of Object.keys(doc))
+    if (!GITLAB_TOP.has(k) && !jobs.some(([n]) => n === k)) out.push(`unknown top-level key "${k}"`);
   return out;
 }
 
-const GITHUB_JOB = new Set(['name', 'runs-on', 'needs', 'environment', 'concurrency', 'steps', 'if', 'permissions', 'env', 'outputs', 'timeout-minutes',
-  'strategy', 'continue-on-error', 'container', 'services', 'defaults']);
-const GITHUB_STEP = new Set(['uses', 'run', 'with', 'name', 'if', 'env', 'id', 'shell', 'working-directory', 'continue-on-error', 'timeout-minutes']);
+const GITHUB_JOB = new Set([
+  'name',
+  'runs-on',
+  'needs',
+  'environment',
+  'concurrency',
+  'steps',
+  'if',
+  'permissions',
+  'env',
+  'outputs',
+  'timeout-minutes',
+  'strategy',
+  'continue-on-error',
+  'container',
+  'services',
+  'defaults',
+]);
+const GITHUB_STEP = new Set([
+  'uses',
+  'run',
+  'with',
+  'name',
+  'if',
+  'env',
+  'id',
+  'shell',
+  'working-directory',
+  'continue-on-error',
+  'timeout-minutes',
+]);
 
 export function githubProblems(text: string): string[] {
   const doc = parse(text) as Obj;
@@ -190,7 +301,8 @@ export function githubProblems(text: string): string[] {
   const names = Object.keys(doc.jobs);
   for (const [name, job] of Object.entries(doc.jobs as Obj)) {
     const j = job as Obj;
-    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) out.push(`${name}: job id must start with a letter or _ and contain only letters, digits, - and _`);
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name))
+      out.push(`${name}: job id must start with a letter or _ and contain only letters, digits, - and _`);
     for (const k of Object.keys(j)) if (!GITHUB_JOB.has(k)) out.push(`${name}: unknown job key "${k}"`);
     if (!j['runs-on']) out.push(`${name}: runs-on is required`);
     if (!Array.isArray(j.steps) || j.steps.length === 0) out.push(`${name}: steps are required`);
@@ -203,10 +315,13 @@ export function githubProblems(text: string): string[] {
   // No cycle through needs.
   const seen = new Set<string>();
   const visit = (n: string, path: string[]): void => {
-    if (path.includes(n)) { out.push(`needs cycle: ${[...path, n].join(' -> ')}`); return; }
+    if (path.includes(n)) {
+      out.push(`needs cycle: ${[...path, n].join(' -> ')}`);
+      return;
+    }
     if (seen.has(n)) return;
     seen.add(n);
-    for (const m of ((doc.jobs[n]?.needs ?? []) as string[])) visit(m, [...path, n]);
+    for (const m of (doc.jobs[n]?.needs ?? []) as string[]) visit(m, [...path, n]);
   };
   names.forEach((n) => visit(n, []));
   return out;

@@ -83,9 +83,14 @@ export const stageTitle = (id: StageId) => t(`pipeline.stage.${id}` as MessageKe
 /** Parse the counts of a JUnit XML file (the <testsuites> root, else the sum of <testsuite>). */
 export function junitCounts(xml: string): { tests: number; failures: number; errors: number } {
   const attr = (tag: string, name: string) => Number(new RegExp(`<${tag}\\b[^>]*\\b${name}="(\\d+)"`).exec(xml)?.[1] ?? NaN);
-  const root = { tests: attr('testsuites', 'tests'), failures: attr('testsuites', 'failures'), errors: attr('testsuites', 'errors') };
+  const root = {
+    tests: attr('testsuites', 'tests'),
+    failures: attr('testsuites', 'failures'),
+    errors: attr('testsuites', 'errors'),
+  };
   if (Number.isFinite(root.tests)) return { tests: root.tests, failures: root.failures || 0, errors: root.errors || 0 };
-  const sum = (name: string) => [...xml.matchAll(new RegExp(`<testsuite\\b[^>]*\\b${name}="(\\d+)"`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
+  const sum = (name: string) =>
+    [...xml.matchAll(new RegExp(`<testsuite\\b[^>]*\\b${name}="(\\d+)"`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
   return { tests: sum('tests'), failures: sum('failures'), errors: sum('errors') };
 }
 
@@ -100,10 +105,19 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
   const appReports = join(reportDir, 'app-reports');
   mkdirSync(appReports, { recursive: true });
   const cwd = opts.cwd ?? REPO_ROOT;
-  const vars = { APP_VERSION: version, REPORTS_DIR: appReports, LAB_ARGS: opts.labArgs ?? [], COHORT_ARGS: opts.cohortArgs ?? [] };
+  const vars = {
+    APP_VERSION: version,
+    REPORTS_DIR: appReports,
+    LAB_ARGS: opts.labArgs ?? [],
+    COHORT_ARGS: opts.cohortArgs ?? [],
+  };
   const started = new Date();
   const records: StageRecord[] = stages.map((s) => ({
-    id: s.id, title: stageTitle(s.id), status: 'not-run', ms: 0, commands: s.commands.map((c) => expandCommand(c, vars).join(' ')),
+    id: s.id,
+    title: stageTitle(s.id),
+    status: 'not-run',
+    ms: 0,
+    commands: s.commands.map((c) => expandCommand(c, vars).join(' ')),
   }));
   let stop: { result: RunReport['result']; message: string; failedStage?: StageId } | undefined;
 
@@ -134,9 +148,15 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
       for (const cmd of s.commands) {
         const argv = expandCommand(cmd, vars);
         if (argv[0] === 'node' && argv[1] === 'bin/asd-lab.js') {
-          const req = s.requires.find((r) => 'cli' in r && r.cli.every((c, i) => argv[2 + i] === c)) as { cli: string[] } | undefined;
-          const missing = req && await opts.requirementMissing({ cli: req.cli, options: argv.filter((a) => a.startsWith('-')) });
-          if (missing) throw new PipelineError(t('pipeline.missingCommand', { stage: s.id, command: argv.slice(1).join(' '), detail: missing }));
+          const req = s.requires.find((r) => 'cli' in r && r.cli.every((c, i) => argv[2 + i] === c)) as
+            | { cli: string[] }
+            | undefined;
+          const missing =
+            req && (await opts.requirementMissing({ cli: req.cli, options: argv.filter((a) => a.startsWith('-')) }));
+          if (missing)
+            throw new PipelineError(
+              t('pipeline.missingCommand', { stage: s.id, command: argv.slice(1).join(' '), detail: missing }),
+            );
         }
       }
       for (const cmd of s.commands) {
@@ -148,7 +168,12 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
         if (r.failed) {
           rec.exitCode = r.exitCode;
           const tail = (r.all ?? '').trim().split('\n').slice(-3).join(' | ');
-          throw new PipelineError(t('pipeline.stageFailed', { stage: s.id, detail: `${argv.join(' ')}: exit ${r.exitCode ?? r.signal}${tail ? `; ${tail}` : ''}` }));
+          throw new PipelineError(
+            t('pipeline.stageFailed', {
+              stage: s.id,
+              detail: `${argv.join(' ')}: exit ${r.exitCode ?? r.signal}${tail ? `; ${tail}` : ''}`,
+            }),
+          );
         }
       }
       rec.exitCode = 0;
@@ -163,23 +188,28 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
     }
   };
 
-  const tasks = new Listr(stages.map((s, i) => ({
-    title: records[i]!.title,
-    // Said in the progress line: why this stage does not run.
-    skip: () => stop?.message ?? false,
-    task: async (_ctx: unknown, task: { title: string }) => {
-      await runStage(s, records[i]!);
-      if (records[i]!.status === 'awaiting-approval') task.title = `${records[i]!.title}: ${t('pipeline.awaitingApproval')}`;
-      if (until === s.id && !stop) stop = { result: 'stopped-at-until', message: t('pipeline.untilReached', { stage: s.id }) };
-    },
-  })), {
-    exitOnError: true,
-    renderer: opts.renderer ?? 'simple',
-    fallbackRenderer: 'simple',
-    collectErrors: 'minimal',
-    rendererOptions: opts.renderer === 'simple' || !opts.renderer
-      ? { logger: new ListrLogger({ useIcons: false, toStderr: Object.values(ListrLogLevels) }) } : {},
-  } as never);
+  const tasks = new Listr(
+    stages.map((s, i) => ({
+      title: records[i]!.title,
+      // Said in the progress line: why this stage does not run.
+      skip: () => stop?.message ?? false,
+      task: async (_ctx: unknown, task: { title: string }) => {
+        await runStage(s, records[i]!);
+        if (records[i]!.status === 'awaiting-approval') task.title = `${records[i]!.title}: ${t('pipeline.awaitingApproval')}`;
+        if (until === s.id && !stop) stop = { result: 'stopped-at-until', message: t('pipeline.untilReached', { stage: s.id }) };
+      },
+    })),
+    {
+      exitOnError: true,
+      renderer: opts.renderer ?? 'simple',
+      fallbackRenderer: 'simple',
+      collectErrors: 'minimal',
+      rendererOptions:
+        opts.renderer === 'simple' || !opts.renderer
+          ? { logger: new ListrLogger({ useIcons: false, toStderr: Object.values(ListrLogLevels) }) }
+          : {},
+    } as never,
+  );
   try {
     await tasks.run();
   } catch {
@@ -192,22 +222,45 @@ export async function runPipeline(opts: RunOptions): Promise<RunReport> {
   const md = join(appReports, 'defects.md');
   if (existsSync(junit) || existsSync(md)) {
     const counts = existsSync(junit) ? junitCounts(readFileSync(junit, 'utf8')) : { tests: 0, failures: 0, errors: 0 };
-    defects = { junit: existsSync(junit) ? relative(reportDir, junit) : '', markdown: existsSync(md) ? relative(reportDir, md) : '', ...counts };
+    defects = {
+      junit: existsSync(junit) ? relative(reportDir, junit) : '',
+      markdown: existsSync(md) ? relative(reportDir, md) : '',
+      ...counts,
+    };
     if (existsSync(md)) copyFileSync(md, join(reportDir, 'defects.md'));
   }
   const report: RunReport = {
-    pipeline: PIPELINE.name, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), version,
-    labArgs: opts.labArgs ?? [], ...(until ? { until } : {}), approve: opts.approve ?? false,
-    result: stop?.result ?? 'passed', ...(stop?.failedStage ? { failedStage: stop.failedStage } : {}),
-    message: stop?.message ?? t('pipeline.done', { count: records.filter((r) => r.status === 'passed').length, seconds: ((Date.now() - started.getTime()) / 1000).toFixed(1) }),
-    stages: records, ...(defects ? { defects } : {}), reportDir,
+    pipeline: PIPELINE.name,
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    version,
+    labArgs: opts.labArgs ?? [],
+    ...(until ? { until } : {}),
+    approve: opts.approve ?? false,
+    result: stop?.result ?? 'passed',
+    ...(stop?.failedStage ? { failedStage: stop.failedStage } : {}),
+    message:
+      stop?.message ??
+      t('pipeline.done', {
+        count: records.filter((r) => r.status === 'passed').length,
+        seconds: ((Date.now() - started.getTime()) / 1000).toFixed(1),
+      }),
+    stages: records,
+    ...(defects ? { defects } : {}),
+    reportDir,
   };
   writeFileSync(join(reportDir, 'pipeline-run.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(reportDir, 'pipeline-run.md'), runMarkdown(report, existsSync(md) ? readFileSync(md, 'utf8') : undefined));
   return report;
 }
 
-const MARK: Record<StageStatus, string> = { passed: 'passed', failed: '**FAILED**', approved: 'approved', 'awaiting-approval': 'awaiting approval', 'not-run': 'not run' };
+const MARK: Record<StageStatus, string> = {
+  passed: 'passed',
+  failed: '**FAILED**',
+  approved: 'approved',
+  'awaiting-approval': 'awaiting approval',
+  'not-run': 'not run',
+};
 
 export function runMarkdown(r: RunReport, defectsMd?: string): string {
   const lines = [
@@ -219,13 +272,21 @@ export function runMarkdown(r: RunReport, defectsMd?: string): string {
     '',
     '| stage | status | duration | command | log |',
     '| --- | --- | ---: | --- | --- |',
-    ...r.stages.map((s) => `| ${s.title} | ${MARK[s.status]} | ${(s.ms / 1000).toFixed(1)} s | ${s.commands.map((c) => `\`${c}\``).join('<br>') || '—'} | ${s.log ?? '—'} |`),
+    ...r.stages.map(
+      (s) =>
+        `| ${s.title} | ${MARK[s.status]} | ${(s.ms / 1000).toFixed(1)} s | ${s.commands.map((c) => `\`${c}\``).join('<br>') || '—'} | ${s.log ?? '—'} |`,
+    ),
     '',
   ];
   for (const s of r.stages.filter((x) => x.detail)) lines.push(`- ${s.title}: ${s.detail}`);
   if (r.defects) {
-    lines.push('', `## Defect report (unit tests: ${r.defects.tests} tests, ${r.defects.failures} failure(s), ${r.defects.errors} error(s))`, '',
-      `JUnit XML: \`${r.defects.junit || 'not written'}\`; Markdown: \`${r.defects.markdown || 'not written'}\`.`, '');
+    lines.push(
+      '',
+      `## Defect report (unit tests: ${r.defects.tests} tests, ${r.defects.failures} failure(s), ${r.defects.errors} error(s))`,
+      '',
+      `JUnit XML: \`${r.defects.junit || 'not written'}\`; Markdown: \`${r.defects.markdown || 'not written'}\`.`,
+      '',
+    );
     if (defectsMd) lines.push(defectsMd.replace(/^# /gm, '### '));
   }
   return `${lines.join('\n')}\n`;

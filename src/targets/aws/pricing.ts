@@ -28,8 +28,17 @@ export const PRICES: Record<string, RegionPrices> = {
   // Paris
   'eu-west-3': {
     instances: {
-      't3.nano': 0.0059, 't3.micro': 0.0118, 't3.small': 0.0236, 't3.medium': 0.0472, 't3.large': 0.0944, 't3.xlarge': 0.1888,
-      't3a.nano': 0.0053, 't3a.micro': 0.0106, 't3a.small': 0.0212, 't3a.medium': 0.0425, 't3a.large': 0.085,
+      't3.nano': 0.0059,
+      't3.micro': 0.0118,
+      't3.small': 0.0236,
+      't3.medium': 0.0472,
+      't3.large': 0.0944,
+      't3.xlarge': 0.1888,
+      't3a.nano': 0.0053,
+      't3a.micro': 0.0106,
+      't3a.small': 0.0212,
+      't3a.medium': 0.0425,
+      't3a.large': 0.085,
     },
     gp3GiBMonth: 0.0928,
     natGatewayHour: 0.048,
@@ -37,8 +46,17 @@ export const PRICES: Record<string, RegionPrices> = {
   // Ireland
   'eu-west-1': {
     instances: {
-      't3.nano': 0.0057, 't3.micro': 0.0114, 't3.small': 0.0228, 't3.medium': 0.0456, 't3.large': 0.0912, 't3.xlarge': 0.1824,
-      't3a.nano': 0.0051, 't3a.micro': 0.0102, 't3a.small': 0.0204, 't3a.medium': 0.0408, 't3a.large': 0.0816,
+      't3.nano': 0.0057,
+      't3.micro': 0.0114,
+      't3.small': 0.0228,
+      't3.medium': 0.0456,
+      't3.large': 0.0912,
+      't3.xlarge': 0.1824,
+      't3a.nano': 0.0051,
+      't3a.micro': 0.0102,
+      't3a.small': 0.0204,
+      't3a.medium': 0.0408,
+      't3a.large': 0.0816,
     },
     gp3GiBMonth: 0.088,
     natGatewayHour: 0.048,
@@ -46,8 +64,17 @@ export const PRICES: Record<string, RegionPrices> = {
   // Frankfurt
   'eu-central-1': {
     instances: {
-      't3.nano': 0.006, 't3.micro': 0.012, 't3.small': 0.024, 't3.medium': 0.048, 't3.large': 0.096, 't3.xlarge': 0.192,
-      't3a.nano': 0.0054, 't3a.micro': 0.0108, 't3a.small': 0.0216, 't3a.medium': 0.0432, 't3a.large': 0.0864,
+      't3.nano': 0.006,
+      't3.micro': 0.012,
+      't3.small': 0.024,
+      't3.medium': 0.048,
+      't3.large': 0.096,
+      't3.xlarge': 0.192,
+      't3a.nano': 0.0054,
+      't3a.micro': 0.0108,
+      't3a.small': 0.0216,
+      't3a.medium': 0.0432,
+      't3a.large': 0.0864,
     },
     gp3GiBMonth: 0.0952,
     natGatewayHour: 0.052,
@@ -55,8 +82,17 @@ export const PRICES: Record<string, RegionPrices> = {
   // London
   'eu-west-2': {
     instances: {
-      't3.nano': 0.0059, 't3.micro': 0.0118, 't3.small': 0.0236, 't3.medium': 0.0472, 't3.large': 0.0944, 't3.xlarge': 0.1888,
-      't3a.nano': 0.0053, 't3a.micro': 0.0106, 't3a.small': 0.0212, 't3a.medium': 0.0424, 't3a.large': 0.0848,
+      't3.nano': 0.0059,
+      't3.micro': 0.0118,
+      't3.small': 0.0236,
+      't3.medium': 0.0472,
+      't3.large': 0.0944,
+      't3.xlarge': 0.1888,
+      't3a.nano': 0.0053,
+      't3a.micro': 0.0106,
+      't3a.small': 0.0212,
+      't3a.medium': 0.0424,
+      't3a.large': 0.0848,
     },
     gp3GiBMonth: 0.0928,
     natGatewayHour: 0.05,
@@ -64,8 +100,17 @@ export const PRICES: Record<string, RegionPrices> = {
   // Stockholm
   'eu-north-1': {
     instances: {
-      't3.nano': 0.0054, 't3.micro': 0.0108, 't3.small': 0.0216, 't3.medium': 0.0432, 't3.large': 0.0864, 't3.xlarge': 0.1728,
-      't3a.nano': 0.0049, 't3a.micro': 0.0097, 't3a.small': 0.0194, 't3a.medium': 0.0389, 't3a.large': 0.0778,
+      't3.nano': 0.0054,
+      't3.micro': 0.0108,
+      't3.small': 0.0216,
+      't3.medium': 0.0432,
+      't3.large': 0.0864,
+      't3.xlarge': 0.1728,
+      't3a.nano': 0.0049,
+      't3a.micro': 0.0097,
+      't3a.small': 0.0194,
+      't3a.medium': 0.0389,
+      't3a.large': 0.0778,
     },
     gp3GiBMonth: 0.0836,
     natGatewayHour: 0.046,
@@ -104,7 +149,9 @@ export function hourlyCost(resources: PricedResource[], region: string): HourlyC
         const price = p?.instances[type];
         if (price === undefined) out.unpriced.push(`${r.address} (${type})`);
         else out.usd += price;
-        const root = Array.isArray(v.root_block_device) ? (v.root_block_device[0] as Record<string, unknown> | undefined) : undefined;
+        const root = Array.isArray(v.root_block_device)
+          ? (v.root_block_device[0] as Record<string, unknown> | undefined)
+          : undefined;
         // The Debian image's root volume is 8 GiB when the plan does not set a size.
         gp3(num(root?.volume_size) ?? 8, `${r.address} root volume`);
         if (v.associate_public_ip_address === true) out.usd += PUBLIC_IPV4_HOUR;

@@ -15,15 +15,28 @@ export async function labServers(cohort: Cohort, stateDir = resolveStateDir()): 
     const list: LabServer[] = plan.servers.map((s) => {
       const found = existing.find((x) => x.name === s.name);
       return {
-        name: s.spec.name, role: s.spec.role, machine: s.name,
+        name: s.spec.name,
+        role: s.spec.role,
+        machine: s.name,
         state: found ? found.state : 'missing',
-        address: found?.address ?? s.ip, sshPort: 22, user: 'asd-admin',
+        address: found?.address ?? s.ip,
+        sshPort: 22,
+        user: 'asd-admin',
         keyPath: found?.keyPath ?? statePaths(stateDir).labKey(cohort.cohort),
       };
     });
     // Servers of this candidate that the model no longer lists still show (and `down` removes them).
     for (const x of existing.filter((e) => e.candidate === plan.candidate.id && !plan.servers.some((s) => s.name === e.name))) {
-      list.push({ name: x.name.slice(plan.candidate.id.length + 1), role: x.role, machine: x.name, state: x.state, address: x.address, sshPort: 22, user: x.user, keyPath: x.keyPath });
+      list.push({
+        name: x.name.slice(plan.candidate.id.length + 1),
+        role: x.role,
+        machine: x.name,
+        state: x.state,
+        address: x.address,
+        sshPort: 22,
+        user: x.user,
+        keyPath: x.keyPath,
+      });
     }
     out.set(plan.candidate.id, list);
   }

@@ -64,9 +64,11 @@ export async function ensureLabKey(cohort: string, opts: LocalOptions = {}): Pro
 /** Bring up the candidate's bridge, gateway address and isolation rules. */
 export async function upNetwork(cohort: Cohort, cand: Candidate, opts: LocalOptions = {}): Promise<CandidatePlan> {
   const plan = planCandidate(cohort, cand);
-  await runScript('lab-network.sh', [
-    'up', '--bridge', plan.bridge, '--gateway', plan.gatewayCidr, '--label', `cohort=${cohort.cohort} candidate=${cand.id}`,
-  ], opts);
+  await runScript(
+    'lab-network.sh',
+    ['up', '--bridge', plan.bridge, '--gateway', plan.gatewayCidr, '--label', `cohort=${cohort.cohort} candidate=${cand.id}`],
+    opts,
+  );
   return plan;
 }
 
@@ -101,14 +103,44 @@ export async function createServer(
   const wanted = typeof server === 'string' ? server : server.name;
   const s = plan.servers.find((x) => x.spec.name === wanted);
   if (!s) {
-    throw new LocalError(t('local.unknownServer', { server: wanted, candidate: cand.id, known: serversOf(cohort, cand).map((x) => x.name).join(', ') }));
+    throw new LocalError(
+      t('local.unknownServer', {
+        server: wanted,
+        candidate: cand.id,
+        known: serversOf(cohort, cand)
+          .map((x) => x.name)
+          .join(', '),
+      }),
+    );
   }
   const keyFile = opts.authorizedKeysFile ?? (await ensureLabKey(cohort.cohort, { stateDir })).publicKey;
   const args = [
-    '--name', s.name, '--role', s.spec.role, '--memory', String(s.spec.memoryMiB), '--cpus', String(s.spec.cpus),
-    '--network', plan.bridge, '--address', s.address, '--gateway', plan.gateway, '--ssh-key', keyFile,
-    '--driver', opts.driver ?? cohort.local.driver, '--state-dir', stateDir, '--accel', opts.accel ?? 'auto',
-    '--cohort', cohort.cohort, '--candidate', cand.id,
+    '--name',
+    s.name,
+    '--role',
+    s.spec.role,
+    '--memory',
+    String(s.spec.memoryMiB),
+    '--cpus',
+    String(s.spec.cpus),
+    '--network',
+    plan.bridge,
+    '--address',
+    s.address,
+    '--gateway',
+    plan.gateway,
+    '--ssh-key',
+    keyFile,
+    '--driver',
+    opts.driver ?? cohort.local.driver,
+    '--state-dir',
+    stateDir,
+    '--accel',
+    opts.accel ?? 'auto',
+    '--cohort',
+    cohort.cohort,
+    '--candidate',
+    cand.id,
   ];
   if (opts.timeoutSec) args.push('--timeout', String(opts.timeoutSec));
   await runScript(opts.implementation === 'python' ? 'create_server.py' : 'create-server.sh', args, opts);
@@ -118,8 +150,15 @@ export async function createServer(
 }
 
 /** Stop and remove one server (by machine name); a missing server is not an error. */
-export async function destroyServer(name: string, opts: LocalOptions & { implementation?: 'bash' | 'python' } = {}): Promise<void> {
-  await runScript(opts.implementation === 'python' ? 'destroy_server.py' : 'destroy-server.sh', ['--name', name, '--state-dir', stateOf(opts)], opts);
+export async function destroyServer(
+  name: string,
+  opts: LocalOptions & { implementation?: 'bash' | 'python' } = {},
+): Promise<void> {
+  await runScript(
+    opts.implementation === 'python' ? 'destroy_server.py' : 'destroy-server.sh',
+    ['--name', name, '--state-dir', stateOf(opts)],
+    opts,
+  );
 }
 
 export { listServers };

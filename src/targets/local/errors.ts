@@ -8,6 +8,10 @@ export class LocalError extends AsdError {
   constructor(problems: string | string[], header?: string, opts: AsdErrorOptions = {}) {
     const list = Array.isArray(problems) ? problems : [problems];
     // The header stays inside the message (printed as "error: <header>" then "  - ..."), as before.
-    super(header ? [header, ...list.map((p) => `  - ${p}`)].join('\n') : list.join('\n'), { kind: 'user', ...opts, problems: list });
+    super(header ? [header, ...list.map((p) => `  - ${p}`)].join('\n') : list.join('\n'), {
+      kind: 'user',
+      ...opts,
+      problems: list,
+    });
   }
 }

@@ -10,7 +10,10 @@ import { TOOLS, type Driver } from './preflight.ts';
 /** The packages of scripts/host-packages.txt ("#" starts a comment). */
 export function hostPackages(): string[] {
   const file = join(SCRIPTS_DIR, 'host-packages.txt');
-  return readFileSync(file, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
 }
 
 /** Debian packages for the tools `up` needs and does not find (empty when all are there). */
@@ -20,11 +23,20 @@ export async function missingPackages(driver: Driver): Promise<string[]> {
   // With dpkg, the whole host list is checked (the modules' tools: buildah, sshfs, graphviz...).
   const dpkg = await execa('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\n', ...hostPackages()], { reject: false });
   if (dpkg.exitCode !== null && (dpkg.stdout || dpkg.stderr)) {
-    const installed = new Set(dpkg.stdout.split('\n').filter((l) => l.endsWith(' installed')).map((l) => l.split(' ')[0]));
+    const installed = new Set(
+      dpkg.stdout
+        .split('\n')
+        .filter((l) => l.endsWith(' installed'))
+        .map((l) => l.split(' ')[0]),
+    );
     for (const pkg of hostPackages()) if (!installed.has(pkg)) missing.add(pkg);
   }
   for (const tool of needed) {
-    const r = await execa('sh', ['-c', `command -v ${tool.command} || test -x /usr/sbin/${tool.command} || test -x /sbin/${tool.command}`], { reject: false });
+    const r = await execa(
+      'sh',
+      ['-c', `command -v ${tool.command} || test -x /usr/sbin/${tool.command} || test -x /sbin/${tool.command}`],
+      { reject: false },
+    );
     if (r.exitCode !== 0) missing.add(tool.pkg);
   }
   return [...missing];

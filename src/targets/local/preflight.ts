@@ -106,7 +106,8 @@ function hasCommand(command: string): boolean {
     try {
       accessSync(path.join(d, command), constants.X_OK);
       return true;
-    } catch { // not in this directory: the next one, and preflight names the missing command
+    } catch {
+      // not in this directory: the next one, and preflight names the missing command
       return false;
     }
   });
@@ -141,7 +142,9 @@ export async function snapshotHost(opts: SnapshotOptions): Promise<HostSnapshot>
     tools,
     links: links.map((l) => ({ name: l.ifname, alias: l.ifalias ?? '' })),
     routes: routes.filter((r) => r.dst !== 'default').map((r) => ({ dst: r.dst, dev: r.dev })),
-    addrs: addrs.flatMap((a) => (a.addr_info ?? []).filter((i) => i.family === 'inet').map((i) => ({ dev: a.ifname, cidr: `${i.local}/${i.prefixlen}` }))),
+    addrs: addrs.flatMap((a) =>
+      (a.addr_info ?? []).filter((i) => i.family === 'inet').map((i) => ({ dev: a.ifname, cidr: `${i.local}/${i.prefixlen}` })),
+    ),
     servers: await listServers(opts.stateDir),
     kvm,
     inotify: opts.driver === 'container' ? readInotify() : null,
@@ -153,10 +156,13 @@ export async function snapshotHost(opts: SnapshotOptions): Promise<HostSnapshot>
  * kernel (when the VM image exists; otherwise create-server.sh probes before creating anything).
  */
 export async function probeKvm(stateDir: string, scriptsDir: string): Promise<{ usable: boolean; reason: string } | null> {
-  if (!existsSync('/dev/kvm')) return { usable: false, reason: '/dev/kvm is missing (no hardware virtualization, or no kvm module)' };
+  if (!existsSync('/dev/kvm'))
+    return { usable: false, reason: '/dev/kvm is missing (no hardware virtualization, or no kvm module)' };
   const kernel = path.join(statePaths(stateDir).currentImage, 'vm-current', 'vmlinuz');
   if (!existsSync(kernel)) return null;
-  const r = await execa(path.join(scriptsDir, 'kvm-probe.sh'), ['--kernel', kernel, '--cache', statePaths(stateDir).kvmProbe], { reject: false });
+  const r = await execa(path.join(scriptsDir, 'kvm-probe.sh'), ['--kernel', kernel, '--cache', statePaths(stateDir).kvmProbe], {
+    reject: false,
+  });
   const reason = /^REASON=(.*)$/m.exec(r.stdout)?.[1] ?? r.stderr;
   return { usable: r.exitCode === 0, reason };
 }
@@ -175,7 +181,11 @@ const INOTIFY_SYSCTL = '/proc/sys/fs/inotify/max_user_instances';
 export const INOTIFY_SYSCTL_FILE = '/etc/sysctl.d/60-asd-lab-inotify.conf';
 
 /** The inotify instance limit the plan needs when the current one is too low; undefined when it is enough. Pure. */
-export function inotifyShortfall(plans: CandidatePlan[], host: HostSnapshot, driver: Driver): { needed: number; limit: number; servers: number } | undefined {
+export function inotifyShortfall(
+  plans: CandidatePlan[],
+  host: HostSnapshot,
+  driver: Driver,
+): { needed: number; limit: number; servers: number } | undefined {
   if (driver !== 'container' || !host.inotify) return undefined;
   const running = new Set(host.servers.filter((s) => s.state === 'running').map((s) => s.name));
   const servers = plans.flatMap((p) => p.servers).filter((s) => !running.has(s.name)).length;
@@ -208,7 +218,8 @@ function inotifyInUse(): number {
 function readInotify(): HostSnapshot['inotify'] {
   try {
     return { limit: Number(readFileSync(INOTIFY_SYSCTL, 'utf8').trim()), inUse: inotifyInUse() };
-  } catch { // no such sysctl (not Linux, or a restricted /proc): nothing to check or raise
+  } catch {
+    // no such sysctl (not Linux, or a restricted /proc): nothing to check or raise
     return null;
   }
 }
@@ -217,7 +228,10 @@ function readInotify(): HostSnapshot['inotify'] {
 function raiseInotify(to: number): string | undefined {
   try {
     writeFileSync(INOTIFY_SYSCTL, `${to}\n`);
-    writeFileSync(INOTIFY_SYSCTL_FILE, `# Written by asd-lab up: each lab server's systemd needs about ${INOTIFY_PER_SERVER} inotify instances,\n# and all of them count against root's limit (128 by default).\nfs.inotify.max_user_instances = ${to}\n`);
+    writeFileSync(
+      INOTIFY_SYSCTL_FILE,
+      `# Written by asd-lab up: each lab server's systemd needs about ${INOTIFY_PER_SERVER} inotify instances,\n# and all of them count against root's limit (128 by default).\nfs.inotify.max_user_instances = ${to}\n`,
+    );
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -238,14 +252,20 @@ export async function preflight(cohort: Cohort, opts: PreflightOptions = {}): Pr
   const driver = opts.driver ?? cohort.local.driver;
   const accel = opts.accel ?? 'auto';
   const plans = planCohort(cohort);
-  const host = await snapshotHost({ stateDir: opts.stateDir ?? resolveStateDir(), driver, accel, scriptsDir: opts.scriptsDir ?? SCRIPTS_DIR });
+  const host = await snapshotHost({
+    stateDir: opts.stateDir ?? resolveStateDir(),
+    driver,
+    accel,
+    scriptsDir: opts.scriptsDir ?? SCRIPTS_DIR,
+  });
   const problems = checkHost(cohort, plans, host, { driver, accel });
   // The one host setting preflight changes, and only when nothing else stands in the way.
   const short = problems.length ? undefined : inotifyShortfall(plans, host, driver);
   if (short) {
     const to = Math.max(INOTIFY_TARGET, short.needed);
     const why = raiseInotify(to);
-    if (why) problems.push(t('local.inotifyLimit', { limit: short.limit, needed: short.needed, servers: short.servers, reason: why }));
+    if (why)
+      problems.push(t('local.inotifyLimit', { limit: short.limit, needed: short.needed, servers: short.servers, reason: why }));
     else opts.say?.(t('local.inotifyRaised', { from: short.limit, to, file: INOTIFY_SYSCTL_FILE }));
   }
   if (problems.length) throw new LocalError(problems, t('local.preflightHeader', { count: problems.length }));

@@ -33,8 +33,15 @@ export async function runScript(script: string, args: string[], opts: RunOptions
     return (await sub).stdout;
   } catch (e) {
     if (e instanceof ExecaError) {
-      const errors = String(e.stderr ?? '').split('\n').filter((l) => /error:/.test(l));
-      const detail = errors.length ? errors.join('\n') : String(e.all ?? e.shortMessage).split('\n').slice(-5).join('\n');
+      const errors = String(e.stderr ?? '')
+        .split('\n')
+        .filter((l) => /error:/.test(l));
+      const detail = errors.length
+        ? errors.join('\n')
+        : String(e.all ?? e.shortMessage)
+            .split('\n')
+            .slice(-5)
+            .join('\n');
       throw new LocalError(t('local.scriptFailed', { script, detail }));
     }
     throw e;

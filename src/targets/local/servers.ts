@@ -46,7 +46,8 @@ function running(dir: string, driver: string): boolean {
   try {
     const pid = readFileSync(path.join(dir, 'pid'), 'utf8').trim();
     return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === COMM[driver];
-  } catch { // no pid file, or the process is gone: the server is not running
+  } catch {
+    // no pid file, or the process is gone: the server is not running
     return false;
   }
 }

@@ -69,7 +69,18 @@ function tagProblems(values: Record<string, unknown>, unknown: Record<string, un
 }
 
 export function summarizePlan(stack: StackRef, plan: PlanJson, required: string[] = REQUIRED_TAGS): StackPlan {
-  const out: StackPlan = { stack, add: 0, change: 0, destroy: 0, resources: [], byCandidate: {}, shared: [], outputs: {}, variables: {}, missingTags: [] };
+  const out: StackPlan = {
+    stack,
+    add: 0,
+    change: 0,
+    destroy: 0,
+    resources: [],
+    byCandidate: {},
+    shared: [],
+    outputs: {},
+    variables: {},
+    missingTags: [],
+  };
   for (const rc of plan.resource_changes ?? []) {
     if (rc.mode !== 'managed') continue;
     const a = rc.change.actions;

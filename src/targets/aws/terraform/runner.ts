@@ -21,7 +21,11 @@ export const PLAN_FILE = 'asd-lab.tfplan';
 
 /** Terraform is missing or one of its commands failed on a stack (kind 'operation'). */
 export class TerraformError extends AsdError {
-  constructor(message: string, readonly stackName?: string, opts: AsdErrorOptions = {}) {
+  constructor(
+    message: string,
+    readonly stackName?: string,
+    opts: AsdErrorOptions = {},
+  ) {
     super(message, opts);
   }
 }
@@ -98,20 +102,29 @@ export async function prepareTerraform(opts: RunnerOptions = {}): Promise<Terraf
     throw new TerraformError(t('tf.notFound', { bin: `${bin}: ${e.shortMessage ?? String(err)}` }));
   }
   const [maj = 0, min = 0] = version.split('.').map(Number);
-  if (maj < MIN_TERRAFORM[0] || (maj === MIN_TERRAFORM[0] && min < MIN_TERRAFORM[1])) throw new TerraformError(t('tf.tooOld', { version }));
+  if (maj < MIN_TERRAFORM[0] || (maj === MIN_TERRAFORM[0] && min < MIN_TERRAFORM[1]))
+    throw new TerraformError(t('tf.tooOld', { version }));
 
   const offline = opts.offline ?? false;
   const mirrorDir = resolve(opts.mirrorDir ?? penv.ASD_LAB_TF_MIRROR ?? '/opt/tf-plugins');
   const mirror = mirrorHasAws(mirrorDir) ? mirrorDir : undefined;
   if (offline && !mirror) {
     const { host, namespace, type, version: v } = AWS_PROVIDER;
-    throw new TerraformError(t('tf.mirrorMissing', {
-      mirror: mirrorDir, provider: `${namespace}/${type} ${v}`, platform: platform(), path: join(mirrorDir, host, namespace, type, v, platform()),
-    }));
+    throw new TerraformError(
+      t('tf.mirrorMissing', {
+        mirror: mirrorDir,
+        provider: `${namespace}/${type} ${v}`,
+        platform: platform(),
+        path: join(mirrorDir, host, namespace, type, v, platform()),
+      }),
+    );
   }
   const workDir = resolve(opts.workDir ?? '.asd-lab');
-  const pluginCacheDir = resolve(opts.pluginCacheDir ?? penv.TF_PLUGIN_CACHE_DIR
-    ?? join(penv.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'asd-lab', 'terraform-plugins'));
+  const pluginCacheDir = resolve(
+    opts.pluginCacheDir ??
+      penv.TF_PLUGIN_CACHE_DIR ??
+      join(penv.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'asd-lab', 'terraform-plugins'),
+  );
   mkdirSync(pluginCacheDir, { recursive: true });
 
   let cliConfigFile: string | undefined;
@@ -135,7 +148,11 @@ export async function prepareTerraform(opts: RunnerOptions = {}): Promise<Terraf
   if (offline) {
     // Real credentials must never reach an offline run: drop them and every way to find them.
     for (const k of Object.keys(env)) if (/^AWS_/.test(k) && k !== 'AWS_CA_BUNDLE') delete env[k];
-    Object.assign(env, { AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' });
+    Object.assign(env, {
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    });
   }
   return { bin, version, offline, mirror, cliConfigFile, pluginCacheDir, env };
 }
@@ -157,10 +174,19 @@ export const OFFLINE_PROVIDER = {
 
 async function tf(t0: Terraform, stack: StackRef, command: string, args: string[]) {
   try {
-    return await execa(t0.bin, [command, ...args], { cwd: stack.dir, env: t0.env, extendEnv: false, maxBuffer: 512 * 1024 * 1024 });
+    return await execa(t0.bin, [command, ...args], {
+      cwd: stack.dir,
+      env: t0.env,
+      extendEnv: false,
+      maxBuffer: 512 * 1024 * 1024,
+    });
   } catch (err) {
     const e = err as ExecaError;
-    const detail = String(e.stderr || e.stdout || e.shortMessage || err).trim().split('\n').slice(-30).join('\n');
+    const detail = String(e.stderr || e.stdout || e.shortMessage || err)
+      .trim()
+      .split('\n')
+      .slice(-30)
+      .join('\n');
     throw new TerraformError(t('plan.terraformFailed', { command, stack: stack.name, detail }), stack.name);
   }
 }
@@ -186,12 +212,20 @@ export interface Diagnostic {
 
 /** `terraform validate -json` (needs init): valid, and the diagnostics when not. */
 export async function validateStack(t0: Terraform, stack: StackRef): Promise<{ valid: boolean; diagnostics: Diagnostic[] }> {
-  const r = await execa(t0.bin, ['validate', '-json', '-no-color'], { cwd: stack.dir, env: t0.env, extendEnv: false, reject: false });
+  const r = await execa(t0.bin, ['validate', '-json', '-no-color'], {
+    cwd: stack.dir,
+    env: t0.env,
+    extendEnv: false,
+    reject: false,
+  });
   let out: { valid: boolean; diagnostics?: Diagnostic[] };
   try {
     out = JSON.parse(r.stdout) as typeof out;
   } catch {
-    throw new TerraformError(t('plan.terraformFailed', { command: 'validate', stack: stack.name, detail: String(r.stderr || r.stdout).trim() }), stack.name);
+    throw new TerraformError(
+      t('plan.terraformFailed', { command: 'validate', stack: stack.name, detail: String(r.stderr || r.stdout).trim() }),
+      stack.name,
+    );
   }
   return { valid: out.valid, diagnostics: out.diagnostics ?? [] };
 }
@@ -220,7 +254,11 @@ export interface PlanStacksOptions extends PlanOptions {
 }
 
 /** Run fn over items, at most `limit` at a time; results in input order; every item runs even if some fail. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -264,6 +302,10 @@ export async function planStacks(t0: Terraform, stacks: StackRef[], opts: PlanSt
     }
   });
   const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
-  if (failures.length > 0) throw new TerraformError(failures.map((f) => f.message).join('\n\n'), failures[0] instanceof TerraformError ? failures[0].stackName : undefined);
+  if (failures.length > 0)
+    throw new TerraformError(
+      failures.map((f) => f.message).join('\n\n'),
+      failures[0] instanceof TerraformError ? failures[0].stackName : undefined,
+    );
   return settled.map((s) => (s as PromiseFulfilledResult<StackPlan>).value);
 }
