@@ -10,7 +10,11 @@ import { REPO_ROOT } from '../src/core/repo.ts';
 
 const DEPCRUISE = resolve(REPO_ROOT, 'node_modules/.bin/depcruise');
 const scratch: string[] = [];
-afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() =>
+  scratch.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  }),
+);
 
 async function cruise(cwd: string, paths: string[]) {
   const r = await execa(DEPCRUISE, ['--config', '.dependency-cruiser.cjs', '--output-type', 'json', ...paths], {
@@ -22,6 +26,17 @@ async function cruise(cwd: string, paths: string[]) {
   };
   return out.summary;
 }
+
+describe('formatter and linter (Biome)', () => {
+  it('the tree is formatted and has no lint error (npm run format fixes the layout)', async () => {
+    const r = await execa(resolve(REPO_ROOT, 'node_modules/.bin/biome'), ['check', '--reporter=summary', '.'], {
+      cwd: REPO_ROOT,
+      reject: false,
+      all: true,
+    });
+    expect(r.exitCode, r.all).toBe(0);
+  }, 60_000);
+});
 
 describe('architecture (dependency-cruiser)', () => {
   it('the tree respects every rule', async () => {

@@ -237,7 +237,10 @@ describe('nftables, security groups and diagram agree', () => {
     const out = new Set<string>();
     for (const f of flowsTo(target, all).filter((x) => x.port === port)) {
       for (const s of f.from) {
-        if (s.kind === 'public' || s.kind === 'admin') ADMIN.forEach((c) => out.add(`admin:${c}`));
+        if (s.kind === 'public' || s.kind === 'admin')
+          ADMIN.forEach((c) => {
+            out.add(`admin:${c}`);
+          });
         if ((s.kind === 'public' || s.kind === 'bastion') && target !== 'gateway') out.add('bastion');
         if (s.kind === 'role' && present.includes(s.role)) out.add(s.role);
       }

@@ -12,7 +12,11 @@ import { KEY_A, NOW } from './helpers.ts';
 const cohort = parseCohort(`cohort: kv\ncandidates:\n  - { id: alice, sshKey: "${KEY_A}" }\n`, 'kv.yaml', { now: NOW });
 const ctx = { cohort, candidate: cohort.candidates[0]!, servers: [] };
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() =>
+  dirs.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  }),
+);
 
 describe('CP8 checks', () => {
   it('are registered in verify', () => {

@@ -21,7 +21,11 @@ for (const register of COMMANDS) register(program);
 const requirementMissing = (r: Parameters<typeof missingIn>[0]) => missingIn(r, program);
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() =>
+  dirs.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  }),
+);
 const tmp = () => {
   const d = mkdtempSync(join(tmpdir(), 'asd-pipeline-run-'));
   dirs.push(d);

@@ -22,7 +22,11 @@ import { junitCounts } from '../src/modules/pipeline/run.ts';
 import { cli } from './helpers.ts';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() =>
+  dirs.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  }),
+);
 type Obj = Record<string, any>;
 
 describe('pipeline definition', () => {
@@ -38,7 +42,9 @@ describe('pipeline definition', () => {
       'approval',
       'deploy-prod',
     ]);
-    PIPELINE.stages.forEach((s, i) => expect(s.needs).toEqual(i === 0 ? [] : [STAGE_IDS[i - 1]]));
+    PIPELINE.stages.forEach((s, i) => {
+      expect(s.needs).toEqual(i === 0 ? [] : [STAGE_IDS[i - 1]]);
+    });
     expect(PIPELINE.stages.filter((s) => s.approval).map((s) => s.id)).toEqual(['approval']);
   });
 

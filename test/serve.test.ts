@@ -97,7 +97,11 @@ describe('dashboard on the AWS target', () => {
 
 describe('asd-lab serve', () => {
   const started: { close: () => void }[] = [];
-  afterAll(() => started.forEach((s) => s.close()));
+  afterAll(() =>
+    started.forEach((s) => {
+      s.close();
+    }),
+  );
 
   it('listens on 127.0.0.1 only, serves the page, the JSON and the report, and refuses any change', async () => {
     const report = await reportP;

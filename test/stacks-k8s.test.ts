@@ -34,7 +34,11 @@ const COHORT = [
 ].join('\n');
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() =>
+  dirs.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  }),
+);
 const rendered = {} as Record<Overlay, K8sObject[]>;
 let stacks: K8sStackInfo[] = [];
 const json = new Map<string, Record<string, any>>();

@@ -17,7 +17,7 @@ const KEYS = {
 };
 const TRAINER = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFQ3c7NpdaumveFUGZzVBX8oC71QhHqiOOcG3f01Fv+c trainer@asd-lab';
 
-export function awsCohortYaml(extra = '', ids: (keyof typeof KEYS)[] = ['alice', 'bruno', 'chloe']): string {
+function awsCohortYaml(extra = '', ids: (keyof typeof KEYS)[] = ['alice', 'bruno', 'chloe']): string {
   return [
     'cohort: t3st',
     'target: aws',
@@ -32,7 +32,11 @@ export function awsCohortYaml(extra = '', ids: (keyof typeof KEYS)[] = ['alice',
 }
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() =>
+  dirs.forEach((d) => {
+    rmSync(d, { recursive: true, force: true });
+  }),
+);
 
 type Json = Record<string, any>;
 function synth(yaml: string, opts: { amiId?: string } = {}) {
@@ -62,7 +66,9 @@ describe('AWS stacks: layout', () => {
     ]);
     const paths = [...json.values()].map((j) => j.terraform.backend.local.path as string);
     expect(new Set(paths).size).toBe(4);
-    paths.forEach((p, i) => expect(p).toMatch(new RegExp(`/state/${stacks[i]!.name}/terraform.tfstate$`)));
+    paths.forEach((p, i) => {
+      expect(p).toMatch(new RegExp(`/state/${stacks[i]!.name}/terraform.tfstate$`));
+    });
   });
 
   it('a VPC over two zones, public and private subnets, one NAT gateway, flow logs on everything', () => {

@@ -101,9 +101,9 @@ export function defectsMarkdown(sum: JUnitSummary, ctx: ReportContext): string {
     return lines.join('\n');
   }
   lines.push(`**${failed.length} defect(s)** to fix:`, '', '| # | file | test | message |', '| --- | --- | --- | --- |');
-  failed.forEach((c, i) =>
-    lines.push(`| ${i + 1} | ${cell(c.file)} | ${cell(c.name)} | ${cell(c.failure!.message.split('\n')[0] ?? '')} |`),
-  );
+  failed.forEach((c, i) => {
+    lines.push(`| ${i + 1} | ${cell(c.file)} | ${cell(c.name)} | ${cell(c.failure!.message.split('\n')[0] ?? '')} |`);
+  });
   lines.push('');
   failed.forEach((c, i) => {
     const details = c.failure!.details.split('\n').slice(0, 15).join('\n');

@@ -139,7 +139,9 @@ export function bundleFiles(input: BundleInput): Map<string, Buffer> {
     `# Cohort entry of candidate ${candidate} (asd-lab bundle; subnet pinned to the original one)\n${stringify(one)}`,
   );
   put('keys/candidate.pub', `${cand.sshKey.trim()}\n`);
-  one.admin.sshKeys.forEach((k, i) => put(`keys/admin-${i + 1}.pub`, `${k.trim()}\n`));
+  one.admin.sshKeys.forEach((k, i) => {
+    put(`keys/admin-${i + 1}.pub`, `${k.trim()}\n`);
+  });
   const labPub = join(statePaths(input.stateDir).keys(cohort.cohort), 'id_ed25519.pub');
   if (existsSync(labPub)) put('keys/lab-key.pub', readFileSync(labPub));
   if (input.image.packages) put('image/packages.txt', input.image.packages);

@@ -79,12 +79,12 @@ export class CohortNetwork extends Construct {
       natGatewayId: this.natGateway.id,
     });
 
-    this.publicSubnets.forEach(
-      (s, i) => new RouteTableAssociation(this, `public-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: publicRt.id }),
-    );
-    this.privateSubnets.forEach(
-      (s, i) => new RouteTableAssociation(this, `private-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: privateRt.id }),
-    );
+    this.publicSubnets.forEach((s, i) => {
+      new RouteTableAssociation(this, `public-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: publicRt.id });
+    });
+    this.privateSubnets.forEach((s, i) => {
+      new RouteTableAssociation(this, `private-${'ab'[i]}-rt`, { subnetId: s.id, routeTableId: privateRt.id });
+    });
 
     // Backups go to S3 through a gateway endpoint: free, and it keeps that traffic off the NAT
     // gateway (which bills every GB it processes).

@@ -225,7 +225,7 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
     ),
   ];
   for (const d of databases) {
-    d.appSources.forEach((a, i) =>
+    d.appSources.forEach((a, i) => {
       hba.push({
         type: 'hostssl',
         database: d.name,
@@ -233,9 +233,9 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
         address: a,
         method: 'scram-sha-256',
         comment: i === 0 ? `${d.app} ${d.env}: read-write application role` : undefined,
-      }),
-    );
-    d.readonlySources.forEach((a, i) =>
+      });
+    });
+    d.readonlySources.forEach((a, i) => {
       hba.push({
         type: 'hostssl',
         database: d.name,
@@ -243,8 +243,8 @@ export function dataPlan(model: DataModel, servers: DataServer[], opts: DataPlan
         address: a,
         method: 'scram-sha-256',
         comment: i === 0 ? `${d.app} ${d.env}: read-only reporting role` : undefined,
-      }),
-    );
+      });
+    });
   }
   hba.push(
     {

@@ -209,7 +209,10 @@ async function unknownFieldProblems(objects: K8sObject[]): Promise<SchemaProblem
     if (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return;
     if (Array.isArray(v)) {
       const item = checker.getIndexInfoOfType(t, ts.IndexKind.Number)?.type;
-      if (item) v.forEach((x, i) => walk(x, item, `${path}[${i}]`, object, typeName));
+      if (item)
+        v.forEach((x, i) => {
+          walk(x, item, `${path}[${i}]`, object, typeName);
+        });
       return;
     }
     if (!isObject(v)) return;

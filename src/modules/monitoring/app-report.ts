@@ -222,7 +222,9 @@ export function renderMarkdown(r: AppReport, chartPrefix: string): string {
     for (const a of r.alerts) l.push(`| ${a.alertname} | ${a.severity} | ${a.instance} | ${a.firings} |`);
   }
   l.push('', '## Charts', '');
-  r.charts.forEach((c, i) => l.push(`![${c.title}](${chartPrefix}${i + 1}.svg)`, ''));
+  r.charts.forEach((c, i) => {
+    l.push(`![${c.title}](${chartPrefix}${i + 1}.svg)`, '');
+  });
   if (r.envs.every((e) => e.requests === 0)) {
     l.push(
       '> No HTTP request was recorded in the period: the application does not expose `/metrics` to this Prometheus yet (job `app`), so only the probes and alerts above describe it.',

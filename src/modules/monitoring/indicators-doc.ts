@@ -32,9 +32,13 @@ export function renderIndicatorsDoc(opts: MonitoringOptions): string {
   const alertsOf = (id: string) => {
     const names = new Set(specs.filter((s) => s.indicator === id).map((s) => s.alert));
     if (id === 'application.error_ratio' || id === 'application.availability_burn_rate')
-      SLO_ALERT_NAMES.filter((n) => n.includes('Availability')).forEach((n) => names.add(n));
+      SLO_ALERT_NAMES.filter((n) => n.includes('Availability')).forEach((n) => {
+        names.add(n);
+      });
     if (id === 'application.latency_p95' || id === 'application.latency_burn_rate')
-      SLO_ALERT_NAMES.filter((n) => n.includes('Latency')).forEach((n) => names.add(n));
+      SLO_ALERT_NAMES.filter((n) => n.includes('Latency')).forEach((n) => {
+        names.add(n);
+      });
     return [...names];
   };
   const link = (a: string) => `[${a}](runbooks/${a}.md)`;

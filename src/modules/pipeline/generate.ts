@@ -323,6 +323,8 @@ export function githubProblems(text: string): string[] {
     seen.add(n);
     for (const m of (doc.jobs[n]?.needs ?? []) as string[]) visit(m, [...path, n]);
   };
-  names.forEach((n) => visit(n, []));
+  names.forEach((n) => {
+    visit(n, []);
+  });
   return out;
 }
