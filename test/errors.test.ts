@@ -181,7 +181,9 @@ function silentCatches(file: string, text: string): string[] {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const lines = text.split('\n');
   const lineOf = (pos: number) => sf.getLineAndCharacterOfPosition(pos).line;
-  const commented = (...ls: number[]) => ls.some((l) => /\/\/|\/\*/.test(lines[l] ?? ''));
+  // A comment on the catch line, on the first statement's line, or on a line between them (where
+  // the formatter puts it).
+  const commented = (from: number, to: number) => lines.slice(from, to + 1).some((l) => /\/\/|\/\*/.test(l));
   const uses = (node: ts.Node, name: string | undefined): boolean => {
     let found = false;
     const walk = (n: ts.Node) => {

@@ -86,8 +86,8 @@ export async function mountVolume(v: VolumeTarget): Promise<{ changed: boolean; 
 /** The sshfs processes serving this mount point (found by their exact arguments in /proc). */
 async function sshfsProcesses(mountpoint: string): Promise<number[]> {
   const out: number[] = [];
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    // no /proc: no process to find
+  const pids = await readdir('/proc').catch(() => [] as string[]); // no /proc: no process to find
+  for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue;
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0'); // exited meanwhile
     if (path.basename(argv[0] ?? '') === 'sshfs' && argv.includes(mountpoint)) out.push(Number(pid));

@@ -188,8 +188,9 @@ function schemaProgram(): Promise<SchemaProgram> {
     return { ts, checker, sf, rootTypes };
   })();
   program.catch(() => {
+    // forget a failed load so the next call retries; callers still get the rejection
     program = undefined;
-  }); // forget a failed load so the next call retries; callers still get the rejection
+  });
   return program;
 }
 
