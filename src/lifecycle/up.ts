@@ -14,7 +14,7 @@ import { installPrerequisites } from '../targets/local/packages.ts';
 import type { CandidatePlan } from '../targets/local/plan.ts';
 import { preflight, type Accel, type Driver } from '../targets/local/preflight.ts';
 import type { LocalServer } from '../targets/local/servers.ts';
-import { runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
+import { describeEvent, runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
 import { selectCandidates } from './candidates.ts';
 import { writeInventory } from './inventory.ts';
 import { silentSink, type ProgressSink, type Step } from './progress.ts';
@@ -74,13 +74,17 @@ function candidateSteps(
     })),
     {
       title: t('up.step.ansible'),
-      run: async () => {
+      run: async (update) => {
         await writeInventory(cohort, paths, opts.keyPath);
         mkdirSync(paths.logs, { recursive: true });
         const r = await runPlaybook({
           inventoryFile: paths.inventory,
           limit: `candidate_${plan.candidate.id.replace(/-/g, '_')}`,
-          logFile: join(paths.logs, `ansible-${plan.candidate.id}.json`),
+          logFile: join(paths.logs, `ansible-${plan.candidate.id}.jsonl`),
+          // Each task as it starts and each failure as it happens; not every host's ok.
+          onEvent: (e) => {
+            if (e.kind !== 'result' || e.status === 'failed' || e.status === 'unreachable') update(describeEvent(e));
+          },
         });
         result.ansible = { stats: r.stats, changedTasks: r.changedTasks, failedTasks: r.failedTasks, logFile: r.logFile };
         result.changed = Object.values(r.stats).reduce((n, s) => n + s.changed, 0);

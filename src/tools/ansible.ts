@@ -1,6 +1,9 @@
-// Runs the lab's playbook and reads Ansible's own per-host statistics (the json callback), so that
-// idempotence is a measured fact: a converged lab reports changed=0 on every host.
-import { writeFileSync } from 'node:fs';
+// Runs the lab's playbook and reads Ansible's own per-host statistics from its event stream (the
+// ansible.posix.jsonl callback), so that idempotence is a measured fact (a converged lab reports
+// changed=0 on every host) and `up` shows each play, task and result as it happens.
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { ANSIBLE_DIR } from '../core/repo.ts';
@@ -25,14 +28,87 @@ export interface PlaybookResult {
   logFile: string;
 }
 
-interface JsonCallback {
-  plays: {
-    tasks: {
-      task: { name: string };
-      hosts: Record<string, { changed?: boolean; failed?: boolean; msg?: string; unreachable?: boolean }>;
-    }[];
-  }[];
-  stats: Record<string, HostStats>;
+/** One event of the run as it happens, for live progress (play, role, task, host, result). */
+export interface PlaybookEvent {
+  kind: 'play' | 'task' | 'result';
+  play?: string;
+  task?: string;
+  /** The role a task belongs to (from its path, roles/<role>/...). */
+  role?: string;
+  host?: string;
+  status?: 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+  message?: string;
+  /** Results so far over every host. */
+  counts: { ok: number; changed: number; failed: number; unreachable: number; skipped: number };
+}
+
+/** A line of the ansible.posix.jsonl callback (one per event, printed as it happens). */
+interface JsonlEvent {
+  _event: string;
+  play?: { name: string };
+  task?: { name: string; path?: string };
+  hosts?: Record<string, { changed?: boolean; failed?: boolean; msg?: string; unreachable?: boolean; skipped?: boolean }>;
+  stats?: Record<string, HostStats>;
+}
+
+const RESULT_EVENTS: Record<string, PlaybookEvent['status']> = {
+  v2_runner_on_ok: 'ok',
+  v2_runner_on_failed: 'failed',
+  v2_runner_on_unreachable: 'unreachable',
+  v2_runner_on_skipped: 'skipped',
+};
+
+/** Folds the events of a run into its result; `onEvent` sees each one as it arrives. */
+export class PlaybookProgress {
+  readonly changedTasks: Record<string, string[]> = {};
+  readonly failedTasks: Record<string, string[]> = {};
+  stats: Record<string, HostStats> | undefined;
+  private readonly counts = { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
+  private play?: string;
+
+  constructor(private readonly onEvent: (e: PlaybookEvent) => void = () => undefined) {}
+
+  /** One line of the callback's output; anything that is not an event is ignored (warnings). */
+  line(text: string): void {
+    if (!text.startsWith('{')) return;
+    let e: JsonlEvent;
+    try {
+      e = JSON.parse(text) as JsonlEvent;
+    } catch {
+      // not an event line (a plugin's warning that starts with a brace): the log keeps it
+      return;
+    }
+    const task = e.task?.name;
+    const role = /(?:^|\/)roles\/([^/]+)\//.exec(e.task?.path ?? '')?.[1];
+    if (e._event === 'v2_playbook_on_play_start') {
+      this.play = e.play?.name;
+      this.onEvent({ kind: 'play', play: this.play, counts: { ...this.counts } });
+    } else if (e._event === 'v2_playbook_on_task_start') {
+      this.onEvent({ kind: 'task', play: this.play, task, role, counts: { ...this.counts } });
+    } else if (e._event === 'v2_playbook_on_stats') {
+      this.stats = e.stats;
+    } else if (e._event in RESULT_EVENTS) {
+      for (const [host, res] of Object.entries(e.hosts ?? {})) {
+        let status = RESULT_EVENTS[e._event]!;
+        if (status === 'ok' && res.changed) status = 'changed';
+        this.counts[status === 'changed' ? 'changed' : status]++;
+        if (res.changed && task) (this.changedTasks[host] ??= []).push(task);
+        if ((status === 'failed' || status === 'unreachable') && task)
+          (this.failedTasks[host] ??= []).push(`${task}: ${res.msg ?? 'failed'}`);
+        this.onEvent({ kind: 'result', play: this.play, task, role, host, status, message: res.msg, counts: { ...this.counts } });
+      }
+    }
+  }
+}
+
+/** A one-line summary of an event, for a progress display. */
+export function describeEvent(e: PlaybookEvent): string {
+  const c = e.counts;
+  const tally = `ok ${c.ok}, changed ${c.changed}, failed ${c.failed + c.unreachable}`;
+  const where = [e.role, e.task].filter(Boolean).join(' : ');
+  if (e.kind === 'play') return `${e.play ?? ''} (${tally})`;
+  if (e.kind === 'task') return `${where} (${tally})`;
+  return `${e.host}: ${e.status} ${where}${e.status === 'failed' || e.status === 'unreachable' ? ` — ${e.message ?? ''}` : ''} (${tally})`;
 }
 
 export async function runPlaybook(opts: {
@@ -41,43 +117,43 @@ export async function runPlaybook(opts: {
   logFile: string;
   playbook?: string;
   extraEnv?: Record<string, string>;
+  /** Each event as it happens (the output is streamed, not buffered). */
+  onEvent?: (e: PlaybookEvent) => void;
 }): Promise<PlaybookResult> {
   const args = ['-i', opts.inventoryFile, opts.playbook ?? resolve(ANSIBLE_DIR, 'site.yml')];
   if (opts.limit) args.push('--limit', opts.limit);
-  const r = await execa('ansible-playbook', args, {
+  const progress = new PlaybookProgress(opts.onEvent);
+  const log = createWriteStream(opts.logFile);
+  log.write(`$ ansible-playbook ${args.join(' ')}\n`);
+  const child = execa('ansible-playbook', args, {
     cwd: ANSIBLE_DIR,
     reject: false,
     env: {
       ANSIBLE_CONFIG: resolve(ANSIBLE_DIR, 'ansible.cfg'),
-      ANSIBLE_STDOUT_CALLBACK: 'json',
+      // One JSON event per line as it happens (ansible.posix, bundled with Debian's ansible).
+      ANSIBLE_STDOUT_CALLBACK: 'ansible.posix.jsonl',
       ANSIBLE_LOAD_CALLBACK_PLUGINS: '1',
       ANSIBLE_HOST_KEY_CHECKING: 'False',
       ANSIBLE_NOCOLOR: '1',
       ...opts.extraEnv,
     },
   });
-  writeFileSync(opts.logFile, `$ ansible-playbook ${args.join(' ')}\n${r.stdout}\n${r.stderr}\n`);
-  let parsed: JsonCallback;
-  try {
-    // The json callback prints one document; timing callbacks may print lines around it.
-    const start = r.stdout.search(/^\{$/m);
-    const end = r.stdout.lastIndexOf('\n}');
-    parsed = JSON.parse(r.stdout.slice(start, end + 2)) as JsonCallback;
-  } catch {
+  const lines = createInterface({ input: child.stdout! });
+  const closed = once(lines, 'close');
+  lines.on('line', (l) => {
+    log.write(`${l}\n`);
+    progress.line(l);
+  });
+  const r = await child;
+  await closed; // every line was read before the result is folded
+  log.write(`${r.stderr}\n`);
+  await new Promise((done) => log.end(done));
+  if (!progress.stats) {
     throw new Error(
       `ansible-playbook exited ${r.exitCode} without a readable result; see ${opts.logFile}\n${r.stderr.split('\n').slice(-5).join('\n')}`,
     );
   }
-  const changedTasks: Record<string, string[]> = {};
-  const failedTasks: Record<string, string[]> = {};
-  for (const play of parsed.plays) {
-    for (const task of play.tasks) {
-      for (const [host, res] of Object.entries(task.hosts)) {
-        if (res.changed) (changedTasks[host] ??= []).push(task.task.name);
-        if (res.failed || res.unreachable) (failedTasks[host] ??= []).push(`${task.task.name}: ${res.msg ?? 'failed'}`);
-      }
-    }
-  }
-  const ok = r.exitCode === 0 && Object.values(parsed.stats).every((s) => s.failures === 0 && s.unreachable === 0);
-  return { ok, stats: parsed.stats, changedTasks, failedTasks, logFile: opts.logFile };
+  const stats = progress.stats;
+  const ok = r.exitCode === 0 && Object.values(stats).every((s) => s.failures === 0 && s.unreachable === 0);
+  return { ok, stats, changedTasks: progress.changedTasks, failedTasks: progress.failedTasks, logFile: opts.logFile };
 }
