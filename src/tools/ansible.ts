@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { ANSIBLE_DIR } from '../core/repo.ts';
+import { ownedCommand } from './owned.ts';
 
 export { ANSIBLE_DIR };
 
@@ -125,7 +126,7 @@ export async function runPlaybook(opts: {
   const progress = new PlaybookProgress(opts.onEvent);
   const log = createWriteStream(opts.logFile);
   log.write(`$ ansible-playbook ${args.join(' ')}\n`);
-  const child = execa('ansible-playbook', args, {
+  const child = execa(...ownedCommand('ansible-playbook', args), {
     cwd: ANSIBLE_DIR,
     reject: false,
     env: {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { execa, ExecaError } from 'execa';
 import { t } from '../../core/i18n/index.ts';
 import { SCRIPTS_DIR } from '../../core/repo.ts';
+import { ownedCommand } from '../../tools/owned.ts';
 import { LocalError } from './errors.ts';
 
 export { SCRIPTS_DIR } from '../../core/repo.ts';
@@ -19,7 +20,7 @@ export async function runScript(script: string, args: string[], opts: RunOptions
   const file = path.join(opts.scriptsDir ?? SCRIPTS_DIR, script);
   // Through their interpreter: a checkout that lost the executable bits still works.
   const interpreter = script.endsWith('.py') ? 'python3' : 'bash';
-  const sub = execa(interpreter, [file, ...args], { all: true, stdin: 'ignore' });
+  const sub = execa(...ownedCommand(interpreter, [file, ...args]), { all: true, stdin: 'ignore' });
   if (opts.onLine) {
     let rest = '';
     sub.all?.on('data', (chunk: Buffer) => {
