@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { down } from '../../lifecycle/index.ts';
-import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, sayCohortFile } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -12,7 +12,9 @@ export function register(program: Command): void {
     .option('--purge', "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)")
     .action(async (opts: { candidate?: string; purge?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const { cohort } = cohortOf(cmd);
+      const loaded = cohortOf(cmd);
+      const { cohort } = loaded;
+      sayCohortFile(loaded, g.json);
       candidatesOf(cohort, opts.candidate);
       const result = await down(cohort, opts);
       if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });

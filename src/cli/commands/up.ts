@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { up } from '../../lifecycle/index.ts';
 import type { Accel, Driver } from '../../targets/local/index.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, sayCohortFile, UserError } from '../context.ts';
 import { listrSink } from '../progress.ts';
 import { upJson, upSummary } from '../render.ts';
 
@@ -24,7 +24,9 @@ export function register(program: Command): void {
     .option('--no-verify', 'skip the performance-criterion checks at the end')
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
-      const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
+      const loaded = cohortOf(cmd, { expired: 'refuse' });
+      const { cohort, file } = loaded;
+      sayCohortFile(loaded, g.json);
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver))
         throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);

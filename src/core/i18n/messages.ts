@@ -485,6 +485,12 @@ export const en = {
   'pipeline.noOption': 'asd-lab {command} has no option {options}',
   'k8s.modulesOff': 'cohort {cohort}: modules.kubernetes is false, so there are no Kubernetes stacks to synthesize',
   'k8s.postgresUnknownCandidate': 'postgresAddresses: {candidate} is not a candidate of {cohort}',
+  'model.envMissing': '$ASD_LAB_COHORT names {file}, which does not exist: fix the variable or unset it',
+  'cohortFile.using': 'cohort file: {file} ({how})',
+  'cohortFile.flag': 'given with -c',
+  'cohortFile.env': 'from $ASD_LAB_COHORT',
+  'cohortFile.cwd': '{name} in the current directory',
+  'cohortFile.embedded': 'the embedded solo cohort: no -c, no $ASD_LAB_COHORT, no {name} here',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -979,4 +985,10 @@ export const fr: Record<MessageKey, string> = {
   'pipeline.noOption': "asd-lab {command} n'a pas d'option {options}",
   'k8s.modulesOff': "promotion {cohort} : modules.kubernetes vaut false, il n'y a donc pas de pile Kubernetes à synthétiser",
   'k8s.postgresUnknownCandidate': "postgresAddresses : {candidate} n'est pas un candidat de {cohort}",
+  'model.envMissing': "$ASD_LAB_COHORT désigne {file}, qui n'existe pas : corrigez la variable ou supprimez-la",
+  'cohortFile.using': 'fichier de promotion : {file} ({how})',
+  'cohortFile.flag': 'donné par -c',
+  'cohortFile.env': 'pris dans $ASD_LAB_COHORT',
+  'cohortFile.cwd': '{name} du répertoire courant',
+  'cohortFile.embedded': 'la promotion solo intégrée : ni -c, ni $ASD_LAB_COHORT, ni {name} ici',
 };

@@ -2,7 +2,8 @@
 // asked, because only creating or growing a lab must stop once a course is over: `down`, `status`,
 // `bundle`... must keep working on an expired cohort (cleanup is needed exactly then).
 // All problems are collected and reported at once, each with the file and the field path.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { AsdError } from '../errors.ts';
@@ -105,9 +106,51 @@ export function parseCohort(text: string, file: string, opts: LoadOptions = {}):
   return cohort;
 }
 
-/** Load a cohort file (the embedded default when none is given). */
-export function loadCohort(file: string | undefined, opts: LoadOptions = {}): { cohort: Cohort; file: string } {
-  const path = file ?? DEFAULT_COHORT_FILE;
+/** How the cohort file was chosen, in precedence order. */
+export type CohortSource = 'flag' | 'env' | 'cwd' | 'embedded';
+
+/** The name looked for in the current directory when neither -c nor $ASD_LAB_COHORT is given. */
+export const CWD_COHORT_FILE = 'asd-lab.yaml';
+
+/**
+ * Which cohort file a command uses: -c FILE, else $ASD_LAB_COHORT, else ./asd-lab.yaml, else the
+ * embedded solo cohort. A missing $ASD_LAB_COHORT file is an error (a typo there must not silently
+ * fall back to another lab); a missing -c file is reported when it is read.
+ */
+export function resolveCohortFile(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): { file: string; source: CohortSource } {
+  if (flag) return { file: flag, source: 'flag' };
+  const fromEnv = env.ASD_LAB_COHORT;
+  if (fromEnv) {
+    const file = resolve(cwd, fromEnv);
+    if (!existsSync(file)) throw new CohortError(fromEnv, [{ path: '', message: t('model.envMissing', { file: fromEnv }) }]);
+    return { file: fromEnv, source: 'env' };
+  }
+  const local = join(cwd, CWD_COHORT_FILE);
+  if (existsSync(local)) return { file: local, source: 'cwd' };
+  return { file: DEFAULT_COHORT_FILE, source: 'embedded' };
+}
+
+/** The line `up` and `down` print first: which cohort file, and why that one. */
+export function cohortSourceLine(file: string, source: CohortSource): string {
+  const how = {
+    flag: t('cohortFile.flag'),
+    env: t('cohortFile.env'),
+    cwd: t('cohortFile.cwd', { name: CWD_COHORT_FILE }),
+    embedded: t('cohortFile.embedded', { name: CWD_COHORT_FILE }),
+  }[source];
+  return t('cohortFile.using', { file, how });
+}
+
+/** Load a cohort file; without one, the file resolveCohortFile picks (the embedded solo cohort at the end). */
+export function loadCohort(
+  file: string | undefined,
+  opts: LoadOptions = {},
+): { cohort: Cohort; file: string; source: CohortSource } {
+  const { file: path, source } = resolveCohortFile(file);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -115,5 +158,5 @@ export function loadCohort(file: string | undefined, opts: LoadOptions = {}): { 
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new CohortError(path, [{ path: '', message: t('model.unreadable', { code }) }]);
   }
-  return { cohort: parseCohort(text, path, opts), file: path };
+  return { cohort: parseCohort(text, path, opts), file: path, source };
 }
