@@ -491,6 +491,10 @@ export const en = {
   'cohortFile.env': 'from $ASD_LAB_COHORT',
   'cohortFile.cwd': '{name} in the current directory',
   'cohortFile.embedded': 'the embedded solo cohort: no -c, no $ASD_LAB_COHORT, no {name} here',
+  'model.unknownKeyDidYouMean': 'unknown key "{key}": did you mean "{suggestion}"?',
+  'model.dateNotReal': 'must be a real day of the calendar, got {got} ({month} has {days} days)',
+  'model.sshKeyRfc4716':
+    'this is an SSH2 (RFC 4716, PuTTYgen) public key block: convert it to an OpenSSH line with `ssh-keygen -i -f key.pub` (or copy the "ssh-ed25519 AAAA..." line PuTTYgen shows) and paste that line',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -991,4 +995,8 @@ export const fr: Record<MessageKey, string> = {
   'cohortFile.env': 'pris dans $ASD_LAB_COHORT',
   'cohortFile.cwd': '{name} du répertoire courant',
   'cohortFile.embedded': 'la promotion solo intégrée : ni -c, ni $ASD_LAB_COHORT, ni {name} ici',
+  'model.unknownKeyDidYouMean': 'clé inconnue « {key} » : vouliez-vous dire « {suggestion} » ?',
+  'model.dateNotReal': 'doit être un vrai jour du calendrier, reçu {got} ({month} a {days} jours)',
+  'model.sshKeyRfc4716':
+    'ceci est un bloc de clé publique SSH2 (RFC 4716, PuTTYgen) : convertissez-le en ligne OpenSSH avec `ssh-keygen -i -f key.pub` (ou copiez la ligne « ssh-ed25519 AAAA... » affichée par PuTTYgen) et collez cette ligne',
 };
