@@ -10,12 +10,16 @@ import { down as appDown } from '../modules/containers/deploy.ts';
 import { removeCandidate } from '../targets/local/cohort.ts';
 import { LocalError } from '../targets/local/errors.ts';
 import { selectCandidates } from './candidates.ts';
+import { withLock } from './lock.ts';
 
 export interface DownOptions {
   candidate?: string;
   stateDir?: string;
   /** Also remove the cohort's keys, CA and inventory (not the shared golden image). */
   purge?: boolean;
+  /** Another `up` or `down` of the cohort is running: wait for it (default: refuse at once). */
+  wait?: boolean;
+  say?: (line: string) => void;
 }
 
 export interface DownResult {
@@ -28,6 +32,10 @@ export interface DownResult {
 export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult> {
   if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  return withLock(paths.lock, cohort.cohort, { wait: opts.wait, say: opts.say }, () => downLocked(cohort, opts, paths));
+}
+
+async function downLocked(cohort: Cohort, opts: DownOptions, paths: CohortPaths): Promise<DownResult> {
   const out: DownResult = { cohort: cohort.cohort, candidates: [] };
   for (const cand of selectCandidates(cohort, opts.candidate)) {
     const removed: string[] = [];

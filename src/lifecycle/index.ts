@@ -2,6 +2,7 @@
 export { selectCandidates } from './candidates.ts';
 export { down, purgeCohort, type DownOptions, type DownResult } from './down.ts';
 export { buildInventory, cohortInventory, renderInventory, writeInventory, type InventoryOptions } from './inventory.ts';
+export { acquireLock, holderAlive, LockBusyError, withLock, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 export { lineSink, silentSink, type ProgressSink, type Step } from './progress.ts';
 export { reproduce, type ReproduceOptions, type ReproduceResult } from './reproduce.ts';
 export { up, type CandidateUp, type UpOptions, type UpResult } from './up.ts';

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { t } from '../core/i18n/index.ts';
-import type { Cohort } from '../core/model/cohort.ts';
+import type { Candidate, Cohort } from '../core/model/cohort.ts';
 import { cohortPaths, type CohortPaths } from '../core/state.ts';
 import type { VerifyReportV1 } from '../evidence/verify-report/schema.ts';
 import { labServers } from '../targets/local/cohort.ts';
@@ -17,6 +17,7 @@ import type { LocalServer } from '../targets/local/servers.ts';
 import { runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
 import { selectCandidates } from './candidates.ts';
 import { writeInventory } from './inventory.ts';
+import { withLock } from './lock.ts';
 import { silentSink, type ProgressSink, type Step } from './progress.ts';
 import { verifyLab } from './verify.ts';
 
@@ -29,6 +30,8 @@ export interface UpOptions {
   verify?: boolean;
   stateDir?: string;
   progress?: ProgressSink;
+  /** Another `up` or `down` of the cohort is running: wait for it (default: refuse at once). */
+  wait?: boolean;
 }
 
 export interface CandidateUp {
@@ -101,6 +104,20 @@ export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult
   const candidates = selectCandidates(cohort, opts.candidate);
   const driver = opts.driver ?? cohort.local.driver;
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  const lockOpts = { wait: opts.wait, say: (l: string) => progress.say(l) };
+  return withLock(paths.lock, cohort.cohort, lockOpts, () => upLocked(cohort, opts, { progress, candidates, driver, paths }));
+}
+
+async function upLocked(
+  cohort: Cohort,
+  opts: UpOptions,
+  {
+    progress,
+    candidates,
+    driver,
+    paths,
+  }: { progress: ProgressSink; candidates: Candidate[]; driver: Driver; paths: CohortPaths },
+): Promise<UpResult> {
   await installPrerequisites(driver, (l) => progress.say(l));
   const plans = (
     await preflight(cohort, { driver, accel: opts.accel, stateDir: paths.state, say: (l) => progress.say(l) })

@@ -10,13 +10,14 @@ export function register(program: Command): void {
     .description('stop and delete the servers, networks and firewall rules of the lab (local target)')
     .option('--candidate <id>', 'only this candidate')
     .option('--purge', "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)")
-    .action(async (opts: { candidate?: string; purge?: boolean }, cmd: Command) => {
+    .option('--wait', 'if another up or down of this cohort is running, wait for it instead of refusing')
+    .action(async (opts: { candidate?: string; purge?: boolean; wait?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const loaded = cohortOf(cmd);
       const { cohort } = loaded;
       sayCohortFile(loaded, g.json);
       candidatesOf(cohort, opts.candidate);
-      const result = await down(cohort, opts);
+      const result = await down(cohort, { ...opts, say: (l) => process.stderr.write(`${l}\n`) });
       if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });
       for (const c of result.candidates) {
         console.log(

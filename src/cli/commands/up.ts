@@ -12,6 +12,7 @@ interface UpOpts {
   driver?: Driver;
   accel?: Accel;
   verify: boolean;
+  wait?: boolean;
 }
 
 export function register(program: Command): void {
@@ -22,6 +23,7 @@ export function register(program: Command): void {
     .option('--driver <driver>', "container | vm (default: the cohort's local.driver)")
     .option('--accel <accel>', 'vm driver: auto | kvm | tcg', 'auto')
     .option('--no-verify', 'skip the performance-criterion checks at the end')
+    .option('--wait', 'if another up or down of this cohort is running, wait for it instead of refusing')
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
       const loaded = cohortOf(cmd, { expired: 'refuse' });
@@ -35,6 +37,7 @@ export function register(program: Command): void {
         driver: opts.driver,
         accel: opts.accel,
         verify: opts.verify,
+        wait: opts.wait,
         progress: listrSink({ json: g.json }),
       });
       if (g.json) printJson(upJson(result));

@@ -495,6 +495,11 @@ export const en = {
   'model.dateNotReal': 'must be a real day of the calendar, got {got} ({month} has {days} days)',
   'model.sshKeyRfc4716':
     'this is an SSH2 (RFC 4716, PuTTYgen) public key block: convert it to an OpenSSH line with `ssh-keygen -i -f key.pub` (or copy the "ssh-ed25519 AAAA..." line PuTTYgen shows) and paste that line',
+  'lock.busy':
+    'cohort {cohort} is in use: PID {pid} ({command}) has been running up or down on it since {since}; wait for it to finish, or run again with --wait (lock file {file})',
+  'lock.waiting': 'waiting for PID {pid} ({command}) to finish with cohort {cohort}...',
+  'lock.stale': 'taking over the lock of cohort {cohort}: its holder, PID {pid} ({command}, since {since}), is no longer running',
+  'lock.staleUnknown': 'taking over the lock of cohort {cohort}: {file} has stayed empty, its writer is gone',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -999,4 +1004,10 @@ export const fr: Record<MessageKey, string> = {
   'model.dateNotReal': 'doit être un vrai jour du calendrier, reçu {got} ({month} a {days} jours)',
   'model.sshKeyRfc4716':
     'ceci est un bloc de clé publique SSH2 (RFC 4716, PuTTYgen) : convertissez-le en ligne OpenSSH avec `ssh-keygen -i -f key.pub` (ou copiez la ligne « ssh-ed25519 AAAA... » affichée par PuTTYgen) et collez cette ligne',
+  'lock.busy':
+    "la promotion {cohort} est occupée : le PID {pid} ({command}) y exécute up ou down depuis {since} ; attendez qu'il finisse, ou relancez avec --wait (verrou {file})",
+  'lock.waiting': 'attente de la fin du PID {pid} ({command}) sur la promotion {cohort}...',
+  'lock.stale':
+    'reprise du verrou de la promotion {cohort} : son détenteur, le PID {pid} ({command}, depuis {since}), ne tourne plus',
+  'lock.staleUnknown': 'reprise du verrou de la promotion {cohort} : {file} est resté vide, son auteur a disparu',
 };
