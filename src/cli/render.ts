@@ -1,6 +1,6 @@
 // Text renderings shared by several commands (commands never import each other).
 import { t } from '../core/i18n/index.ts';
-import type { UpResult } from '../lifecycle/index.ts';
+import type { UpPlan, UpResult } from '../lifecycle/index.ts';
 
 /** The end of `up` (and of `reproduce`): one line per candidate, then the checks' counts. */
 export function upSummary(result: UpResult, file: string): string[] {
@@ -27,4 +27,27 @@ export function upJson(result: UpResult) {
     candidates: result.candidates.map(({ servers, ...r }) => ({ ...r, servers: servers.map((s) => s.name) })),
     verify: result.verify,
   };
+}
+
+/** `up --dry-run`: what up would create or change, one line per thing. */
+export function upPlanLines(plan: UpPlan): string[] {
+  const lines = [t('up.dry.header', { state: plan.stateDir })];
+  lines.push(
+    plan.packages.length ? t('up.dry.packages', { packages: plan.packages.join(' ') }) : t('up.dry.packagesNone'),
+    t(plan.image.action === 'build' ? 'up.dry.imageBuild' : 'up.dry.imageReuse', { dir: plan.image.dir }),
+    t(plan.labKey.action === 'create' ? 'up.dry.keyCreate' : 'up.dry.keyReuse', { file: plan.labKey.file }),
+  );
+  for (const c of plan.candidates) {
+    lines.push(t('up.candidate', { candidate: c.id }));
+    const n = c.network;
+    lines.push(`  ${t(n.action === 'create' ? 'up.dry.networkCreate' : 'up.dry.networkReuse', { ...n })}`);
+    for (const s of c.servers) {
+      const key =
+        s.action === 'create' ? 'up.dry.serverCreate' : s.action === 'start' ? 'up.dry.serverStart' : 'up.dry.serverKeep';
+      lines.push(`  ${t(key, { server: s.name, address: s.address, role: s.role, memory: s.memoryMiB, cpus: s.cpus })}`);
+    }
+    lines.push(`  ${t('up.dry.ansible', { playbook: c.ansible.playbook, limit: c.ansible.limit })}`);
+  }
+  if (plan.verify) lines.push(t('up.dry.verify'));
+  return lines;
 }

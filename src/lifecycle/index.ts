@@ -5,6 +5,6 @@ export { buildInventory, cohortInventory, renderInventory, writeInventory, type 
 export { acquireLock, holderAlive, LockBusyError, withLock, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 export { lineSink, silentSink, type ProgressSink, type Step } from './progress.ts';
 export { reproduce, type ReproduceOptions, type ReproduceResult } from './reproduce.ts';
-export { up, type CandidateUp, type UpOptions, type UpResult } from './up.ts';
+export { planUp, up, type CandidateUp, type UpOptions, type UpPlan, type UpResult } from './up.ts';
 export { labStatus, verifyLab, type VerifyLabOptions } from './verify.ts';
 export { labServers } from '../targets/local/cohort.ts';

@@ -1,20 +1,21 @@
 // `up` as a library call: prerequisites, golden image, lab key, then per candidate network ->
 // servers -> Ansible, then the checks. Re-running converges; one candidate's failure does not stop
 // the others. The CLI, `reproduce`, the benchmarks and the e2e tests all call this.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { t } from '../core/i18n/index.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
-import { cohortPaths, type CohortPaths } from '../core/state.ts';
+import { cohortPaths, statePaths, type CohortPaths } from '../core/state.ts';
 import type { VerifyReportV1 } from '../evidence/verify-report/schema.ts';
 import { labServers } from '../targets/local/cohort.ts';
 import { createServer, ensureImage, ensureLabKey, upNetwork } from '../targets/local/driver.ts';
 import { LocalError } from '../targets/local/errors.ts';
-import { installPrerequisites } from '../targets/local/packages.ts';
-import type { CandidatePlan } from '../targets/local/plan.ts';
+import { installPrerequisites, missingPackages } from '../targets/local/packages.ts';
+import { type CandidatePlan, planCohort } from '../targets/local/plan.ts';
 import { preflight, type Accel, type Driver } from '../targets/local/preflight.ts';
-import type { LocalServer } from '../targets/local/servers.ts';
+import { listServers, type LocalServer } from '../targets/local/servers.ts';
 import { runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
+import { ANSIBLE_DIR } from '../core/repo.ts';
 import { selectCandidates } from './candidates.ts';
 import { writeInventory } from './inventory.ts';
 import { withLock } from './lock.ts';
@@ -54,6 +55,80 @@ export interface UpResult {
   ok: boolean;
 }
 
+/** What `up --dry-run` reports: what `up` would create, start, reuse or run, per candidate. */
+export interface UpPlan {
+  cohort: string;
+  stateDir: string;
+  driver: Driver;
+  /** Debian packages `up` would install (as root, with apt). */
+  packages: string[];
+  image: { dir: string; action: 'build' | 'reuse' };
+  labKey: { file: string; action: 'create' | 'reuse' };
+  candidates: {
+    id: string;
+    network: { bridge: string; subnet: string; gateway: string; action: 'create' | 'reuse' };
+    servers: {
+      name: string;
+      role: string;
+      address: string;
+      memoryMiB: number;
+      cpus: number;
+      action: 'create' | 'start' | 'keep';
+    }[];
+    ansible: { playbook: string; limit: string };
+  }[];
+  verify: boolean;
+}
+
+/** The Ansible group of one candidate (the --limit of its run). */
+const ansibleLimit = (candidate: string) => `candidate_${candidate.replace(/-/g, '_')}`;
+
+/**
+ * `up --dry-run`: what `up` would do, from the model (planCohort) and what is already on this host
+ * (the servers' records, the bridges, the image); it creates nothing, not even the state directory,
+ * takes no lock and installs nothing.
+ */
+export async function planUp(cohort: Cohort, opts: UpOptions = {}): Promise<UpPlan> {
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  const candidates = selectCandidates(cohort, opts.candidate);
+  const driver = opts.driver ?? cohort.local.driver;
+  const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  const existing = new Map((await listServers(paths.state)).map((s) => [s.name, s]));
+  const image = statePaths(paths.state).currentImage;
+  return {
+    cohort: cohort.cohort,
+    stateDir: paths.state,
+    driver,
+    packages: await missingPackages(driver),
+    image: { dir: image, action: existsSync(image) ? 'reuse' : 'build' },
+    labKey: { file: paths.labKey, action: existsSync(paths.labKey) ? 'reuse' : 'create' },
+    candidates: planCohort(cohort)
+      .filter((p) => candidates.some((c) => c.id === p.candidate.id))
+      .map((p) => ({
+        id: p.candidate.id,
+        network: {
+          bridge: p.bridge,
+          subnet: p.subnet,
+          gateway: p.gateway,
+          action: existsSync(`/sys/class/net/${p.bridge}`) ? 'reuse' : 'create',
+        },
+        servers: p.servers.map((s) => {
+          const found = existing.get(s.name);
+          return {
+            name: s.name,
+            role: s.spec.role,
+            address: s.address,
+            memoryMiB: s.spec.memoryMiB,
+            cpus: s.spec.cpus,
+            action: !found ? 'create' : found.state === 'running' ? 'keep' : 'start',
+          };
+        }),
+        ansible: { playbook: join(ANSIBLE_DIR, 'site.yml'), limit: ansibleLimit(p.candidate.id) },
+      })),
+    verify: opts.verify ?? true,
+  };
+}
+
 /** The steps of one candidate, in order. */
 function candidateSteps(
   cohort: Cohort,
@@ -82,7 +157,7 @@ function candidateSteps(
         mkdirSync(paths.logs, { recursive: true });
         const r = await runPlaybook({
           inventoryFile: paths.inventory,
-          limit: `candidate_${plan.candidate.id.replace(/-/g, '_')}`,
+          limit: ansibleLimit(plan.candidate.id),
           logFile: join(paths.logs, `ansible-${plan.candidate.id}.json`),
         });
         result.ansible = { stats: r.stats, changedTasks: r.changedTasks, failedTasks: r.failedTasks, logFile: r.logFile };
