@@ -1,6 +1,6 @@
 // Text renderings shared by several commands (commands never import each other).
 import { t } from '../core/i18n/index.ts';
-import type { UpPlan, UpResult } from '../lifecycle/index.ts';
+import type { DownPlan, UpPlan, UpResult } from '../lifecycle/index.ts';
 
 /** The end of `up` (and of `reproduce`): one line per candidate, then the checks' counts. */
 export function upSummary(result: UpResult, file: string): string[] {
@@ -49,5 +49,16 @@ export function upPlanLines(plan: UpPlan): string[] {
     lines.push(`  ${t('up.dry.ansible', { playbook: c.ansible.playbook, limit: c.ansible.limit })}`);
   }
   if (plan.verify) lines.push(t('up.dry.verify'));
+  return lines;
+}
+
+/** What `down` lists before asking on a terminal. */
+export function downPlanLines(plan: DownPlan): string[] {
+  const lines = [t('down.willRemove', { cohort: plan.cohort })];
+  for (const c of plan.candidates) {
+    const servers = c.servers.length ? c.servers.join(', ') : t('down.noServers');
+    lines.push(t('down.willRemoveCandidate', { candidate: c.id, servers, bridge: c.bridge }));
+  }
+  if (plan.purge) lines.push(t('down.willPurge', { dir: plan.purge }));
   return lines;
 }

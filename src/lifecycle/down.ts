@@ -8,6 +8,8 @@ import { cohortPaths, statePaths, type CohortPaths } from '../core/state.ts';
 import { ENVIRONMENTS } from '../core/environments.ts';
 import { down as appDown } from '../modules/containers/deploy.ts';
 import { removeCandidate } from '../targets/local/cohort.ts';
+import { planCandidate } from '../targets/local/plan.ts';
+import { listServers } from '../targets/local/servers.ts';
 import { LocalError } from '../targets/local/errors.ts';
 import { selectCandidates } from './candidates.ts';
 import { withLock } from './lock.ts';
@@ -27,6 +29,30 @@ export interface DownResult {
   candidates: { id: string; removed: string[] }[];
   /** The cohort folder removed by purge. */
   purged?: string;
+}
+
+/** What `down` would remove: per candidate its servers on this host and its network; the purge. */
+export interface DownPlan {
+  cohort: string;
+  candidates: { id: string; servers: string[]; bridge: string }[];
+  /** The cohort folder --purge would delete. */
+  purge?: string;
+}
+
+/** Read-only: the servers recorded on this host for each selected candidate (what down removes). */
+export async function planDown(cohort: Cohort, opts: DownOptions = {}): Promise<DownPlan> {
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  const servers = (await listServers(paths.state)).filter((s) => s.cohort === cohort.cohort);
+  return {
+    cohort: cohort.cohort,
+    candidates: selectCandidates(cohort, opts.candidate).map((c) => ({
+      id: c.id,
+      servers: servers.filter((s) => s.candidate === c.id).map((s) => s.name),
+      bridge: planCandidate(cohort, c).bridge,
+    })),
+    ...(opts.purge && !opts.candidate ? { purge: paths.cohortDir } : {}),
+  };
 }
 
 export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult> {

@@ -514,6 +514,13 @@ export const en = {
   'up.dry.serverKeep': 'server {server} ({address}, {role}): already running, kept',
   'up.dry.ansible': 'Ansible: {playbook} limited to {limit} (changes only what differs)',
   'up.dry.verify': 'then the checks of every criterion (as asd-lab verify), saved as the last result',
+  'confirm.question': 'Go on? [y/N] ',
+  'down.willRemove': 'down will remove, in cohort {cohort}:',
+  'down.willRemoveCandidate':
+    '  candidate {candidate}: servers {servers}, its network {bridge} and firewall rules, its application containers',
+  'down.willPurge': "  and the cohort's lab key, CA, inventory and records ({dir})",
+  'down.cancelled': 'nothing removed (not confirmed; --yes skips the question)',
+  'down.noServers': 'none on this host',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1038,4 +1045,11 @@ export const fr: Record<MessageKey, string> = {
   'up.dry.serverKeep': 'serveur {server} ({address}, {role}) : déjà en marche, conservé',
   'up.dry.ansible': 'Ansible : {playbook} limité à {limit} (ne change que ce qui diffère)',
   'up.dry.verify': 'puis les vérifications de chaque critère (comme asd-lab verify), gardées comme dernier résultat',
+  'confirm.question': 'Continuer ? [o/N] ',
+  'down.willRemove': 'down va supprimer, dans la promotion {cohort} :',
+  'down.willRemoveCandidate':
+    '  candidat {candidate} : serveurs {servers}, son réseau {bridge} et ses règles de pare-feu, ses conteneurs applicatifs',
+  'down.willPurge': "  et la clé du lab, l'AC, l'inventaire et les relevés de la promotion ({dir})",
+  'down.cancelled': "rien n'a été supprimé (non confirmé ; --yes évite la question)",
+  'down.noServers': 'aucun sur cet hôte',
 };
