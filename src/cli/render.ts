@@ -34,6 +34,7 @@ export function upPlanLines(plan: UpPlan): string[] {
   const lines = [t('up.dry.header', { state: plan.stateDir })];
   lines.push(
     plan.packages.length ? t('up.dry.packages', { packages: plan.packages.join(' ') }) : t('up.dry.packagesNone'),
+    ...(plan.hostServices.length ? [t('up.dry.hostServices', { units: plan.hostServices.join(' ') })] : []),
     t(plan.image.action === 'build' ? 'up.dry.imageBuild' : 'up.dry.imageReuse', { dir: plan.image.dir }),
     t(plan.labKey.action === 'create' ? 'up.dry.keyCreate' : 'up.dry.keyReuse', { file: plan.labKey.file }),
   );

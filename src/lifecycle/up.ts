@@ -10,7 +10,7 @@ import type { VerifyReportV1 } from '../evidence/verify-report/schema.ts';
 import { labServers } from '../targets/local/cohort.ts';
 import { createServer, ensureImage, ensureLabKey, upNetwork } from '../targets/local/driver.ts';
 import { LocalError } from '../targets/local/errors.ts';
-import { installPrerequisites, missingPackages } from '../targets/local/packages.ts';
+import { hostPackageList, missingPackages, prepareHost, quietHostServices, systemdIsPid1 } from '../targets/local/packages.ts';
 import { type CandidatePlan, planCohort } from '../targets/local/plan.ts';
 import { preflight, type Accel, type Driver } from '../targets/local/preflight.ts';
 import { listServers, type LocalServer } from '../targets/local/servers.ts';
@@ -62,6 +62,8 @@ export interface UpPlan {
   driver: Driver;
   /** Debian packages `up` would install (as root, with apt). */
   packages: string[];
+  /** Host services (of those packages) `up` would stop and disable, where systemd is PID 1. */
+  hostServices: string[];
   image: { dir: string; action: 'build' | 'reuse' };
   labKey: { file: string; action: 'create' | 'reuse' };
   candidates: {
@@ -95,11 +97,23 @@ export async function planUp(cohort: Cohort, opts: UpOptions = {}): Promise<UpPl
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
   const existing = new Map((await listServers(paths.state)).map((s) => [s.name, s]));
   const image = statePaths(paths.state).currentImage;
+  const packages = await missingPackages(driver);
+  // Those running now, and those the packages to install will start (only as root, with systemd).
+  const hostServices =
+    process.getuid?.() === 0 && systemdIsPid1()
+      ? [
+          ...(await quietHostServices({ dryRun: true })),
+          ...hostPackageList()
+            .filter((p) => packages.includes(p.name))
+            .flatMap((p) => p.stop),
+        ]
+      : [];
   return {
     cohort: cohort.cohort,
     stateDir: paths.state,
     driver,
-    packages: await missingPackages(driver),
+    packages,
+    hostServices,
     image: { dir: image, action: existsSync(image) ? 'reuse' : 'build' },
     labKey: { file: paths.labKey, action: existsSync(paths.labKey) ? 'reuse' : 'create' },
     candidates: planCohort(cohort)
@@ -193,7 +207,7 @@ async function upLocked(
     paths,
   }: { progress: ProgressSink; candidates: Candidate[]; driver: Driver; paths: CohortPaths },
 ): Promise<UpResult> {
-  await installPrerequisites(driver, (l) => progress.say(l));
+  await prepareHost(driver, (l) => progress.say(l));
   const plans = (
     await preflight(cohort, { driver, accel: opts.accel, stateDir: paths.state, say: (l) => progress.say(l) })
   ).filter((p) => candidates.some((c) => c.id === p.candidate.id));

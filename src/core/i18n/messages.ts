@@ -83,10 +83,10 @@ export const en = {
   'doctor.missing': 'missing',
   'doctor.fix': 'fix: {command}',
   'doctor.summary': '{ok} of {total} prerequisites present',
-  'doctor.node': 'Node.js >= 20.9',
-  'doctor.terraform': 'Terraform >= 1.5',
+  'doctor.node': 'Node.js >= {min} (20 or 22 LTS)',
+  'doctor.terraform': 'Terraform >= {min}',
   'doctor.mirror': 'provider mirror for hashicorp/aws 5.100.0 (offline plan)',
-  'doctor.ansible': 'Ansible (configures the servers)',
+  'doctor.ansible': 'Ansible, ansible-core >= {min} (configures the servers)',
   'doctor.debootstrap': 'debootstrap (builds the golden image)',
   'doctor.nspawn': 'systemd-nspawn (container driver)',
   'doctor.qemu': 'qemu-system-x86_64 (vm driver)',
@@ -521,6 +521,11 @@ export const en = {
   'down.willPurge': "  and the cohort's lab key, CA, inventory and records ({dir})",
   'down.cancelled': 'nothing removed (not confirmed; --yes skips the question)',
   'down.noServers': 'none on this host',
+  'up.hostServiceStopped':
+    'host: stopped and disabled {unit} (started by the Debian package {package}; the lab runs its own inside its servers)',
+  'up.hostServiceWouldStop': 'host: up would stop and disable {unit} (started by the Debian package {package})',
+  'up.dry.hostServices': 'host services up would stop and disable (started by those packages): {units}',
+  'doctor.tooOld': '{found}, older than {min}',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -605,10 +610,10 @@ export const fr: Record<MessageKey, string> = {
   'doctor.missing': 'absent',
   'doctor.fix': 'correction : {command}',
   'doctor.summary': '{ok} prérequis présents sur {total}',
-  'doctor.node': 'Node.js >= 20.9',
-  'doctor.terraform': 'Terraform >= 1.5',
+  'doctor.node': 'Node.js >= {min} (20 ou 22 LTS)',
+  'doctor.terraform': 'Terraform >= {min}',
   'doctor.mirror': 'miroir du fournisseur hashicorp/aws 5.100.0 (plan hors ligne)',
-  'doctor.ansible': 'Ansible (configure les serveurs)',
+  'doctor.ansible': 'Ansible, ansible-core >= {min} (configure les serveurs)',
   'doctor.debootstrap': "debootstrap (construit l'image de référence)",
   'doctor.nspawn': 'systemd-nspawn (pilote container)',
   'doctor.qemu': 'qemu-system-x86_64 (pilote vm)',
@@ -1052,4 +1057,9 @@ export const fr: Record<MessageKey, string> = {
   'down.willPurge': "  et la clé du lab, l'AC, l'inventaire et les relevés de la promotion ({dir})",
   'down.cancelled': "rien n'a été supprimé (non confirmé ; --yes évite la question)",
   'down.noServers': 'aucun sur cet hôte',
+  'up.hostServiceStopped':
+    'hôte : {unit} arrêté et désactivé (démarré par le paquet Debian {package} ; le lab fait tourner le sien dans ses serveurs)',
+  'up.hostServiceWouldStop': 'hôte : up arrêterait et désactiverait {unit} (démarré par le paquet Debian {package})',
+  'up.dry.hostServices': "services de l'hôte que up arrêterait et désactiverait (démarrés par ces paquets) : {units}",
+  'doctor.tooOld': '{found}, plus ancien que {min}',
 };
