@@ -10,6 +10,7 @@ import { atLeast, compareVersions, MIN_VERSIONS, parseVersion } from '../src/cor
 import { runDoctor } from '../src/cli/doctor.ts';
 import { hostPackageList, hostPackages, quietHostServices } from '../src/targets/local/packages.ts';
 import { MIN_TERRAFORM } from '../src/targets/aws/terraform/runner.ts';
+import { REPO_ROOT } from '../src/core/repo.ts';
 
 setLang('en');
 const savedPath = process.env.PATH;
@@ -94,6 +95,11 @@ describe('minimum versions', () => {
     expect(atLeast('20.8.1', 'node')).toBe(false);
     expect(atLeast('22.11.0', 'node')).toBe(true);
     expect(atLeast('2.13.9', 'ansible')).toBe(false);
+  });
+
+  it('package.json engines: Node 20 from the same minimum, and 22 LTS', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe(`^${MIN_VERSIONS.node} || ^22.0.0`);
   });
 
   it('doctor refuses a tool older than its minimum, and names both versions', async () => {
