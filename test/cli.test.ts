@@ -21,9 +21,10 @@ describe('CLI contract', () => {
     const r = await cli(['validate', '-c', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('3 problem(s)');
-    expect(r.stderr).toContain(`${file}: candidates[0].id: must be a DNS label`);
-    expect(r.stderr).toContain(`${file}: candidates[0].sshKey:`);
-    expect(r.stderr).toContain(`${file}: cohort:`);
+    // Each with its line:col in the file (the value's node).
+    expect(r.stderr).toContain(`${file}:3:9: candidates[0].id: must be a DNS label`);
+    expect(r.stderr).toContain(`${file}:4:13: candidates[0].sshKey:`);
+    expect(r.stderr).toContain(`${file}:1:9: cohort:`);
   });
 
   it('speaks French with --lang fr or a French LANG', async () => {

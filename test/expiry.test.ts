@@ -44,7 +44,7 @@ describe('expiry, in the model', () => {
       expect(err).toBeInstanceOf(CohortError);
       expect((err as CohortError).file).toBe('old.yaml');
       expect((err as CohortError).problems).toEqual([
-        { path: 'expires', message: 'the lab expired on 2020-01-01 (today is 2026-11-29): set a later date' },
+        { path: 'expires', line: 3, col: 10, message: 'the lab expired on 2020-01-01 (today is 2026-11-29): set a later date' },
       ]);
     }
   });
@@ -169,11 +169,11 @@ describe('up refuses an expired cohort', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('1 problem(s) in the cohort file; nothing was created:');
     expect(r.stderr).toMatch(
-      new RegExp(`${file}: expires: the lab expired on 2020-01-01 \\(today is [\\d-]+\\): set a later date`),
+      new RegExp(`${file}:\\d+:\\d+: expires: the lab expired on 2020-01-01 \\(today is [\\d-]+\\): set a later date`),
     );
     expect(existsSync(state)).toBe(false);
     const fr = await run(['--lang', 'fr', '-c', file, 'up', '--driver', 'none'], state);
     expect(fr.code).toBe(1);
-    expect(fr.stderr).toContain(`${file}: expires: le lab a expiré le 2020-01-01`);
+    expect(fr.stderr).toMatch(new RegExp(`${file}:\\d+:\\d+: expires: le lab a expiré le 2020-01-01`));
   });
 });

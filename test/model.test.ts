@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setLang } from '../src/core/i18n/index.ts';
 import { serversOf, instanceTypesOf } from '../src/core/model/cohort.ts';
-import { CohortError, loadCohort, parseCohort } from '../src/core/model/load.ts';
+import { closestKey, CohortError, loadCohort, parseCohort } from '../src/core/model/load.ts';
 import { KEY_A, KEY_B, NOW } from './helpers.ts';
 
 setLang('en');
@@ -52,7 +52,7 @@ candidates:
   - {id: b, sshKey: "${KEY_B}"}
   - {id: Jean Dupont, sshKey: "${KEY_A}"}
 `);
-    expect(p).toEqual([{ path: 'candidates[2].id', message: expect.stringContaining('must be a DNS label') }]);
+    expect(p).toEqual([{ path: 'candidates[2].id', line: 5, col: 10, message: expect.stringContaining('must be a DNS label') }]);
     expect(p[0]!.message).toContain('got "Jean Dupont"');
   });
 
@@ -88,7 +88,7 @@ servers: [{name: web, role: web}]
 
   it('refuses an IPv6 world CIDR too', () => {
     const p = problems(`${minimal}admin: {cidrs: ["::/0"]}\n`);
-    expect(p).toEqual([{ path: 'admin.cidrs[0]', message: expect.stringMatching(/whole Internet/) }]);
+    expect(p).toEqual([{ path: 'admin.cidrs[0]', line: 5, col: 17, message: expect.stringMatching(/whole Internet/) }]);
   });
 
   it('refuses a private key pasted instead of the public one, without echoing it', () => {
@@ -118,7 +118,7 @@ VNM4zrsL2UKHMvPP0RYXAAAADWFsaWNlQGV4YW1wbGUBAgMEBQ==
       refused(`${minimal}expires: 2026-11-28\n`);
     } catch (err) {
       expect((err as CohortError).problems).toEqual([
-        { path: 'expires', message: expect.stringMatching(/expired on 2026-11-28/) },
+        { path: 'expires', line: 5, col: 10, message: expect.stringMatching(/expired on 2026-11-28/) },
       ]);
     }
     expect(refused(`${minimal}expires: 2026-11-29\n`).expires).toBe('2026-11-29');
@@ -157,5 +157,73 @@ candidates:
     expect(serversOf(c, c.candidates[1]!)).toHaveLength(5);
     expect(instanceTypesOf(c, c.candidates[0]!).app).toBe('t3.medium');
     expect(instanceTypesOf(c, c.candidates[0]!).db).toBe('t3.small');
+  });
+});
+
+describe('validation messages', () => {
+  it('gives every problem its line and column in the file, in file order', () => {
+    const text = `cohort: Bad Name
+candidates:
+  - id: alice
+    sshKey: nope
+servers: [{name: web, role: web}]
+`;
+    expect(problems(text)).toEqual([
+      { path: 'cohort', line: 1, col: 9, message: expect.stringContaining('must be a DNS label') },
+      { path: 'candidates[0].sshKey', line: 4, col: 13, message: expect.stringContaining('OpenSSH public key') },
+      { path: 'servers[0].role', line: 5, col: 29, message: expect.any(String) },
+    ]);
+    try {
+      parse(text);
+    } catch (err) {
+      expect((err as CohortError).message.split('\n')[0]).toMatch(/^test\.yaml:1:9: cohort: must be a DNS label/);
+    }
+    // A missing key points at the mapping that lacks it; an unknown key at the key itself.
+    expect(problems('cohort: promo\ncandidates:\n  - id: alice\n    colour: red\n')).toEqual([
+      { path: 'candidates[0].sshKey', line: 3, col: 5, message: expect.any(String) },
+      { path: 'candidates[0].colour', line: 4, col: 5, message: expect.stringContaining('unknown key "colour"') },
+    ]);
+    // YAML syntax errors too (their path stays "line N").
+    const y = problems('cohort: promo\ncandidates: [\n  - id: a\n');
+    expect(y[0]).toMatchObject({ line: expect.any(Number), col: expect.any(Number) });
+  });
+
+  it('refuses a date that is not a day of the calendar', () => {
+    const p = problems(`${minimal}expires: 2030-02-30\n`);
+    expect(p).toEqual([{ path: 'expires', line: 5, col: 10, message: expect.stringContaining('real day of the calendar') }]);
+    expect(p[0]!.message).toContain('2030-02 has 28 days');
+    expect(problems(`${minimal}expires: 2030-04-31\n`)[0]!.message).toContain('2030-04 has 30 days');
+    expect(parse(`${minimal}expires: 2028-02-29\n`).expires).toBe('2028-02-29'); // a leap year
+    expect(problems(`${minimal}expires: 2030-13-01\n`)[0]!.message).toMatch(/must be a date YYYY-MM-DD/);
+  });
+
+  it('suggests the closest known key, only when it is close', () => {
+    const p = problems(`cohort: promo
+candidates:
+  - id: alice
+    sshkey: ${KEY_A}
+modules: {monitorng: false}
+colour: red
+`);
+    const msg = (path: string) => p.find((x) => x.path === path)?.message;
+    expect(msg('candidates[0].sshkey')).toBe('unknown key "sshkey": did you mean "sshKey"?');
+    expect(msg('modules.monitorng')).toBe('unknown key "monitorng": did you mean "monitoring"?');
+    expect(msg('colour')).toBe('unknown key "colour" (check its spelling against docs/cohort.md)');
+    expect(closestKey('candidate', ['cohort', 'candidates', 'servers'])).toBe('candidates');
+    expect(closestKey('xyz', ['cohort', 'candidates'])).toBeUndefined();
+  });
+
+  it('says how to convert a PuTTY / RFC 4716 public key', () => {
+    const rfc = `---- BEGIN SSH2 PUBLIC KEY ----
+Comment: "ed25519-key-20240101"
+AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w38bDzsLWz3jhc
+---- END SSH2 PUBLIC KEY ----`;
+    const doc = `cohort: promo\ncandidates:\n  - id: alice\n    sshKey: |\n${rfc
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n')}\n`;
+    const p = problems(doc);
+    expect(p).toEqual([{ path: 'candidates[0].sshKey', line: 4, col: 13, message: expect.stringContaining('RFC 4716') }]);
+    expect(p[0]!.message).toContain('ssh-keygen -i -f key.pub');
   });
 });

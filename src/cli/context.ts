@@ -1,7 +1,7 @@
 // What every command shares: the global options, the loaded cohort, and output helpers.
 import type { Command } from 'commander';
 import { t } from '../core/i18n/index.ts';
-import { expiryProblem, loadCohort } from '../core/model/load.ts';
+import { type CohortSource, cohortSourceLine, expiryProblem, loadCohort } from '../core/model/load.ts';
 import { AsdError, type AsdErrorOptions } from '../core/errors.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
 import { selectCandidates } from '../lifecycle/index.ts';
@@ -33,14 +33,21 @@ export interface CohortOfOptions {
   expired?: 'allow' | 'warn' | 'refuse';
 }
 
-/** Load and validate the cohort named by -c (or the embedded default); throws CohortError. */
-export function cohortOf(cmd: Command, opts: CohortOfOptions = {}): { cohort: Cohort; file: string } {
+/** Load and validate the cohort of -c, $ASD_LAB_COHORT, ./asd-lab.yaml or the embedded one; throws CohortError. */
+export function cohortOf(cmd: Command, opts: CohortOfOptions = {}): { cohort: Cohort; file: string; source: CohortSource } {
   const loaded = loadCohort(globals(cmd).cohort, { refuseExpired: opts.expired === 'refuse' });
   if (opts.expired === 'warn' && expiryProblem(loaded.cohort)) {
     const today = new Date().toISOString().slice(0, 10);
     process.stderr.write(`${t('model.expiredWarning', { file: loaded.file, expires: loaded.cohort.expires!, today })}\n`);
   }
   return loaded;
+}
+
+/** Which cohort file is used and why: the first line of `up` and `down` (stderr under --json, stdout stays JSON). */
+export function sayCohortFile(loaded: { file: string; source: CohortSource }, json: boolean | undefined): void {
+  const line = cohortSourceLine(loaded.file, loaded.source);
+  if (json) process.stderr.write(`${line}\n`);
+  else console.log(line);
 }
 
 export function printJson(value: unknown): void {

@@ -26,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .description(t('cli.description'))
     .addHelpText('afterAll', `\n  -V, --version  ${t('cli.versionOption')}`)
     .addOption(new Option('--lang <lang>', 'fr | en (default from LANG)').choices(['fr', 'en']).default(getLang()))
-    .option('-c, --cohort <file>', 'cohort file (default: the bundled solo example)')
+    .option('-c, --cohort <file>', 'cohort file (default: $ASD_LAB_COHORT, else ./asd-lab.yaml, else the bundled solo example)')
     .option('--json', 'machine-readable output on stdout')
     .exitOverride()
     .showHelpAfterError();

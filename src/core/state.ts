@@ -70,6 +70,8 @@ export interface CohortPaths {
   reports: (candidate: string) => string;
   /** The cohort file `reproduce` writes for one candidate. */
   reproduceFile: (candidate: string) => string;
+  /** Held by the running `up` or `down` of the cohort (src/lifecycle/lock.ts): who, since when. */
+  lock: string;
 }
 
 /** The layout of one cohort's part of the state directory. */
@@ -89,5 +91,6 @@ export function cohortPaths(cohort: string, stateDir: string = resolveStateDir()
     data: (candidate) => path.join(cohortDir, 'data', candidate),
     reports: (candidate) => path.join(cohortDir, 'reports', candidate),
     reproduceFile: (candidate) => path.join(cohortDir, `reproduce-${candidate}.yaml`),
+    lock: path.join(cohortDir, 'lock'),
   };
 }

@@ -8,14 +8,20 @@ import { cohortPaths, statePaths, type CohortPaths } from '../core/state.ts';
 import { ENVIRONMENTS } from '../core/environments.ts';
 import { down as appDown } from '../modules/containers/deploy.ts';
 import { removeCandidate } from '../targets/local/cohort.ts';
+import { planCandidate } from '../targets/local/plan.ts';
+import { listServers } from '../targets/local/servers.ts';
 import { LocalError } from '../targets/local/errors.ts';
 import { selectCandidates } from './candidates.ts';
+import { withLock } from './lock.ts';
 
 export interface DownOptions {
   candidate?: string;
   stateDir?: string;
   /** Also remove the cohort's keys, CA and inventory (not the shared golden image). */
   purge?: boolean;
+  /** Another `up` or `down` of the cohort is running: wait for it (default: refuse at once). */
+  wait?: boolean;
+  say?: (line: string) => void;
 }
 
 export interface DownResult {
@@ -25,9 +31,37 @@ export interface DownResult {
   purged?: string;
 }
 
+/** What `down` would remove: per candidate its servers on this host and its network; the purge. */
+export interface DownPlan {
+  cohort: string;
+  candidates: { id: string; servers: string[]; bridge: string }[];
+  /** The cohort folder --purge would delete. */
+  purge?: string;
+}
+
+/** Read-only: the servers recorded on this host for each selected candidate (what down removes). */
+export async function planDown(cohort: Cohort, opts: DownOptions = {}): Promise<DownPlan> {
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  const servers = (await listServers(paths.state)).filter((s) => s.cohort === cohort.cohort);
+  return {
+    cohort: cohort.cohort,
+    candidates: selectCandidates(cohort, opts.candidate).map((c) => ({
+      id: c.id,
+      servers: servers.filter((s) => s.candidate === c.id).map((s) => s.name),
+      bridge: planCandidate(cohort, c).bridge,
+    })),
+    ...(opts.purge && !opts.candidate ? { purge: paths.cohortDir } : {}),
+  };
+}
+
 export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult> {
   if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  return withLock(paths.lock, cohort.cohort, { wait: opts.wait, say: opts.say }, () => downLocked(cohort, opts, paths));
+}
+
+async function downLocked(cohort: Cohort, opts: DownOptions, paths: CohortPaths): Promise<DownResult> {
   const out: DownResult = { cohort: cohort.cohort, candidates: [] };
   for (const cand of selectCandidates(cohort, opts.candidate)) {
     const removed: string[] = [];

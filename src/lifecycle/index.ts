@@ -1,9 +1,10 @@
 // The lab's lifecycle as a library: what the CLI, `reproduce`, the benchmarks and the e2e tests call.
 export { selectCandidates } from './candidates.ts';
-export { down, purgeCohort, type DownOptions, type DownResult } from './down.ts';
+export { down, planDown, purgeCohort, type DownOptions, type DownPlan, type DownResult } from './down.ts';
 export { buildInventory, cohortInventory, renderInventory, writeInventory, type InventoryOptions } from './inventory.ts';
+export { acquireLock, holderAlive, LockBusyError, withLock, type Lock, type LockHolder, type LockOptions } from './lock.ts';
 export { lineSink, silentSink, type ProgressSink, type Step } from './progress.ts';
 export { reproduce, type ReproduceOptions, type ReproduceResult } from './reproduce.ts';
-export { up, type CandidateUp, type UpOptions, type UpResult } from './up.ts';
+export { planUp, up, type CandidateUp, type UpOptions, type UpPlan, type UpResult } from './up.ts';
 export { labStatus, verifyLab, type VerifyLabOptions } from './verify.ts';
 export { labServers } from '../targets/local/cohort.ts';

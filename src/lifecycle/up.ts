@@ -1,22 +1,24 @@
 // `up` as a library call: prerequisites, golden image, lab key, then per candidate network ->
 // servers -> Ansible, then the checks. Re-running converges; one candidate's failure does not stop
 // the others. The CLI, `reproduce`, the benchmarks and the e2e tests all call this.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { t } from '../core/i18n/index.ts';
-import type { Cohort } from '../core/model/cohort.ts';
-import { cohortPaths, type CohortPaths } from '../core/state.ts';
+import type { Candidate, Cohort } from '../core/model/cohort.ts';
+import { cohortPaths, statePaths, type CohortPaths } from '../core/state.ts';
 import type { VerifyReportV1 } from '../evidence/verify-report/schema.ts';
 import { labServers } from '../targets/local/cohort.ts';
 import { createServer, ensureImage, ensureLabKey, upNetwork } from '../targets/local/driver.ts';
 import { LocalError } from '../targets/local/errors.ts';
-import { installPrerequisites } from '../targets/local/packages.ts';
-import type { CandidatePlan } from '../targets/local/plan.ts';
+import { hostPackageList, missingPackages, prepareHost, quietHostServices, systemdIsPid1 } from '../targets/local/packages.ts';
+import { type CandidatePlan, planCohort } from '../targets/local/plan.ts';
 import { preflight, type Accel, type Driver } from '../targets/local/preflight.ts';
-import type { LocalServer } from '../targets/local/servers.ts';
+import { listServers, type LocalServer } from '../targets/local/servers.ts';
 import { describeEvent, runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
+import { ANSIBLE_DIR } from '../core/repo.ts';
 import { selectCandidates } from './candidates.ts';
 import { writeInventory } from './inventory.ts';
+import { withLock } from './lock.ts';
 import { silentSink, type ProgressSink, type Step } from './progress.ts';
 import { verifyLab } from './verify.ts';
 
@@ -29,6 +31,8 @@ export interface UpOptions {
   verify?: boolean;
   stateDir?: string;
   progress?: ProgressSink;
+  /** Another `up` or `down` of the cohort is running: wait for it (default: refuse at once). */
+  wait?: boolean;
 }
 
 export interface CandidateUp {
@@ -49,6 +53,94 @@ export interface UpResult {
   verify?: VerifyReportV1;
   /** Every candidate came up and no check failed. */
   ok: boolean;
+}
+
+/** What `up --dry-run` reports: what `up` would create, start, reuse or run, per candidate. */
+export interface UpPlan {
+  cohort: string;
+  stateDir: string;
+  driver: Driver;
+  /** Debian packages `up` would install (as root, with apt). */
+  packages: string[];
+  /** Host services (of those packages) `up` would stop and disable, where systemd is PID 1. */
+  hostServices: string[];
+  image: { dir: string; action: 'build' | 'reuse' };
+  labKey: { file: string; action: 'create' | 'reuse' };
+  candidates: {
+    id: string;
+    network: { bridge: string; subnet: string; gateway: string; action: 'create' | 'reuse' };
+    servers: {
+      name: string;
+      role: string;
+      address: string;
+      memoryMiB: number;
+      cpus: number;
+      action: 'create' | 'start' | 'keep';
+    }[];
+    ansible: { playbook: string; limit: string };
+  }[];
+  verify: boolean;
+}
+
+/** The Ansible group of one candidate (the --limit of its run). */
+const ansibleLimit = (candidate: string) => `candidate_${candidate.replace(/-/g, '_')}`;
+
+/**
+ * `up --dry-run`: what `up` would do, from the model (planCohort) and what is already on this host
+ * (the servers' records, the bridges, the image); it creates nothing, not even the state directory,
+ * takes no lock and installs nothing.
+ */
+export async function planUp(cohort: Cohort, opts: UpOptions = {}): Promise<UpPlan> {
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  const candidates = selectCandidates(cohort, opts.candidate);
+  const driver = opts.driver ?? cohort.local.driver;
+  const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  const existing = new Map((await listServers(paths.state)).map((s) => [s.name, s]));
+  const image = statePaths(paths.state).currentImage;
+  const packages = await missingPackages(driver);
+  // Those running now, and those the packages to install will start (only as root, with systemd).
+  const hostServices =
+    process.getuid?.() === 0 && systemdIsPid1()
+      ? [
+          ...(await quietHostServices({ dryRun: true })),
+          ...hostPackageList()
+            .filter((p) => packages.includes(p.name))
+            .flatMap((p) => p.stop),
+        ]
+      : [];
+  return {
+    cohort: cohort.cohort,
+    stateDir: paths.state,
+    driver,
+    packages,
+    hostServices,
+    image: { dir: image, action: existsSync(image) ? 'reuse' : 'build' },
+    labKey: { file: paths.labKey, action: existsSync(paths.labKey) ? 'reuse' : 'create' },
+    candidates: planCohort(cohort)
+      .filter((p) => candidates.some((c) => c.id === p.candidate.id))
+      .map((p) => ({
+        id: p.candidate.id,
+        network: {
+          bridge: p.bridge,
+          subnet: p.subnet,
+          gateway: p.gateway,
+          action: existsSync(`/sys/class/net/${p.bridge}`) ? 'reuse' : 'create',
+        },
+        servers: p.servers.map((s) => {
+          const found = existing.get(s.name);
+          return {
+            name: s.name,
+            role: s.spec.role,
+            address: s.address,
+            memoryMiB: s.spec.memoryMiB,
+            cpus: s.spec.cpus,
+            action: !found ? 'create' : found.state === 'running' ? 'keep' : 'start',
+          };
+        }),
+        ansible: { playbook: join(ANSIBLE_DIR, 'site.yml'), limit: ansibleLimit(p.candidate.id) },
+      })),
+    verify: opts.verify ?? true,
+  };
 }
 
 /** The steps of one candidate, in order. */
@@ -79,7 +171,7 @@ function candidateSteps(
         mkdirSync(paths.logs, { recursive: true });
         const r = await runPlaybook({
           inventoryFile: paths.inventory,
-          limit: `candidate_${plan.candidate.id.replace(/-/g, '_')}`,
+          limit: ansibleLimit(plan.candidate.id),
           logFile: join(paths.logs, `ansible-${plan.candidate.id}.jsonl`),
           // Each task as it starts and each failure as it happens; not every host's ok.
           onEvent: (e) => {
@@ -105,7 +197,21 @@ export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult
   const candidates = selectCandidates(cohort, opts.candidate);
   const driver = opts.driver ?? cohort.local.driver;
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
-  await installPrerequisites(driver, (l) => progress.say(l));
+  const lockOpts = { wait: opts.wait, say: (l: string) => progress.say(l) };
+  return withLock(paths.lock, cohort.cohort, lockOpts, () => upLocked(cohort, opts, { progress, candidates, driver, paths }));
+}
+
+async function upLocked(
+  cohort: Cohort,
+  opts: UpOptions,
+  {
+    progress,
+    candidates,
+    driver,
+    paths,
+  }: { progress: ProgressSink; candidates: Candidate[]; driver: Driver; paths: CohortPaths },
+): Promise<UpResult> {
+  await prepareHost(driver, (l) => progress.say(l));
   const plans = (
     await preflight(cohort, { driver, accel: opts.accel, stateDir: paths.state, say: (l) => progress.say(l) })
   ).filter((p) => candidates.some((c) => c.id === p.candidate.id));

@@ -1,20 +1,33 @@
 // `asd-lab down`: stops and deletes servers, overlays, bridges and rules; leaves nothing of the lab.
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
-import { down } from '../../lifecycle/index.ts';
-import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
+import { down, planDown } from '../../lifecycle/index.ts';
+import { confirm, type ConfirmIO, terminalIO } from '../confirm.ts';
+import { downPlanLines } from '../render.ts';
+import { candidatesOf, cohortOf, globals, printJson, sayCohortFile } from '../context.ts';
 
-export function register(program: Command): void {
+/** The terminal down asks on; tests give their own. */
+export function register(program: Command, io: (json: boolean) => ConfirmIO = terminalIO): void {
   program
     .command('down')
     .description('stop and delete the servers, networks and firewall rules of the lab (local target)')
     .option('--candidate <id>', 'only this candidate')
     .option('--purge', "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)")
-    .action(async (opts: { candidate?: string; purge?: boolean }, cmd: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation on a terminal (without a terminal down never asks)')
+    .option('--wait', 'if another up or down of this cohort is running, wait for it instead of refusing')
+    .action(async (opts: { candidate?: string; purge?: boolean; wait?: boolean; yes?: boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const { cohort } = cohortOf(cmd);
+      const loaded = cohortOf(cmd);
+      const { cohort } = loaded;
+      sayCohortFile(loaded, g.json);
       candidatesOf(cohort, opts.candidate);
-      const result = await down(cohort, opts);
+      const ok = await confirm(downPlanLines(await planDown(cohort, opts)), io(Boolean(g.json)), { yes: opts.yes });
+      if (!ok) {
+        process.stderr.write(`${t('down.cancelled')}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const result = await down(cohort, { ...opts, say: (l) => process.stderr.write(`${l}\n`) });
       if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });
       for (const c of result.candidates) {
         console.log(

@@ -1,17 +1,19 @@
 // `asd-lab up`: brings the local lab up (installs prerequisites, image, servers, Ansible, checks).
 // Re-running converges; a failure for one candidate does not stop the others.
 import type { Command } from 'commander';
-import { up } from '../../lifecycle/index.ts';
+import { planUp, up } from '../../lifecycle/index.ts';
 import type { Accel, Driver } from '../../targets/local/index.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, sayCohortFile, UserError } from '../context.ts';
 import { listrSink } from '../progress.ts';
-import { upJson, upSummary } from '../render.ts';
+import { upJson, upPlanLines, upSummary } from '../render.ts';
 
 interface UpOpts {
   candidate?: string;
   driver?: Driver;
   accel?: Accel;
   verify: boolean;
+  wait?: boolean;
+  dryRun?: boolean;
 }
 
 export function register(program: Command): void {
@@ -22,17 +24,28 @@ export function register(program: Command): void {
     .option('--driver <driver>', "container | vm (default: the cohort's local.driver)")
     .option('--accel <accel>', 'vm driver: auto | kvm | tcg', 'auto')
     .option('--no-verify', 'skip the performance-criterion checks at the end')
+    .option('--dry-run', 'print what up would create or change, and create nothing')
+    .option('--wait', 'if another up or down of this cohort is running, wait for it instead of refusing')
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
-      const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
+      const loaded = cohortOf(cmd, { expired: 'refuse' });
+      const { cohort, file } = loaded;
+      sayCohortFile(loaded, g.json);
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver))
         throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);
+      if (opts.dryRun) {
+        const plan = await planUp(cohort, { candidate: opts.candidate, driver: opts.driver, verify: opts.verify });
+        if (g.json) printJson(plan);
+        else for (const line of upPlanLines(plan)) console.log(line);
+        return;
+      }
       const result = await up(cohort, {
         candidate: opts.candidate,
         driver: opts.driver,
         accel: opts.accel,
         verify: opts.verify,
+        wait: opts.wait,
         progress: listrSink({ json: g.json }),
       });
       if (g.json) printJson(upJson(result));

@@ -28,7 +28,10 @@ export const sshPublicKey = z.string().check((ctx) => {
   const v = ctx.value.trim();
   const parsed = ssh2.utils.parseKey(v);
   const short = JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
-  if (/PRIVATE KEY/.test(v)) {
+  if (/^---- BEGIN SSH2 PUBLIC KEY ----/m.test(v)) {
+    // PuTTYgen's "Save public key" writes RFC 4716; authorized_keys wants the one-line OpenSSH form.
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: t('model.sshKeyRfc4716') });
+  } else if (/PRIVATE KEY/.test(v)) {
     ctx.issues.push({ code: 'custom', input: '(redacted)', message: t('model.sshKeyPrivate') });
   } else if (parsed instanceof Error || Array.isArray(parsed)) {
     ctx.issues.push({ code: 'custom', input: ctx.value, message: t('model.sshKey', { got: short }) });
@@ -60,8 +63,18 @@ export function isCalendarDate(s: string): boolean {
 
 const isoDate = z.union([z.date(), z.string()]).transform((v, ctx) => {
   const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(`${s}T00:00:00Z`))) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) {
     ctx.issues.push({ code: 'custom', input: v, message: t('model.date', { got: JSON.stringify(s) }) });
+    return z.NEVER;
+  }
+  if (!isCalendarDate(s)) {
+    // 2030-02-30 has the right shape but is no day: Date.parse would roll it over to March.
+    const [y, m] = s.split('-').map(Number) as [number, number];
+    const days = m >= 1 && m <= 12 ? new Date(Date.UTC(y, m, 0)).getUTCDate() : 0;
+    const message = days
+      ? t('model.dateNotReal', { got: JSON.stringify(s), month: s.slice(0, 7), days })
+      : t('model.date', { got: JSON.stringify(s) });
+    ctx.issues.push({ code: 'custom', input: v, message });
     return z.NEVER;
   }
   return s;

@@ -7,13 +7,68 @@ import { t } from '../../core/i18n/index.ts';
 import { SCRIPTS_DIR } from '../../core/repo.ts';
 import { TOOLS, type Driver } from './preflight.ts';
 
-/** The packages of scripts/host-packages.txt ("#" starts a comment). */
-export function hostPackages(): string[] {
-  const file = join(SCRIPTS_DIR, 'host-packages.txt');
+export interface HostPackage {
+  name: string;
+  /** systemd units the package starts on install that must not run on the host. */
+  stop: string[];
+}
+
+/** scripts/host-packages.txt: "package [stop: unit...] [# what it is for]" a line. */
+export function hostPackageList(file = join(SCRIPTS_DIR, 'host-packages.txt')): HostPackage[] {
   return readFileSync(file, 'utf8')
     .split('\n')
     .map((l) => l.replace(/#.*/, '').trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    .map((l) => {
+      const [name, ...rest] = l.split(/\s+/);
+      const at = rest.indexOf('stop:');
+      return { name: name!, stop: at < 0 ? [] : rest.slice(at + 1) };
+    });
+}
+
+/** The package names of scripts/host-packages.txt. */
+export function hostPackages(): string[] {
+  return hostPackageList().map((p) => p.name);
+}
+
+/** Whether systemd runs this host (PID 1), as sd_booted(3) tells it: /run/systemd/system exists. */
+export function systemdIsPid1(): boolean {
+  return existsSync('/run/systemd/system');
+}
+
+export interface HostServicesOptions {
+  /** Injected in tests; default systemdIsPid1. */
+  isSystemdPid1?: () => boolean;
+  /** The systemctl to run (tests put a fake one first on PATH). */
+  systemctl?: string;
+  packages?: HostPackage[];
+  say?: (line: string) => void;
+  /** Only report what would be stopped (up --dry-run). */
+  dryRun?: boolean;
+}
+
+/**
+ * Stop and disable the services the host packages started (postgresql, prometheus...): they would
+ * run on the trainer's machine for nothing, and take ports. Only where systemd is PID 1: elsewhere
+ * nothing starts them, and nothing is said. Returns the units stopped (or to stop, in a dry run).
+ */
+export async function quietHostServices(opts: HostServicesOptions = {}): Promise<string[]> {
+  if (!(opts.isSystemdPid1 ?? systemdIsPid1)()) return [];
+  const systemctl = opts.systemctl ?? 'systemctl';
+  const done: string[] = [];
+  for (const pkg of opts.packages ?? hostPackageList()) {
+    for (const unit of pkg.stop) {
+      // Neither enabled nor running (or not installed: is-enabled fails): nothing to do, nothing said.
+      const enabled = await execa(systemctl, ['is-enabled', unit], { reject: false });
+      const active = await execa(systemctl, ['is-active', unit], { reject: false });
+      const isEnabled = enabled.exitCode === 0 && /^enabled/.test(enabled.stdout.trim());
+      if (!isEnabled && active.exitCode !== 0) continue;
+      if (!opts.dryRun) await execa(systemctl, ['disable', '--now', unit]);
+      opts.say?.(t(opts.dryRun ? 'up.hostServiceWouldStop' : 'up.hostServiceStopped', { unit, package: pkg.name }));
+      done.push(unit);
+    }
+  }
+  return done;
 }
 
 /** Debian packages for the tools `up` needs and does not find (empty when all are there). */
@@ -52,4 +107,11 @@ export async function installPrerequisites(driver: Driver, say: (line: string) =
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await execa('apt-get', ['update', '-qq'], { env });
   await execa('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { env });
+}
+
+/** As root: install what is missing, then stop the services those packages start on the host. */
+export async function prepareHost(driver: Driver, say: (line: string) => void, opts: HostServicesOptions = {}): Promise<void> {
+  await installPrerequisites(driver, say);
+  if (process.getuid?.() !== 0) return; // systemctl disable needs root; preflight already says up needs it
+  await quietHostServices({ ...opts, say });
 }

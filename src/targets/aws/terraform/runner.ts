@@ -5,6 +5,7 @@
 // the filesystem mirror when it exists; otherwise the user's TF_CLI_CONFIG_FILE is honoured if that
 // file exists, else Terraform installs directly. TF_PLUGIN_CACHE_DIR is shared by all stacks so that
 // a provider downloaded or unpacked once serves the 30 stacks of a cohort.
+import { MIN_VERSIONS } from '../../../core/versions.ts';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,7 +15,8 @@ import { summarizePlan, type PlanJson, type StackPlan, type StackRef } from './p
 import { AsdError, type AsdErrorOptions } from '../../../core/errors.ts';
 
 export const AWS_PROVIDER = { host: 'registry.terraform.io', namespace: 'hashicorp', type: 'aws', version: '5.100.0' } as const;
-export const MIN_TERRAFORM = [1, 5] as const;
+/** From MIN_VERSIONS (src/core/versions.ts), the one statement of the minimums. */
+export const MIN_TERRAFORM = MIN_VERSIONS.terraform.split('.').map(Number) as [number, number, number];
 /** Written in each stack directory for an offline run only, removed otherwise (Terraform merges *_override.tf.json). */
 export const OFFLINE_OVERRIDE = 'asd_lab_offline_override.tf.json';
 export const PLAN_FILE = 'asd-lab.tfplan';
