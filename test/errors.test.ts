@@ -118,7 +118,7 @@ describe('main catches once', () => {
     setLang('en');
     const e = new CohortError('f.yaml', [{ path: 'cohort', message: 'required' }]);
     expect(await run(e, '--json')).toBe(1);
-    expect(stderr()).toBe('1 problem(s) in the cohort file; nothing was created:\nf.yaml: cohort: required');
+    expect(stderr()).toBe('1 problem in the cohort file; nothing was created:\nf.yaml: cohort: required');
     expect(JSON.parse(String(out.mock.calls[0]![0]))).toEqual({
       file: 'f.yaml',
       valid: false,

@@ -1,18 +1,62 @@
 import { describe, expect, it } from 'vitest';
-import { detectLang, t } from '../src/core/i18n/index.ts';
+import { compile, detectLang, t } from '../src/core/i18n/index.ts';
 import { en, fr } from '../src/core/i18n/messages.ts';
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const keys = Object.keys(en) as (keyof typeof en)[];
 
 describe('message catalog', () => {
   it('has the same keys in French and English', () => {
     expect(Object.keys(fr).sort()).toEqual(Object.keys(en).sort());
   });
 
-  it('uses the same placeholders in both languages', () => {
-    for (const key of Object.keys(en) as (keyof typeof en)[]) {
-      expect(placeholders(fr[key]), key).toEqual(placeholders(en[key]));
-    }
+  it('parses every message of both tables as ICU MessageFormat', () => {
+    const broken: string[] = [];
+    for (const key of keys)
+      for (const [lang, table] of [
+        ['en', en],
+        ['fr', fr],
+      ] as const) {
+        try {
+          compile(table[key], lang);
+        } catch (err) {
+          broken.push(`${lang} ${key}: ${(err as Error).message}`);
+        }
+      }
+    expect(broken).toEqual([]);
+  });
+
+  it('uses the same argument names per key in both languages (plural selectors included)', () => {
+    for (const key of keys) expect(compile(fr[key], 'fr').args, key).toEqual(compile(en[key], 'en').args);
+  });
+
+  it('says no "(s)": a count drives the plural form and the agreement', () => {
+    const left = keys.flatMap((k) => [en[k], fr[k]].filter((m) => /\w\((s|x|e|es)\)/.test(m)).map(() => k));
+    expect(left).toEqual([]);
+  });
+
+  it('renders plurals by the CLDR rules of each language (French 0 is singular)', () => {
+    const problems = (count: number, lang: 'en' | 'fr') =>
+      t('local.preflightHeader', { count }, lang).split(' ').slice(0, 2).join(' ');
+    expect([0, 1, 2].map((n) => problems(n, 'en'))).toEqual(['0 problems', '1 problem', '2 problems']);
+    expect([0, 1, 2].map((n) => problems(n, 'fr'))).toEqual(['0 problème', '1 problème', '2 problèmes']);
+    // agreement of the participles with their own count
+    expect(t('verify.summary', { pass: 1, fail: 2, notRun: 0 }, 'fr')).toBe('1 réussie, 2 échouées, 0 non exécutée');
+    expect(t('verify.summary', { pass: 1, fail: 2, notRun: 0 }, 'en')).toBe('1 passed, 2 failed, 0 not run');
+    expect(t('report.criteriaSummary', { passed: 1, total: 12, failed: 0, notRun: 11 }, 'fr')).toBe(
+      '1 critère sur 12 réussi, 0 en échec, 11 non exécutés',
+    );
+    expect(t('report.criteriaSummary', { passed: 2, total: 12, failed: 0, notRun: 1 }, 'fr')).toBe(
+      '2 critères sur 12 réussis, 0 en échec, 1 non exécuté',
+    );
+    expect(t('app.down', { candidate: 'a', env: 'test', count: 1 }, 'fr')).toBe('a/test : 1 container supprimé');
+    expect(t('app.down', { candidate: 'a', env: 'test', count: 0 }, 'en')).toBe('a/test: 0 containers removed');
+    expect(t('up.summary.ok', { candidate: 'a', servers: 1, changed: 2 }, 'en')).toBe('a: up, 1 server, 2 changes by Ansible');
+  });
+
+  it('leaves a missing argument as {name}, as the former template did, and keeps apostrophes', () => {
+    expect(t('model.cidr', {}, 'en')).toBe('must be a CIDR such as 203.0.113.0/24, got {got}');
+    expect(t('model.duplicateId', { id: 'a', first: 0 }, 'fr')).toContain("l'identifiant « a »");
+    expect(t('local.machineName', { name: 'x', max: 63 }, 'en')).toContain('("<candidate>-<server>")');
   });
 
   it('has a French text that differs from the English one for sentences', () => {

@@ -19,11 +19,11 @@ export const en = {
   'model.yaml': 'not valid YAML: {detail}',
   'model.notMapping': 'the file must be a YAML mapping with at least "cohort" and "candidates"',
   'model.unreadable': 'cannot read the cohort file ({code})',
-  'model.invalidHeader': '{count} problem(s) in the cohort file; nothing was created:',
+  'model.invalidHeader': '{count, plural, one {# problem} other {# problems}} in the cohort file; nothing was created:',
   // CLI
   'cli.description': 'Reference DevOps lab for the title "Administrateur système DevOps" (TP-01414)',
-  'cli.validate.ok': '{file}: valid cohort "{cohort}", target {target}, {count} candidate(s)',
-  'cli.synth.done': 'Terraform JSON of {count} stack(s) written to {dir}',
+  'cli.validate.ok': '{file}: valid cohort "{cohort}", target {target}, {count, plural, one {# candidate} other {# candidates}}',
+  'cli.synth.done': 'Terraform JSON of {count, plural, one {# stack} other {# stacks}} written to {dir}',
   'cli.error': 'error: {message}',
   'cli.targetLocalNoStacks':
     'cohort "{cohort}" targets "local": there are no Terraform stacks to synthesize (use a cohort with target: aws)',
@@ -41,7 +41,8 @@ export const en = {
   'plan.cost': 'estimated cost: {cost} USD per candidate-hour ({region}, on-demand, excluding data transfer)',
   'plan.offlineNote': 'offline plan: no AWS API was called; provider from {mirror}',
   'plan.networkPending': 'the network stack is not applied yet: candidate stacks are planned against its declared outputs',
-  'plan.total': 'Total: {add} to add, {change} to change, {destroy} to destroy in {stacks} stack(s)',
+  'plan.total':
+    'Total: {add} to add, {change} to change, {destroy} to destroy in {stacks, plural, one {# stack} other {# stacks}}',
   'plan.progress.synth': 'Synthesizing Terraform JSON',
   'plan.progress.init': 'terraform init {stack}',
   'plan.progress.plan': 'terraform plan {stack}',
@@ -51,13 +52,14 @@ export const en = {
   'plan.amiUnpinned':
     'no Debian 12 AMI is pinned for {region}: instances show {placeholder} and refuse to apply until you pass --ami (see docs/aws.md)',
   'plan.costShared':
-    "of which {share} USD/h is the cohort's shared cost ({shared} USD/h: network stack, NAT gateway, bastion, public IPv4) split evenly over {count} candidate(s)",
+    "of which {share} USD/h is the cohort's shared cost ({shared} USD/h: network stack, NAT gateway, bastion, public IPv4) split evenly over {count, plural, one {# candidate} other {# candidates}}",
   'plan.costUnknown': 'not priced (missing from src/targets/aws/pricing.ts for {region}): {items}',
   'plan.sharedCost': 'shared cohort cost: {cost} USD/h',
   'plan.servers': 'servers: {list}',
   'plan.resources': 'resources: {list}',
   'plan.pricesNote': 'prices: {note}',
-  'plan.missingTags': '{count} planned resource(s) lack the required tags ({tags}): {list}',
+  'plan.missingTags':
+    '{count, plural, one {# planned resource lacks} other {# planned resources lack}} the required tags ({tags}): {list}',
   'plan.progress.warmup': 'terraform init {stack} (fills the shared plugin cache)',
   'cli.synth.stack': '  {kind} stack {name}: {dir}',
   'cli.concurrency': '--concurrency must be a positive integer, got {got}',
@@ -99,7 +101,7 @@ export const en = {
   'monitoring.absolutePath': 'must be an absolute path, got {got}',
   'monitoring.invalidOptions': 'invalid monitoring options; nothing was generated:\n{problems}',
   'monitoring.toolMissing': '{tool} is not installed: run "apt-get install -y {pkg}"',
-  'monitoring.written': '{count} monitoring file(s) written under {dir}',
+  'monitoring.written': '{count, plural, one {# monitoring file} other {# monitoring files}} written under {dir}',
   'alerts.col.name': 'ALERT',
   'alerts.col.severity': 'SEVERITY',
   'alerts.col.team': 'TEAM',
@@ -107,7 +109,7 @@ export const en = {
   'alerts.col.since': 'SINCE',
   'alerts.col.instance': 'WHERE',
   'alerts.col.summary': 'SUMMARY',
-  'alerts.header': 'Candidate {candidate} — Alertmanager on {mon}: {count} alert(s)',
+  'alerts.header': 'Candidate {candidate} — Alertmanager on {mon}: {count, plural, one {# alert} other {# alerts}}',
   'alerts.none': 'no alert: everything is within its objectives',
   'alerts.noMon':
     'candidate {candidate} has no server with role mon: there is no Alertmanager to ask (add a mon server to the cohort)',
@@ -132,7 +134,7 @@ export const en = {
     '{unit} is not active on {server}, so the drill could not be observed (deploy the module that runs it first)',
   'drill.diskTooBig':
     "{mount} on {server} is {size}: reaching the critical threshold would mean writing {need} (limit {max}). On the container driver this is usually the host's own disk, shared with everybody: use --path on a small file system, a VM server, or raise --max-fill knowingly",
-  'drill.did.sshFailures': '{count} failed SSH logins (unknown users) on {server}',
+  'drill.did.sshFailures': '{count, plural, one {# failed SSH login} other {# failed SSH logins}} (unknown users) on {server}',
   'drill.did.sshRestore': 'nothing to undo: the failures leave the 5-minute window by themselves',
   'drill.did.diskFill': '{file} written on {server} ({usage})',
   'drill.did.removed': '{file} removed',
@@ -151,7 +153,7 @@ export const en = {
   'reportJob.usage':
     'usage: asd-app-report --out DIR --cohort NAME --candidate ID --password-file FILE [--since 7d] [--prometheus-url https://localhost:9090] [--ca-file FILE] [--user prometheus] [--events-file FILE] [--slo-file FILE] [--timeout-seconds 60]',
   'reportJob.badArgs': 'invalid arguments: {detail}',
-  'reportJob.missing': 'missing option(s): {options}',
+  'reportJob.missing': '{count, plural, one {missing option} other {missing options}}: {options}',
   'reportJob.notHttps': '--prometheus-url must be an https:// URL (Prometheus serves TLS only), got {got}',
   'reportJob.badTimeout': '--timeout-seconds takes a whole number of seconds between 1 and 600, got {got}',
   'reportJob.notAbsolute': '{option} takes an absolute path, got {got}',
@@ -166,9 +168,9 @@ export const en = {
   'local.prefixVsPool':
     "local.subnetPrefix /{prefix} does not fit in local.subnetPool {pool}: use a prefix between the pool's and /30",
   'local.poolTooSmall':
-    'local.subnetPool {pool} holds {capacity} subnet(s) of /{prefix}, but {count} candidate(s) need one each: use a larger pool or a longer local.subnetPrefix',
+    'local.subnetPool {pool} holds {capacity, plural, one {# subnet} other {# subnets}} of /{prefix}, but {count, plural, one {# candidate needs} other {# candidates need}} one each: use a larger pool or a longer local.subnetPrefix',
   'local.subnetTooSmall':
-    'a /{prefix} subnet holds {max} server(s) (from .10), but candidate {candidate} has {count}: use a shorter local.subnetPrefix',
+    'a /{prefix} subnet holds {max, plural, one {# server} other {# servers}} (from .10), but candidate {candidate} has {count}: use a shorter local.subnetPrefix',
   'local.unknownCandidate': 'candidate "{candidate}" is not in cohort "{cohort}"',
   'local.unknownServer': 'server "{server}" is not a server of candidate {candidate} (its servers: {known})',
   'local.machineClash': 'machine name "{name}" is given by both {first} and {second}: rename a candidate or a server',
@@ -184,9 +186,9 @@ export const en = {
   'local.nameTaken':
     'a server named "{name}" already exists for cohort "{cohort}", candidate "{candidate}": destroy that lab first or rename',
   'local.addressTaken': 'address {address} of {wanted} is already used by server {server}',
-  'local.preflightHeader': '{count} problem(s) on this host; nothing was created:',
+  'local.preflightHeader': '{count, plural, one {# problem} other {# problems}} on this host; nothing was created:',
   'local.inotifyLimit':
-    'the kernel allows root {limit} inotify instances and the {servers} new server(s) need about {needed} in all (each server\'s systemd takes ~16); raising it failed ({reason}): run "sysctl -w fs.inotify.max_user_instances=8192" and add that line to /etc/sysctl.d/',
+    'the kernel allows root {limit} inotify instances and {servers, plural, one {the new server needs} other {the # new servers need}} about {needed} in all (each server\'s systemd takes ~16); raising it failed ({reason}): run "sysctl -w fs.inotify.max_user_instances=8192" and add that line to /etc/sysctl.d/',
   'local.inotifyRaised':
     "fs.inotify.max_user_instances raised from {from} to {to} (each server's systemd needs about 16; kept at boot in {file})",
   'local.scriptFailed': '{script} failed:\n{detail}',
@@ -204,13 +206,13 @@ export const en = {
   'app.imageSbom': 'SBOM (SPDX 2.3): {sbom}; node from the Debian package {node}',
   'app.deployed': '{candidate}/{env}: {version} deployed, serving at {url} ({seconds} s)',
   'app.deployedByUpdate':
-    '  {from} was running: replaced by {version} one instance at a time ({replaced} instance(s)); load loop: {total} requests, {failed} failed',
+    '  {from} was running: replaced by {version} one instance at a time ({replaced, plural, one {# instance} other {# instances}}); load loop: {total, plural, one {# request} other {# requests}}, {failed} failed',
   'app.updated':
-    '{candidate}/{env}: now {version}, {replaced} instance(s) replaced one by one in {seconds} s; load loop: {total} requests, {failed} failed',
+    '{candidate}/{env}: now {version}, {replaced, plural, one {# instance} other {# instances}} replaced one by one in {seconds} s; load loop: {total, plural, one {# request} other {# requests}}, {failed} failed',
   'app.updateRolledBack': '{candidate}/{env}: update failed and was rolled back, still {version}: {reason}',
   'app.smokeSummary': 'smoke tests of {env} through {url}: {passed}/{total} passed',
   'app.statusHeader': '{candidate}/{env}: release {version}, runtime {runtime}, remote volume {volume}',
-  'app.down': '{candidate}/{env}: {count} container(s) removed',
+  'app.down': '{candidate}/{env}: {count, plural, one {# container} other {# containers}} removed',
   'app.stateUnreadable':
     'the state file {file} cannot be read ({detail}): repair it, or remove it if none of its containers run any more',
   'app.imageRecordUnreadable':
@@ -224,7 +226,8 @@ export const en = {
   'up.image': 'golden image (Debian 12, built once and cached)',
   'up.key': "the lab's SSH key (asd-admin)",
   'up.candidate': 'candidate {candidate}',
-  'up.summary.ok': '{candidate}: up, {servers} server(s), {changed} change(s) by Ansible',
+  'up.summary.ok':
+    '{candidate}: up, {servers, plural, one {# server} other {# servers}}, {changed, plural, one {# change} other {# changes}} by Ansible',
   'up.summary.failed': '{candidate}: FAILED at "{step}": {error}',
   'up.retry': 'Fix the cause, then run again (converges, keeps what exists): npx asd-lab up -c {file} --candidate {candidate}',
   'up.awsNotHere': 'the cohort targets aws: "up" drives the local target; plan the AWS stacks with "asd-lab plan"',
@@ -256,7 +259,7 @@ export const en = {
   'db.backupDone': '{candidate}: {type} backup {label} done in {seconds} s (repository on {repo})',
   'db.failed': '{candidate}: {step} failed on {server}: {detail}',
   'db.restoreOk':
-    '{candidate}: restore check OK: {rows} canary rows, checksum {checksum} identical; recovery point {point}; restored and checked in {seconds} s',
+    '{candidate}: restore check OK: {rows, plural, one {# canary row} other {# canary rows}}, checksum {checksum} identical; recovery point {point}; restored and checked in {seconds} s',
   'db.restoreMismatch': '{candidate}: restore check FAILED: expected {expected}, the restored copy has {got}',
   'db.restoreTarget':
     '{candidate}: restored to {point} in {seconds} s; canary: {rows} rows, checksum {checksum}; tables: {tables}',
@@ -371,7 +374,7 @@ export const en = {
   'dossier.ph.research':
     'A research situation: the problem you met, the (English) sources you searched, what you understood and applied.',
   'dossier.written': 'dossier written to {dir} (dossier.md, dossier.html, diagram)',
-  'bundle.written': 'bundle written to {file} ({bytes} bytes, {count} files)',
+  'bundle.written': 'bundle written to {file} ({bytes} bytes, {count, plural, one {# file} other {# files}})',
   'bundle.manifestHash': 'manifest SHA-256: {hash} (give it to the examiner: reproduce --expect-sha256 checks it)',
   'bundle.noVerify':
     'note: no verify result is recorded for {candidate}: run asd-lab verify before bundling so that the bundle carries it',
@@ -421,7 +424,7 @@ export const en = {
   'status.noVerify': 'no verify result yet',
   'status.lastVerifyAt': 'last verify {date}:',
   'status.lastVerify':
-    'last verify {date}: {passed} criteria passed, {failed} failed, {notRun} not run ({pass} checks passed, {fail} failed)',
+    'last verify {date}: {passed, plural, one {# criterion passed} other {# criteria passed}}, {failed} failed, {notRun} not run ({pass, plural, one {# check passed} other {# checks passed}}, {fail} failed)',
   'status.health.up': 'SSH answers',
   'status.health.noSsh': 'NO SSH',
   'status.health.down': 'down',
@@ -435,10 +438,12 @@ export const en = {
   'k8s.synth.stack': '  kubernetes stack {name}: {dir} ({typed} typed resources, {manifests} kubernetes_manifest)',
   'k8s.synth.fallback': '    kubernetes_manifest for {object}: {reason}',
   'k8s.synth.valid':
-    '    validated offline: {objects} objects, Kubernetes {k8s} schemas and Pod Security "restricted": no problem',
-  'k8s.synth.invalid': '    {count} problem(s):',
-  'k8s.synth.done': 'Terraform JSON of {count} Kubernetes stack(s) written to {dir} in {ms} ms',
-  'k8s.synth.invalidStacks': '{count} problem(s) in the synthesized Kubernetes stacks (listed above)',
+    '    validated offline: {objects, plural, one {# object} other {# objects}}, Kubernetes {k8s} schemas and Pod Security "restricted": no problem',
+  'k8s.synth.invalid': '    {count, plural, one {# problem} other {# problems}}:',
+  'k8s.synth.done':
+    'Terraform JSON of {count, plural, one {# Kubernetes stack} other {# Kubernetes stacks}} written to {dir} in {ms} ms',
+  'k8s.synth.invalidStacks':
+    '{count, plural, one {# problem} other {# problems}} in the synthesized Kubernetes stacks (listed above)',
   'k8s.plan.notRun':
     "terraform plan NOT run for the Kubernetes stacks: the provider hashicorp/kubernetes is not in the offline provider mirror {mirror} (it holds hashicorp/aws only), and a plan also needs each candidate's cluster. The synthesized JSON was validated instead (above).",
   'k8s.plan.needsCluster':
@@ -454,7 +459,7 @@ export const en = {
   'k8s.apply.unreachable': 'the cluster of the kubeconfig cannot be reached: {detail}',
   'k8s.apply.namespace': 'namespace {namespace}',
   'k8s.apply.secret': 'Secret asd-db in {namespace} (from the env file, never printed)',
-  'k8s.apply.objects': 'kubectl apply of {count} objects into {namespace}',
+  'k8s.apply.objects': 'kubectl apply of {count, plural, one {# object} other {# objects}} into {namespace}',
   'k8s.apply.rollout': 'rollout of {deployments} (timeout {timeout})',
   'k8s.apply.failed': '{step}: kubectl failed (exit {code}) {detail}',
   'k8s.apply.done': 'environment {env} applied to namespace {namespace} and rolled out ({ms} ms)',
@@ -472,7 +477,7 @@ export const en = {
   'pipeline.awaitingApproval': 'stopped at stage "approval": deploying to prod needs --approve (everything before it passed)',
   'pipeline.approved': 'approved on the command line (--approve) by {user}',
   'pipeline.untilReached': 'stopped after stage "{stage}" (--until)',
-  'pipeline.done': 'pipeline passed: {count} stage(s) in {seconds} s',
+  'pipeline.done': 'pipeline passed: {count, plural, one {# stage} other {# stages}} in {seconds} s',
   'pipeline.report': 'run report: {json} and {md}',
   'pipeline.defects': 'defect report for the developers: {file}',
   'pipeline.generated': '{file} written',
@@ -508,10 +513,12 @@ export const fr: Record<MessageKey, string> = {
   'model.yaml': 'YAML invalide : {detail}',
   'model.notMapping': 'le fichier doit être un dictionnaire YAML avec au moins « cohort » et « candidates »',
   'model.unreadable': 'impossible de lire le fichier de promotion ({code})',
-  'model.invalidHeader': "{count} problème(s) dans le fichier de promotion ; rien n'a été créé :",
+  'model.invalidHeader':
+    "{count, plural, one {# problème} other {# problèmes}} dans le fichier de promotion ; rien n'a été créé :",
   'cli.description': 'Lab DevOps de référence pour le titre « Administrateur système DevOps » (TP-01414)',
-  'cli.validate.ok': '{file} : promotion « {cohort} » valide, cible {target}, {count} candidat(s)',
-  'cli.synth.done': 'JSON Terraform de {count} pile(s) écrit dans {dir}',
+  'cli.validate.ok':
+    '{file} : promotion « {cohort} » valide, cible {target}, {count, plural, one {# candidat} other {# candidats}}',
+  'cli.synth.done': 'JSON Terraform de {count, plural, one {# pile} other {# piles}} écrit dans {dir}',
   'cli.error': 'erreur : {message}',
   'cli.targetLocalNoStacks':
     'la promotion « {cohort} » vise « local » : aucune pile Terraform à synthétiser (utilisez une promotion avec target: aws)',
@@ -520,7 +527,8 @@ export const fr: Record<MessageKey, string> = {
   'comp.header.criterion': 'Critère de performance',
   'comp.header.artifacts': 'Artefacts',
   'comp.uncovered': 'pas encore couverte',
-  'comp.summary': '{covered} compétences sur {total} couvertes par au moins un artefact',
+  'comp.summary':
+    '{covered, plural, one {# compétence} other {# compétences}} sur {total} {covered, plural, one {couverte} other {couvertes}} par au moins un artefact',
   'plan.stack': 'Pile {stack}',
   'plan.candidate': 'candidat {candidate}',
   'plan.counts': '{add} à créer, {change} à modifier, {destroy} à détruire',
@@ -528,7 +536,8 @@ export const fr: Record<MessageKey, string> = {
   'plan.offlineNote': 'plan hors ligne : aucune API AWS appelée ; fournisseur pris dans {mirror}',
   'plan.networkPending':
     "la pile réseau n'est pas encore appliquée : les piles des candidats sont planifiées sur ses sorties déclarées",
-  'plan.total': 'Total : {add} à créer, {change} à modifier, {destroy} à détruire dans {stacks} pile(s)',
+  'plan.total':
+    'Total : {add} à créer, {change} à modifier, {destroy} à détruire dans {stacks, plural, one {# pile} other {# piles}}',
   'plan.progress.synth': 'Synthèse du JSON Terraform',
   'plan.progress.init': 'terraform init {stack}',
   'plan.progress.plan': 'terraform plan {stack}',
@@ -538,13 +547,14 @@ export const fr: Record<MessageKey, string> = {
   'plan.amiUnpinned':
     "aucune AMI Debian 12 n'est fixée pour {region} : les instances affichent {placeholder} et refusent de s'appliquer tant que vous ne passez pas --ami (voir docs/aws.md)",
   'plan.costShared':
-    'dont {share} USD/h de coût partagé de la promotion ({shared} USD/h : pile réseau, passerelle NAT, bastion, IPv4 publiques) réparti à parts égales sur {count} candidat(s)',
+    'dont {share} USD/h de coût partagé de la promotion ({shared} USD/h : pile réseau, passerelle NAT, bastion, IPv4 publiques) réparti à parts égales sur {count, plural, one {# candidat} other {# candidats}}',
   'plan.costUnknown': 'non chiffré (absent de src/targets/aws/pricing.ts pour {region}) : {items}',
   'plan.sharedCost': 'coût partagé de la promotion : {cost} USD/h',
   'plan.servers': 'serveurs : {list}',
   'plan.resources': 'ressources : {list}',
   'plan.pricesNote': 'prix : {note}',
-  'plan.missingTags': '{count} ressource(s) planifiée(s) sans les étiquettes obligatoires ({tags}) : {list}',
+  'plan.missingTags':
+    '{count, plural, one {# ressource planifiée} other {# ressources planifiées}} sans les étiquettes obligatoires ({tags}) : {list}',
   'plan.progress.warmup': 'terraform init {stack} (remplit le cache partagé des fournisseurs)',
   'cli.synth.stack': '  pile {kind} {name} : {dir}',
   'cli.concurrency': '--concurrency doit être un entier positif, reçu {got}',
@@ -568,7 +578,7 @@ export const fr: Record<MessageKey, string> = {
   'doctor.ok': 'ok',
   'doctor.missing': 'absent',
   'doctor.fix': 'correction : {command}',
-  'doctor.summary': '{ok} prérequis présents sur {total}',
+  'doctor.summary': '{ok, plural, one {# prérequis présent} other {# prérequis présents}} sur {total}',
   'doctor.node': 'Node.js >= 20.9',
   'doctor.terraform': 'Terraform >= 1.5',
   'doctor.mirror': 'miroir du fournisseur hashicorp/aws 5.100.0 (plan hors ligne)',
@@ -584,7 +594,8 @@ export const fr: Record<MessageKey, string> = {
   'monitoring.absolutePath': 'doit être un chemin absolu, reçu {got}',
   'monitoring.invalidOptions': "options de supervision invalides ; rien n'a été généré :\n{problems}",
   'monitoring.toolMissing': "{tool} n'est pas installé : lancez « apt-get install -y {pkg} »",
-  'monitoring.written': '{count} fichier(s) de supervision écrit(s) dans {dir}',
+  'monitoring.written':
+    '{count, plural, one {# fichier de supervision écrit} other {# fichiers de supervision écrits}} dans {dir}',
   'alerts.col.name': 'ALERTE',
   'alerts.col.severity': 'GRAVITÉ',
   'alerts.col.team': 'ÉQUIPE',
@@ -592,7 +603,7 @@ export const fr: Record<MessageKey, string> = {
   'alerts.col.since': 'DEPUIS',
   'alerts.col.instance': 'OÙ',
   'alerts.col.summary': 'RÉSUMÉ',
-  'alerts.header': 'Candidat {candidate} — Alertmanager sur {mon} : {count} alerte(s)',
+  'alerts.header': 'Candidat {candidate} — Alertmanager sur {mon} : {count, plural, one {# alerte} other {# alertes}}',
   'alerts.none': 'aucune alerte : tout respecte ses objectifs',
   'alerts.noMon':
     "le candidat {candidate} n'a pas de serveur de rôle mon : aucun Alertmanager à interroger (ajoutez un serveur mon à la promotion)",
@@ -618,7 +629,8 @@ export const fr: Record<MessageKey, string> = {
     "{unit} n'est pas actif sur {server}, l'exercice ne pourrait pas être observé (déployez d'abord le module qui le fait tourner)",
   'drill.diskTooBig':
     "{mount} sur {server} fait {size} : atteindre le seuil critique demanderait d'écrire {need} (limite {max}). Avec le pilote container, c'est en général le disque de l'hôte, partagé avec tous : utilisez --path sur un petit système de fichiers, un serveur VM, ou augmentez --max-fill en connaissance de cause",
-  'drill.did.sshFailures': '{count} connexions SSH refusées (utilisateurs inconnus) sur {server}',
+  'drill.did.sshFailures':
+    '{count, plural, one {# connexion SSH refusée} other {# connexions SSH refusées}} (utilisateurs inconnus) sur {server}',
   'drill.did.sshRestore': 'rien à défaire : les échecs sortent seuls de la fenêtre de 5 minutes',
   'drill.did.diskFill': '{file} écrit sur {server} ({usage})',
   'drill.did.removed': '{file} supprimé',
@@ -637,7 +649,7 @@ export const fr: Record<MessageKey, string> = {
   'reportJob.usage':
     'usage : asd-app-report --out RÉP --cohort NOM --candidate ID --password-file FICHIER [--since 7d] [--prometheus-url https://localhost:9090] [--ca-file FICHIER] [--user prometheus] [--events-file FICHIER] [--slo-file FICHIER] [--timeout-seconds 60]',
   'reportJob.badArgs': 'arguments invalides : {detail}',
-  'reportJob.missing': 'option(s) manquante(s) : {options}',
+  'reportJob.missing': '{count, plural, one {option manquante} other {options manquantes}} : {options}',
   'reportJob.notHttps': "--prometheus-url doit être une URL https:// (Prometheus ne sert qu'en TLS), reçu {got}",
   'reportJob.badTimeout': '--timeout-seconds prend un nombre entier de secondes entre 1 et 600, reçu {got}',
   'reportJob.notAbsolute': '{option} prend un chemin absolu, reçu {got}',
@@ -652,9 +664,9 @@ export const fr: Record<MessageKey, string> = {
   'local.prefixVsPool':
     'local.subnetPrefix /{prefix} ne tient pas dans local.subnetPool {pool} : choisissez un préfixe entre celui de la plage et /30',
   'local.poolTooSmall':
-    'local.subnetPool {pool} contient {capacity} sous-réseau(x) en /{prefix}, mais {count} candidat(s) en demandent un chacun : agrandissez la plage ou allongez local.subnetPrefix',
+    'local.subnetPool {pool} contient {capacity, plural, one {# sous-réseau} other {# sous-réseaux}} en /{prefix}, mais {count, plural, one {# candidat en demande} other {# candidats en demandent}} un chacun : agrandissez la plage ou allongez local.subnetPrefix',
   'local.subnetTooSmall':
-    'un sous-réseau en /{prefix} accueille {max} serveur(s) (à partir de .10), mais le candidat {candidate} en a {count} : raccourcissez local.subnetPrefix',
+    'un sous-réseau en /{prefix} accueille {max, plural, one {# serveur} other {# serveurs}} (à partir de .10), mais le candidat {candidate} en a {count} : raccourcissez local.subnetPrefix',
   'local.unknownCandidate': 'le candidat « {candidate} » ne fait pas partie de la promotion « {cohort} »',
   'local.unknownServer': "« {server} » n'est pas un serveur du candidat {candidate} (ses serveurs : {known})",
   'local.machineClash':
@@ -671,9 +683,9 @@ export const fr: Record<MessageKey, string> = {
   'local.nameTaken':
     "un serveur nommé « {name} » existe déjà pour la promotion « {cohort} », candidat « {candidate} » : détruisez ce lab d'abord ou renommez",
   'local.addressTaken': "l'adresse {address} de {wanted} est déjà utilisée par le serveur {server}",
-  'local.preflightHeader': "{count} problème(s) sur cet hôte ; rien n'a été créé :",
+  'local.preflightHeader': "{count, plural, one {# problème} other {# problèmes}} sur cet hôte ; rien n'a été créé :",
   'local.inotifyLimit':
-    "le noyau accorde à root {limit} instances inotify et le(s) {servers} nouveau(x) serveur(s) en demandent environ {needed} au total (le systemd de chaque serveur en prend ~16) ; l'augmentation a échoué ({reason}) : lancez « sysctl -w fs.inotify.max_user_instances=8192 » et ajoutez cette ligne dans /etc/sysctl.d/",
+    "le noyau accorde à root {limit} instances inotify et {servers, plural, one {le nouveau serveur en demande} other {les # nouveaux serveurs en demandent}} environ {needed} au total (le systemd de chaque serveur en prend ~16) ; l'augmentation a échoué ({reason}) : lancez « sysctl -w fs.inotify.max_user_instances=8192 » et ajoutez cette ligne dans /etc/sysctl.d/",
   'local.inotifyRaised':
     'fs.inotify.max_user_instances passé de {from} à {to} (le systemd de chaque serveur en demande environ 16 ; conservé au démarrage dans {file})',
   'local.scriptFailed': 'échec de {script} :\n{detail}',
@@ -691,13 +703,13 @@ export const fr: Record<MessageKey, string> = {
   'app.imageSbom': 'SBOM (SPDX 2.3) : {sbom} ; node issu du paquet Debian {node}',
   'app.deployed': '{candidate}/{env} : {version} déployée, servie sur {url} ({seconds} s)',
   'app.deployedByUpdate':
-    '  {from} était en service : remplacée par {version} une instance à la fois ({replaced} instance(s)) ; boucle de charge : {total} requêtes, {failed} en échec',
+    '  {from} était en service : remplacée par {version} une instance à la fois ({replaced, plural, one {# instance} other {# instances}}) ; boucle de charge : {total, plural, one {# requête} other {# requêtes}}, {failed} en échec',
   'app.updated':
-    '{candidate}/{env} : désormais {version}, {replaced} instance(s) remplacée(s) une à une en {seconds} s ; boucle de charge : {total} requêtes, {failed} en échec',
+    '{candidate}/{env} : désormais {version}, {replaced, plural, one {# instance remplacée} other {# instances remplacées}} une à une en {seconds} s ; boucle de charge : {total, plural, one {# requête} other {# requêtes}}, {failed} en échec',
   'app.updateRolledBack': '{candidate}/{env} : la mise à jour a échoué et a été annulée, toujours {version} : {reason}',
   'app.smokeSummary': 'tests de fumée de {env} via {url} : {passed}/{total} réussis',
   'app.statusHeader': '{candidate}/{env} : version {version}, moteur {runtime}, volume distant {volume}',
-  'app.down': '{candidate}/{env} : {count} container(s) supprimé(s)',
+  'app.down': '{candidate}/{env} : {count, plural, one {# container supprimé} other {# containers supprimés}}',
   'app.stateUnreadable':
     "le fichier d'état {file} est illisible ({detail}) : réparez-le, ou supprimez-le si aucun de ses containers ne tourne plus",
   'app.imageRecordUnreadable':
@@ -711,18 +723,21 @@ export const fr: Record<MessageKey, string> = {
   'up.image': 'image de référence (Debian 12, construite une fois puis réutilisée)',
   'up.key': 'clé SSH du lab (asd-admin)',
   'up.candidate': 'candidat {candidate}',
-  'up.summary.ok': '{candidate} : prêt, {servers} serveur(s), {changed} modification(s) par Ansible',
+  'up.summary.ok':
+    '{candidate} : prêt, {servers, plural, one {# serveur} other {# serveurs}}, {changed, plural, one {# modification} other {# modifications}} par Ansible',
   'up.summary.failed': '{candidate} : ÉCHEC à « {step} » : {error}',
   'up.retry': "Corrigez la cause puis relancez (converge, garde l'existant) : npx asd-lab up -c {file} --candidate {candidate}",
   'up.awsNotHere': 'la promotion vise aws : « up » pilote la cible locale ; planifiez les piles AWS avec « asd-lab plan »',
-  'up.verifyHint': 'vérifications : {pass} réussies, {fail} échouées, {notRun} non exécutées (détails : npx asd-lab verify)',
+  'up.verifyHint':
+    'vérifications : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}} (détails : npx asd-lab verify)',
   'down.removed': '{candidate} : supprimé {servers}',
   'down.nothing': '{candidate} : rien à supprimer',
   'down.purged': 'clés, AC et inventaire de la promotion supprimés ({dir})',
   'ssh.unknownServer': 'aucun serveur « {server} » pour le candidat {candidate} (serveurs : {known})',
   'ssh.notRunning': "le serveur {server} est {state} : lancez d'abord « npx asd-lab up --candidate {candidate} »",
   'verify.header': 'Candidat {candidate}',
-  'verify.summary': '{pass} réussies, {fail} échouées, {notRun} non exécutées',
+  'verify.summary':
+    '{pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}',
   'status.none': "aucun serveur de la promotion {cohort} n'existe (lancez npx asd-lab up)",
   // data (CP6) : modèle, asd-lab db
   'data.appName':
@@ -744,7 +759,7 @@ export const fr: Record<MessageKey, string> = {
   'db.backupDone': '{candidate} : sauvegarde {type} {label} faite en {seconds} s (dépôt sur {repo})',
   'db.failed': '{candidate} : échec de {step} sur {server} : {detail}',
   'db.restoreOk':
-    '{candidate} : contrôle de restauration réussi : {rows} lignes témoin, somme de contrôle {checksum} identique ; point de reprise {point} ; restauré et vérifié en {seconds} s',
+    '{candidate} : contrôle de restauration réussi : {rows, plural, one {# ligne témoin} other {# lignes témoin}}, somme de contrôle {checksum} identique ; point de reprise {point} ; restauré et vérifié en {seconds} s',
   'db.restoreMismatch': '{candidate} : contrôle de restauration ÉCHOUÉ : attendu {expected}, la copie restaurée a {got}',
   'db.restoreTarget':
     '{candidate} : restauré à {point} en {seconds} s ; témoin : {rows} lignes, somme {checksum} ; tables : {tables}',
@@ -767,7 +782,8 @@ export const fr: Record<MessageKey, string> = {
   'report.noCheckYet': 'non exécuté : pas encore de vérification',
   'report.allNotRun': "non exécuté : aucune vérification de ce critère n'a été exécutée (voir leurs raisons)",
   'report.unreachable': 'candidat injoignable, vérifications non exécutées : {reason}',
-  'report.criteriaSummary': '{passed} critères sur {total} réussis, {failed} en échec, {notRun} non exécutés',
+  'report.criteriaSummary':
+    '{passed, plural, one {# critère} other {# critères}} sur {total} {passed, plural, one {réussi} other {réussis}}, {failed} en échec, {notRun, plural, one {# non exécuté} other {# non exécutés}}',
   'report.generated': 'Généré le {date} par asd-lab {version} (commit {commit})',
   'report.title': 'Rapport de vérification — promotion {cohort}',
   'report.target': 'cible {target}',
@@ -792,7 +808,8 @@ export const fr: Record<MessageKey, string> = {
   'report.col.state': 'État',
   'report.col.criteriaCounts': 'Critères réussis / échoués / non exécutés',
   'report.col.checkCounts': 'Vérifications réussies / échouées / non exécutées',
-  'report.candidateDone': '{candidate} : {pass} réussies, {fail} échouées, {notRun} non exécutées',
+  'report.candidateDone':
+    '{candidate} : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}',
   'report.written': '{format} écrit dans {file}',
   'diagram.title': 'asd-lab — promotion {cohort} (cible {target})',
   'diagram.admin': "formateurs / réseaux d'administration",
@@ -862,7 +879,7 @@ export const fr: Record<MessageKey, string> = {
   'dossier.ph.research':
     'Une situation de recherche : le problème rencontré, les sources (en anglais) consultées, ce que vous avez compris et appliqué.',
   'dossier.written': 'dossier écrit dans {dir} (dossier.md, dossier.html, schéma)',
-  'bundle.written': 'archive écrite dans {file} ({bytes} octets, {count} fichiers)',
+  'bundle.written': 'archive écrite dans {file} ({bytes} octets, {count, plural, one {# fichier} other {# fichiers}})',
   'bundle.manifestHash': "SHA-256 du manifeste : {hash} (à transmettre à l'examinateur : reproduce --expect-sha256 le vérifie)",
   'bundle.noVerify':
     "remarque : aucun résultat de vérification n'est enregistré pour {candidate} : lancez asd-lab verify avant l'archive pour qu'elle le contienne",
@@ -893,10 +910,10 @@ export const fr: Record<MessageKey, string> = {
   'reproduce.from': 'promotion {cohort}, candidat {candidate}, faite le {date} par asd-lab {version} (commit {commit})',
   'reproduce.image': 'image de référence : archive {bundle}, cet hôte {here}',
   'reproduce.imageDiff':
-    "les paquets diffèrent : {changed} changés, {missing} absents ici, {extra} en plus ici (up construit l'image avec les listes de paquets de ce dépôt)",
+    "les paquets diffèrent : {changed, plural, one {# changé} other {# changés}}, {missing, plural, one {# absent} other {# absents}} ici, {extra} en plus ici (up construit l'image avec les listes de paquets de ce dépôt)",
   'reproduce.network': 'construirait : le réseau {bridge} ({subnet}) et ces serveurs :',
   'reproduce.lastVerify':
-    "vérification enregistrée dans l'archive ({date}) : {pass} réussies, {fail} échouées, {notRun} non exécutées",
+    "vérification enregistrée dans l'archive ({date}) : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}",
   'reproduce.dryRun': "essai à blanc : rien n'a été construit",
   'reproduce.cohortFile': 'fichier de promotion écrit dans {file} ; lancement de up, puis de verify',
   'reproduce.upFailed': 'up a échoué (voir ci-dessus) : rien à vérifier ; le fichier de promotion est {file}',
@@ -913,7 +930,7 @@ export const fr: Record<MessageKey, string> = {
   'status.noVerify': 'pas encore de vérification',
   'status.lastVerifyAt': 'dernière vérification {date} :',
   'status.lastVerify':
-    'dernière vérification {date} : {passed} critères réussis, {failed} en échec, {notRun} non exécutés ({pass} vérifications réussies, {fail} échouées)',
+    'dernière vérification {date} : {passed, plural, one {# critère réussi} other {# critères réussis}}, {failed} en échec, {notRun, plural, one {# non exécuté} other {# non exécutés}} ({pass, plural, one {# vérification réussie} other {# vérifications réussies}}, {fail, plural, one {# échouée} other {# échouées}})',
   'status.health.up': 'SSH répond',
   'status.health.noSsh': 'PAS DE SSH',
   'status.health.down': 'arrêté',
@@ -927,10 +944,12 @@ export const fr: Record<MessageKey, string> = {
   'k8s.synth.stack': '  pile kubernetes {name} : {dir} ({typed} ressources typées, {manifests} kubernetes_manifest)',
   'k8s.synth.fallback': '    kubernetes_manifest pour {object} : {reason}',
   'k8s.synth.valid':
-    '    validée hors ligne : {objects} objets, schémas Kubernetes {k8s} et Pod Security « restricted » : aucun problème',
-  'k8s.synth.invalid': '    {count} problème(s) :',
-  'k8s.synth.done': 'JSON Terraform de {count} pile(s) Kubernetes écrit dans {dir} en {ms} ms',
-  'k8s.synth.invalidStacks': '{count} problème(s) dans les piles Kubernetes synthétisées (listés ci-dessus)',
+    '    validée hors ligne : {objects, plural, one {# objet} other {# objets}}, schémas Kubernetes {k8s} et Pod Security « restricted » : aucun problème',
+  'k8s.synth.invalid': '    {count, plural, one {# problème} other {# problèmes}} :',
+  'k8s.synth.done':
+    'JSON Terraform de {count, plural, one {# pile Kubernetes} other {# piles Kubernetes}} écrit dans {dir} en {ms} ms',
+  'k8s.synth.invalidStacks':
+    '{count, plural, one {# problème} other {# problèmes}} dans les piles Kubernetes synthétisées (listés ci-dessus)',
   'k8s.plan.notRun':
     "terraform plan NON exécuté pour les piles Kubernetes : le fournisseur hashicorp/kubernetes n'est pas dans le miroir hors ligne {mirror} (il ne contient que hashicorp/aws), et un plan demande aussi le cluster de chaque candidat. Le JSON synthétisé a été validé à la place (ci-dessus).",
   'k8s.plan.needsCluster':
@@ -946,7 +965,7 @@ export const fr: Record<MessageKey, string> = {
   'k8s.apply.unreachable': 'le cluster du kubeconfig est injoignable : {detail}',
   'k8s.apply.namespace': 'espace de noms {namespace}',
   'k8s.apply.secret': 'Secret asd-db dans {namespace} (depuis le fichier env, jamais affiché)',
-  'k8s.apply.objects': 'kubectl apply de {count} objets dans {namespace}',
+  'k8s.apply.objects': 'kubectl apply de {count, plural, one {# objet} other {# objets}} dans {namespace}',
   'k8s.apply.rollout': 'déploiement progressif de {deployments} (délai {timeout})',
   'k8s.apply.failed': '{step} : échec de kubectl (code {code}) {detail}',
   'k8s.apply.done': "environnement {env} appliqué dans l'espace de noms {namespace} et déployé ({ms} ms)",
@@ -966,7 +985,7 @@ export const fr: Record<MessageKey, string> = {
     "arrêt à l'étape « approbation » : déployer en production demande --approve (tout ce qui précède a réussi)",
   'pipeline.approved': 'approuvé en ligne de commande (--approve) par {user}',
   'pipeline.untilReached': "arrêt après l'étape « {stage} » (--until)",
-  'pipeline.done': 'chaîne réussie : {count} étape(s) en {seconds} s',
+  'pipeline.done': 'chaîne réussie : {count, plural, one {# étape} other {# étapes}} en {seconds} s',
   'pipeline.report': "rapport d'exécution : {json} et {md}",
   'pipeline.defects': "rapport d'anomalies pour les développeurs : {file}",
   'pipeline.generated': '{file} écrit',
