@@ -26,7 +26,7 @@ export interface DownResult {
 }
 
 export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult> {
-  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'), undefined, { kind: 'usage' });
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
   const out: DownResult = { cohort: cohort.cohort, candidates: [] };
   for (const cand of selectCandidates(cohort, opts.candidate)) {

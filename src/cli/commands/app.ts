@@ -6,19 +6,19 @@ import { deploy, down, loadState, rollback, smoke, status, update, type EnvConte
 import { buildImage, readImageRecord } from '../../modules/containers/image.ts';
 import { resolveStateDir } from '../../targets/local/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError, UserError } from '../context.ts';
 import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 
 const VERSIONS = ['v1', 'v2'];
 
 function checkVersion(v: string): string {
-  if (!VERSIONS.includes(v)) throw new UserError(t('app.badVersion', { got: v, known: VERSIONS.join(', ') }), 2);
+  if (!VERSIONS.includes(v)) throw new UsageError(t('app.badVersion', { got: v, known: VERSIONS.join(', ') }));
   return v;
 }
 
 function checkEnv(e: string): Environment {
   if (!(ENVIRONMENTS as readonly string[]).includes(e))
-    throw new UserError(t('app.badEnv', { got: e, known: ENVIRONMENTS.join(', ') }), 2);
+    throw new UsageError(t('app.badEnv', { got: e, known: ENVIRONMENTS.join(', ') }));
   return e as Environment;
 }
 
@@ -26,18 +26,18 @@ function pickCandidate(cohort: Cohort, id?: string) {
   if (id) {
     const c = cohort.candidates.find((x) => x.id === id);
     if (!c)
-      throw new UserError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+      throw new UsageError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((x) => x.id).join(', ') }));
     return c;
   }
   if (cohort.candidates.length !== 1)
-    throw new UserError(t('app.candidateRequired', { known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+    throw new UsageError(t('app.candidateRequired', { known: cohort.candidates.map((x) => x.id).join(', ') }));
   return cohort.candidates[0]!;
 }
 
 function context(cmd: Command, env: string, candidate?: string): { ctx: EnvContext; json: boolean } {
   const g = globals(cmd);
   const { cohort } = cohortOf(cmd);
-  if (cohort.target !== 'local') throw new UserError(t('app.localOnly', { cohort: cohort.cohort }), 2);
+  if (cohort.target !== 'local') throw new UsageError(t('app.localOnly', { cohort: cohort.cohort }));
   const e = checkEnv(env);
   const cand = pickCandidate(cohort, candidate);
   const say = g.json ? (line: string) => console.error(line) : (line: string) => console.log(line);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { backup, dataLab, failover, restoreAt, restoreCheck, status, type DataLab } from '../../modules/data/ops.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError } from '../context.ts';
 import { cohortPaths } from '../../core/state.ts';
 
 async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; json: boolean }> {
@@ -24,7 +24,8 @@ export function register(program: Command): void {
     .argument('<candidate>')
     .option('--type <type>', 'full, diff or incr', 'full')
     .action(async (candidate: string, opts: { type: string }, cmd: Command) => {
-      if (!['full', 'diff', 'incr'].includes(opts.type)) throw new UserError(t('db.badType', { got: JSON.stringify(opts.type) }));
+      if (!['full', 'diff', 'incr'].includes(opts.type))
+        throw new UsageError(t('db.badType', { got: JSON.stringify(opts.type) }));
       const { lab, json } = await labOf(cmd, candidate);
       const r = await backup(lab, opts.type as 'full' | 'diff' | 'incr');
       if (json) printJson({ candidate, backup: r });
@@ -44,11 +45,11 @@ export function register(program: Command): void {
         (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(opts.targetTime) ||
           Number.isNaN(Date.parse(opts.targetTime)))
       ) {
-        throw new UserError(t('db.badTime', { got: JSON.stringify(opts.targetTime) }));
+        throw new UsageError(t('db.badTime', { got: JSON.stringify(opts.targetTime) }));
       }
       const { lab, json } = await labOf(cmd, candidate);
       if (opts.database && !lab.plan.databases.some((d) => d.name === opts.database)) {
-        throw new UserError(
+        throw new UsageError(
           t('db.failed', {
             candidate,
             step: '--database',

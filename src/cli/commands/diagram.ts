@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
 import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
-import { candidatesOf, cohortOf, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, UsageError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -18,9 +18,9 @@ export function register(program: Command): void {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
       if (!DIAGRAM_FORMATS.includes(opts.format as DiagramFormat)) {
-        throw new UserError(t('diagram.badFormat', { got: opts.format, formats: DIAGRAM_FORMATS.join(' | ') }), 2);
+        throw new UsageError(t('diagram.badFormat', { got: opts.format, formats: DIAGRAM_FORMATS.join(' | ') }));
       }
-      if (opts.format === 'png' && !opts.output) throw new UserError(t('diagram.pngNeedsFile'), 2);
+      if (opts.format === 'png' && !opts.output) throw new UsageError(t('diagram.pngNeedsFile'));
       candidatesOf(cohort, opts.candidate);
       const out = await diagramOutput(cohort, await labServers(cohort), opts.format as DiagramFormat, lang, opts.candidate);
       if (opts.output) {

@@ -19,7 +19,7 @@ import {
   type ScenarioName,
 } from '../../modules/monitoring/drills.ts';
 import { monServer } from '../../modules/monitoring/remote.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -44,17 +44,17 @@ export function register(program: Command): void {
       ) => {
         const g = globals(cmd);
         if (!(SCENARIOS as readonly string[]).includes(scenario))
-          throw new UserError(t('drill.unknownScenario', { got: scenario, known: SCENARIOS.join(', ') }), 2);
+          throw new UsageError(t('drill.unknownScenario', { got: scenario, known: SCENARIOS.join(', ') }));
         const timeout = Number(opts.timeout);
         const attempts = Number(opts.attempts);
         const maxFill = Number(opts.maxFill);
         if (!Number.isInteger(timeout) || timeout < 60)
-          throw new UserError(t('drill.badNumber', { option: '--timeout', min: 60, got: opts.timeout }), 2);
+          throw new UsageError(t('drill.badNumber', { option: '--timeout', min: 60, got: opts.timeout }));
         if (!Number.isInteger(attempts) || attempts < 10 || attempts > 100)
-          throw new UserError(t('drill.badNumber', { option: '--attempts', min: 10, got: opts.attempts }), 2);
+          throw new UsageError(t('drill.badNumber', { option: '--attempts', min: 10, got: opts.attempts }));
         if (!Number.isFinite(maxFill) || maxFill < 1)
-          throw new UserError(t('drill.badNumber', { option: '--max-fill', min: 1, got: opts.maxFill }), 2);
-        if (!opts.path.startsWith('/')) throw new UserError(t('monitoring.absolutePath', { got: JSON.stringify(opts.path) }), 2);
+          throw new UsageError(t('drill.badNumber', { option: '--max-fill', min: 1, got: opts.maxFill }));
+        if (!opts.path.startsWith('/')) throw new UsageError(t('monitoring.absolutePath', { got: JSON.stringify(opts.path) }));
         const { cohort } = cohortOf(cmd);
         const candidate = candidatesOf(cohort, opts.candidate)[0]!;
         const servers = (await labServers(cohort)).get(candidate.id) ?? [];

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { applyEnvironment } from '../../modules/kubernetes/apply.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError } from '../context.ts';
 import { runK8sSynth, type K8sSynthCliOptions } from '../k8s-stacks.ts';
 
 interface ApplyCliOptions {
@@ -34,7 +34,7 @@ export function register(program: Command): void {
       if (opts.candidate) {
         const { cohort } = cohortOf(cmd);
         if (!cohort.candidates.some((c) => c.id === opts.candidate))
-          throw new UserError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
+          throw new UsageError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
         namespace = `${opts.candidate}-${env}`;
         host = `${env === 'prod' ? 'api' : `api-${env}`}.${opts.candidate}.${cohort.cohort}.asd-lab.internal`;
       }

@@ -10,7 +10,7 @@ import { resolveStateDir, statePaths } from '../../core/state.ts';
 import type { Requirement } from '../../modules/pipeline/definition.ts';
 import { GENERATED, staleFiles } from '../../modules/pipeline/generate.ts';
 import { runPipeline } from '../../modules/pipeline/run.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 /**
  * Is the npm script or the asd-lab subcommand there? Read from package.json and from the command
@@ -68,7 +68,7 @@ export function register(program: Command): void {
       if (g.cohort || opts.candidate) {
         const { cohort, file } = cohortOf(cmd);
         if (opts.candidate && !cohort.candidates.some((c) => c.id === opts.candidate)) {
-          throw new UserError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
+          throw new UsageError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
         }
         if (g.cohort) {
           labArgs.push('-c', file);
@@ -76,7 +76,7 @@ export function register(program: Command): void {
         }
         if (opts.candidate) labArgs.push('--candidate', opts.candidate);
       }
-      if (!/^v\d+$/.test(opts.version)) throw new UserError(t('pipeline.badVersion', { got: opts.version }));
+      if (!/^v\d+$/.test(opts.version)) throw new UsageError(t('pipeline.badVersion', { got: opts.version }));
       const reportDir =
         opts.reportDir ?? join(statePaths(resolveStateDir()).pipelineRuns, new Date().toISOString().replace(/[:.]/g, '-'));
       const report = await runPipeline({

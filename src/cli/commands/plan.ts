@@ -18,7 +18,7 @@ import {
   type StackRef,
   type Terraform,
 } from '../../targets/aws/terraform/index.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError, UserError } from '../context.ts';
 import { AMI_PLACEHOLDER } from '../../../stacks/ami.ts';
 import { PENDING } from '../../../stacks/topology.ts';
 import { runK8sSynth } from '../k8s-stacks.ts';
@@ -185,10 +185,10 @@ export function register(program: Command): void {
       if (opts.k8s) return runK8sSynth(cmd, opts, true);
       const json = globals(cmd).json ?? false;
       const { cohort } = cohortOf(cmd, { expired: 'warn' });
-      if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
+      if (cohort.target !== 'aws') throw new UsageError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
       const concurrency = opts.concurrency ? Number(opts.concurrency) : defaultConcurrency();
       if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new UserError(t('cli.concurrency', { got: String(opts.concurrency) }));
+        throw new UsageError(t('cli.concurrency', { got: String(opts.concurrency) }));
       // Input problems first, then missing tools: both before anything is written.
       const { awsTopology } = await import('../../../stacks/index.ts');
       const networkStack = awsTopology(cohort).networkStack;

@@ -12,7 +12,7 @@ import { toolVersion } from '../../evidence/version.ts';
 import { reportFailed } from '../../checks/run.ts';
 import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
 import { reproduce } from '../../lifecycle/index.ts';
-import { globals, printJson, UserError } from '../context.ts';
+import { globals, printJson, UsageError, UserError } from '../context.ts';
 import { listrSink } from '../progress.ts';
 import { upSummary } from '../render.ts';
 import { expiresOption, reproducedCohortText } from '../expires.ts';
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .action(async (file: string, opts: ReproduceOpts, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();
-      if (opts.target !== 'local') throw new UserError(t('reproduce.targetLocal', { got: opts.target }), 2);
+      if (opts.target !== 'local') throw new UsageError(t('reproduce.targetLocal', { got: opts.target }));
       let b;
       try {
         b = await openBundle(file, await toolVersion(), { expectSha256: opts.expectSha256 });
@@ -127,7 +127,7 @@ export function register(program: Command): void {
         if (!g.json) console.log(t('reproduce.dryRun', {}, lang));
         return;
       }
-      if (b.cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
+      if (b.cohort.target !== 'local') throw new UsageError(t('up.awsNotHere'));
       // The bundle's cohort, with --expires for an old one; then the same library calls as
       // `up --candidate ID --no-verify` and `verify --candidate ID`.
       const cohortText = reproducedCohortText(b.cohortText, b.cohort, opts.expires);

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
 import { listServers, resolveStateDir } from '../../targets/local/index.ts';
-import { cohortOf, UserError } from '../context.ts';
+import { cohortOf, UsageError, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -17,9 +17,9 @@ export function register(program: Command): void {
       const { cohort } = cohortOf(cmd);
       const servers = (await labServers(cohort)).get(candidate);
       if (!servers)
-        throw new UserError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }));
+        throw new UsageError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }));
       const s = servers.find((x) => x.name === server || x.machine === server);
-      if (!s) throw new UserError(t('ssh.unknownServer', { server, candidate, known: servers.map((x) => x.name).join(', ') }));
+      if (!s) throw new UsageError(t('ssh.unknownServer', { server, candidate, known: servers.map((x) => x.name).join(', ') }));
       if (s.state !== 'running') throw new UserError(t('ssh.notRunning', { server, state: s.state, candidate }));
       const local = (await listServers(resolveStateDir())).find((x) => x.name === s.machine);
       const args = ['-i', s.keyPath, '-p', String(s.sshPort), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'];

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { up } from '../../lifecycle/index.ts';
 import type { Accel, Driver } from '../../targets/local/index.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
 import { listrSink } from '../progress.ts';
 import { upJson, upSummary } from '../render.ts';
 
@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver))
-        throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);
+        throw new UsageError(`--driver: container | vm, got "${opts.driver}"`);
       const result = await up(cohort, {
         candidate: opts.candidate,
         driver: opts.driver,

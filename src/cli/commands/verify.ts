@@ -10,7 +10,7 @@ import { reportFailed } from '../../checks/run.ts';
 import { renderHtml } from '../../evidence/verify-report/html.ts';
 import { renderJunit } from '../../evidence/verify-report/junit.ts';
 import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 interface VerifyOpts {
   candidate?: string;
@@ -22,7 +22,7 @@ interface VerifyOpts {
 
 export function parseConcurrency(raw: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(t('cli.concurrency', { got: raw }));
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(t('cli.concurrency', { got: raw }));
   return n;
 }
 

@@ -15,7 +15,7 @@ export interface Problem {
   message: string;
 }
 
-/** A cohort file that cannot be used, every problem at once (kind 'user'); main prints the count as header. */
+/** A cohort file that cannot be used, every problem at once (kind 'usage': exit 2); main prints the count as header. */
 export class CohortError extends AsdError<Problem> {
   declare readonly problems: Problem[];
 
@@ -24,7 +24,7 @@ export class CohortError extends AsdError<Problem> {
     problems: Problem[],
   ) {
     super(problems.map((p) => `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'), {
-      kind: 'user',
+      kind: 'usage',
       problems,
       header: t('model.invalidHeader', { count: problems.length }),
     });

@@ -33,7 +33,7 @@ export interface JobOptions {
 /** A mistake in the job's arguments or configuration (exit code 2; the message is for a human). */
 export class JobUsageError extends AsdError {
   constructor(message: string, opts: AsdErrorOptions = {}) {
-    super(message, { kind: 'user', exitCode: 2, ...opts });
+    super(message, { kind: 'usage', ...opts });
   }
 }
 
