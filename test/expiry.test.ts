@@ -109,7 +109,7 @@ describe.concurrent('every command but up reads an expired cohort', () => {
     [['inventory'], 0, /lab_cohort: old/],
     [['diagram', '--format', 'dot'], 0, /digraph asdlab/],
     [['dossier', '--candidate', 'ann', '-o', join(tmp, 'dossier')], 0, /dossier written/],
-    [['-c', awsFile, 'synth', '-o', join(tmp, 'synth')], 0, /2 stack\(s\) written/],
+    [['-c', awsFile, 'synth', '-o', join(tmp, 'synth')], 0, /2 stacks written/],
     [['--json', 'verify'], 1, /"cohort": "old"/],
     [['--json', 'alerts'], 1, /server mon is missing/],
     [['report', 'app', '-o', join(tmp, 'report')], 1, /server mon is missing/],

@@ -50,8 +50,16 @@ export function cohortOf(cmd: Command, opts: CohortOfOptions = {}): { cohort: Co
   return loaded;
 }
 
+let jsonPrinted = false;
+
 export function printJson(value: unknown): void {
+  jsonPrinted = true;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Whether the command printed its --json document: an error thrown after it (for the exit code) adds none. */
+export function jsonWasPrinted(): boolean {
+  return jsonPrinted;
 }
 
 /** The cohort's candidates, or the one named by --candidate (an unknown id is a user error). */

@@ -5,6 +5,7 @@ import { getLang, setLang, t, type Lang } from '../core/i18n/index.ts';
 import { toolVersion, versionLine } from '../evidence/version.ts';
 import { AsdError, EXIT, exitCodeOf } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
+import { jsonWasPrinted } from './context.ts';
 
 export async function main(argv: string[]): Promise<number> {
   // --lang must take effect before the help texts are built.
@@ -77,7 +78,7 @@ function printJsonError(error: JsonError): void {
 
 /** The one place asd-lab's errors are printed: no stack (ASD_LAB_DEBUG=1 shows it, with the cause). */
 function report(err: AsdError<unknown>, json: boolean): void {
-  if (json) {
+  if (json && !jsonWasPrinted()) {
     // an error with its own document (CohortError: the validate document) prints it; the others the generic one
     const doc = err.jsonReport();
     if (doc !== undefined) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
 import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
-import { candidatesOf, cohortOf, UsageError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -26,6 +26,8 @@ export function register(program: Command): void {
       if (opts.output) {
         writeFileSync(opts.output, out);
         process.stderr.write(`${t('report.written', { format: opts.format, file: opts.output }, lang)}\n`);
-      } else process.stdout.write(out);
+        if (globals(cmd).json) printJson({ format: opts.format, file: opts.output });
+      } else if (globals(cmd).json) printJson({ format: opts.format, content: out.toString() });
+      else process.stdout.write(out);
     });
 }

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { cohortInventory } from '../../lifecycle/index.ts';
-import { cohortOf } from '../context.ts';
+import { parse } from 'yaml';
+import { cohortOf, globals, printJson } from '../context.ts';
 
 export function register(program: Command): void {
   program
@@ -10,6 +11,10 @@ export function register(program: Command): void {
     .description('write and print the Ansible inventory of the running servers (local target)')
     .action(async (_opts, cmd: Command) => {
       const { cohort } = cohortOf(cmd);
-      process.stdout.write(readFileSync(await cohortInventory(cohort), 'utf8'));
+      const file = await cohortInventory(cohort);
+      const text = readFileSync(file, 'utf8');
+      // --json: the same inventory as an object (the file is YAML), and where it was written
+      if (globals(cmd).json) printJson({ file, inventory: parse(text) as unknown });
+      else process.stdout.write(text);
     });
 }
