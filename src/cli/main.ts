@@ -6,6 +6,7 @@ import { toolVersion, versionLine } from '../evidence/version.ts';
 import { AsdError, EXIT, exitCodeOf } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 import { jsonWasPrinted } from './context.ts';
+import { addHelpSections, localizeHelp } from './help.ts';
 
 export async function main(argv: string[]): Promise<number> {
   // --lang must take effect before the help texts are built.
@@ -26,12 +27,14 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('asd-lab')
     .description(t('cli.description'))
     .addHelpText('afterAll', `\n  -V, --version  ${t('cli.versionOption')}`)
-    .addOption(new Option('--lang <lang>', 'fr | en (default from LANG)').choices(['fr', 'en']).default(getLang()))
-    .option('-c, --cohort <file>', 'cohort file (default: the bundled solo example)')
-    .option('--json', 'machine-readable output on stdout')
+    .addOption(new Option('--lang <lang>', t('cli.opt.lang')).choices(['fr', 'en']).default(getLang()))
+    .option('-c, --cohort <file>', t('cli.opt.cohort'))
+    .option('--json', t('cli.opt.json'))
     .exitOverride()
     .showHelpAfterError();
+  localizeHelp(program);
   for (const register of COMMANDS) register(program);
+  addHelpSections(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -20,7 +20,7 @@ export async function synthForCli(cohort: Cohort, outDir: string, opts: AwsStack
 /** Options shared by synth and plan. */
 export function awsStackOptions(cmd: Command): Command {
   return cmd
-    .option('-o, --out <dir>', 'directory of the synthesized Terraform JSON', 'cdktf.out')
-    .option('--state-dir <dir>', 'root of the local Terraform state files (never commit it)', '.asd-lab/terraform')
-    .option('--ami <id>', 'Debian 12 amd64 AMI id of the region (default: $ASD_LAB_AMI, else the pinned map of stacks/ami.ts)');
+    .option('-o, --out <dir>', t('cmd.stacks.opt.out'), 'cdktf.out')
+    .option('--state-dir <dir>', t('cmd.stacks.opt.stateDir'), '.asd-lab/terraform')
+    .option('--ami <id>', t('cmd.stacks.opt.ami'));
 }

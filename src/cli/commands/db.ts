@@ -15,14 +15,12 @@ async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; j
 }
 
 export function register(program: Command): void {
-  const db = program
-    .command('db')
-    .description("database operations of a candidate's lab: backup, restore check, failover, status (CP6)");
+  const db = program.command('db').description(t('cmd.db.description'));
 
   db.command('backup')
-    .description('take a pgBackRest backup now into the repository on the mon server')
+    .description(t('cmd.db.backup.description'))
     .argument('<candidate>')
-    .option('--type <type>', 'full, diff or incr', 'full')
+    .option('--type <type>', t('cmd.db.backup.opt.type'), 'full')
     .action(async (candidate: string, opts: { type: string }, cmd: Command) => {
       if (!['full', 'diff', 'incr'].includes(opts.type))
         throw new UsageError(t('db.badType', { got: JSON.stringify(opts.type) }));
@@ -33,12 +31,10 @@ export function register(program: Command): void {
     });
 
   db.command('restore-check')
-    .description(
-      'restore the latest backup into a scratch instance and compare the canary table (rows, checksum); with --target-time, a point-in-time restore',
-    )
+    .description(t('cmd.db.restoreCheck.description'))
     .argument('<candidate>')
-    .option('--target-time <time>', 'restore to this time instead (ISO 8601), and report what the copy holds')
-    .option('--database <name>', 'database to read in the restored copy (default: the first prod database)')
+    .option('--target-time <time>', t('cmd.db.restoreCheck.opt.targetTime'))
+    .option('--database <name>', t('cmd.db.restoreCheck.opt.database'))
     .action(async (candidate: string, opts: { targetTime?: string; database?: string }, cmd: Command) => {
       if (
         opts.targetTime !== undefined &&
@@ -101,7 +97,7 @@ export function register(program: Command): void {
     });
 
   db.command('failover')
-    .description('promote the replica, record it as the primary, re-seed the old primary as its replica')
+    .description(t('cmd.db.failover.description'))
     .argument('<candidate>')
     .action(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);
@@ -116,7 +112,7 @@ export function register(program: Command): void {
     });
 
   db.command('status')
-    .description('role of each db server, replication lag (bytes, seconds), last backup, last restore check')
+    .description(t('cmd.db.status.description'))
     .argument('<candidate>')
     .action(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);

@@ -10,10 +10,10 @@ import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../conte
 export function register(program: Command): void {
   program
     .command('diagram')
-    .description('architecture diagram of the live lab: svg | png (Graphviz) | mermaid | dot')
-    .option('--candidate <id>', 'only this candidate')
-    .option('--format <format>', 'svg | png | mermaid | dot', 'svg')
-    .option('-o, --output <file>', 'write to this file (default: standard output; png needs -o)')
+    .description(t('cmd.diagram.description'))
+    .option('--candidate <id>', t('cmd.diagram.opt.candidate'))
+    .option('--format <format>', t('cmd.diagram.opt.format'), 'svg')
+    .option('-o, --output <file>', t('cmd.diagram.opt.output'))
     .action(async (opts: { candidate?: string; format: string; output?: string }, cmd: Command) => {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { t } from '../../core/i18n/index.ts';
 import { competencyMap, renderMarkdown } from '../../competencies/map.ts';
 import { renderFlowsDoc } from '../../core/flows.ts';
 import { cohortJsonSchema, renderCohortDoc } from '../../core/model/docs.ts';
@@ -34,9 +35,7 @@ export function writeGeneratedDocs(root = REPO_ROOT): { path: string; changed: b
 export function register(program: Command): void {
   program
     .command('docs')
-    .description(
-      'regenerate docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code',
-    )
+    .description(t('cmd.docs.description'))
     .action((_opts, cmd: Command) => {
       const files = writeGeneratedDocs();
       if (globals(cmd).json) printJson({ files });

@@ -23,10 +23,10 @@ import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('dossier')
-    .description('project-file skeleton for a candidate (Markdown + HTML): competencies from the last verify, diagram, scripts')
-    .requiredOption('--candidate <id>', 'the candidate')
-    .option('-o, --output <dir>', 'directory to write (default: dossier-<candidate>)')
-    .option('--repo-url <url>', 'base URL of the repository for links (URL/blob/COMMIT/PATH); default: relative paths')
+    .description(t('cmd.dossier.description'))
+    .requiredOption('--candidate <id>', t('cmd.dossier.opt.candidate'))
+    .option('-o, --output <dir>', t('cmd.dossier.opt.output'))
+    .option('--repo-url <url>', t('cmd.dossier.opt.repoUrl'))
     .action(async (opts: { candidate: string; output?: string; repoUrl?: string }, cmd: Command) => {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);

@@ -7,9 +7,9 @@ import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('down')
-    .description('stop and delete the servers, networks and firewall rules of the lab (local target)')
-    .option('--candidate <id>', 'only this candidate')
-    .option('--purge', "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)")
+    .description(t('cmd.down.description'))
+    .option('--candidate <id>', t('cmd.down.opt.candidate'))
+    .option('--purge', t('cmd.down.opt.purge'))
     .action(async (opts: { candidate?: string; purge?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const { cohort } = cohortOf(cmd);

@@ -24,18 +24,14 @@ import { candidatesOf, cohortOf, globals, printJson, UsageError, UserError } fro
 export function register(program: Command): void {
   program
     .command('drill')
-    .description(`inject a fault and time its alert end to end: ${SCENARIOS.join(', ')}`)
+    .description(t('cmd.drill.description', { scenarios: SCENARIOS.join(', ') }))
     .argument('<scenario>', SCENARIOS.join(' | '))
-    .option('--candidate <id>', 'the candidate whose lab is drilled (default: the first)')
-    .option('--server <name>', 'the server to break (default: per scenario, e.g. app, or db for pg-down)')
-    .option('--timeout <seconds>', 'bound of the whole drill', '900')
-    .option('--attempts <n>', 'failed SSH logins of ssh-failures', String(DRILL_DEFAULTS.attempts))
-    .option('--path <dir>', 'directory whose file system disk-fill fills', DRILL_DEFAULTS.fillPath)
-    .option(
-      '--max-fill <MiB>',
-      'disk-fill refuses a file system that needs more than this',
-      String(DRILL_DEFAULTS.maxFillBytes / 1024 ** 2),
-    )
+    .option('--candidate <id>', t('cmd.drill.opt.candidate'))
+    .option('--server <name>', t('cmd.drill.opt.server'))
+    .option('--timeout <seconds>', t('cmd.drill.opt.timeout'), '900')
+    .option('--attempts <n>', t('cmd.drill.opt.attempts'), String(DRILL_DEFAULTS.attempts))
+    .option('--path <dir>', t('cmd.drill.opt.path'), DRILL_DEFAULTS.fillPath)
+    .option('--max-fill <MiB>', t('cmd.drill.opt.maxFill'), String(DRILL_DEFAULTS.maxFillBytes / 1024 ** 2))
     .action(
       async (
         scenario: string,

@@ -1,6 +1,7 @@
 // `asd-lab inventory`: the Ansible inventory generated from the model and the running servers.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { t } from '../../core/i18n/index.ts';
 import { cohortInventory } from '../../lifecycle/index.ts';
 import { parse } from 'yaml';
 import { cohortOf, globals, printJson } from '../context.ts';
@@ -8,7 +9,7 @@ import { cohortOf, globals, printJson } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('inventory')
-    .description('write and print the Ansible inventory of the running servers (local target)')
+    .description(t('cmd.inventory.description'))
     .action(async (_opts, cmd: Command) => {
       const { cohort } = cohortOf(cmd);
       const file = await cohortInventory(cohort);

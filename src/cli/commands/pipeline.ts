@@ -48,19 +48,15 @@ interface RunCliOptions {
 }
 
 export function register(program: Command): void {
-  const pipeline = program
-    .command('pipeline')
-    .description('the CI/CD pipeline of the reference application: run it here, or generate the forge files');
+  const pipeline = program.command('pipeline').description(t('cmd.pipeline.description'));
   pipeline
     .command('run')
-    .description(
-      'run the stages build -> unit tests -> image -> deploy test -> smoke tests -> deploy preprod -> approval -> deploy prod; stops at the approval unless --approve',
-    )
-    .option('--candidate <id>', 'the candidate whose lab receives the deployments (with -c FILE)')
-    .option('--until <stage>', 'stop after this stage')
-    .option('--approve', 'approve the release to prod (otherwise the run stops at the approval)')
-    .option('--version <v>', 'application version to release', 'v1')
-    .option('--report-dir <dir>', 'folder of the run report (default <state>/pipeline/<time>)')
+    .description(t('cmd.pipeline.run.description'))
+    .option('--candidate <id>', t('cmd.pipeline.run.opt.candidate'))
+    .option('--until <stage>', t('cmd.pipeline.run.opt.until'))
+    .option('--approve', t('cmd.pipeline.run.opt.approve'))
+    .option('--version <v>', t('cmd.pipeline.run.opt.version'), 'v1')
+    .option('--report-dir <dir>', t('cmd.pipeline.run.opt.reportDir'))
     .action(async (opts: RunCliOptions, cmd: Command) => {
       const g = globals(cmd);
       const labArgs: string[] = [];
@@ -104,10 +100,8 @@ export function register(program: Command): void {
     });
   pipeline
     .command('generate')
-    .description(
-      'write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts (--check: only say whether they are up to date)',
-    )
-    .option('--check', 'write nothing; exit 1 when a file is stale')
+    .description(t('cmd.pipeline.generate.description'))
+    .option('--check', t('cmd.pipeline.generate.opt.check'))
     .action((opts: { check?: boolean }) => {
       if (opts.check) {
         const stale = staleFiles();

@@ -14,13 +14,11 @@ import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../conte
 export function register(program: Command): void {
   program
     .command('report')
-    .description(
-      "the developers' report of the application: availability vs SLO, error budget, latency, errors, saturation, charts",
-    )
-    .argument('<subject>', 'app')
-    .option('--since <period>', 'period covered, e.g. 7d, 24h, 90m (5m to 90d)', '7d')
-    .option('--candidate <id>', 'only this candidate')
-    .option('-o, --out <dir>', 'write here instead of the lab state')
+    .description(t('cmd.report.description'))
+    .argument('<subject>', t('cmd.report.arg.subject'))
+    .option('--since <period>', t('cmd.report.opt.since'), '7d')
+    .option('--candidate <id>', t('cmd.report.opt.candidate'))
+    .option('-o, --out <dir>', t('cmd.report.opt.out'))
     .action(async (subject: string, opts: { since: string; candidate?: string; out?: string }, cmd: Command) => {
       const g = globals(cmd);
       if (subject !== 'app') throw new UsageError(t('appReport.unknownSubject', { got: subject }));

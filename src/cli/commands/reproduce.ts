@@ -28,16 +28,13 @@ interface ReproduceOpts {
 export function register(program: Command): void {
   program
     .command('reproduce')
-    .description("check a bundle and rebuild that candidate's environment (local target), then verify it")
-    .argument('<file>', 'bundle made by `asd-lab bundle`')
-    .option('--dry-run', 'check the bundle and print what would be built; build nothing')
-    .option('--target <target>', 'where to rebuild (only local)', 'local')
-    .option('--expect-sha256 <hash>', 'refuse the bundle unless its manifest has this SHA-256 (printed by `bundle`)')
+    .description(t('cmd.reproduce.description'))
+    .argument('<file>', t('cmd.reproduce.arg.file'))
+    .option('--dry-run', t('cmd.reproduce.opt.dryRun'))
+    .option('--target <target>', t('cmd.reproduce.opt.target'), 'local')
+    .option('--expect-sha256 <hash>', t('cmd.reproduce.opt.expectSha256'))
     .option('--expires <date>', t('reproduce.expiresOption'), expiresOption)
-    .option(
-      '--cohort-file <file>',
-      'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)',
-    )
+    .option('--cohort-file <file>', t('cmd.reproduce.opt.cohortFile'))
     .action(async (file: string, opts: ReproduceOpts, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();

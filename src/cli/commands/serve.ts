@@ -12,8 +12,8 @@ import { cohortOf, UsageError, UserError } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('read-only dashboard page on http://127.0.0.1:PORT/ (status, health, last verify, diagram)')
-    .option('--port <port>', 'TCP port on 127.0.0.1 (0: any free port)', '8099')
+    .description(t('cmd.serve.description'))
+    .option('--port <port>', t('cmd.serve.opt.port'), '8099')
     .action(async (opts: { port: string }, cmd: Command) => {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);

@@ -9,10 +9,10 @@ import { cohortOf, UsageError, UserError } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('ssh')
-    .description('open a shell on a server, or run one command there (after --) and return its exit code')
-    .argument('<candidate>')
-    .argument('<server>')
-    .argument('[command...]')
+    .description(t('cmd.ssh.description'))
+    .argument('<candidate>', t('cmd.ssh.arg.candidate'))
+    .argument('<server>', t('cmd.ssh.arg.server'))
+    .argument('[command...]', t('cmd.ssh.arg.command'))
     .action(async (candidate: string, server: string, command: string[], _opts, cmd: Command) => {
       const { cohort } = cohortOf(cmd);
       const servers = (await labServers(cohort)).get(candidate);

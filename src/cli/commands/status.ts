@@ -9,8 +9,8 @@ import { cohortOf, globals, printJson, UsageError } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('status')
-    .description('servers of each candidate: state, health, role, address, SSH port, user, key; last verify result')
-    .option('--watch [seconds]', 'refresh every N seconds (default 5) until interrupted')
+    .description(t('cmd.status.description'))
+    .option('--watch [seconds]', t('cmd.status.opt.watch'))
     .action(async (opts: { watch?: string | boolean }, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();

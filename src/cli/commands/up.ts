@@ -1,6 +1,7 @@
 // `asd-lab up`: brings the local lab up (installs prerequisites, image, servers, Ansible, checks).
 // Re-running converges; a failure for one candidate does not stop the others.
 import type { Command } from 'commander';
+import { t } from '../../core/i18n/index.ts';
 import { up } from '../../lifecycle/index.ts';
 import type { Accel, Driver } from '../../targets/local/index.ts';
 import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
@@ -17,11 +18,11 @@ interface UpOpts {
 export function register(program: Command): void {
   program
     .command('up')
-    .description('bring the lab up on this machine (local target): image, servers, Ansible, checks')
-    .option('--candidate <id>', 'only this candidate')
-    .option('--driver <driver>', "container | vm (default: the cohort's local.driver)")
-    .option('--accel <accel>', 'vm driver: auto | kvm | tcg', 'auto')
-    .option('--no-verify', 'skip the performance-criterion checks at the end')
+    .description(t('cmd.up.description'))
+    .option('--candidate <id>', t('cmd.up.opt.candidate'))
+    .option('--driver <driver>', t('cmd.up.opt.driver'))
+    .option('--accel <accel>', t('cmd.up.opt.accel'), 'auto')
+    .option('--no-verify', t('cmd.up.opt.noVerify'))
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
       const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });

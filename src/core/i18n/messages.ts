@@ -490,6 +490,178 @@ export const en = {
   'pipeline.noOption': 'asd-lab {command} has no option {options}',
   'k8s.modulesOff': 'cohort {cohort}: modules.kubernetes is false, so there are no Kubernetes stacks to synthesize',
   'k8s.postgresUnknownCandidate': 'postgresAddresses: {candidate} is not a candidate of {cohort}',
+  // command-line help: commands, options, arguments (src/cli/commands), headings (src/cli/help.ts)
+  'cmd.alerts.opt.candidate': 'only this candidate',
+  'cmd.alerts.description': "alerts each candidate's Alertmanager holds: name, severity, team, state, since (--json for scripts)",
+  'cmd.app.description': 'the reference application: OCI image, containers per environment (test, preprod, prod), updates',
+  'cmd.app.image.opt.version': 'v1 or v2',
+  'cmd.app.image.description':
+    'build the OCI image offline with buildah (FROM scratch), record its digest and SBOM in the lab state',
+  'cmd.app.deploy.opt.databaseUrlFile':
+    "file holding the postgresql:// URL of this environment's database (kept in the lab state, mode 0600)",
+  'cmd.app.deploy.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.deploy.opt.version': 'v1 or v2',
+  'cmd.app.deploy.description':
+    'start the environment ENV (edge, worker, API instances) with the given release; converges when run again',
+  'cmd.app.update.opt.noLoad': 'do not run the load loop during the update',
+  'cmd.app.update.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.update.opt.version': 'v1 or v2',
+  'cmd.app.update.description':
+    'replace the API instances one by one, then the worker, with a bounded load loop counting failed requests; rolls back on a failed health check',
+  'cmd.app.rollback.opt.noLoad': 'do not run the load loop during the rollback',
+  'cmd.app.rollback.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.rollback.description': 'go back to the previous release, one instance at a time, like an update',
+  'cmd.app.smoke.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.smoke.description':
+    "end-to-end checks through the environment's edge: health, release, an item processed by the worker and exported to the remote volume",
+  'cmd.app.status.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.status.description': 'the containers of an environment: role, release, address, state, health',
+  'cmd.app.down.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.down.description': 'stop and remove the containers of an environment (all three without ENV) and unmount its volume',
+  'cmd.bundle.opt.output': 'the .tar.gz to write',
+  'cmd.bundle.opt.candidate': 'the candidate',
+  'cmd.bundle.description':
+    "archive a candidate's environment (cohort entry, versions, image packages, public keys, last verify) for `reproduce`",
+  'cmd.competencies.opt.markdown': 'print the Markdown of docs/competencies.md',
+  'cmd.competencies.description': 'print which lab artifacts exercise each competency and criterion of the title',
+  'cmd.db.description': "database operations of a candidate's lab: backup, restore check, failover, status (CP6)",
+  'cmd.db.backup.opt.type': 'full, diff or incr',
+  'cmd.db.backup.description': 'take a pgBackRest backup now into the repository on the mon server',
+  'cmd.db.restoreCheck.opt.database': 'database to read in the restored copy (default: the first prod database)',
+  'cmd.db.restoreCheck.opt.targetTime': 'restore to this time instead (ISO 8601), and report what the copy holds',
+  'cmd.db.restoreCheck.description':
+    'restore the latest backup into a scratch instance and compare the canary table (rows, checksum); with --target-time, a point-in-time restore',
+  'cmd.db.failover.description': 'promote the replica, record it as the primary, re-seed the old primary as its replica',
+  'cmd.db.status.description': 'role of each db server, replication lag (bytes, seconds), last backup, last restore check',
+  'cmd.diagram.opt.output': 'write to this file (default: standard output; png needs -o)',
+  'cmd.diagram.opt.format': 'svg | png | mermaid | dot',
+  'cmd.diagram.opt.candidate': 'only this candidate',
+  'cmd.diagram.description': 'architecture diagram of the live lab: svg | png (Graphviz) | mermaid | dot',
+  'cmd.docs.description':
+    'regenerate docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code',
+  'cmd.doctor.description': 'check prerequisites (node, terraform, ansible, nspawn, qemu, KVM ...) and print how to fix each',
+  'cmd.dossier.opt.repoUrl': 'base URL of the repository for links (URL/blob/COMMIT/PATH); default: relative paths',
+  'cmd.dossier.opt.output': 'directory to write (default: dossier-<candidate>)',
+  'cmd.dossier.opt.candidate': 'the candidate',
+  'cmd.dossier.description':
+    'project-file skeleton for a candidate (Markdown + HTML): competencies from the last verify, diagram, scripts',
+  'cmd.down.opt.purge': "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)",
+  'cmd.down.opt.candidate': 'only this candidate',
+  'cmd.down.description': 'stop and delete the servers, networks and firewall rules of the lab (local target)',
+  'cmd.drill.opt.maxFill': 'disk-fill refuses a file system that needs more than this',
+  'cmd.drill.opt.path': 'directory whose file system disk-fill fills',
+  'cmd.drill.opt.attempts': 'failed SSH logins of ssh-failures',
+  'cmd.drill.opt.timeout': 'bound of the whole drill',
+  'cmd.drill.opt.server': 'the server to break (default: per scenario, e.g. app, or db for pg-down)',
+  'cmd.drill.opt.candidate': 'the candidate whose lab is drilled (default: the first)',
+  'cmd.inventory.description': 'write and print the Ansible inventory of the running servers (local target)',
+  'cmd.k8s.description':
+    'the reference application on a Kubernetes cluster (apply) and the offline checks of the Kubernetes stacks',
+  'cmd.k8s.apply.opt.timeout': 'rollout timeout, e.g. 300s',
+  'cmd.k8s.apply.opt.dbEnv': 'env file (PGDATABASE, PGUSER, PGPASSWORD) from which the Secret asd-db is created; never commit it',
+  'cmd.k8s.apply.opt.postgresAddress': "address of the PostgreSQL server (default: the overlay's placeholder)",
+  'cmd.k8s.apply.opt.candidate': "apply into the candidate's namespace <id>-<env> (with -c FILE)",
+  'cmd.k8s.apply.opt.kubeconfig': 'kubeconfig of the cluster (default $KUBECONFIG)',
+  'cmd.k8s.apply.description':
+    'kubectl apply of the rendered overlay (test|preprod|prod) and wait for the rollout; needs a real cluster',
+  'cmd.k8s.validate.opt.kubeconfigDir': "directory of the candidates' kubeconfig files",
+  'cmd.k8s.validate.opt.stateDir': 'root of the local Terraform state files',
+  'cmd.k8s.validate.opt.out': 'directory of the synthesized Terraform JSON',
+  'cmd.k8s.validate.description':
+    'synthesize the Kubernetes stacks and validate them offline (schemas, Pod Security); same as synth --k8s',
+  'cmd.pipeline.description': 'the CI/CD pipeline of the reference application: run it here, or generate the forge files',
+  'cmd.pipeline.run.opt.reportDir': 'folder of the run report (default <state>/pipeline/<time>)',
+  'cmd.pipeline.run.opt.version': 'application version to release',
+  'cmd.pipeline.run.opt.approve': 'approve the release to prod (otherwise the run stops at the approval)',
+  'cmd.pipeline.run.opt.until': 'stop after this stage',
+  'cmd.pipeline.run.opt.candidate': 'the candidate whose lab receives the deployments (with -c FILE)',
+  'cmd.pipeline.run.description':
+    'run the stages build -> unit tests -> image -> deploy test -> smoke tests -> deploy preprod -> approval -> deploy prod; stops at the approval unless --approve',
+  'cmd.pipeline.generate.opt.check': 'write nothing; exit 1 when a file is stale',
+  'cmd.pipeline.generate.description':
+    'write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts (--check: only say whether they are up to date)',
+  'cmd.plan.opt.kubeconfigDir': "with --k8s: directory of the candidates' kubeconfig files",
+  'cmd.plan.opt.k8s':
+    'the Kubernetes stacks: synthesized and validated; not planned (hashicorp/kubernetes is not in the offline mirror)',
+  'cmd.plan.opt.concurrency': 'stacks planned at once (default: number of cores)',
+  'cmd.plan.opt.offline':
+    'no AWS API call at all: fake credentials, provider from the mirror ($ASD_LAB_TF_MIRROR or /opt/tf-plugins)',
+  'cmd.plan.description':
+    'synthesize the AWS stacks and show what terraform would create, with the cost per candidate-hour; creates nothing',
+  'cmd.report.opt.out': 'write here instead of the lab state',
+  'cmd.report.opt.candidate': 'only this candidate',
+  'cmd.report.opt.since': 'period covered, e.g. 7d, 24h, 90m (5m to 90d)',
+  'cmd.report.arg.subject': 'app',
+  'cmd.report.description':
+    "the developers' report of the application: availability vs SLO, error budget, latency, errors, saturation, charts",
+  'cmd.reproduce.opt.cohortFile': 'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)',
+  'cmd.reproduce.opt.expectSha256': 'refuse the bundle unless its manifest has this SHA-256 (printed by `bundle`)',
+  'cmd.reproduce.opt.target': 'where to rebuild (only local)',
+  'cmd.reproduce.opt.dryRun': 'check the bundle and print what would be built; build nothing',
+  'cmd.reproduce.arg.file': 'bundle made by `asd-lab bundle`',
+  'cmd.reproduce.description': "check a bundle and rebuild that candidate's environment (local target), then verify it",
+  'cmd.serve.opt.port': 'TCP port on 127.0.0.1 (0: any free port)',
+  'cmd.serve.description': 'read-only dashboard page on http://127.0.0.1:PORT/ (status, health, last verify, diagram)',
+  'cmd.ssh.description': 'open a shell on a server, or run one command there (after --) and return its exit code',
+  'cmd.status.opt.watch': 'refresh every N seconds (default 5) until interrupted',
+  'cmd.status.description': 'servers of each candidate: state, health, role, address, SSH port, user, key; last verify result',
+  'cmd.synth.opt.kubeconfigDir': "with --k8s: directory of the candidates' kubeconfig files",
+  'cmd.synth.opt.k8s': 'the Kubernetes stacks instead (one per candidate, into <out>/k8s), validated offline',
+  'cmd.synth.description': 'write the Terraform JSON of every AWS stack of the cohort; creates nothing',
+  'cmd.up.opt.noVerify': 'skip the performance-criterion checks at the end',
+  'cmd.up.opt.accel': 'vm driver: auto | kvm | tcg',
+  'cmd.up.opt.driver': "container | vm (default: the cohort's local.driver)",
+  'cmd.up.opt.candidate': 'only this candidate',
+  'cmd.up.description': 'bring the lab up on this machine (local target): image, servers, Ansible, checks',
+  'cmd.validate.description': 'check the cohort file against the schema; creates nothing',
+  'cmd.verify.opt.noSave': "do not record this result as the cohort's last verify result",
+  'cmd.verify.opt.concurrency': 'candidates checked at the same time',
+  'cmd.verify.opt.junit': 'also write JUnit XML for CI',
+  'cmd.verify.opt.html': 'also write a self-contained printable HTML report (with the diagram)',
+  'cmd.verify.opt.candidate': 'only this candidate',
+  'cmd.verify.description': 'run the performance-criterion checks (pass / fail / not-run, with evidence)',
+  'cmd.stacks.opt.ami': 'Debian 12 amd64 AMI id of the region (default: $ASD_LAB_AMI, else the pinned map of stacks/ami.ts)',
+  'cmd.stacks.opt.stateDir': 'root of the local Terraform state files (never commit it)',
+  'cmd.stacks.opt.out': 'directory of the synthesized Terraform JSON',
+  'cmd.drill.description': 'inject a fault and time its alert end to end: {scenarios}',
+  'cmd.ssh.arg.candidate': 'candidate id',
+  'cmd.ssh.arg.server': 'server name (e.g. app, db1)',
+  'cmd.ssh.arg.command': 'command to run instead of a shell',
+  'cli.opt.lang': 'language of the messages (default from LANG)',
+  'cli.opt.cohort': 'cohort file (default: the bundled solo example)',
+  'cli.opt.json': 'machine-readable output on stdout',
+  'cli.opt.help': 'display help for command',
+  'cli.helpCommand': 'display help for command',
+  'help.usage': 'Usage:',
+  'help.arguments': 'Arguments:',
+  'help.options': 'Options:',
+  'help.globalOptions': 'Global Options:',
+  'help.commands': 'Commands:',
+  'help.examples': 'Examples:',
+  'help.commandArg': 'command',
+  'help.default': 'default: {value}',
+  'help.choices': 'choices: {values}',
+  'help.preset': 'preset: {value}',
+  'help.env': 'env: {name}',
+  'help.exitCodes':
+    'Exit codes:\n  0  success\n  1  an operation or a check failed, or it cannot be done here (a tool to install, root needed, a server down)\n  2  usage error or invalid input (unknown command or option, bad argument, invalid cohort file)',
+  'cmd.up.examples':
+    '  asd-lab up                                  # the embedded solo cohort, on this machine\n  asd-lab -c cohort.yaml up --candidate alice  # one candidate of a cohort\n  asd-lab up --driver vm --accel tcg          # virtual machines, software emulation',
+  'cmd.down.examples':
+    "  asd-lab -c cohort.yaml down --candidate alice  # one candidate's servers\n  asd-lab -c cohort.yaml down --purge            # every server, then the keys, CA and inventory",
+  'cmd.status.examples':
+    '  asd-lab -c cohort.yaml status           # each server: state, health, address\n  asd-lab -c cohort.yaml status --watch 10  # redrawn every 10 s\n  asd-lab --json status                    # for scripts',
+  'cmd.verify.examples':
+    '  asd-lab -c cohort.yaml verify                          # every candidate\n  asd-lab -c cohort.yaml verify --candidate alice --html report.html\n  asd-lab --lang fr verify --junit verify.xml            # for CI, in French',
+  'cmd.validate.examples':
+    '  asd-lab -c cohort.yaml validate         # every problem, with its field\n  asd-lab --json -c cohort.yaml validate  # the problems as JSON',
+  'cmd.plan.examples':
+    '  asd-lab -c examples/cohort.yaml plan --offline  # no AWS call: provider from the mirror\n  asd-lab -c cohort.yaml plan --concurrency 2',
+  'cmd.ssh.examples':
+    '  asd-lab ssh alice app                    # a shell on server app of alice\n  asd-lab ssh alice db1 -- systemctl status postgresql  # one command, its exit code',
+  'cmd.bundle.examples': '  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz',
+  'cmd.reproduce.examples':
+    '  asd-lab reproduce alice.tar.gz --dry-run                 # check it, build nothing\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -998,4 +1170,189 @@ export const fr: Record<MessageKey, string> = {
   'pipeline.noOption': "asd-lab {command} n'a pas d'option {options}",
   'k8s.modulesOff': "promotion {cohort} : modules.kubernetes vaut false, il n'y a donc pas de pile Kubernetes à synthétiser",
   'k8s.postgresUnknownCandidate': "postgresAddresses : {candidate} n'est pas un candidat de {cohort}",
+  // aide de la ligne de commande : commandes, options, arguments, titres
+  'cmd.alerts.opt.candidate': 'ce candidat seulement',
+  'cmd.alerts.description':
+    "les alertes que détient l'Alertmanager de chaque candidat : nom, gravité, équipe, état, depuis (--json pour les scripts)",
+  'cmd.app.description':
+    "l'application de référence : image OCI, containers par environnement (test, preprod, prod), mises à jour",
+  'cmd.app.image.opt.version': 'v1 ou v2',
+  'cmd.app.image.description':
+    "construit l'image OCI hors ligne avec buildah (FROM scratch), enregistre son empreinte et son SBOM dans l'état du lab",
+  'cmd.app.deploy.opt.databaseUrlFile':
+    "fichier contenant l'URL postgresql:// de la base de cet environnement (gardé dans l'état du lab, mode 0600)",
+  'cmd.app.deploy.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.deploy.opt.version': 'v1 ou v2',
+  'cmd.app.deploy.description':
+    "démarre l'environnement ENV (edge, worker, instances de l'API) avec la version donnée ; converge quand on le relance",
+  'cmd.app.update.opt.noLoad': 'ne lance pas la boucle de charge pendant la mise à jour',
+  'cmd.app.update.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.update.opt.version': 'v1 ou v2',
+  'cmd.app.update.description':
+    "remplace les instances de l'API une à une, puis le worker, avec une boucle de charge bornée qui compte les requêtes en échec ; revient en arrière si un contrôle de santé échoue",
+  'cmd.app.rollback.opt.noLoad': 'ne lance pas la boucle de charge pendant le retour arrière',
+  'cmd.app.rollback.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.rollback.description': 'revient à la version précédente, une instance à la fois, comme une mise à jour',
+  'cmd.app.smoke.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.smoke.description':
+    "contrôles de bout en bout par l'edge de l'environnement : santé, version, un élément traité par le worker et exporté sur le volume distant",
+  'cmd.app.status.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.status.description': "les containers d'un environnement : rôle, version, adresse, état, santé",
+  'cmd.app.down.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.down.description': "arrête et supprime les containers d'un environnement (les trois sans ENV) et démonte son volume",
+  'cmd.bundle.opt.output': 'le .tar.gz à écrire',
+  'cmd.bundle.opt.candidate': 'le candidat',
+  'cmd.bundle.description':
+    "archive l'environnement d'un candidat (entrée de la promotion, versions, paquets de l'image, clés publiques, dernière vérification) pour `reproduce`",
+  'cmd.competencies.opt.markdown': 'affiche le Markdown de docs/competencies.md',
+  'cmd.competencies.description': 'affiche quels artefacts du lab exercent chaque compétence et chaque critère du titre',
+  'cmd.db.description': "opérations sur la base du lab d'un candidat : sauvegarde, contrôle de restauration, bascule, état (CP6)",
+  'cmd.db.backup.opt.type': 'full, diff ou incr',
+  'cmd.db.backup.description': 'fait tout de suite une sauvegarde pgBackRest dans le dépôt du serveur mon',
+  'cmd.db.restoreCheck.opt.database': 'base à lire dans la copie restaurée (par défaut : la première base de prod)',
+  'cmd.db.restoreCheck.opt.targetTime': 'restaure plutôt à cet instant (ISO 8601), et dit ce que contient la copie',
+  'cmd.db.restoreCheck.description':
+    'restaure la dernière sauvegarde dans une instance jetable et compare la table témoin (lignes, somme de contrôle) ; avec --target-time, une restauration à un instant donné',
+  'cmd.db.failover.description':
+    "promeut le réplica, l'enregistre comme primaire, reconstruit l'ancien primaire comme son réplica",
+  'cmd.db.status.description':
+    'rôle de chaque serveur db, retard de réplication (octets, secondes), dernière sauvegarde, dernier contrôle de restauration',
+  'cmd.diagram.opt.output': 'écrit dans ce fichier (par défaut : la sortie standard ; png demande -o)',
+  'cmd.diagram.opt.format': 'svg | png | mermaid | dot',
+  'cmd.diagram.opt.candidate': 'ce candidat seulement',
+  'cmd.diagram.description': "schéma de l'architecture du lab en marche : svg | png (Graphviz) | mermaid | dot",
+  'cmd.docs.description':
+    'régénère docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json et docs/verify-report.schema.json à partir du code',
+  'cmd.doctor.description':
+    'vérifie les prérequis (node, terraform, ansible, nspawn, qemu, KVM...) et dit comment corriger chacun',
+  'cmd.dossier.opt.repoUrl': 'URL de base du dépôt pour les liens (URL/blob/COMMIT/CHEMIN) ; par défaut : chemins relatifs',
+  'cmd.dossier.opt.output': 'répertoire à écrire (par défaut : dossier-<candidat>)',
+  'cmd.dossier.opt.candidate': 'le candidat',
+  'cmd.dossier.description':
+    "squelette du dossier de projet d'un candidat (Markdown + HTML) : compétences de la dernière vérification, schéma, scripts",
+  'cmd.down.opt.purge':
+    "supprime aussi la clé du lab, l'AC et l'inventaire de la promotion (l'image de référence partagée reste en cache)",
+  'cmd.down.opt.candidate': 'ce candidat seulement',
+  'cmd.down.description': 'arrête et supprime les serveurs, réseaux et règles de pare-feu du lab (cible locale)',
+  'cmd.drill.opt.maxFill': 'disk-fill refuse un système de fichiers qui demanderait plus que cela',
+  'cmd.drill.opt.path': 'répertoire dont disk-fill remplit le système de fichiers',
+  'cmd.drill.opt.attempts': 'connexions SSH refusées de ssh-failures',
+  'cmd.drill.opt.timeout': "borne de tout l'exercice",
+  'cmd.drill.opt.server': 'le serveur à mettre en panne (par défaut : selon le scénario, par ex. app, ou db pour pg-down)',
+  'cmd.drill.opt.candidate': "le candidat dont le lab subit l'exercice (par défaut : le premier)",
+  'cmd.inventory.description': "écrit et affiche l'inventaire Ansible des serveurs en marche (cible locale)",
+  'cmd.k8s.description':
+    "l'application de référence sur un cluster Kubernetes (apply) et les contrôles hors ligne des piles Kubernetes",
+  'cmd.k8s.apply.opt.timeout': 'délai du déploiement progressif, par ex. 300s',
+  'cmd.k8s.apply.opt.dbEnv':
+    'fichier env (PGDATABASE, PGUSER, PGPASSWORD) à partir duquel le Secret asd-db est créé ; ne le versionnez jamais',
+  'cmd.k8s.apply.opt.postgresAddress': "adresse du serveur PostgreSQL (par défaut : la valeur provisoire de l'overlay)",
+  'cmd.k8s.apply.opt.candidate': "applique dans l'espace de noms du candidat <id>-<env> (avec -c FICHIER)",
+  'cmd.k8s.apply.opt.kubeconfig': 'kubeconfig du cluster (par défaut $KUBECONFIG)',
+  'cmd.k8s.apply.description':
+    "kubectl apply de l'overlay rendu (test|preprod|prod) puis attente du déploiement ; demande un vrai cluster",
+  'cmd.k8s.validate.opt.kubeconfigDir': 'répertoire des fichiers kubeconfig des candidats',
+  'cmd.k8s.validate.opt.stateDir': "racine des fichiers d'état Terraform locaux",
+  'cmd.k8s.validate.opt.out': 'répertoire du JSON Terraform synthétisé',
+  'cmd.k8s.validate.description':
+    'synthétise les piles Kubernetes et les valide hors ligne (schémas, Pod Security) ; comme synth --k8s',
+  'cmd.pipeline.description':
+    "la chaîne CI/CD de l'application de référence : l'exécuter ici, ou générer les fichiers des forges",
+  'cmd.pipeline.run.opt.reportDir': "dossier du rapport d'exécution (par défaut <état>/pipeline/<heure>)",
+  'cmd.pipeline.run.opt.version': "version de l'application à livrer",
+  'cmd.pipeline.run.opt.approve': "approuve la mise en production (sinon l'exécution s'arrête à l'approbation)",
+  'cmd.pipeline.run.opt.until': "s'arrête après cette étape",
+  'cmd.pipeline.run.opt.candidate': 'le candidat dont le lab reçoit les déploiements (avec -c FICHIER)',
+  'cmd.pipeline.run.description':
+    "exécute les étapes construction -> tests unitaires -> image -> déploiement test -> tests de fumée -> déploiement préproduction -> approbation -> déploiement production ; s'arrête à l'approbation sans --approve",
+  'cmd.pipeline.generate.opt.check': "n'écrit rien ; code de sortie 1 quand un fichier n'est pas à jour",
+  'cmd.pipeline.generate.description':
+    "écrit .gitlab-ci.yml et .github/workflows/lab-pipeline.yml à partir de src/modules/pipeline/definition.ts (--check : dit seulement s'ils sont à jour)",
+  'cmd.plan.opt.kubeconfigDir': 'avec --k8s : répertoire des fichiers kubeconfig des candidats',
+  'cmd.plan.opt.k8s':
+    "les piles Kubernetes : synthétisées et validées, pas planifiées (hashicorp/kubernetes n'est pas dans le miroir hors ligne)",
+  'cmd.plan.opt.concurrency': 'piles planifiées en même temps (par défaut : le nombre de cœurs)',
+  'cmd.plan.opt.offline':
+    'aucun appel à une API AWS : identifiants factices, fournisseur pris dans le miroir ($ASD_LAB_TF_MIRROR ou /opt/tf-plugins)',
+  'cmd.plan.description':
+    'synthétise les piles AWS et montre ce que terraform créerait, avec le coût par candidat et par heure ; ne crée rien',
+  'cmd.report.opt.out': "écrit ici plutôt que dans l'état du lab",
+  'cmd.report.opt.candidate': 'ce candidat seulement',
+  'cmd.report.opt.since': 'période couverte, par ex. 7d, 24h, 90m (de 5m à 90d)',
+  'cmd.report.arg.subject': 'app',
+  'cmd.report.description':
+    "le rapport de l'application pour les développeurs : disponibilité face au SLO, budget d'erreur, latence, erreurs, saturation, graphiques",
+  'cmd.reproduce.opt.cohortFile':
+    'où écrire le fichier de promotion (par défaut : <état>/cohorts/<promotion>/reproduce-<candidat>.yaml)',
+  'cmd.reproduce.opt.expectSha256': "refuse l'archive si son manifeste n'a pas ce SHA-256 (affiché par `bundle`)",
+  'cmd.reproduce.opt.target': 'où reconstruire (local seulement)',
+  'cmd.reproduce.opt.dryRun': "vérifie l'archive et affiche ce qui serait construit ; ne construit rien",
+  'cmd.reproduce.arg.file': 'archive faite par `asd-lab bundle`',
+  'cmd.reproduce.description':
+    "vérifie une archive et reconstruit l'environnement de ce candidat (cible locale), puis le vérifie",
+  'cmd.serve.opt.port': 'port TCP sur 127.0.0.1 (0 : un port libre quelconque)',
+  'cmd.serve.description':
+    'page de tableau de bord en lecture seule sur http://127.0.0.1:PORT/ (état, santé, dernière vérification, schéma)',
+  'cmd.ssh.description': 'ouvre un shell sur un serveur, ou y lance une commande (après --) et renvoie son code de sortie',
+  'cmd.status.opt.watch': "rafraîchit toutes les N secondes (5 par défaut) jusqu'à interruption",
+  'cmd.status.description':
+    'serveurs de chaque candidat : état, santé, rôle, adresse, port SSH, utilisateur, clé ; dernier résultat de vérification',
+  'cmd.synth.opt.kubeconfigDir': 'avec --k8s : répertoire des fichiers kubeconfig des candidats',
+  'cmd.synth.opt.k8s': 'les piles Kubernetes à la place (une par candidat, dans <out>/k8s), validées hors ligne',
+  'cmd.synth.description': 'écrit le JSON Terraform de chaque pile AWS de la promotion ; ne crée rien',
+  'cmd.up.opt.noVerify': 'saute les vérifications des critères de performance à la fin',
+  'cmd.up.opt.accel': 'pilote vm : auto | kvm | tcg',
+  'cmd.up.opt.driver': 'container | vm (par défaut : le local.driver de la promotion)',
+  'cmd.up.opt.candidate': 'ce candidat seulement',
+  'cmd.up.description': 'monte le lab sur cette machine (cible locale) : image, serveurs, Ansible, vérifications',
+  'cmd.validate.description': 'vérifie le fichier de promotion au regard du schéma ; ne crée rien',
+  'cmd.verify.opt.noSave': "n'enregistre pas ce résultat comme dernière vérification de la promotion",
+  'cmd.verify.opt.concurrency': 'candidats vérifiés en même temps',
+  'cmd.verify.opt.junit': 'écrit aussi un XML JUnit pour la CI',
+  'cmd.verify.opt.html': 'écrit aussi un rapport HTML autonome et imprimable (avec le schéma)',
+  'cmd.verify.opt.candidate': 'ce candidat seulement',
+  'cmd.verify.description': 'lance les vérifications des critères de performance (réussi / échec / non exécuté, avec preuves)',
+  'cmd.stacks.opt.ami':
+    "identifiant d'AMI Debian 12 amd64 de la région (par défaut : $ASD_LAB_AMI, sinon la table fixée dans stacks/ami.ts)",
+  'cmd.stacks.opt.stateDir': "racine des fichiers d'état Terraform locaux (ne la versionnez jamais)",
+  'cmd.stacks.opt.out': 'répertoire du JSON Terraform synthétisé',
+  'cmd.drill.description': 'injecte une panne et chronomètre son alerte de bout en bout : {scenarios}',
+  'cmd.ssh.arg.candidate': 'identifiant du candidat',
+  'cmd.ssh.arg.server': 'nom du serveur (par ex. app, db1)',
+  'cmd.ssh.arg.command': "commande à lancer au lieu d'un shell",
+  'cli.opt.lang': 'langue des messages (par défaut selon LANG)',
+  'cli.opt.cohort': "fichier de promotion (par défaut : l'exemple solo fourni)",
+  'cli.opt.json': 'sortie lisible par une machine sur stdout',
+  'cli.opt.help': "affiche l'aide de la commande",
+  'cli.helpCommand': "affiche l'aide de la commande",
+  'help.usage': 'Utilisation :',
+  'help.arguments': 'Arguments :',
+  'help.options': 'Options :',
+  'help.globalOptions': 'Options globales :',
+  'help.commands': 'Commandes :',
+  'help.examples': 'Exemples :',
+  'help.commandArg': 'commande',
+  'help.default': 'par défaut : {value}',
+  'help.choices': 'valeurs : {values}',
+  'help.preset': 'sans valeur : {value}',
+  'help.env': 'variable : {name}',
+  'help.exitCodes':
+    "Codes de sortie :\n  0  succès\n  1  une opération ou une vérification a échoué, ou elle est impossible ici (outil à installer, root nécessaire, serveur arrêté)\n  2  erreur d'utilisation ou entrée invalide (commande ou option inconnue, argument incorrect, fichier de promotion invalide)",
+  'cmd.up.examples':
+    "  asd-lab up                                  # la promotion solo fournie, sur cette machine\n  asd-lab -c cohort.yaml up --candidate alice  # un candidat d'une promotion\n  asd-lab up --driver vm --accel tcg          # machines virtuelles, émulation logicielle",
+  'cmd.down.examples':
+    "  asd-lab -c cohort.yaml down --candidate alice  # les serveurs d'un candidat\n  asd-lab -c cohort.yaml down --purge            # tous les serveurs, puis les clés, l'AC et l'inventaire",
+  'cmd.status.examples':
+    '  asd-lab -c cohort.yaml status           # chaque serveur : état, santé, adresse\n  asd-lab -c cohort.yaml status --watch 10  # redessiné toutes les 10 s\n  asd-lab --json status                    # pour les scripts',
+  'cmd.verify.examples':
+    '  asd-lab -c cohort.yaml verify                          # tous les candidats\n  asd-lab -c cohort.yaml verify --candidate alice --html rapport.html\n  asd-lab --lang fr verify --junit verify.xml            # pour la CI, en français',
+  'cmd.validate.examples':
+    '  asd-lab -c cohort.yaml validate         # chaque problème, avec son champ\n  asd-lab --json -c cohort.yaml validate  # les problèmes en JSON',
+  'cmd.plan.examples':
+    '  asd-lab -c examples/cohort.yaml plan --offline  # aucun appel AWS : fournisseur pris dans le miroir\n  asd-lab -c cohort.yaml plan --concurrency 2',
+  'cmd.ssh.examples':
+    "  asd-lab ssh alice app                    # un shell sur le serveur app d'alice\n  asd-lab ssh alice db1 -- systemctl status postgresql  # une commande, son code de sortie",
+  'cmd.bundle.examples': '  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz',
+  'cmd.reproduce.examples':
+    '  asd-lab reproduce alice.tar.gz --dry-run                 # la vérifier, ne rien construire\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
 };
