@@ -534,7 +534,7 @@ export const en = {
   'cmd.db.failover.description': 'promote the replica, record it as the primary, re-seed the old primary as its replica',
   'cmd.db.status.description': 'role of each db server, replication lag (bytes, seconds), last backup, last restore check',
   'cmd.diagram.opt.output': 'write to this file (default: standard output; png needs -o)',
-  'cmd.diagram.opt.format': 'svg | png | mermaid | dot',
+  'cmd.diagram.opt.format': 'output format: svg | png | mermaid | dot',
   'cmd.diagram.opt.candidate': 'only this candidate',
   'cmd.diagram.description': 'architecture diagram of the live lab: svg | png (Graphviz) | mermaid | dot',
   'cmd.docs.description':
@@ -659,7 +659,7 @@ export const en = {
     '  asd-lab -c examples/cohort.yaml plan --offline  # no AWS call: provider from the mirror\n  asd-lab -c cohort.yaml plan --concurrency 2',
   'cmd.ssh.examples':
     '  asd-lab ssh alice app                    # a shell on server app of alice\n  asd-lab ssh alice db1 -- systemctl status postgresql  # one command, its exit code',
-  'cmd.bundle.examples': '  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz',
+  'cmd.bundle.examples': '  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz  # what the examiner receives',
   'cmd.reproduce.examples':
     '  asd-lab reproduce alice.tar.gz --dry-run                 # check it, build nothing\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
 } as const;
@@ -1218,7 +1218,7 @@ export const fr: Record<MessageKey, string> = {
   'cmd.db.status.description':
     'rôle de chaque serveur db, retard de réplication (octets, secondes), dernière sauvegarde, dernier contrôle de restauration',
   'cmd.diagram.opt.output': 'écrit dans ce fichier (par défaut : la sortie standard ; png demande -o)',
-  'cmd.diagram.opt.format': 'svg | png | mermaid | dot',
+  'cmd.diagram.opt.format': 'format de sortie : svg | png | mermaid | dot',
   'cmd.diagram.opt.candidate': 'ce candidat seulement',
   'cmd.diagram.description': "schéma de l'architecture du lab en marche : svg | png (Graphviz) | mermaid | dot",
   'cmd.docs.description':
@@ -1352,7 +1352,7 @@ export const fr: Record<MessageKey, string> = {
     '  asd-lab -c examples/cohort.yaml plan --offline  # aucun appel AWS : fournisseur pris dans le miroir\n  asd-lab -c cohort.yaml plan --concurrency 2',
   'cmd.ssh.examples':
     "  asd-lab ssh alice app                    # un shell sur le serveur app d'alice\n  asd-lab ssh alice db1 -- systemctl status postgresql  # une commande, son code de sortie",
-  'cmd.bundle.examples': '  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz',
+  'cmd.bundle.examples': "  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz  # ce que reçoit l'examinateur",
   'cmd.reproduce.examples':
     '  asd-lab reproduce alice.tar.gz --dry-run                 # la vérifier, ne rien construire\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
 };
