@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compile, detectLang, t } from '../src/core/i18n/index.ts';
+import { z } from 'zod';
+import { compile, detectLang, setLang, t } from '../src/core/i18n/index.ts';
+import { CohortError, parseCohort } from '../src/core/model/load.ts';
 import { en, fr } from '../src/core/i18n/messages.ts';
 
 const keys = Object.keys(en) as (keyof typeof en)[];
@@ -70,5 +72,49 @@ describe('message catalog', () => {
     expect(detectLang({ LC_ALL: 'fr_CA.UTF-8', LANG: 'en_US' })).toBe('fr');
     expect(detectLang({})).toBe('en');
     expect(t('model.cidr', { got: '"x"' }, 'fr')).toBe('doit être un CIDR comme 203.0.113.0/24, reçu "x"');
+  });
+});
+
+describe("zod's generic messages in French, from the catalog", () => {
+  const problems = (text: string) => {
+    try {
+      parseCohort(text, 'c.yaml');
+    } catch (err) {
+      if (err instanceof CohortError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+      throw err;
+    }
+    return [];
+  };
+
+  it('a wrong type and a missing field read as French sentences, not "chaîne de caractères attendu, indéfini reçu"', () => {
+    setLang('fr');
+    try {
+      const got = problems('cohort: ok\ncandidates:\n  - id: ann\n    sshKey: 3\n');
+      expect(got).toContain('candidates[0].sshKey: doit être une chaîne de caractères, reçu un nombre (3)');
+      const schema = z.object({
+        name: z.string(),
+        tags: z.array(z.string()).min(2),
+        mode: z.enum(['a', 'b']),
+        n: z.number().max(5),
+      });
+      const issues = schema.safeParse({ tags: ['x'], mode: 'c', n: 9 }).error!.issues.map((i) => i.message);
+      expect(issues).toEqual([
+        'obligatoire : doit être une chaîne de caractères',
+        'doit contenir au moins 2 éléments',
+        'doit valoir l\'une des valeurs "a", "b", reçu une chaîne de caractères ("c")',
+        'doit valoir au plus 5',
+      ]);
+      expect(z.string().min(1).safeParse('').error!.issues[0]!.message).toBe('doit avoir au moins 1 caractère');
+      for (const m of issues) expect(m).not.toMatch(/attendu|indéfini|Entrée invalide/);
+    } finally {
+      setLang('en');
+    }
+  });
+
+  it("English keeps zod's own messages", () => {
+    setLang('en');
+    expect(z.object({ name: z.string() }).safeParse({}).error!.issues[0]!.message).toBe(
+      'Invalid input: expected string, received undefined',
+    );
   });
 });

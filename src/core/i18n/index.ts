@@ -5,6 +5,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { z } from 'zod';
 import { en, fr, type MessageKey } from './messages.ts';
+import { zodMessage } from './zod.ts';
 
 export type Lang = 'fr' | 'en';
 export type { MessageKey };
@@ -20,8 +21,12 @@ export function detectLang(env: NodeJS.ProcessEnv): Lang {
 
 export function setLang(lang: Lang): void {
   current = lang;
-  // zod's own messages (type errors, bounds) follow the same language.
-  z.config(lang === 'fr' ? z.locales.fr() : z.locales.en());
+  // zod's own messages (type errors, bounds) follow the same language; in French the generic ones
+  // come from the catalog (zod's fr locale gets the agreement wrong), the rest from zod's locale.
+  z.config({
+    ...(lang === 'fr' ? z.locales.fr() : z.locales.en()),
+    customError: lang === 'fr' ? (iss) => zodMessage(iss, (key, params) => t(key, params, 'fr')) : undefined,
+  });
 }
 
 export function getLang(): Lang {

@@ -662,6 +662,27 @@ export const en = {
   'cmd.bundle.examples': '  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz  # what the examiner receives',
   'cmd.reproduce.examples':
     '  asd-lab reproduce alice.tar.gz --dry-run                 # check it, build nothing\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
+  // zod's generic issues (src/core/i18n/zod.ts), French only: English keeps zod's own
+  'zod.type.string': 'a string',
+  'zod.type.number': 'a number',
+  'zod.type.int': 'a whole number',
+  'zod.type.boolean': 'true or false',
+  'zod.type.array': 'a list',
+  'zod.type.object': 'a mapping (key: value)',
+  'zod.type.null': 'null',
+  'zod.type.undefined': 'nothing',
+  'zod.type.other': 'a value of type {type}',
+  'zod.required': 'required: must be {expected}',
+  'zod.invalidType': 'must be {expected}, got {received}',
+  'zod.tooSmall.string': 'must have at least {bound, plural, one {# character} other {# characters}}',
+  'zod.tooBig.string': 'must have at most {bound, plural, one {# character} other {# characters}}',
+  'zod.tooSmall.array': 'must hold at least {bound, plural, one {# element} other {# elements}}',
+  'zod.tooBig.array': 'must hold at most {bound, plural, one {# element} other {# elements}}',
+  'zod.tooSmall.number': 'must be at least {bound}',
+  'zod.tooBig.number': 'must be at most {bound}',
+  'zod.tooSmall.numberExclusive': 'must be greater than {bound}',
+  'zod.tooBig.numberExclusive': 'must be less than {bound}',
+  'zod.invalidValue': '{count, plural, one {must be {values}} other {must be one of {values}}}, got {received}',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1355,4 +1376,26 @@ export const fr: Record<MessageKey, string> = {
   'cmd.bundle.examples': "  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz  # ce que reçoit l'examinateur",
   'cmd.reproduce.examples':
     '  asd-lab reproduce alice.tar.gz --dry-run                 # la vérifier, ne rien construire\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
+  // les problèmes génériques de zod (src/core/i18n/zod.ts)
+  'zod.type.string': 'une chaîne de caractères',
+  'zod.type.number': 'un nombre',
+  'zod.type.int': 'un nombre entier',
+  'zod.type.boolean': 'true ou false',
+  'zod.type.array': 'une liste',
+  'zod.type.object': 'un dictionnaire (clé: valeur)',
+  'zod.type.null': 'null',
+  'zod.type.undefined': 'rien',
+  'zod.type.other': 'une valeur de type {type}',
+  'zod.required': 'obligatoire : doit être {expected}',
+  'zod.invalidType': 'doit être {expected}, reçu {received}',
+  'zod.tooSmall.string': 'doit avoir au moins {bound, plural, one {# caractère} other {# caractères}}',
+  'zod.tooBig.string': 'doit avoir au plus {bound, plural, one {# caractère} other {# caractères}}',
+  'zod.tooSmall.array': 'doit contenir au moins {bound, plural, one {# élément} other {# éléments}}',
+  'zod.tooBig.array': 'doit contenir au plus {bound, plural, one {# élément} other {# éléments}}',
+  'zod.tooSmall.number': 'doit valoir au moins {bound}',
+  'zod.tooBig.number': 'doit valoir au plus {bound}',
+  'zod.tooSmall.numberExclusive': 'doit être strictement supérieur à {bound}',
+  'zod.tooBig.numberExclusive': 'doit être strictement inférieur à {bound}',
+  'zod.invalidValue':
+    "{count, plural, one {doit valoir {values}} other {doit valoir l'une des valeurs {values}}}, reçu {received}",
 };
