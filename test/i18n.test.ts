@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { compile, detectLang, setLang, t } from '../src/core/i18n/index.ts';
 import { CohortError, parseCohort } from '../src/core/model/load.ts';
+import { renderHtml, renderMarkdown, svgChart, type AppReport } from '../src/modules/monitoring/app-report.ts';
 import { en, fr } from '../src/core/i18n/messages.ts';
 
 const keys = Object.keys(en) as (keyof typeof en)[];
@@ -116,5 +117,52 @@ describe("zod's generic messages in French, from the catalog", () => {
     expect(z.object({ name: z.string() }).safeParse({}).error!.issues[0]!.message).toBe(
       'Invalid input: expected string, received undefined',
     );
+  });
+});
+
+describe('report app and its charts in both languages', () => {
+  const report: AppReport = {
+    cohort: 'c',
+    candidate: 'alice',
+    generated: '2026-01-01T00:00:00Z',
+    period: '7d',
+    from: '2025-12-25T00:00Z',
+    to: '2026-01-01T00:00Z',
+    envs: [
+      {
+        env: 'test',
+        requests: 50,
+        errors: 5,
+        availabilityPercent: 90,
+        objectivePercent: 99,
+        budgetLeftPercent: -900,
+        p95ObjectiveMs: 300,
+      },
+      { env: 'prod', requests: 0, errors: 0, objectivePercent: 99.9, p95ObjectiveMs: 300 },
+    ],
+    topErrors: [],
+    alerts: [],
+    charts: [{ title: 'x', unit: '%', series: [] }],
+  };
+
+  it('French: headings, columns, verdicts, decimal comma, the empty chart', () => {
+    const md = renderMarkdown(report, 'p-', 'fr');
+    expect(md).toContain("# Rapport de l'application — alice (c)");
+    expect(md).toContain("## Disponibilité et budget d'erreur");
+    expect(md).toContain('| test | 50 | 5 | 90,000 % | 99 % | MANQUÉ | -900,0 % | — |');
+    expect(md).toContain('| prod | 0 | 0 | — | 99,9 % | aucun trafic |');
+    expect(md).toContain('Aucune erreur serveur (5xx) enregistrée sur la période.');
+    const html = renderHtml(report, 'fr');
+    expect(html).toContain('<html lang="fr">');
+    expect(html).toContain('aucune donnée sur la période');
+    for (const english of ['Application report', 'Availability', 'Latency', 'Top errors', 'no data', 'MISSED', 'Environment'])
+      expect(`${md}\n${html}`).not.toContain(english);
+    expect(svgChart(report.charts[0]!, 640, 220, 'en')).toContain('no data in the period');
+  });
+
+  it('English is as before', () => {
+    const md = renderMarkdown(report, 'p-', 'en');
+    expect(md).toContain('| test | 50 | 5 | 90.000 % | 99 % | MISSED | -900.0 % | — |');
+    expect(renderHtml(report, 'en')).toContain('<h2>Availability and error budget</h2>');
   });
 });
