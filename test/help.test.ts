@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setLang } from '../src/core/i18n/index.ts';
 import { en, fr } from '../src/core/i18n/messages.ts';
 import { main } from '../src/cli/main.ts';
+import { localizeCommanderMessage } from '../src/cli/commander-errors.ts';
 import { cli } from './helpers.ts';
 
 /** The help main() prints for these arguments (in process: 40 commands would take minutes as processes). */
@@ -105,5 +106,41 @@ describe('--lang en: the help is English throughout', () => {
     for (const text of [up, top])
       for (const word of ['Utilisation', 'Options :', 'Commandes', 'Exemples', "affiche l'aide", 'par défaut'])
         expect(text).not.toContain(word);
+  });
+});
+
+describe("commander's own errors follow --lang, exit 2", () => {
+  it('unknown option, unknown command, missing argument, invalid choice: French sentences', async () => {
+    const err: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await main(['node', 'asd-lab', '--lang', 'fr', 'up', '--nope'])).toBe(2);
+      expect(await main(['node', 'asd-lab', '--lang', 'fr', 'stauts'])).toBe(2);
+      expect(await main(['node', 'asd-lab', '--lang', 'fr', 'db', 'backup'])).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    const text = err.join('');
+    expect(text).toContain('erreur : option inconnue « --nope »');
+    expect(text).toContain('erreur : commande inconnue « stauts »');
+    expect(text).toContain('(Vouliez-vous dire status ?)');
+    expect(text).toContain('erreur : argument obligatoire « candidate » manquant');
+    expect(text).not.toMatch(/error: |Did you mean|Usage:/);
+  });
+
+  it('the other shapes, and English left as commander writes it', () => {
+    const fr = (m: string) => localizeCommanderMessage(m, 'fr');
+    expect(fr("error: option '--lang <lang>' argument 'xx' is invalid. Allowed choices are fr, en.")).toBe(
+      "erreur : la valeur « xx » de l'option « --lang <lang> » est invalide. Valeurs admises : fr, en.",
+    );
+    expect(fr("error: too many arguments for 'validate'. Expected 0 arguments but got 1.")).toBe(
+      "erreur : trop d'arguments (0 attendu, 1 reçu).",
+    );
+    expect(fr("error: option '--port <n>' argument missing")).toBe("erreur : l'option « --port <n> » attend une valeur");
+    const en = "error: unknown option '--nope'\n(Did you mean --now?)";
+    expect(localizeCommanderMessage(en, 'en')).toBe(en);
   });
 });

@@ -6,6 +6,7 @@ import { toolVersion, versionLine } from '../evidence/version.ts';
 import { AsdError, EXIT, exitCodeOf } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
 import { jsonWasPrinted } from './context.ts';
+import { localizeCommanderMessage } from './commander-errors.ts';
 import { addHelpSections, localizeHelp } from './help.ts';
 
 export async function main(argv: string[]): Promise<number> {
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --cohort <file>', t('cli.opt.cohort'))
     .option('--json', t('cli.opt.json'))
     .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(localizeCommanderMessage(str, getLang())) })
     .showHelpAfterError();
   localizeHelp(program);
   for (const register of COMMANDS) register(program);
@@ -43,7 +45,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       const code = commanderExitCode(err);
       // commander has printed its message on stderr already
-      if (json && code !== EXIT.ok) printJsonError({ message: err.message, kind: 'usage', exitCode: code });
+      if (json && code !== EXIT.ok)
+        printJsonError({ message: localizeCommanderMessage(err.message, getLang()), kind: 'usage', exitCode: code });
       return code;
     }
     if (err instanceof AsdError) {

@@ -724,6 +724,19 @@ export const en = {
   'appReport.chart.errorRatio': 'Error ratio (5xx)',
   'appReport.chart.p95': 'Latency, 95th percentile',
   'appReport.chart.noData': 'no data in the period',
+  // commander's own errors (src/cli/commander-errors.ts): the English keys document what commander writes
+  'cli.err.unknownOption': "error: unknown option '{flag}'",
+  'cli.err.unknownCommand': "error: unknown command '{name}'",
+  'cli.err.missingArgument': "error: missing required argument '{name}'",
+  'cli.err.optionMissingArgument': "error: option '{flags}' argument missing",
+  'cli.err.missingMandatoryOption': "error: required option '{flags}' not specified",
+  'cli.err.invalidOptionValue': "error: option '{flags}' argument '{value}' is invalid.",
+  'cli.err.invalidArgumentValue': "error: command-argument value '{value}' is invalid for argument '{name}'.",
+  'cli.err.tooManyArguments':
+    'error: too many arguments. Expected {expected, plural, one {# argument} other {# arguments}} but got {got}.',
+  'cli.err.allowedChoices': 'Allowed choices are {choices}.',
+  'cli.err.didYouMean': '(Did you mean {similar}?)',
+  'cli.err.didYouMeanOneOf': '(Did you mean one of {similar}?)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1480,4 +1493,17 @@ export const fr: Record<MessageKey, string> = {
   'appReport.chart.errorRatio': "Taux d'erreur (5xx)",
   'appReport.chart.p95': 'Latence, 95e centile',
   'appReport.chart.noData': 'aucune donnée sur la période',
+  // les erreurs de commander
+  'cli.err.unknownOption': 'erreur : option inconnue « {flag} »',
+  'cli.err.unknownCommand': 'erreur : commande inconnue « {name} »',
+  'cli.err.missingArgument': 'erreur : argument obligatoire « {name} » manquant',
+  'cli.err.optionMissingArgument': "erreur : l'option « {flags} » attend une valeur",
+  'cli.err.missingMandatoryOption': "erreur : l'option obligatoire « {flags} » n'est pas donnée",
+  'cli.err.invalidOptionValue': "erreur : la valeur « {value} » de l'option « {flags} » est invalide.",
+  'cli.err.invalidArgumentValue': "erreur : la valeur « {value} » de l'argument « {name} » est invalide.",
+  'cli.err.tooManyArguments':
+    "erreur : trop d'arguments ({expected, plural, one {# attendu} other {# attendus}}, {got, plural, one {# reçu} other {# reçus}}).",
+  'cli.err.allowedChoices': 'Valeurs admises : {choices}.',
+  'cli.err.didYouMean': '(Vouliez-vous dire {similar} ?)',
+  'cli.err.didYouMeanOneOf': "(Vouliez-vous dire l'un de {similar} ?)",
 };
