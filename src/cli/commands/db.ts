@@ -50,7 +50,7 @@ export function register(program: Command): void {
             candidate,
             step: '--database',
             server: '-',
-            detail: `${opts.database} is not a database of the model (${lab.plan.databases.map((d) => d.name).join(', ')})`,
+            detail: t('db.unknownDatabase', { name: opts.database, known: lab.plan.databases.map((d) => d.name).join(', ') }),
           }),
         );
       }

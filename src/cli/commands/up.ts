@@ -28,7 +28,7 @@ export function register(program: Command): void {
       const { cohort, file } = cohortOf(cmd, { expired: 'refuse' });
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver))
-        throw new UsageError(`--driver: container | vm, got "${opts.driver}"`);
+        throw new UsageError(t('up.badDriver', { got: opts.driver }));
       const result = await up(cohort, {
         candidate: opts.candidate,
         driver: opts.driver,

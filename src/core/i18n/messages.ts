@@ -193,6 +193,7 @@ export const en = {
     "fs.inotify.max_user_instances raised from {from} to {to} (each server's systemd needs about 16; kept at boot in {file})",
   'local.scriptFailed': '{script} failed:\n{detail}',
   'up.installing': 'installing the missing Debian packages: {packages}',
+  'up.badDriver': '--driver: container | vm, got "{got}"',
   'lab.unknownCandidate': 'no candidate "{candidate}" in this cohort (candidates: {known})',
   // reference application (asd-lab app)
   'app.badVersion': 'unknown release {got}: choose one of {known}',
@@ -269,6 +270,7 @@ export const en = {
   'db.converge': 'running the data playbook for {candidate} (log: {log})',
   'db.convergeFailed': 'the data playbook failed for {candidate}; see {log}: {failed}',
   'db.never': 'never',
+  'db.unknownDatabase': '{name} is not a database of the model ({known})',
   'db.statusServer': '{server}: {role}, lag {lagBytes} bytes / {lagSeconds} s',
   'db.statusBackup': 'last backup: {backup}',
   'db.statusRestore': 'last restore check: {restore}',
@@ -937,6 +939,7 @@ export const fr: Record<MessageKey, string> = {
     'fs.inotify.max_user_instances passé de {from} à {to} (le systemd de chaque serveur en demande environ 16 ; conservé au démarrage dans {file})',
   'local.scriptFailed': 'échec de {script} :\n{detail}',
   'up.installing': 'installation des paquets Debian manquants : {packages}',
+  'up.badDriver': '--driver : container | vm, reçu « {got} »',
   'lab.unknownCandidate': 'aucun candidat « {candidate} » dans cette promotion (candidats : {known})',
   // application de référence (asd-lab app)
   'app.badVersion': 'version {got} inconnue : choisissez parmi {known}',
@@ -1016,6 +1019,7 @@ export const fr: Record<MessageKey, string> = {
   'db.converge': 'exécution du playbook data pour {candidate} (journal : {log})',
   'db.convergeFailed': 'le playbook data a échoué pour {candidate} ; voir {log} : {failed}',
   'db.never': 'jamais',
+  'db.unknownDatabase': "{name} n'est pas une base du modèle ({known})",
   'db.statusServer': '{server} : {role}, retard {lagBytes} octets / {lagSeconds} s',
   'db.statusBackup': 'dernière sauvegarde : {backup}',
   'db.statusRestore': 'dernier contrôle de restauration : {restore}',
