@@ -1,7 +1,7 @@
 // The help follows --lang throughout: commander's headings and notes, every command's and option's
 // description (catalog keys cmd.*), the Examples of the main commands and the exit codes.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { setLang } from '../src/core/i18n/index.ts';
+import { setLang, t } from '../src/core/i18n/index.ts';
 import { en, fr } from '../src/core/i18n/messages.ts';
 import { main } from '../src/cli/main.ts';
 import { localizeCommanderMessage } from '../src/cli/commander-errors.ts';
@@ -142,5 +142,7 @@ describe("commander's own errors follow --lang, exit 2", () => {
     expect(fr("error: option '--port <n>' argument missing")).toBe("erreur : l'option « --port <n> » attend une valeur");
     const en = "error: unknown option '--nope'\n(Did you mean --now?)";
     expect(localizeCommanderMessage(en, 'en')).toBe(en);
+    // the English keys say what commander writes (apostrophes doubled in ICU)
+    expect(t('cli.err.unknownOption', { flag: '--nope' }, 'en')).toBe("error: unknown option '--nope'");
   });
 });
