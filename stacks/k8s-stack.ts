@@ -187,7 +187,7 @@ export class K8sInputError extends AsdError {
   declare readonly problems: string[];
 
   constructor(problems: string[]) {
-    super(problems.join('\n'), { kind: 'user', problems });
+    super(problems.join('\n'), { kind: 'usage', problems }); // the cohort does not fit the Kubernetes stacks
   }
 }
 

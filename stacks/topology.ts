@@ -16,7 +16,7 @@ export class AwsInputError extends AsdError {
   declare readonly problems: string[];
 
   constructor(problems: string[]) {
-    super(problems.join('\n'), { kind: 'user', problems });
+    super(problems.join('\n'), { kind: 'usage', problems }); // the cohort does not fit the aws target
   }
 }
 

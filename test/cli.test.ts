@@ -15,12 +15,12 @@ describe('CLI contract', () => {
     expect(r.stdout).toMatch(/examples\/solo\.yaml: valid cohort "solo", target local, 1 candidate/);
   });
 
-  it('validate lists every error with file and path, exit code 1', async () => {
+  it('validate lists every error with file and path, exit code 2 (invalid input)', async () => {
     const file = join(tmp, 'broken.yaml');
     writeFileSync(file, 'cohort: Bad Name\ncandidates:\n  - id: Jean Dupont\n    sshKey: nope\n');
     const r = await cli(['validate', '-c', file]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('3 problem(s)');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('3 problems');
     // Each with its line:col in the file (the value's node).
     expect(r.stderr).toContain(`${file}:3:9: candidates[0].id: must be a DNS label`);
     expect(r.stderr).toContain(`${file}:4:13: candidates[0].sshKey:`);
@@ -40,7 +40,7 @@ describe('CLI contract', () => {
     const file = join(tmp, 'broken3.yaml');
     writeFileSync(file, 'cohort: ok\ncandidates: []\n');
     const r = await cli(['--json', 'validate', '-c', file]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout) as { valid: boolean; problems: { path: string }[] };
     expect(out.valid).toBe(false);
     expect(out.problems.map((p) => p.path)).toEqual(['candidates']);

@@ -268,13 +268,13 @@ describe("access cases of CP6.2 and the db command's refusals", async () => {
 
   it('db refuses bad input before touching anything, in English and French', async () => {
     const bad = await cli(['db', 'backup', 'alice', '--type', 'weekly']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/invalid --type "weekly": full, diff or incr/);
     const fr = await cli(['--lang', 'fr', 'db', 'restore-check', 'candidate', '--target-time', 'hier']);
-    expect(fr.code).toBe(1);
+    expect(fr.code).toBe(2);
     expect(fr.stderr).toMatch(/--target-time invalide "hier"/);
     const unknown = await cli(['db', 'status', 'nobody']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/nobody/);
   });
 });

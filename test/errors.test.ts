@@ -12,7 +12,7 @@ import { setLang } from '../src/core/i18n/index.ts';
 import { cohortSchema } from '../src/core/model/cohort.ts';
 import { CohortError } from '../src/core/model/load.ts';
 import { REPO_ROOT } from '../src/core/repo.ts';
-import { UserError } from '../src/cli/context.ts';
+import { UsageError, UserError } from '../src/cli/context.ts';
 import { statePaths } from '../src/core/state.ts';
 import { AppError } from '../src/modules/containers/addresses.ts';
 import { loadState } from '../src/modules/containers/deploy.ts';
@@ -58,7 +58,7 @@ describe('the error base', () => {
     expect(local.problems).toEqual(['p1', 'p2']);
     expect(local.message).toBe('header\n  - p1\n  - p2');
     const aws = new AwsInputError(['x']);
-    expect([aws.name, aws.kind, aws.problems]).toEqual(['AwsInputError', 'user', ['x']]);
+    expect([aws.name, aws.kind, aws.problems, exitCodeOf(aws)]).toEqual(['AwsInputError', 'usage', ['x'], 2]);
     const app = new AppError('failed');
     expect([app.name, app.kind, exitCodeOf(app)]).toEqual(['AppError', 'operation', 1]);
     const user = new UserError('bad', 2);
@@ -66,6 +66,10 @@ describe('the error base', () => {
     const cohortErr = new CohortError('f.yaml', [{ path: 'cohort', message: 'bad' }]);
     expect(cohortErr).toBeInstanceOf(AsdError);
     expect(cohortErr.problems).toEqual([{ path: 'cohort', message: 'bad' }]);
+    expect([cohortErr.kind, exitCodeOf(cohortErr)]).toEqual(['usage', 2]);
+    const usage = new UsageError('--port must be a TCP port number');
+    expect([usage.kind, exitCodeOf(usage)]).toEqual(['usage', 2]);
+    expect(exitCodeOf(new LocalError('run asd-lab with sudo'))).toBe(1);
   });
 
   it('src/core/errors.ts imports nothing', async () => {
@@ -117,13 +121,42 @@ describe('main catches once', () => {
   it('keeps the translated header of a cohort error, and its --json document', async () => {
     setLang('en');
     const e = new CohortError('f.yaml', [{ path: 'cohort', message: 'required' }]);
-    expect(await run(e, '--json')).toBe(1);
-    expect(stderr()).toBe('1 problem(s) in the cohort file; nothing was created:\nf.yaml: cohort: required');
+    expect(await run(e, '--json')).toBe(2);
+    expect(stderr()).toBe('1 problem in the cohort file; nothing was created:\nf.yaml: cohort: required');
     expect(JSON.parse(String(out.mock.calls[0]![0]))).toEqual({
       file: 'f.yaml',
       valid: false,
       problems: [{ path: 'cohort', message: 'required' }],
     });
+  });
+
+  it('under --json, any other error is a JSON document on stdout too', async () => {
+    expect(await run(new UsageError('--port must be a TCP port number (0-65535), got x'), '--json')).toBe(2);
+    expect(JSON.parse(String(out.mock.calls[0]![0]))).toEqual({
+      error: { message: '--port must be a TCP port number (0-65535), got x', kind: 'usage', exitCode: 2 },
+    });
+    out.mockClear();
+    expect(await run(new LocalError(['p1', 'p2'], 'header'), '--json')).toBe(1);
+    expect(JSON.parse(String(out.mock.calls[0]![0]))).toEqual({
+      error: { message: 'header\n  - p1\n  - p2', kind: 'user', exitCode: 1, problems: ['p1', 'p2'] },
+    });
+    out.mockClear();
+    expect(await run(new DataError('backup failed'))).toBe(1);
+    expect(out).not.toHaveBeenCalled(); // without --json, stdout stays empty
+  });
+
+  it("commander's own errors exit 2 (usage), with a JSON document under --json; help exits 0", async () => {
+    const errWrite = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    expect(await main(['node', 'asd-lab', '--lang', 'en', 'boom', '--no-such-option'])).toBe(2);
+    expect(await main(['node', 'asd-lab', '--lang', 'en', 'no-such-command'])).toBe(2);
+    expect(await main(['node', 'asd-lab', '--lang', 'en'])).toBe(2); // no command: the help, as an error
+    expect(await main(['node', 'asd-lab', '--lang', 'en', '--json', 'no-such-command'])).toBe(2);
+    const doc = JSON.parse(String(out.mock.calls.at(-1)![0])) as { error: { kind: string; exitCode: number; message: string } };
+    expect(doc.error).toMatchObject({ kind: 'usage', exitCode: 2 });
+    expect(doc.error.message).toContain('no-such-command');
+    expect(await main(['node', 'asd-lab', '--lang', 'en', '--help'])).toBe(0);
+    expect(await main(['node', 'asd-lab', '--lang', 'en', 'help', 'boom'])).toBe(0);
+    errWrite.mockRestore();
   });
 
   it('shows the stack and the cause only when asked (ASD_LAB_DEBUG=1)', async () => {

@@ -435,7 +435,7 @@ describe('bundles', () => {
       join(tmp, 'aws.tar.gz'),
     );
     const awsRun = await cli(['reproduce', awsBundle.file], env);
-    expect(awsRun.code).toBe(1);
+    expect(awsRun.code).toBe(2);
     expect(awsRun.stderr).toContain('the cohort targets aws');
     expect(existsSync(join(tmp, 'state-cli/cohorts'))).toBe(false);
     const fr = await cli(['--lang', 'fr', 'reproduce', bad, '--dry-run'], env);

@@ -109,7 +109,7 @@ describe.concurrent('every command but up reads an expired cohort', () => {
     [['inventory'], 0, /lab_cohort: old/],
     [['diagram', '--format', 'dot'], 0, /digraph asdlab/],
     [['dossier', '--candidate', 'ann', '-o', join(tmp, 'dossier')], 0, /dossier written/],
-    [['-c', awsFile, 'synth', '-o', join(tmp, 'synth')], 0, /2 stack\(s\) written/],
+    [['-c', awsFile, 'synth', '-o', join(tmp, 'synth')], 0, /2 stacks written/],
     [['--json', 'verify'], 1, /"cohort": "old"/],
     [['--json', 'alerts'], 1, /server mon is missing/],
     [['report', 'app', '-o', join(tmp, 'report')], 1, /server mon is missing/],
@@ -145,35 +145,35 @@ describe.concurrent('every command but up reads an expired cohort', () => {
     );
     const cohortFile = join(tmp, 'reproduce.yaml');
     const refused = await run(['reproduce', '--cohort-file', cohortFile, out], state);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(
       /expired on 2020-01-01 \(today is [\d-]+\): give the rebuilt lab a new last day with --expires YYYY-MM-DD; nothing was built/,
     );
     expect(existsSync(cohortFile)).toBe(false);
     const bad = await run(['reproduce', '--expires', '2030-02-30', '--cohort-file', cohortFile, out], state);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--expires.*must be a real calendar date YYYY-MM-DD, got "2030-02-30"/);
     const past = await run(['--lang', 'fr', 'reproduce', '--expires', '2020-06-01', '--cohort-file', cohortFile, out], state);
-    expect(past.code).toBe(1);
+    expect(past.code).toBe(2);
     expect(past.stderr).toMatch(/2020-06-01 est dans le passé/);
     expect(existsSync(cohortFile)).toBe(false);
   });
 });
 
 describe('up refuses an expired cohort', () => {
-  it('with exit code 1, the file and the field, before anything is created', async () => {
+  it('with exit code 2 (invalid input), the file and the field, before anything is created', async () => {
     const state = join(tmp, 'state-up');
     // --driver none: were the cohort accepted, up would stop at the driver check (exit 2), never
     // reaching the host packages or the image.
     const r = await run(['-c', file, 'up', '--driver', 'none'], state);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('1 problem(s) in the cohort file; nothing was created:');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('1 problem in the cohort file; nothing was created:');
     expect(r.stderr).toMatch(
       new RegExp(`${file}:\\d+:\\d+: expires: the lab expired on 2020-01-01 \\(today is [\\d-]+\\): set a later date`),
     );
     expect(existsSync(state)).toBe(false);
     const fr = await run(['--lang', 'fr', '-c', file, 'up', '--driver', 'none'], state);
-    expect(fr.code).toBe(1);
+    expect(fr.code).toBe(2);
     expect(fr.stderr).toMatch(new RegExp(`${file}:\\d+:\\d+: expires: le lab a expiré le 2020-01-01`));
   });
 });

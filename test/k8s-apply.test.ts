@@ -30,12 +30,12 @@ describe('k8s apply: input checked before anything reaches a cluster', () => {
     expect(checkApplyInput({ env: 'preprod', kubeconfig, timeout: '120s' })).toBe('preprod');
   });
 
-  it('the CLI says so in French and English, exit 1', async () => {
+  it('the CLI says so in French and English, exit 2 (bad argument)', async () => {
     const en = await cli(['k8s', 'apply', 'prod', '--kubeconfig', join(dir, 'nope')]);
-    expect(en.code).toBe(1);
+    expect(en.code).toBe(2);
     expect(en.stderr).toMatch(/kubeconfig file .* does not exist or is not readable/);
     const fr = await cli(['--lang', 'fr', 'k8s', 'apply', 'qa', '--kubeconfig', kubeconfig]);
-    expect(fr.code).toBe(1);
+    expect(fr.code).toBe(2);
     expect(fr.stderr).toMatch(/l'environnement « qa » n'est pas test, preprod ou prod/);
     const cand = await cli(['k8s', 'apply', 'test', '--kubeconfig', kubeconfig, '--candidate', 'zoe']);
     expect(cand.stderr).toMatch(/candidate "zoe" is not in cohort solo/);

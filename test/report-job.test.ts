@@ -72,7 +72,7 @@ describe('arguments of the job', () => {
 
   it('refuses, with the reason, what would make a wrong or insecure report', () => {
     const bad: [string[], RegExp][] = [
-      [['--out', '/x'], /missing option\(s\): --cohort, --candidate, --password-file/],
+      [['--out', '/x'], /missing options: --cohort, --candidate, --password-file/],
       [[...REQUIRED, '--since', '1w'], /--since takes a period/],
       [[...REQUIRED, '--since', '1m'], /--since takes a period/],
       [[...REQUIRED, '--prometheus-url', 'http://localhost:9090'], /must be an https:\/\/ URL/],

@@ -272,7 +272,7 @@ describe('asd-lab verify (CLI, no server)', () => {
     const fr = await cli(['-c', file, '--lang', 'fr', 'verify', '--candidate', 'zed', '--no-save'], { ASD_LAB_STATE: state });
     expect(fr.stdout).toContain('candidat injoignable');
     const bad = await cli(['-c', file, 'verify', '--concurrency', '0'], { ASD_LAB_STATE: state });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--concurrency must be a positive integer');
   });
 

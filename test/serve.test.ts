@@ -73,7 +73,7 @@ describe('dashboard data', () => {
       expect.arrayContaining(['name', 'role', 'state', 'address', 'sshPort', 'user', 'keyPath', 'machine']),
     );
     const text = renderDashboardText(d, 'en');
-    expect(text).toMatch(/bob {2}— {2}last verify .*: 1 criteria passed, 1 failed, 30 not run/);
+    expect(text).toMatch(/bob {2}— {2}last verify .*: 1 criterion passed, 1 failed, 30 not run/);
     expect(text).toMatch(/db2 +db +stopped +down/);
     expect(text).toMatch(/app +app +running +NO SSH/);
     expect(renderDashboardText(d, 'fr')).toContain('pas encore de vérification');

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { t } from '../core/i18n/index.ts';
 import { type CohortSource, cohortSourceLine, expiryProblem, loadCohort } from '../core/model/load.ts';
-import { AsdError, type AsdErrorOptions } from '../core/errors.ts';
+import { AsdError, EXIT, type AsdErrorOptions } from '../core/errors.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
 import { selectCandidates } from '../lifecycle/index.ts';
 
@@ -10,8 +10,15 @@ import { selectCandidates } from '../lifecycle/index.ts';
 export class UserError extends AsdError {
   declare readonly exitCode: number;
 
-  constructor(message: string, exitCode = 1, opts: Omit<AsdErrorOptions, 'kind' | 'exitCode'> = {}) {
+  constructor(message: string, exitCode: number = EXIT.failed, opts: Omit<AsdErrorOptions, 'kind' | 'exitCode'> = {}) {
     super(message, { ...opts, kind: 'user', exitCode });
+  }
+}
+
+/** A bad option value or argument (kind 'usage'): exit 2, before anything is done. */
+export class UsageError extends AsdError {
+  constructor(message: string, opts: Omit<AsdErrorOptions, 'kind'> = {}) {
+    super(message, { ...opts, kind: 'usage' });
   }
 }
 
@@ -50,8 +57,16 @@ export function sayCohortFile(loaded: { file: string; source: CohortSource }, js
   else console.log(line);
 }
 
+let jsonPrinted = false;
+
 export function printJson(value: unknown): void {
+  jsonPrinted = true;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Whether the command printed its --json document: an error thrown after it (for the exit code) adds none. */
+export function jsonWasPrinted(): boolean {
+  return jsonPrinted;
 }
 
 /** The cohort's candidates, or the one named by --candidate (an unknown id is a user error). */

@@ -5,6 +5,7 @@ import { parseDocument } from 'yaml';
 import { t } from '../core/i18n/index.ts';
 import { isCalendarDate, type Cohort } from '../core/model/cohort.ts';
 import { expiryProblem, parseCohort } from '../core/model/load.ts';
+import { EXIT } from '../core/errors.ts';
 import { UserError } from './context.ts';
 
 const today = (now = new Date()) => now.toISOString().slice(0, 10);
@@ -23,7 +24,8 @@ export function expiresOption(value: string, _previous?: unknown, now?: Date): s
  */
 export function reproducedCohortText(text: string, cohort: Cohort, expires?: string, now?: Date): string {
   if (expires === undefined) {
-    if (expiryProblem(cohort, now)) throw new UserError(t('reproduce.expired', { expires: cohort.expires!, today: today(now) }));
+    if (expiryProblem(cohort, now))
+      throw new UserError(t('reproduce.expired', { expires: cohort.expires!, today: today(now) }), EXIT.usage); // --expires is missing
     return text;
   }
   const doc = parseDocument(text);

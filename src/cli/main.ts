@@ -3,8 +3,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { getLang, setLang, t, type Lang } from '../core/i18n/index.ts';
 import { toolVersion, versionLine } from '../evidence/version.ts';
-import { AsdError, exitCodeOf } from '../core/errors.ts';
+import { AsdError, EXIT, exitCodeOf } from '../core/errors.ts';
 import { COMMANDS } from './commands/index.ts';
+import { jsonWasPrinted } from './context.ts';
+import { localizeCommanderMessage } from './commander-errors.ts';
+import { addHelpSections, localizeHelp } from './help.ts';
 
 export async function main(argv: string[]): Promise<number> {
   // --lang must take effect before the help texts are built.
@@ -25,29 +28,74 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('asd-lab')
     .description(t('cli.description'))
     .addHelpText('afterAll', `\n  -V, --version  ${t('cli.versionOption')}`)
-    .addOption(new Option('--lang <lang>', 'fr | en (default from LANG)').choices(['fr', 'en']).default(getLang()))
-    .option('-c, --cohort <file>', 'cohort file (default: $ASD_LAB_COHORT, else ./asd-lab.yaml, else the bundled solo example)')
-    .option('--json', 'machine-readable output on stdout')
+    .addOption(new Option('--lang <lang>', t('cli.opt.lang')).choices(['fr', 'en']).default(getLang()))
+    .option('-c, --cohort <file>', t('cli.opt.cohort'))
+    .option('--json', t('cli.opt.json'))
     .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(localizeCommanderMessage(str, getLang())) })
     .showHelpAfterError();
+  localizeHelp(program);
   for (const register of COMMANDS) register(program);
+  addHelpSections(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
+    const json = argv.includes('--json');
+    if (err instanceof CommanderError) {
+      const code = commanderExitCode(err);
+      // commander has printed its message on stderr already
+      if (json && code !== EXIT.ok)
+        printJsonError({ message: localizeCommanderMessage(err.message, getLang()), kind: 'usage', exitCode: code });
+      return code;
+    }
     if (err instanceof AsdError) {
-      report(err, argv.includes('--json'));
+      report(err, json);
       return exitCodeOf(err);
     }
+    // a bug: node prints the stack; --json still gets its document first
+    if (json) printJsonError({ message: err instanceof Error ? err.message : String(err), kind: 'internal', exitCode: 1 });
     throw err;
   }
 }
 
+/**
+ * Commander's own errors are usage errors (unknown option or command, missing or invalid argument):
+ * exit 2, where commander says 1. Help and --version asked for exit 0; help shown because no
+ * command was given ("commander.help", error) is a usage error too.
+ */
+export function commanderExitCode(err: CommanderError): number {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+  if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  return EXIT.usage;
+}
+
+interface JsonError {
+  message: string;
+  kind: string;
+  exitCode: number;
+  problems?: unknown[];
+}
+
+/** The --json document of an error without one of its own: {"error": {...}} on stdout. */
+function printJsonError(error: JsonError): void {
+  process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+}
+
 /** The one place asd-lab's errors are printed: no stack (ASD_LAB_DEBUG=1 shows it, with the cause). */
 function report(err: AsdError<unknown>, json: boolean): void {
-  const doc = json ? err.jsonReport() : undefined;
-  if (doc !== undefined) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+  if (json && !jsonWasPrinted()) {
+    // an error with its own document (CohortError: the validate document) prints it; the others the generic one
+    const doc = err.jsonReport();
+    if (doc !== undefined) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    else
+      printJsonError({
+        message: err.message,
+        kind: err.kind,
+        exitCode: exitCodeOf(err),
+        ...(err.problems !== undefined ? { problems: err.problems } : {}),
+      });
+  }
   if (err.header !== undefined) {
     console.error(err.header);
     console.error(err.message);

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { t } from '../core/i18n/index.ts';
 import type { Cohort } from '../core/model/cohort.ts';
-import { UserError } from './context.ts';
+import { UsageError } from './context.ts';
 
 export interface AwsStackOptions {
   stateDir: string;
@@ -12,7 +12,7 @@ export interface AwsStackOptions {
 
 /** The stacks module pulls in cdktf: load it only for the commands that synthesize. */
 export async function synthForCli(cohort: Cohort, outDir: string, opts: AwsStackOptions) {
-  if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
+  if (cohort.target !== 'aws') throw new UsageError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
   const { synthCohort } = await import('../../stacks/index.ts');
   return synthCohort(cohort, outDir, { stateDir: opts.stateDir, amiId: opts.ami });
 }
@@ -20,7 +20,7 @@ export async function synthForCli(cohort: Cohort, outDir: string, opts: AwsStack
 /** Options shared by synth and plan. */
 export function awsStackOptions(cmd: Command): Command {
   return cmd
-    .option('-o, --out <dir>', 'directory of the synthesized Terraform JSON', 'cdktf.out')
-    .option('--state-dir <dir>', 'root of the local Terraform state files (never commit it)', '.asd-lab/terraform')
-    .option('--ami <id>', 'Debian 12 amd64 AMI id of the region (default: $ASD_LAB_AMI, else the pinned map of stacks/ami.ts)');
+    .option('-o, --out <dir>', t('cmd.stacks.opt.out'), 'cdktf.out')
+    .option('--state-dir <dir>', t('cmd.stacks.opt.stateDir'), '.asd-lab/terraform')
+    .option('--ami <id>', t('cmd.stacks.opt.ami'));
 }

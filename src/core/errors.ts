@@ -3,24 +3,34 @@
 // Imports nothing: everything may depend on it (src/, stacks/, bench/).
 
 /**
- * 'user': bad input, or a situation the user can act on (fix the cohort, install a tool, pick
- * another port). 'operation': something the lab tried failed (a script, terraform, a server).
+ * 'usage': the command line or its input is wrong (bad option or argument, unknown candidate,
+ * invalid cohort file, a cohort for another target): exit 2, the same on any machine.
+ * 'user': well-formed, but not possible here or now, and the user can act on it (install a tool,
+ * run as root, start the server first, pick another port): exit 1.
+ * 'operation': something the lab tried failed (a script, terraform, a server, a check): exit 1.
  */
-export type ErrorKind = 'user' | 'operation';
+export type ErrorKind = 'usage' | 'user' | 'operation';
 
 export interface AsdErrorOptions<P = string> {
   kind?: ErrorKind;
   /** Every problem found, when there are several (the message already lists them). */
   problems?: P[];
-  /** Process exit code; default 1 (DEFAULT_EXIT_CODE). */
+  /** Process exit code; default from the kind (exitCodeOf). */
   exitCode?: number;
   /** A translated line printed before the message instead of the generic "error:" prefix. */
   header?: string;
   cause?: unknown;
 }
 
-/** Exit code of an AsdError without its own: today every kind exits 1 (tests assert it). */
-export const DEFAULT_EXIT_CODE = 1;
+/** asd-lab's exit codes (README "The command line", `asd-lab --help`). */
+export const EXIT = {
+  /** Success. */
+  ok: 0,
+  /** An operation or a check failed, or it cannot be done here (a tool missing, a server down). */
+  failed: 1,
+  /** Usage error or invalid input: bad option, unknown command, invalid cohort file, bad argument. */
+  usage: 2,
+} as const;
 
 export class AsdError<P = string> extends Error {
   readonly kind: ErrorKind;
@@ -44,7 +54,7 @@ export class AsdError<P = string> extends Error {
 }
 
 export function exitCodeOf(err: AsdError<unknown>): number {
-  return err.exitCode ?? DEFAULT_EXIT_CODE;
+  return err.exitCode ?? (err.kind === 'usage' ? EXIT.usage : EXIT.failed);
 }
 
 /** A file or directory that is not there (as opposed to one that cannot be read). */

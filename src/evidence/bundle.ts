@@ -54,6 +54,7 @@ export function candidateCohort(cohort: Cohort, candidateId: string): Cohort {
   if (!cand)
     throw new BundleError(
       t('lab.unknownCandidate', { candidate: candidateId, known: cohort.candidates.map((c) => c.id).join(', ') }),
+      { kind: 'usage' },
     );
   const out: Cohort = { ...cohort, candidates: [cand] };
   if (cohort.target === 'local') {

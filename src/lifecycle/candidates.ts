@@ -8,7 +8,7 @@ export function selectCandidates(cohort: Cohort, id?: string): Candidate[] {
   const found = cohort.candidates.find((c) => c.id === id);
   if (!found)
     throw new AsdError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((c) => c.id).join(', ') }), {
-      kind: 'user',
+      kind: 'usage', // --candidate names no candidate of the cohort
     });
   return [found];
 }

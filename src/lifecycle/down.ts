@@ -56,7 +56,7 @@ export async function planDown(cohort: Cohort, opts: DownOptions = {}): Promise<
 }
 
 export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult> {
-  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'), undefined, { kind: 'usage' });
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
   return withLock(paths.lock, cohort.cohort, { wait: opts.wait, say: opts.say }, () => downLocked(cohort, opts, paths));
 }

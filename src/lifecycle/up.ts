@@ -192,7 +192,7 @@ function candidateSteps(
 }
 
 export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult> {
-  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'));
+  if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'), undefined, { kind: 'usage' });
   const progress = opts.progress ?? silentSink;
   const candidates = selectCandidates(cohort, opts.candidate);
   const driver = opts.driver ?? cohort.local.driver;

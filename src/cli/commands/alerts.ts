@@ -70,8 +70,8 @@ export function renderTable(rows: AlertRow[]): string {
 export function register(program: Command): void {
   program
     .command('alerts')
-    .description("alerts each candidate's Alertmanager holds: name, severity, team, state, since (--json for scripts)")
-    .option('--candidate <id>', 'only this candidate')
+    .description(t('cmd.alerts.description'))
+    .option('--candidate <id>', t('cmd.alerts.opt.candidate'))
     .action(async (opts: { candidate?: string }, cmd: Command) => {
       const g = globals(cmd);
       const { cohort } = cohortOf(cmd);

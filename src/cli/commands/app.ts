@@ -6,19 +6,19 @@ import { deploy, down, loadState, rollback, smoke, status, update, type EnvConte
 import { buildImage, readImageRecord } from '../../modules/containers/image.ts';
 import { resolveStateDir } from '../../targets/local/index.ts';
 import type { Cohort } from '../../core/model/cohort.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError, UserError } from '../context.ts';
 import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 
 const VERSIONS = ['v1', 'v2'];
 
 function checkVersion(v: string): string {
-  if (!VERSIONS.includes(v)) throw new UserError(t('app.badVersion', { got: v, known: VERSIONS.join(', ') }), 2);
+  if (!VERSIONS.includes(v)) throw new UsageError(t('app.badVersion', { got: v, known: VERSIONS.join(', ') }));
   return v;
 }
 
 function checkEnv(e: string): Environment {
   if (!(ENVIRONMENTS as readonly string[]).includes(e))
-    throw new UserError(t('app.badEnv', { got: e, known: ENVIRONMENTS.join(', ') }), 2);
+    throw new UsageError(t('app.badEnv', { got: e, known: ENVIRONMENTS.join(', ') }));
   return e as Environment;
 }
 
@@ -26,18 +26,18 @@ function pickCandidate(cohort: Cohort, id?: string) {
   if (id) {
     const c = cohort.candidates.find((x) => x.id === id);
     if (!c)
-      throw new UserError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+      throw new UsageError(t('lab.unknownCandidate', { candidate: id, known: cohort.candidates.map((x) => x.id).join(', ') }));
     return c;
   }
   if (cohort.candidates.length !== 1)
-    throw new UserError(t('app.candidateRequired', { known: cohort.candidates.map((x) => x.id).join(', ') }), 2);
+    throw new UsageError(t('app.candidateRequired', { known: cohort.candidates.map((x) => x.id).join(', ') }));
   return cohort.candidates[0]!;
 }
 
 function context(cmd: Command, env: string, candidate?: string): { ctx: EnvContext; json: boolean } {
   const g = globals(cmd);
   const { cohort } = cohortOf(cmd);
-  if (cohort.target !== 'local') throw new UserError(t('app.localOnly', { cohort: cohort.cohort }), 2);
+  if (cohort.target !== 'local') throw new UsageError(t('app.localOnly', { cohort: cohort.cohort }));
   const e = checkEnv(env);
   const cand = pickCandidate(cohort, candidate);
   const say = g.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
@@ -45,14 +45,12 @@ function context(cmd: Command, env: string, candidate?: string): { ctx: EnvConte
 }
 
 export function register(program: Command): void {
-  const app = program
-    .command('app')
-    .description('the reference application: OCI image, containers per environment (test, preprod, prod), updates');
+  const app = program.command('app').description(t('cmd.app.description'));
 
   app
     .command('image')
-    .description('build the OCI image offline with buildah (FROM scratch), record its digest and SBOM in the lab state')
-    .option('--version <v>', 'v1 or v2', 'v1')
+    .description(t('cmd.app.image.description'))
+    .option('--version <v>', t('cmd.app.image.opt.version'), 'v1')
     .action(async (opts: { version: string }, cmd: Command) => {
       const g = globals(cmd);
       const version = checkVersion(opts.version);
@@ -75,14 +73,11 @@ export function register(program: Command): void {
 
   app
     .command('deploy')
-    .description('start the environment ENV (edge, worker, API instances) with the given release; converges when run again')
+    .description(t('cmd.app.deploy.description'))
     .argument('<env>', ENVIRONMENTS.join(' | '))
-    .option('--version <v>', 'v1 or v2', 'v1')
-    .option('--candidate <id>', 'candidate (required when the cohort has several)')
-    .option(
-      '--database-url-file <file>',
-      "file holding the postgresql:// URL of this environment's database (kept in the lab state, mode 0600)",
-    )
+    .option('--version <v>', t('cmd.app.deploy.opt.version'), 'v1')
+    .option('--candidate <id>', t('cmd.app.deploy.opt.candidate'))
+    .option('--database-url-file <file>', t('cmd.app.deploy.opt.databaseUrlFile'))
     .action(async (env: string, opts: { version: string; candidate?: string; databaseUrlFile?: string }, cmd: Command) => {
       const version = checkVersion(opts.version);
       const { ctx, json } = context(cmd, env, opts.candidate);
@@ -172,30 +167,26 @@ export function register(program: Command): void {
 
   app
     .command('update')
-    .description(
-      'replace the API instances one by one, then the worker, with a bounded load loop counting failed requests; rolls back on a failed health check',
-    )
+    .description(t('cmd.app.update.description'))
     .argument('<env>', ENVIRONMENTS.join(' | '))
-    .requiredOption('--version <v>', 'v1 or v2')
-    .option('--candidate <id>', 'candidate (required when the cohort has several)')
-    .option('--no-load', 'do not run the load loop during the update')
+    .requiredOption('--version <v>', t('cmd.app.update.opt.version'))
+    .option('--candidate <id>', t('cmd.app.update.opt.candidate'))
+    .option('--no-load', t('cmd.app.update.opt.noLoad'))
     .action(updateLike('update'));
 
   app
     .command('rollback')
-    .description('go back to the previous release, one instance at a time, like an update')
+    .description(t('cmd.app.rollback.description'))
     .argument('<env>', ENVIRONMENTS.join(' | '))
-    .option('--candidate <id>', 'candidate (required when the cohort has several)')
-    .option('--no-load', 'do not run the load loop during the rollback')
+    .option('--candidate <id>', t('cmd.app.rollback.opt.candidate'))
+    .option('--no-load', t('cmd.app.rollback.opt.noLoad'))
     .action(updateLike('rollback'));
 
   app
     .command('smoke')
-    .description(
-      "end-to-end checks through the environment's edge: health, release, an item processed by the worker and exported to the remote volume",
-    )
+    .description(t('cmd.app.smoke.description'))
     .argument('<env>', ENVIRONMENTS.join(' | '))
-    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .option('--candidate <id>', t('cmd.app.smoke.opt.candidate'))
     .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
       const { ctx, json } = context(cmd, env, opts.candidate);
       if (!(await loadState(ctx))?.edge)
@@ -213,9 +204,9 @@ export function register(program: Command): void {
 
   app
     .command('status')
-    .description('the containers of an environment: role, release, address, state, health')
+    .description(t('cmd.app.status.description'))
     .argument('<env>', ENVIRONMENTS.join(' | '))
-    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .option('--candidate <id>', t('cmd.app.status.opt.candidate'))
     .action(async (env: string, opts: { candidate?: string }, cmd: Command) => {
       const { ctx, json } = context(cmd, env, opts.candidate);
       const r = await status(ctx);
@@ -248,9 +239,9 @@ export function register(program: Command): void {
 
   app
     .command('down')
-    .description('stop and remove the containers of an environment (all three without ENV) and unmount its volume')
+    .description(t('cmd.app.down.description'))
     .argument('[env]', ENVIRONMENTS.join(' | '))
-    .option('--candidate <id>', 'candidate (required when the cohort has several)')
+    .option('--candidate <id>', t('cmd.app.down.opt.candidate'))
     .action(async (env: string | undefined, opts: { candidate?: string }, cmd: Command) => {
       for (const e of env ? [env] : [...ENVIRONMENTS]) {
         const { ctx, json } = context(cmd, e, opts.candidate);

@@ -13,11 +13,9 @@ import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('bundle')
-    .description(
-      "archive a candidate's environment (cohort entry, versions, image packages, public keys, last verify) for `reproduce`",
-    )
-    .requiredOption('--candidate <id>', 'the candidate')
-    .requiredOption('-o, --output <file>', 'the .tar.gz to write')
+    .description(t('cmd.bundle.description'))
+    .requiredOption('--candidate <id>', t('cmd.bundle.opt.candidate'))
+    .requiredOption('-o, --output <file>', t('cmd.bundle.opt.output'))
     .action(async (opts: { candidate: string; output: string }, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();

@@ -1,13 +1,14 @@
 // `asd-lab competencies`: the competency map (table, --json, or --markdown for docs/competencies.md).
 import type { Command } from 'commander';
+import { t } from '../../core/i18n/index.ts';
 import { competencyMap, renderMarkdown, renderTable } from '../../competencies/map.ts';
 import { globals, printJson } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('competencies')
-    .description('print which lab artifacts exercise each competency and criterion of the title')
-    .option('--markdown', 'print the Markdown of docs/competencies.md')
+    .description(t('cmd.competencies.description'))
+    .option('--markdown', t('cmd.competencies.opt.markdown'))
     .action((opts: { markdown?: boolean }, cmd: Command) => {
       const map = competencyMap();
       const g = globals(cmd);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { backup, dataLab, failover, restoreAt, restoreCheck, status, type DataLab } from '../../modules/data/ops.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError } from '../context.ts';
 import { cohortPaths } from '../../core/state.ts';
 
 async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; json: boolean }> {
@@ -15,16 +15,15 @@ async function labOf(cmd: Command, candidate: string): Promise<{ lab: DataLab; j
 }
 
 export function register(program: Command): void {
-  const db = program
-    .command('db')
-    .description("database operations of a candidate's lab: backup, restore check, failover, status (CP6)");
+  const db = program.command('db').description(t('cmd.db.description'));
 
   db.command('backup')
-    .description('take a pgBackRest backup now into the repository on the mon server')
+    .description(t('cmd.db.backup.description'))
     .argument('<candidate>')
-    .option('--type <type>', 'full, diff or incr', 'full')
+    .option('--type <type>', t('cmd.db.backup.opt.type'), 'full')
     .action(async (candidate: string, opts: { type: string }, cmd: Command) => {
-      if (!['full', 'diff', 'incr'].includes(opts.type)) throw new UserError(t('db.badType', { got: JSON.stringify(opts.type) }));
+      if (!['full', 'diff', 'incr'].includes(opts.type))
+        throw new UsageError(t('db.badType', { got: JSON.stringify(opts.type) }));
       const { lab, json } = await labOf(cmd, candidate);
       const r = await backup(lab, opts.type as 'full' | 'diff' | 'incr');
       if (json) printJson({ candidate, backup: r });
@@ -32,28 +31,26 @@ export function register(program: Command): void {
     });
 
   db.command('restore-check')
-    .description(
-      'restore the latest backup into a scratch instance and compare the canary table (rows, checksum); with --target-time, a point-in-time restore',
-    )
+    .description(t('cmd.db.restoreCheck.description'))
     .argument('<candidate>')
-    .option('--target-time <time>', 'restore to this time instead (ISO 8601), and report what the copy holds')
-    .option('--database <name>', 'database to read in the restored copy (default: the first prod database)')
+    .option('--target-time <time>', t('cmd.db.restoreCheck.opt.targetTime'))
+    .option('--database <name>', t('cmd.db.restoreCheck.opt.database'))
     .action(async (candidate: string, opts: { targetTime?: string; database?: string }, cmd: Command) => {
       if (
         opts.targetTime !== undefined &&
         (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/.test(opts.targetTime) ||
           Number.isNaN(Date.parse(opts.targetTime)))
       ) {
-        throw new UserError(t('db.badTime', { got: JSON.stringify(opts.targetTime) }));
+        throw new UsageError(t('db.badTime', { got: JSON.stringify(opts.targetTime) }));
       }
       const { lab, json } = await labOf(cmd, candidate);
       if (opts.database && !lab.plan.databases.some((d) => d.name === opts.database)) {
-        throw new UserError(
+        throw new UsageError(
           t('db.failed', {
             candidate,
             step: '--database',
             server: '-',
-            detail: `${opts.database} is not a database of the model (${lab.plan.databases.map((d) => d.name).join(', ')})`,
+            detail: t('db.unknownDatabase', { name: opts.database, known: lab.plan.databases.map((d) => d.name).join(', ') }),
           }),
         );
       }
@@ -100,7 +97,7 @@ export function register(program: Command): void {
     });
 
   db.command('failover')
-    .description('promote the replica, record it as the primary, re-seed the old primary as its replica')
+    .description(t('cmd.db.failover.description'))
     .argument('<candidate>')
     .action(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);
@@ -115,7 +112,7 @@ export function register(program: Command): void {
     });
 
   db.command('status')
-    .description('role of each db server, replication lag (bytes, seconds), last backup, last restore check')
+    .description(t('cmd.db.status.description'))
     .argument('<candidate>')
     .action(async (candidate: string, _opts: unknown, cmd: Command) => {
       const { lab, json } = await labOf(cmd, candidate);

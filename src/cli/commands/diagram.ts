@@ -5,27 +5,29 @@ import type { Command } from 'commander';
 import { getLang, t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
 import { DIAGRAM_FORMATS, diagramOutput, type DiagramFormat } from '../../evidence/render.ts';
-import { candidatesOf, cohortOf, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('diagram')
-    .description('architecture diagram of the live lab: svg | png (Graphviz) | mermaid | dot')
-    .option('--candidate <id>', 'only this candidate')
-    .option('--format <format>', 'svg | png | mermaid | dot', 'svg')
-    .option('-o, --output <file>', 'write to this file (default: standard output; png needs -o)')
+    .description(t('cmd.diagram.description'))
+    .option('--candidate <id>', t('cmd.diagram.opt.candidate'))
+    .option('--format <format>', t('cmd.diagram.opt.format'), 'svg')
+    .option('-o, --output <file>', t('cmd.diagram.opt.output'))
     .action(async (opts: { candidate?: string; format: string; output?: string }, cmd: Command) => {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
       if (!DIAGRAM_FORMATS.includes(opts.format as DiagramFormat)) {
-        throw new UserError(t('diagram.badFormat', { got: opts.format, formats: DIAGRAM_FORMATS.join(' | ') }), 2);
+        throw new UsageError(t('diagram.badFormat', { got: opts.format, formats: DIAGRAM_FORMATS.join(' | ') }));
       }
-      if (opts.format === 'png' && !opts.output) throw new UserError(t('diagram.pngNeedsFile'), 2);
+      if (opts.format === 'png' && !opts.output) throw new UsageError(t('diagram.pngNeedsFile'));
       candidatesOf(cohort, opts.candidate);
       const out = await diagramOutput(cohort, await labServers(cohort), opts.format as DiagramFormat, lang, opts.candidate);
       if (opts.output) {
         writeFileSync(opts.output, out);
         process.stderr.write(`${t('report.written', { format: opts.format, file: opts.output }, lang)}\n`);
-      } else process.stdout.write(out);
+        if (globals(cmd).json) printJson({ format: opts.format, file: opts.output });
+      } else if (globals(cmd).json) printJson({ format: opts.format, content: out.toString() });
+      else process.stdout.write(out);
     });
 }

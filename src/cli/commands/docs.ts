@@ -1,11 +1,13 @@
 // `asd-lab docs`: regenerates the reference documents that are derived from the code.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { t } from '../../core/i18n/index.ts';
 import { competencyMap, renderMarkdown } from '../../competencies/map.ts';
 import { renderFlowsDoc } from '../../core/flows.ts';
 import { cohortJsonSchema, renderCohortDoc } from '../../core/model/docs.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
+import { globals, printJson } from '../context.ts';
 import { renderReportJsonSchema } from '../../evidence/verify-report/schema.ts';
 
 /** Every generated document: path from the repository root, and its content. */
@@ -19,16 +21,24 @@ export function generatedDocs(): [string, string][] {
   ];
 }
 
+/** Writes every generated document under root; says for each whether its content changed. */
+export function writeGeneratedDocs(root = REPO_ROOT): { path: string; changed: boolean }[] {
+  return generatedDocs().map(([path, content]) => {
+    const file = resolve(root, path);
+    const changed = !existsSync(file) || readFileSync(file, 'utf8') !== content;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+    return { path, changed };
+  });
+}
+
 export function register(program: Command): void {
   program
     .command('docs')
-    .description(
-      'regenerate docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code',
-    )
-    .action(() => {
-      for (const [path, content] of generatedDocs()) {
-        writeFileSync(resolve(REPO_ROOT, path), content);
-        console.log(path);
-      }
+    .description(t('cmd.docs.description'))
+    .action((_opts, cmd: Command) => {
+      const files = writeGeneratedDocs();
+      if (globals(cmd).json) printJson({ files });
+      else for (const f of files) console.log(f.path);
     });
 }

@@ -7,7 +7,7 @@ import { globals, printJson } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('doctor')
-    .description('check prerequisites (node, terraform, ansible, nspawn, qemu, KVM ...) and print how to fix each')
+    .description(t('cmd.doctor.description'))
     .action(async (_opts, cmd: Command) => {
       const checks = await runDoctor();
       if (globals(cmd).json) {

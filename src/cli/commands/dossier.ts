@@ -18,15 +18,15 @@ import { dossierBlocks } from '../../evidence/dossier.ts';
 import { toolVersions } from '../../evidence/tools.ts';
 import { loadLastVerify } from '../../evidence/verify-report/state.ts';
 import { toolVersion } from '../../evidence/version.ts';
-import { candidatesOf, cohortOf } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('dossier')
-    .description('project-file skeleton for a candidate (Markdown + HTML): competencies from the last verify, diagram, scripts')
-    .requiredOption('--candidate <id>', 'the candidate')
-    .option('-o, --output <dir>', 'directory to write (default: dossier-<candidate>)')
-    .option('--repo-url <url>', 'base URL of the repository for links (URL/blob/COMMIT/PATH); default: relative paths')
+    .description(t('cmd.dossier.description'))
+    .requiredOption('--candidate <id>', t('cmd.dossier.opt.candidate'))
+    .option('-o, --output <dir>', t('cmd.dossier.opt.output'))
+    .option('--repo-url <url>', t('cmd.dossier.opt.repoUrl'))
     .action(async (opts: { candidate: string; output?: string; repoUrl?: string }, cmd: Command) => {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
@@ -65,6 +65,16 @@ export function register(program: Command): void {
       writeFileSync(join(outDir, 'dossier.md'), toMarkdown(dossierBlocks(input)));
       const title = t('dossier.title', { candidate: opts.candidate }, lang);
       writeFileSync(join(outDir, 'dossier.html'), toHtml(title, lang, dossierBlocks({ ...input, diagramSvg })));
+      if (globals(cmd).json) {
+        const files = ['dossier.md', 'dossier.html', 'diagram.mmd', ...(diagramFile ? [diagramFile] : [])];
+        printJson({
+          candidate: opts.candidate,
+          dir: outDir,
+          files: files.map((f) => join(outDir, f)),
+          lastVerify: last !== undefined,
+        });
+        return;
+      }
       console.log(t('dossier.written', { dir: outDir }, lang));
       if (!last) console.log(t('dossier.noVerify', {}, lang));
     });

@@ -10,11 +10,11 @@ import { candidatesOf, cohortOf, globals, printJson, sayCohortFile } from '../co
 export function register(program: Command, io: (json: boolean) => ConfirmIO = terminalIO): void {
   program
     .command('down')
-    .description('stop and delete the servers, networks and firewall rules of the lab (local target)')
-    .option('--candidate <id>', 'only this candidate')
-    .option('--purge', "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)")
-    .option('-y, --yes', 'do not ask for confirmation on a terminal (without a terminal down never asks)')
-    .option('--wait', 'if another up or down of this cohort is running, wait for it instead of refusing')
+    .description(t('cmd.down.description'))
+    .option('--candidate <id>', t('cmd.down.opt.candidate'))
+    .option('--purge', t('cmd.down.opt.purge'))
+    .option('-y, --yes', t('cmd.down.opt.yes'))
+    .option('--wait', t('cmd.lock.opt.wait'))
     .action(async (opts: { candidate?: string; purge?: boolean; wait?: boolean; yes?: boolean }, cmd: Command) => {
       const g = globals(cmd);
       const loaded = cohortOf(cmd);

@@ -19,23 +19,19 @@ import {
   type ScenarioName,
 } from '../../modules/monitoring/drills.ts';
 import { monServer } from '../../modules/monitoring/remote.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('drill')
-    .description(`inject a fault and time its alert end to end: ${SCENARIOS.join(', ')}`)
+    .description(t('cmd.drill.description', { scenarios: SCENARIOS.join(', ') }))
     .argument('<scenario>', SCENARIOS.join(' | '))
-    .option('--candidate <id>', 'the candidate whose lab is drilled (default: the first)')
-    .option('--server <name>', 'the server to break (default: per scenario, e.g. app, or db for pg-down)')
-    .option('--timeout <seconds>', 'bound of the whole drill', '900')
-    .option('--attempts <n>', 'failed SSH logins of ssh-failures', String(DRILL_DEFAULTS.attempts))
-    .option('--path <dir>', 'directory whose file system disk-fill fills', DRILL_DEFAULTS.fillPath)
-    .option(
-      '--max-fill <MiB>',
-      'disk-fill refuses a file system that needs more than this',
-      String(DRILL_DEFAULTS.maxFillBytes / 1024 ** 2),
-    )
+    .option('--candidate <id>', t('cmd.drill.opt.candidate'))
+    .option('--server <name>', t('cmd.drill.opt.server'))
+    .option('--timeout <seconds>', t('cmd.drill.opt.timeout'), '900')
+    .option('--attempts <n>', t('cmd.drill.opt.attempts'), String(DRILL_DEFAULTS.attempts))
+    .option('--path <dir>', t('cmd.drill.opt.path'), DRILL_DEFAULTS.fillPath)
+    .option('--max-fill <MiB>', t('cmd.drill.opt.maxFill'), String(DRILL_DEFAULTS.maxFillBytes / 1024 ** 2))
     .action(
       async (
         scenario: string,
@@ -44,17 +40,17 @@ export function register(program: Command): void {
       ) => {
         const g = globals(cmd);
         if (!(SCENARIOS as readonly string[]).includes(scenario))
-          throw new UserError(t('drill.unknownScenario', { got: scenario, known: SCENARIOS.join(', ') }), 2);
+          throw new UsageError(t('drill.unknownScenario', { got: scenario, known: SCENARIOS.join(', ') }));
         const timeout = Number(opts.timeout);
         const attempts = Number(opts.attempts);
         const maxFill = Number(opts.maxFill);
         if (!Number.isInteger(timeout) || timeout < 60)
-          throw new UserError(t('drill.badNumber', { option: '--timeout', min: 60, got: opts.timeout }), 2);
+          throw new UsageError(t('drill.badNumber', { option: '--timeout', min: 60, got: opts.timeout }));
         if (!Number.isInteger(attempts) || attempts < 10 || attempts > 100)
-          throw new UserError(t('drill.badNumber', { option: '--attempts', min: 10, got: opts.attempts }), 2);
+          throw new UsageError(t('drill.badNumber', { option: '--attempts', min: 10, got: opts.attempts }));
         if (!Number.isFinite(maxFill) || maxFill < 1)
-          throw new UserError(t('drill.badNumber', { option: '--max-fill', min: 1, got: opts.maxFill }), 2);
-        if (!opts.path.startsWith('/')) throw new UserError(t('monitoring.absolutePath', { got: JSON.stringify(opts.path) }), 2);
+          throw new UsageError(t('drill.badNumber', { option: '--max-fill', min: 1, got: opts.maxFill }));
+        if (!opts.path.startsWith('/')) throw new UsageError(t('monitoring.absolutePath', { got: JSON.stringify(opts.path) }));
         const { cohort } = cohortOf(cmd);
         const candidate = candidatesOf(cohort, opts.candidate)[0]!;
         const servers = (await labServers(cohort)).get(candidate.id) ?? [];

@@ -10,7 +10,7 @@ import { resolveStateDir, statePaths } from '../../core/state.ts';
 import type { Requirement } from '../../modules/pipeline/definition.ts';
 import { GENERATED, staleFiles } from '../../modules/pipeline/generate.ts';
 import { runPipeline } from '../../modules/pipeline/run.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 /**
  * Is the npm script or the asd-lab subcommand there? Read from package.json and from the command
@@ -48,19 +48,15 @@ interface RunCliOptions {
 }
 
 export function register(program: Command): void {
-  const pipeline = program
-    .command('pipeline')
-    .description('the CI/CD pipeline of the reference application: run it here, or generate the forge files');
+  const pipeline = program.command('pipeline').description(t('cmd.pipeline.description'));
   pipeline
     .command('run')
-    .description(
-      'run the stages build -> unit tests -> image -> deploy test -> smoke tests -> deploy preprod -> approval -> deploy prod; stops at the approval unless --approve',
-    )
-    .option('--candidate <id>', 'the candidate whose lab receives the deployments (with -c FILE)')
-    .option('--until <stage>', 'stop after this stage')
-    .option('--approve', 'approve the release to prod (otherwise the run stops at the approval)')
-    .option('--version <v>', 'application version to release', 'v1')
-    .option('--report-dir <dir>', 'folder of the run report (default <state>/pipeline/<time>)')
+    .description(t('cmd.pipeline.run.description'))
+    .option('--candidate <id>', t('cmd.pipeline.run.opt.candidate'))
+    .option('--until <stage>', t('cmd.pipeline.run.opt.until'))
+    .option('--approve', t('cmd.pipeline.run.opt.approve'))
+    .option('--version <v>', t('cmd.pipeline.run.opt.version'), 'v1')
+    .option('--report-dir <dir>', t('cmd.pipeline.run.opt.reportDir'))
     .action(async (opts: RunCliOptions, cmd: Command) => {
       const g = globals(cmd);
       const labArgs: string[] = [];
@@ -68,7 +64,7 @@ export function register(program: Command): void {
       if (g.cohort || opts.candidate) {
         const { cohort, file } = cohortOf(cmd);
         if (opts.candidate && !cohort.candidates.some((c) => c.id === opts.candidate)) {
-          throw new UserError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
+          throw new UsageError(t('k8s.unknownCandidate', { candidate: opts.candidate, cohort: cohort.cohort }));
         }
         if (g.cohort) {
           labArgs.push('-c', file);
@@ -76,7 +72,7 @@ export function register(program: Command): void {
         }
         if (opts.candidate) labArgs.push('--candidate', opts.candidate);
       }
-      if (!/^v\d+$/.test(opts.version)) throw new UserError(t('pipeline.badVersion', { got: opts.version }));
+      if (!/^v\d+$/.test(opts.version)) throw new UsageError(t('pipeline.badVersion', { got: opts.version }));
       const reportDir =
         opts.reportDir ?? join(statePaths(resolveStateDir()).pipelineRuns, new Date().toISOString().replace(/[:.]/g, '-'));
       const report = await runPipeline({
@@ -104,10 +100,8 @@ export function register(program: Command): void {
     });
   pipeline
     .command('generate')
-    .description(
-      'write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts (--check: only say whether they are up to date)',
-    )
-    .option('--check', 'write nothing; exit 1 when a file is stale')
+    .description(t('cmd.pipeline.generate.description'))
+    .option('--check', t('cmd.pipeline.generate.opt.check'))
     .action((opts: { check?: boolean }) => {
       if (opts.check) {
         const stale = staleFiles();

@@ -18,7 +18,7 @@ import {
   type StackRef,
   type Terraform,
 } from '../../targets/aws/terraform/index.ts';
-import { cohortOf, globals, printJson, UserError } from '../context.ts';
+import { cohortOf, globals, printJson, UsageError, UserError } from '../context.ts';
 import { AMI_PLACEHOLDER } from '../../../stacks/ami.ts';
 import { PENDING } from '../../../stacks/topology.ts';
 import { runK8sSynth } from '../k8s-stacks.ts';
@@ -164,31 +164,19 @@ function printReport(report: ReturnType<typeof planReport>, plans: StackPlan[], 
 }
 
 export function register(program: Command): void {
-  awsStackOptions(
-    program
-      .command('plan')
-      .description(
-        'synthesize the AWS stacks and show what terraform would create, with the cost per candidate-hour; creates nothing',
-      ),
-  )
-    .option(
-      '--offline',
-      'no AWS API call at all: fake credentials, provider from the mirror ($ASD_LAB_TF_MIRROR or /opt/tf-plugins)',
-    )
-    .option('--concurrency <n>', 'stacks planned at once (default: number of cores)')
-    .option(
-      '--k8s',
-      'the Kubernetes stacks: synthesized and validated; not planned (hashicorp/kubernetes is not in the offline mirror)',
-    )
-    .option('--kubeconfig-dir <dir>', "with --k8s: directory of the candidates' kubeconfig files", '.asd-lab/kubeconfig')
+  awsStackOptions(program.command('plan').description(t('cmd.plan.description')))
+    .option('--offline', t('cmd.plan.opt.offline'))
+    .option('--concurrency <n>', t('cmd.plan.opt.concurrency'))
+    .option('--k8s', t('cmd.plan.opt.k8s'))
+    .option('--kubeconfig-dir <dir>', t('cmd.plan.opt.kubeconfigDir'), '.asd-lab/kubeconfig')
     .action(async (opts: PlanCliOptions & { k8s?: boolean; kubeconfigDir?: string }, cmd: Command) => {
       if (opts.k8s) return runK8sSynth(cmd, opts, true);
       const json = globals(cmd).json ?? false;
       const { cohort } = cohortOf(cmd, { expired: 'warn' });
-      if (cohort.target !== 'aws') throw new UserError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
+      if (cohort.target !== 'aws') throw new UsageError(t('cli.targetLocalNoStacks', { cohort: cohort.cohort }));
       const concurrency = opts.concurrency ? Number(opts.concurrency) : defaultConcurrency();
       if (!Number.isInteger(concurrency) || concurrency < 1)
-        throw new UserError(t('cli.concurrency', { got: String(opts.concurrency) }));
+        throw new UsageError(t('cli.concurrency', { got: String(opts.concurrency) }));
       // Input problems first, then missing tools: both before anything is written.
       const { awsTopology } = await import('../../../stacks/index.ts');
       const networkStack = awsTopology(cohort).networkStack;

@@ -9,22 +9,20 @@ import { labServers } from '../../lifecycle/index.ts';
 import { collectAppReport, parsePeriod, writeAppReport } from '../../modules/monitoring/app-report.ts';
 import { reportsDir } from '../../modules/monitoring/app-report-files.ts';
 import { monServer, promQuery, promRange, readEvents } from '../../modules/monitoring/remote.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('report')
-    .description(
-      "the developers' report of the application: availability vs SLO, error budget, latency, errors, saturation, charts",
-    )
-    .argument('<subject>', 'app')
-    .option('--since <period>', 'period covered, e.g. 7d, 24h, 90m (5m to 90d)', '7d')
-    .option('--candidate <id>', 'only this candidate')
-    .option('-o, --out <dir>', 'write here instead of the lab state')
+    .description(t('cmd.report.description'))
+    .argument('<subject>', t('cmd.report.arg.subject'))
+    .option('--since <period>', t('cmd.report.opt.since'), '7d')
+    .option('--candidate <id>', t('cmd.report.opt.candidate'))
+    .option('-o, --out <dir>', t('cmd.report.opt.out'))
     .action(async (subject: string, opts: { since: string; candidate?: string; out?: string }, cmd: Command) => {
       const g = globals(cmd);
-      if (subject !== 'app') throw new UserError(t('appReport.unknownSubject', { got: subject }), 2);
-      if (parsePeriod(opts.since) === undefined) throw new UserError(t('appReport.badPeriod', { got: opts.since }), 2);
+      if (subject !== 'app') throw new UsageError(t('appReport.unknownSubject', { got: subject }));
+      if (parsePeriod(opts.since) === undefined) throw new UsageError(t('appReport.badPeriod', { got: opts.since }));
       const { cohort } = cohortOf(cmd);
       const candidates = candidatesOf(cohort, opts.candidate);
       const servers = await labServers(cohort);

@@ -12,7 +12,7 @@ import { toolVersion } from '../../evidence/version.ts';
 import { reportFailed } from '../../checks/run.ts';
 import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
 import { reproduce } from '../../lifecycle/index.ts';
-import { globals, printJson, UserError } from '../context.ts';
+import { globals, printJson, UsageError, UserError } from '../context.ts';
 import { listrSink } from '../progress.ts';
 import { upSummary } from '../render.ts';
 import { expiresOption, reproducedCohortText } from '../expires.ts';
@@ -28,20 +28,17 @@ interface ReproduceOpts {
 export function register(program: Command): void {
   program
     .command('reproduce')
-    .description("check a bundle and rebuild that candidate's environment (local target), then verify it")
-    .argument('<file>', 'bundle made by `asd-lab bundle`')
-    .option('--dry-run', 'check the bundle and print what would be built; build nothing')
-    .option('--target <target>', 'where to rebuild (only local)', 'local')
-    .option('--expect-sha256 <hash>', 'refuse the bundle unless its manifest has this SHA-256 (printed by `bundle`)')
+    .description(t('cmd.reproduce.description'))
+    .argument('<file>', t('cmd.reproduce.arg.file'))
+    .option('--dry-run', t('cmd.reproduce.opt.dryRun'))
+    .option('--target <target>', t('cmd.reproduce.opt.target'), 'local')
+    .option('--expect-sha256 <hash>', t('cmd.reproduce.opt.expectSha256'))
     .option('--expires <date>', t('reproduce.expiresOption'), expiresOption)
-    .option(
-      '--cohort-file <file>',
-      'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)',
-    )
+    .option('--cohort-file <file>', t('cmd.reproduce.opt.cohortFile'))
     .action(async (file: string, opts: ReproduceOpts, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();
-      if (opts.target !== 'local') throw new UserError(t('reproduce.targetLocal', { got: opts.target }), 2);
+      if (opts.target !== 'local') throw new UsageError(t('reproduce.targetLocal', { got: opts.target }));
       let b;
       try {
         b = await openBundle(file, await toolVersion(), { expectSha256: opts.expectSha256 });
@@ -127,7 +124,7 @@ export function register(program: Command): void {
         if (!g.json) console.log(t('reproduce.dryRun', {}, lang));
         return;
       }
-      if (b.cohort.target !== 'local') throw new UserError(t('up.awsNotHere'));
+      if (b.cohort.target !== 'local') throw new UsageError(t('up.awsNotHere'));
       // The bundle's cohort, with --expires for an old one; then the same library calls as
       // `up --candidate ID --no-verify` and `verify --candidate ID`.
       const cohortText = reproducedCohortText(b.cohortText, b.cohort, opts.expires);

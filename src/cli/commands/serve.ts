@@ -7,18 +7,18 @@ import { dashboard, renderDashboardHtml } from '../../evidence/dashboard.ts';
 import { renderHtml } from '../../evidence/verify-report/html.ts';
 import { startServe } from '../../evidence/serve.ts';
 import { loadLastVerify } from '../../evidence/verify-report/state.ts';
-import { cohortOf, UserError } from '../context.ts';
+import { cohortOf, UsageError, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('read-only dashboard page on http://127.0.0.1:PORT/ (status, health, last verify, diagram)')
-    .option('--port <port>', 'TCP port on 127.0.0.1 (0: any free port)', '8099')
+    .description(t('cmd.serve.description'))
+    .option('--port <port>', t('cmd.serve.opt.port'), '8099')
     .action(async (opts: { port: string }, cmd: Command) => {
       const lang = getLang();
       const { cohort } = cohortOf(cmd);
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(t('serve.badPort', { got: opts.port }), 2);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(t('serve.badPort', { got: opts.port }));
       const data = async () => dashboard(cohort, await labServers(cohort), loadLastVerify(cohort.cohort));
       const { url } = await startServe(
         {

@@ -4,22 +4,22 @@ import { execa } from 'execa';
 import { t } from '../../core/i18n/index.ts';
 import { labServers } from '../../lifecycle/index.ts';
 import { listServers, resolveStateDir } from '../../targets/local/index.ts';
-import { cohortOf, UserError } from '../context.ts';
+import { cohortOf, UsageError, UserError } from '../context.ts';
 
 export function register(program: Command): void {
   program
     .command('ssh')
-    .description('open a shell on a server, or run one command there (after --) and return its exit code')
-    .argument('<candidate>')
-    .argument('<server>')
-    .argument('[command...]')
+    .description(t('cmd.ssh.description'))
+    .argument('<candidate>', t('cmd.ssh.arg.candidate'))
+    .argument('<server>', t('cmd.ssh.arg.server'))
+    .argument('[command...]', t('cmd.ssh.arg.command'))
     .action(async (candidate: string, server: string, command: string[], _opts, cmd: Command) => {
       const { cohort } = cohortOf(cmd);
       const servers = (await labServers(cohort)).get(candidate);
       if (!servers)
-        throw new UserError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }));
+        throw new UsageError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }));
       const s = servers.find((x) => x.name === server || x.machine === server);
-      if (!s) throw new UserError(t('ssh.unknownServer', { server, candidate, known: servers.map((x) => x.name).join(', ') }));
+      if (!s) throw new UsageError(t('ssh.unknownServer', { server, candidate, known: servers.map((x) => x.name).join(', ') }));
       if (s.state !== 'running') throw new UserError(t('ssh.notRunning', { server, state: s.state, candidate }));
       const local = (await listServers(resolveStateDir())).find((x) => x.name === s.machine);
       const args = ['-i', s.keyPath, '-p', String(s.sshPort), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes'];

@@ -6,11 +6,9 @@ import { runK8sSynth } from '../k8s-stacks.ts';
 import { awsStackOptions, synthForCli, type AwsStackOptions } from '../stacks.ts';
 
 export function register(program: Command): void {
-  awsStackOptions(
-    program.command('synth').description('write the Terraform JSON of every AWS stack of the cohort; creates nothing'),
-  )
-    .option('--k8s', 'the Kubernetes stacks instead (one per candidate, into <out>/k8s), validated offline')
-    .option('--kubeconfig-dir <dir>', "with --k8s: directory of the candidates' kubeconfig files", '.asd-lab/kubeconfig')
+  awsStackOptions(program.command('synth').description(t('cmd.synth.description')))
+    .option('--k8s', t('cmd.synth.opt.k8s'))
+    .option('--kubeconfig-dir <dir>', t('cmd.synth.opt.kubeconfigDir'), '.asd-lab/kubeconfig')
     .action(async (opts: AwsStackOptions & { out: string; k8s?: boolean; kubeconfigDir?: string }, cmd: Command) => {
       if (opts.k8s) return runK8sSynth(cmd, opts, false);
       const { cohort } = cohortOf(cmd);

@@ -1,9 +1,10 @@
 // `asd-lab up`: brings the local lab up (installs prerequisites, image, servers, Ansible, checks).
 // Re-running converges; a failure for one candidate does not stop the others.
 import type { Command } from 'commander';
+import { t } from '../../core/i18n/index.ts';
 import { planUp, up } from '../../lifecycle/index.ts';
 import type { Accel, Driver } from '../../targets/local/index.ts';
-import { candidatesOf, cohortOf, globals, printJson, sayCohortFile, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, sayCohortFile, UsageError } from '../context.ts';
 import { listrSink } from '../progress.ts';
 import { upJson, upPlanLines, upSummary } from '../render.ts';
 
@@ -19,13 +20,13 @@ interface UpOpts {
 export function register(program: Command): void {
   program
     .command('up')
-    .description('bring the lab up on this machine (local target): image, servers, Ansible, checks')
-    .option('--candidate <id>', 'only this candidate')
-    .option('--driver <driver>', "container | vm (default: the cohort's local.driver)")
-    .option('--accel <accel>', 'vm driver: auto | kvm | tcg', 'auto')
-    .option('--no-verify', 'skip the performance-criterion checks at the end')
-    .option('--dry-run', 'print what up would create or change, and create nothing')
-    .option('--wait', 'if another up or down of this cohort is running, wait for it instead of refusing')
+    .description(t('cmd.up.description'))
+    .option('--candidate <id>', t('cmd.up.opt.candidate'))
+    .option('--driver <driver>', t('cmd.up.opt.driver'))
+    .option('--accel <accel>', t('cmd.up.opt.accel'), 'auto')
+    .option('--no-verify', t('cmd.up.opt.noVerify'))
+    .option('--dry-run', t('cmd.up.opt.dryRun'))
+    .option('--wait', t('cmd.lock.opt.wait'))
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
       const loaded = cohortOf(cmd, { expired: 'refuse' });
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       sayCohortFile(loaded, g.json);
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver))
-        throw new UserError(`--driver: container | vm, got "${opts.driver}"`, 2);
+        throw new UsageError(t('up.badDriver', { got: opts.driver }));
       if (opts.dryRun) {
         const plan = await planUp(cohort, { candidate: opts.candidate, driver: opts.driver, verify: opts.verify });
         if (g.json) printJson(plan);

@@ -6,7 +6,7 @@ import { cohortOf, globals, printJson } from '../context.ts';
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('check the cohort file against the schema; creates nothing')
+    .description(t('cmd.validate.description'))
     .action((_opts, cmd: Command) => {
       const { cohort, file } = cohortOf(cmd);
       if (globals(cmd).json) {

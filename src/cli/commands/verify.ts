@@ -10,7 +10,7 @@ import { reportFailed } from '../../checks/run.ts';
 import { renderHtml } from '../../evidence/verify-report/html.ts';
 import { renderJunit } from '../../evidence/verify-report/junit.ts';
 import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
-import { candidatesOf, cohortOf, globals, printJson, UserError } from '../context.ts';
+import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 interface VerifyOpts {
   candidate?: string;
@@ -22,19 +22,19 @@ interface VerifyOpts {
 
 export function parseConcurrency(raw: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UserError(t('cli.concurrency', { got: raw }));
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(t('cli.concurrency', { got: raw }));
   return n;
 }
 
 export function register(program: Command): void {
   program
     .command('verify')
-    .description('run the performance-criterion checks (pass / fail / not-run, with evidence)')
-    .option('--candidate <id>', 'only this candidate')
-    .option('--html <file>', 'also write a self-contained printable HTML report (with the diagram)')
-    .option('--junit <file>', 'also write JUnit XML for CI')
-    .option('--concurrency <n>', 'candidates checked at the same time', '2')
-    .option('--no-save', "do not record this result as the cohort's last verify result")
+    .description(t('cmd.verify.description'))
+    .option('--candidate <id>', t('cmd.verify.opt.candidate'))
+    .option('--html <file>', t('cmd.verify.opt.html'))
+    .option('--junit <file>', t('cmd.verify.opt.junit'))
+    .option('--concurrency <n>', t('cmd.verify.opt.concurrency'), '2')
+    .option('--no-save', t('cmd.verify.opt.noSave'))
     .action(async (opts: VerifyOpts, cmd: Command) => {
       const g = globals(cmd);
       const lang = getLang();

@@ -19,11 +19,11 @@ export const en = {
   'model.yaml': 'not valid YAML: {detail}',
   'model.notMapping': 'the file must be a YAML mapping with at least "cohort" and "candidates"',
   'model.unreadable': 'cannot read the cohort file ({code})',
-  'model.invalidHeader': '{count} problem(s) in the cohort file; nothing was created:',
+  'model.invalidHeader': '{count, plural, one {# problem} other {# problems}} in the cohort file; nothing was created:',
   // CLI
   'cli.description': 'Reference DevOps lab for the title "Administrateur système DevOps" (TP-01414)',
-  'cli.validate.ok': '{file}: valid cohort "{cohort}", target {target}, {count} candidate(s)',
-  'cli.synth.done': 'Terraform JSON of {count} stack(s) written to {dir}',
+  'cli.validate.ok': '{file}: valid cohort "{cohort}", target {target}, {count, plural, one {# candidate} other {# candidates}}',
+  'cli.synth.done': 'Terraform JSON of {count, plural, one {# stack} other {# stacks}} written to {dir}',
   'cli.error': 'error: {message}',
   'cli.targetLocalNoStacks':
     'cohort "{cohort}" targets "local": there are no Terraform stacks to synthesize (use a cohort with target: aws)',
@@ -41,7 +41,8 @@ export const en = {
   'plan.cost': 'estimated cost: {cost} USD per candidate-hour ({region}, on-demand, excluding data transfer)',
   'plan.offlineNote': 'offline plan: no AWS API was called; provider from {mirror}',
   'plan.networkPending': 'the network stack is not applied yet: candidate stacks are planned against its declared outputs',
-  'plan.total': 'Total: {add} to add, {change} to change, {destroy} to destroy in {stacks} stack(s)',
+  'plan.total':
+    'Total: {add} to add, {change} to change, {destroy} to destroy in {stacks, plural, one {# stack} other {# stacks}}',
   'plan.progress.synth': 'Synthesizing Terraform JSON',
   'plan.progress.init': 'terraform init {stack}',
   'plan.progress.plan': 'terraform plan {stack}',
@@ -51,13 +52,14 @@ export const en = {
   'plan.amiUnpinned':
     'no Debian 12 AMI is pinned for {region}: instances show {placeholder} and refuse to apply until you pass --ami (see docs/aws.md)',
   'plan.costShared':
-    "of which {share} USD/h is the cohort's shared cost ({shared} USD/h: network stack, NAT gateway, bastion, public IPv4) split evenly over {count} candidate(s)",
+    "of which {share} USD/h is the cohort's shared cost ({shared} USD/h: network stack, NAT gateway, bastion, public IPv4) split evenly over {count, plural, one {# candidate} other {# candidates}}",
   'plan.costUnknown': 'not priced (missing from src/targets/aws/pricing.ts for {region}): {items}',
   'plan.sharedCost': 'shared cohort cost: {cost} USD/h',
   'plan.servers': 'servers: {list}',
   'plan.resources': 'resources: {list}',
   'plan.pricesNote': 'prices: {note}',
-  'plan.missingTags': '{count} planned resource(s) lack the required tags ({tags}): {list}',
+  'plan.missingTags':
+    '{count, plural, one {# planned resource lacks} other {# planned resources lack}} the required tags ({tags}): {list}',
   'plan.progress.warmup': 'terraform init {stack} (fills the shared plugin cache)',
   'cli.synth.stack': '  {kind} stack {name}: {dir}',
   'cli.concurrency': '--concurrency must be a positive integer, got {got}',
@@ -99,7 +101,7 @@ export const en = {
   'monitoring.absolutePath': 'must be an absolute path, got {got}',
   'monitoring.invalidOptions': 'invalid monitoring options; nothing was generated:\n{problems}',
   'monitoring.toolMissing': '{tool} is not installed: run "apt-get install -y {pkg}"',
-  'monitoring.written': '{count} monitoring file(s) written under {dir}',
+  'monitoring.written': '{count, plural, one {# monitoring file} other {# monitoring files}} written under {dir}',
   'alerts.col.name': 'ALERT',
   'alerts.col.severity': 'SEVERITY',
   'alerts.col.team': 'TEAM',
@@ -107,7 +109,7 @@ export const en = {
   'alerts.col.since': 'SINCE',
   'alerts.col.instance': 'WHERE',
   'alerts.col.summary': 'SUMMARY',
-  'alerts.header': 'Candidate {candidate} — Alertmanager on {mon}: {count} alert(s)',
+  'alerts.header': 'Candidate {candidate} — Alertmanager on {mon}: {count, plural, one {# alert} other {# alerts}}',
   'alerts.none': 'no alert: everything is within its objectives',
   'alerts.noMon':
     'candidate {candidate} has no server with role mon: there is no Alertmanager to ask (add a mon server to the cohort)',
@@ -132,7 +134,7 @@ export const en = {
     '{unit} is not active on {server}, so the drill could not be observed (deploy the module that runs it first)',
   'drill.diskTooBig':
     "{mount} on {server} is {size}: reaching the critical threshold would mean writing {need} (limit {max}). On the container driver this is usually the host's own disk, shared with everybody: use --path on a small file system, a VM server, or raise --max-fill knowingly",
-  'drill.did.sshFailures': '{count} failed SSH logins (unknown users) on {server}',
+  'drill.did.sshFailures': '{count, plural, one {# failed SSH login} other {# failed SSH logins}} (unknown users) on {server}',
   'drill.did.sshRestore': 'nothing to undo: the failures leave the 5-minute window by themselves',
   'drill.did.diskFill': '{file} written on {server} ({usage})',
   'drill.did.removed': '{file} removed',
@@ -151,7 +153,7 @@ export const en = {
   'reportJob.usage':
     'usage: asd-app-report --out DIR --cohort NAME --candidate ID --password-file FILE [--since 7d] [--prometheus-url https://localhost:9090] [--ca-file FILE] [--user prometheus] [--events-file FILE] [--slo-file FILE] [--timeout-seconds 60]',
   'reportJob.badArgs': 'invalid arguments: {detail}',
-  'reportJob.missing': 'missing option(s): {options}',
+  'reportJob.missing': '{count, plural, one {missing option} other {missing options}}: {options}',
   'reportJob.notHttps': '--prometheus-url must be an https:// URL (Prometheus serves TLS only), got {got}',
   'reportJob.badTimeout': '--timeout-seconds takes a whole number of seconds between 1 and 600, got {got}',
   'reportJob.notAbsolute': '{option} takes an absolute path, got {got}',
@@ -166,9 +168,9 @@ export const en = {
   'local.prefixVsPool':
     "local.subnetPrefix /{prefix} does not fit in local.subnetPool {pool}: use a prefix between the pool's and /30",
   'local.poolTooSmall':
-    'local.subnetPool {pool} holds {capacity} subnet(s) of /{prefix}, but {count} candidate(s) need one each: use a larger pool or a longer local.subnetPrefix',
+    'local.subnetPool {pool} holds {capacity, plural, one {# subnet} other {# subnets}} of /{prefix}, but {count, plural, one {# candidate needs} other {# candidates need}} one each: use a larger pool or a longer local.subnetPrefix',
   'local.subnetTooSmall':
-    'a /{prefix} subnet holds {max} server(s) (from .10), but candidate {candidate} has {count}: use a shorter local.subnetPrefix',
+    'a /{prefix} subnet holds {max, plural, one {# server} other {# servers}} (from .10), but candidate {candidate} has {count}: use a shorter local.subnetPrefix',
   'local.unknownCandidate': 'candidate "{candidate}" is not in cohort "{cohort}"',
   'local.unknownServer': 'server "{server}" is not a server of candidate {candidate} (its servers: {known})',
   'local.machineClash': 'machine name "{name}" is given by both {first} and {second}: rename a candidate or a server',
@@ -184,13 +186,14 @@ export const en = {
   'local.nameTaken':
     'a server named "{name}" already exists for cohort "{cohort}", candidate "{candidate}": destroy that lab first or rename',
   'local.addressTaken': 'address {address} of {wanted} is already used by server {server}',
-  'local.preflightHeader': '{count} problem(s) on this host; nothing was created:',
+  'local.preflightHeader': '{count, plural, one {# problem} other {# problems}} on this host; nothing was created:',
   'local.inotifyLimit':
-    'the kernel allows root {limit} inotify instances and the {servers} new server(s) need about {needed} in all (each server\'s systemd takes ~16); raising it failed ({reason}): run "sysctl -w fs.inotify.max_user_instances=8192" and add that line to /etc/sysctl.d/',
+    'the kernel allows root {limit} inotify instances and {servers, plural, one {the new server needs} other {the # new servers need}} about {needed} in all (each server\'s systemd takes ~16); raising it failed ({reason}): run "sysctl -w fs.inotify.max_user_instances=8192" and add that line to /etc/sysctl.d/',
   'local.inotifyRaised':
     "fs.inotify.max_user_instances raised from {from} to {to} (each server's systemd needs about 16; kept at boot in {file})",
   'local.scriptFailed': '{script} failed:\n{detail}',
   'up.installing': 'installing the missing Debian packages: {packages}',
+  'up.badDriver': '--driver: container | vm, got "{got}"',
   'lab.unknownCandidate': 'no candidate "{candidate}" in this cohort (candidates: {known})',
   // reference application (asd-lab app)
   'app.badVersion': 'unknown release {got}: choose one of {known}',
@@ -204,13 +207,13 @@ export const en = {
   'app.imageSbom': 'SBOM (SPDX 2.3): {sbom}; node from the Debian package {node}',
   'app.deployed': '{candidate}/{env}: {version} deployed, serving at {url} ({seconds} s)',
   'app.deployedByUpdate':
-    '  {from} was running: replaced by {version} one instance at a time ({replaced} instance(s)); load loop: {total} requests, {failed} failed',
+    '  {from} was running: replaced by {version} one instance at a time ({replaced, plural, one {# instance} other {# instances}}); load loop: {total, plural, one {# request} other {# requests}}, {failed} failed',
   'app.updated':
-    '{candidate}/{env}: now {version}, {replaced} instance(s) replaced one by one in {seconds} s; load loop: {total} requests, {failed} failed',
+    '{candidate}/{env}: now {version}, {replaced, plural, one {# instance} other {# instances}} replaced one by one in {seconds} s; load loop: {total, plural, one {# request} other {# requests}}, {failed} failed',
   'app.updateRolledBack': '{candidate}/{env}: update failed and was rolled back, still {version}: {reason}',
   'app.smokeSummary': 'smoke tests of {env} through {url}: {passed}/{total} passed',
   'app.statusHeader': '{candidate}/{env}: release {version}, runtime {runtime}, remote volume {volume}',
-  'app.down': '{candidate}/{env}: {count} container(s) removed',
+  'app.down': '{candidate}/{env}: {count, plural, one {# container} other {# containers}} removed',
   'app.stateUnreadable':
     'the state file {file} cannot be read ({detail}): repair it, or remove it if none of its containers run any more',
   'app.imageRecordUnreadable':
@@ -224,7 +227,8 @@ export const en = {
   'up.image': 'golden image (Debian 12, built once and cached)',
   'up.key': "the lab's SSH key (asd-admin)",
   'up.candidate': 'candidate {candidate}',
-  'up.summary.ok': '{candidate}: up, {servers} server(s), {changed} change(s) by Ansible',
+  'up.summary.ok':
+    '{candidate}: up, {servers, plural, one {# server} other {# servers}}, {changed, plural, one {# change} other {# changes}} by Ansible',
   'up.summary.failed': '{candidate}: FAILED at "{step}": {error}',
   'up.retry': 'Fix the cause, then run again (converges, keeps what exists): npx asd-lab up -c {file} --candidate {candidate}',
   'up.awsNotHere': 'the cohort targets aws: "up" drives the local target; plan the AWS stacks with "asd-lab plan"',
@@ -256,7 +260,7 @@ export const en = {
   'db.backupDone': '{candidate}: {type} backup {label} done in {seconds} s (repository on {repo})',
   'db.failed': '{candidate}: {step} failed on {server}: {detail}',
   'db.restoreOk':
-    '{candidate}: restore check OK: {rows} canary rows, checksum {checksum} identical; recovery point {point}; restored and checked in {seconds} s',
+    '{candidate}: restore check OK: {rows, plural, one {# canary row} other {# canary rows}}, checksum {checksum} identical; recovery point {point}; restored and checked in {seconds} s',
   'db.restoreMismatch': '{candidate}: restore check FAILED: expected {expected}, the restored copy has {got}',
   'db.restoreTarget':
     '{candidate}: restored to {point} in {seconds} s; canary: {rows} rows, checksum {checksum}; tables: {tables}',
@@ -266,6 +270,7 @@ export const en = {
   'db.converge': 'running the data playbook for {candidate} (log: {log})',
   'db.convergeFailed': 'the data playbook failed for {candidate}; see {log}: {failed}',
   'db.never': 'never',
+  'db.unknownDatabase': '{name} is not a database of the model ({known})',
   'db.statusServer': '{server}: {role}, lag {lagBytes} bytes / {lagSeconds} s',
   'db.statusBackup': 'last backup: {backup}',
   'db.statusRestore': 'last restore check: {restore}',
@@ -371,7 +376,7 @@ export const en = {
   'dossier.ph.research':
     'A research situation: the problem you met, the (English) sources you searched, what you understood and applied.',
   'dossier.written': 'dossier written to {dir} (dossier.md, dossier.html, diagram)',
-  'bundle.written': 'bundle written to {file} ({bytes} bytes, {count} files)',
+  'bundle.written': 'bundle written to {file} ({bytes} bytes, {count, plural, one {# file} other {# files}})',
   'bundle.manifestHash': 'manifest SHA-256: {hash} (give it to the examiner: reproduce --expect-sha256 checks it)',
   'bundle.noVerify':
     'note: no verify result is recorded for {candidate}: run asd-lab verify before bundling so that the bundle carries it',
@@ -421,7 +426,7 @@ export const en = {
   'status.noVerify': 'no verify result yet',
   'status.lastVerifyAt': 'last verify {date}:',
   'status.lastVerify':
-    'last verify {date}: {passed} criteria passed, {failed} failed, {notRun} not run ({pass} checks passed, {fail} failed)',
+    'last verify {date}: {passed, plural, one {# criterion passed} other {# criteria passed}}, {failed} failed, {notRun} not run ({pass, plural, one {# check passed} other {# checks passed}}, {fail} failed)',
   'status.health.up': 'SSH answers',
   'status.health.noSsh': 'NO SSH',
   'status.health.down': 'down',
@@ -435,10 +440,12 @@ export const en = {
   'k8s.synth.stack': '  kubernetes stack {name}: {dir} ({typed} typed resources, {manifests} kubernetes_manifest)',
   'k8s.synth.fallback': '    kubernetes_manifest for {object}: {reason}',
   'k8s.synth.valid':
-    '    validated offline: {objects} objects, Kubernetes {k8s} schemas and Pod Security "restricted": no problem',
-  'k8s.synth.invalid': '    {count} problem(s):',
-  'k8s.synth.done': 'Terraform JSON of {count} Kubernetes stack(s) written to {dir} in {ms} ms',
-  'k8s.synth.invalidStacks': '{count} problem(s) in the synthesized Kubernetes stacks (listed above)',
+    '    validated offline: {objects, plural, one {# object} other {# objects}}, Kubernetes {k8s} schemas and Pod Security "restricted": no problem',
+  'k8s.synth.invalid': '    {count, plural, one {# problem} other {# problems}}:',
+  'k8s.synth.done':
+    'Terraform JSON of {count, plural, one {# Kubernetes stack} other {# Kubernetes stacks}} written to {dir} in {ms} ms',
+  'k8s.synth.invalidStacks':
+    '{count, plural, one {# problem} other {# problems}} in the synthesized Kubernetes stacks (listed above)',
   'k8s.plan.notRun':
     "terraform plan NOT run for the Kubernetes stacks: the provider hashicorp/kubernetes is not in the offline provider mirror {mirror} (it holds hashicorp/aws only), and a plan also needs each candidate's cluster. The synthesized JSON was validated instead (above).",
   'k8s.plan.needsCluster':
@@ -454,7 +461,7 @@ export const en = {
   'k8s.apply.unreachable': 'the cluster of the kubeconfig cannot be reached: {detail}',
   'k8s.apply.namespace': 'namespace {namespace}',
   'k8s.apply.secret': 'Secret asd-db in {namespace} (from the env file, never printed)',
-  'k8s.apply.objects': 'kubectl apply of {count} objects into {namespace}',
+  'k8s.apply.objects': 'kubectl apply of {count, plural, one {# object} other {# objects}} into {namespace}',
   'k8s.apply.rollout': 'rollout of {deployments} (timeout {timeout})',
   'k8s.apply.failed': '{step}: kubectl failed (exit {code}) {detail}',
   'k8s.apply.done': 'environment {env} applied to namespace {namespace} and rolled out ({ms} ms)',
@@ -472,7 +479,7 @@ export const en = {
   'pipeline.awaitingApproval': 'stopped at stage "approval": deploying to prod needs --approve (everything before it passed)',
   'pipeline.approved': 'approved on the command line (--approve) by {user}',
   'pipeline.untilReached': 'stopped after stage "{stage}" (--until)',
-  'pipeline.done': 'pipeline passed: {count} stage(s) in {seconds} s',
+  'pipeline.done': 'pipeline passed: {count, plural, one {# stage} other {# stages}} in {seconds} s',
   'pipeline.report': 'run report: {json} and {md}',
   'pipeline.defects': 'defect report for the developers: {file}',
   'pipeline.generated': '{file} written',
@@ -526,6 +533,256 @@ export const en = {
   'up.hostServiceWouldStop': 'host: up would stop and disable {unit} (started by the Debian package {package})',
   'up.dry.hostServices': 'host services up would stop and disable (started by those packages): {units}',
   'doctor.tooOld': '{found}, older than {min}',
+  // command-line help: commands, options, arguments (src/cli/commands), headings (src/cli/help.ts)
+  'cmd.alerts.opt.candidate': 'only this candidate',
+  'cmd.alerts.description': "alerts each candidate's Alertmanager holds: name, severity, team, state, since (--json for scripts)",
+  'cmd.app.description': 'the reference application: OCI image, containers per environment (test, preprod, prod), updates',
+  'cmd.app.image.opt.version': 'v1 or v2',
+  'cmd.app.image.description':
+    'build the OCI image offline with buildah (FROM scratch), record its digest and SBOM in the lab state',
+  'cmd.app.deploy.opt.databaseUrlFile':
+    "file holding the postgresql:// URL of this environment's database (kept in the lab state, mode 0600)",
+  'cmd.app.deploy.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.deploy.opt.version': 'v1 or v2',
+  'cmd.app.deploy.description':
+    'start the environment ENV (edge, worker, API instances) with the given release; converges when run again',
+  'cmd.app.update.opt.noLoad': 'do not run the load loop during the update',
+  'cmd.app.update.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.update.opt.version': 'v1 or v2',
+  'cmd.app.update.description':
+    'replace the API instances one by one, then the worker, with a bounded load loop counting failed requests; rolls back on a failed health check',
+  'cmd.app.rollback.opt.noLoad': 'do not run the load loop during the rollback',
+  'cmd.app.rollback.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.rollback.description': 'go back to the previous release, one instance at a time, like an update',
+  'cmd.app.smoke.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.smoke.description':
+    "end-to-end checks through the environment's edge: health, release, an item processed by the worker and exported to the remote volume",
+  'cmd.app.status.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.status.description': 'the containers of an environment: role, release, address, state, health',
+  'cmd.app.down.opt.candidate': 'candidate (required when the cohort has several)',
+  'cmd.app.down.description': 'stop and remove the containers of an environment (all three without ENV) and unmount its volume',
+  'cmd.bundle.opt.output': 'the .tar.gz to write',
+  'cmd.bundle.opt.candidate': 'the candidate',
+  'cmd.bundle.description':
+    "archive a candidate's environment (cohort entry, versions, image packages, public keys, last verify) for `reproduce`",
+  'cmd.competencies.opt.markdown': 'print the Markdown of docs/competencies.md',
+  'cmd.competencies.description': 'print which lab artifacts exercise each competency and criterion of the title',
+  'cmd.db.description': "database operations of a candidate's lab: backup, restore check, failover, status (CP6)",
+  'cmd.db.backup.opt.type': 'full, diff or incr',
+  'cmd.db.backup.description': 'take a pgBackRest backup now into the repository on the mon server',
+  'cmd.db.restoreCheck.opt.database': 'database to read in the restored copy (default: the first prod database)',
+  'cmd.db.restoreCheck.opt.targetTime': 'restore to this time instead (ISO 8601), and report what the copy holds',
+  'cmd.db.restoreCheck.description':
+    'restore the latest backup into a scratch instance and compare the canary table (rows, checksum); with --target-time, a point-in-time restore',
+  'cmd.db.failover.description': 'promote the replica, record it as the primary, re-seed the old primary as its replica',
+  'cmd.db.status.description': 'role of each db server, replication lag (bytes, seconds), last backup, last restore check',
+  'cmd.diagram.opt.output': 'write to this file (default: standard output; png needs -o)',
+  'cmd.diagram.opt.format': 'output format: svg | png | mermaid | dot',
+  'cmd.diagram.opt.candidate': 'only this candidate',
+  'cmd.diagram.description': 'architecture diagram of the live lab: svg | png (Graphviz) | mermaid | dot',
+  'cmd.docs.description':
+    'regenerate docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json and docs/verify-report.schema.json from the code',
+  'cmd.doctor.description': 'check prerequisites (node, terraform, ansible, nspawn, qemu, KVM ...) and print how to fix each',
+  'cmd.dossier.opt.repoUrl': 'base URL of the repository for links (URL/blob/COMMIT/PATH); default: relative paths',
+  'cmd.dossier.opt.output': 'directory to write (default: dossier-<candidate>)',
+  'cmd.dossier.opt.candidate': 'the candidate',
+  'cmd.dossier.description':
+    'project-file skeleton for a candidate (Markdown + HTML): competencies from the last verify, diagram, scripts',
+  'cmd.down.opt.purge': "also delete the cohort's lab key, CA and inventory (the shared golden image stays cached)",
+  'cmd.down.opt.candidate': 'only this candidate',
+  'cmd.down.description': 'stop and delete the servers, networks and firewall rules of the lab (local target)',
+  'cmd.drill.opt.maxFill': 'disk-fill refuses a file system that needs more than this',
+  'cmd.drill.opt.path': 'directory whose file system disk-fill fills',
+  'cmd.drill.opt.attempts': 'failed SSH logins of ssh-failures',
+  'cmd.drill.opt.timeout': 'bound of the whole drill',
+  'cmd.drill.opt.server': 'the server to break (default: per scenario, e.g. app, or db for pg-down)',
+  'cmd.drill.opt.candidate': 'the candidate whose lab is drilled (default: the first)',
+  'cmd.inventory.description': 'write and print the Ansible inventory of the running servers (local target)',
+  'cmd.k8s.description':
+    'the reference application on a Kubernetes cluster (apply) and the offline checks of the Kubernetes stacks',
+  'cmd.k8s.apply.opt.timeout': 'rollout timeout, e.g. 300s',
+  'cmd.k8s.apply.opt.dbEnv': 'env file (PGDATABASE, PGUSER, PGPASSWORD) from which the Secret asd-db is created; never commit it',
+  'cmd.k8s.apply.opt.postgresAddress': "address of the PostgreSQL server (default: the overlay's placeholder)",
+  'cmd.k8s.apply.opt.candidate': "apply into the candidate's namespace <id>-<env> (with -c FILE)",
+  'cmd.k8s.apply.opt.kubeconfig': 'kubeconfig of the cluster (default $KUBECONFIG)',
+  'cmd.k8s.apply.description':
+    'kubectl apply of the rendered overlay (test|preprod|prod) and wait for the rollout; needs a real cluster',
+  'cmd.k8s.validate.opt.kubeconfigDir': "directory of the candidates' kubeconfig files",
+  'cmd.k8s.validate.opt.stateDir': 'root of the local Terraform state files',
+  'cmd.k8s.validate.opt.out': 'directory of the synthesized Terraform JSON',
+  'cmd.k8s.validate.description':
+    'synthesize the Kubernetes stacks and validate them offline (schemas, Pod Security); same as synth --k8s',
+  'cmd.pipeline.description': 'the CI/CD pipeline of the reference application: run it here, or generate the forge files',
+  'cmd.pipeline.run.opt.reportDir': 'folder of the run report (default <state>/pipeline/<time>)',
+  'cmd.pipeline.run.opt.version': 'application version to release',
+  'cmd.pipeline.run.opt.approve': 'approve the release to prod (otherwise the run stops at the approval)',
+  'cmd.pipeline.run.opt.until': 'stop after this stage',
+  'cmd.pipeline.run.opt.candidate': 'the candidate whose lab receives the deployments (with -c FILE)',
+  'cmd.pipeline.run.description':
+    'run the stages build -> unit tests -> image -> deploy test -> smoke tests -> deploy preprod -> approval -> deploy prod; stops at the approval unless --approve',
+  'cmd.pipeline.generate.opt.check': 'write nothing; exit 1 when a file is stale',
+  'cmd.pipeline.generate.description':
+    'write .gitlab-ci.yml and .github/workflows/lab-pipeline.yml from src/modules/pipeline/definition.ts (--check: only say whether they are up to date)',
+  'cmd.plan.opt.kubeconfigDir': "with --k8s: directory of the candidates' kubeconfig files",
+  'cmd.plan.opt.k8s':
+    'the Kubernetes stacks: synthesized and validated; not planned (hashicorp/kubernetes is not in the offline mirror)',
+  'cmd.plan.opt.concurrency': 'stacks planned at once (default: number of cores)',
+  'cmd.plan.opt.offline':
+    'no AWS API call at all: fake credentials, provider from the mirror ($ASD_LAB_TF_MIRROR or /opt/tf-plugins)',
+  'cmd.plan.description':
+    'synthesize the AWS stacks and show what terraform would create, with the cost per candidate-hour; creates nothing',
+  'cmd.report.opt.out': 'write here instead of the lab state',
+  'cmd.report.opt.candidate': 'only this candidate',
+  'cmd.report.opt.since': 'period covered, e.g. 7d, 24h, 90m (5m to 90d)',
+  'cmd.report.arg.subject': 'app',
+  'cmd.report.description':
+    "the developers' report of the application: availability vs SLO, error budget, latency, errors, saturation, charts",
+  'cmd.reproduce.opt.cohortFile': 'where to write the cohort file (default: <state>/cohorts/<cohort>/reproduce-<candidate>.yaml)',
+  'cmd.reproduce.opt.expectSha256': 'refuse the bundle unless its manifest has this SHA-256 (printed by `bundle`)',
+  'cmd.reproduce.opt.target': 'where to rebuild (only local)',
+  'cmd.reproduce.opt.dryRun': 'check the bundle and print what would be built; build nothing',
+  'cmd.reproduce.arg.file': 'bundle made by `asd-lab bundle`',
+  'cmd.reproduce.description': "check a bundle and rebuild that candidate's environment (local target), then verify it",
+  'cmd.serve.opt.port': 'TCP port on 127.0.0.1 (0: any free port)',
+  'cmd.serve.description': 'read-only dashboard page on http://127.0.0.1:PORT/ (status, health, last verify, diagram)',
+  'cmd.ssh.description': 'open a shell on a server, or run one command there (after --) and return its exit code',
+  'cmd.status.opt.watch': 'refresh every N seconds (default 5) until interrupted',
+  'cmd.status.description': 'servers of each candidate: state, health, role, address, SSH port, user, key; last verify result',
+  'cmd.synth.opt.kubeconfigDir': "with --k8s: directory of the candidates' kubeconfig files",
+  'cmd.synth.opt.k8s': 'the Kubernetes stacks instead (one per candidate, into <out>/k8s), validated offline',
+  'cmd.synth.description': 'write the Terraform JSON of every AWS stack of the cohort; creates nothing',
+  'cmd.up.opt.noVerify': 'skip the performance-criterion checks at the end',
+  'cmd.up.opt.accel': 'vm driver: auto | kvm | tcg',
+  'cmd.up.opt.driver': "container | vm (default: the cohort's local.driver)",
+  'cmd.up.opt.candidate': 'only this candidate',
+  'cmd.up.description': 'bring the lab up on this machine (local target): image, servers, Ansible, checks',
+  'cmd.validate.description': 'check the cohort file against the schema; creates nothing',
+  'cmd.verify.opt.noSave': "do not record this result as the cohort's last verify result",
+  'cmd.verify.opt.concurrency': 'candidates checked at the same time',
+  'cmd.verify.opt.junit': 'also write JUnit XML for CI',
+  'cmd.verify.opt.html': 'also write a self-contained printable HTML report (with the diagram)',
+  'cmd.verify.opt.candidate': 'only this candidate',
+  'cmd.verify.description': 'run the performance-criterion checks (pass / fail / not-run, with evidence)',
+  'cmd.stacks.opt.ami': 'Debian 12 amd64 AMI id of the region (default: $ASD_LAB_AMI, else the pinned map of stacks/ami.ts)',
+  'cmd.stacks.opt.stateDir': 'root of the local Terraform state files (never commit it)',
+  'cmd.stacks.opt.out': 'directory of the synthesized Terraform JSON',
+  'cmd.drill.description': 'inject a fault and time its alert end to end: {scenarios}',
+  'cmd.ssh.arg.candidate': 'candidate id',
+  'cmd.ssh.arg.server': 'server name (e.g. app, db1)',
+  'cmd.ssh.arg.command': 'command to run instead of a shell',
+  'cli.opt.lang': 'language of the messages (default from LANG)',
+  'cli.opt.cohort': 'cohort file (default: $ASD_LAB_COHORT, else ./asd-lab.yaml, else the bundled solo example)',
+  'cmd.down.opt.yes': 'do not ask for confirmation on a terminal (without a terminal down never asks)',
+  'cmd.lock.opt.wait': 'if another up or down of this cohort is running, wait for it instead of refusing',
+  'cmd.up.opt.dryRun': 'print what up would create or change, and create nothing',
+  'cli.opt.json': 'machine-readable output on stdout',
+  'cli.opt.help': 'display help for command',
+  'cli.helpCommand': 'display help for command',
+  'help.usage': 'Usage:',
+  'help.arguments': 'Arguments:',
+  'help.options': 'Options:',
+  'help.globalOptions': 'Global Options:',
+  'help.commands': 'Commands:',
+  'help.examples': 'Examples:',
+  'help.commandArg': 'command',
+  'help.default': 'default: {value}',
+  'help.choices': 'choices: {values}',
+  'help.preset': 'preset: {value}',
+  'help.env': 'env: {name}',
+  'help.exitCodes':
+    'Exit codes:\n  0  success\n  1  an operation or a check failed, or it cannot be done here (a tool to install, root needed, a server down)\n  2  usage error or invalid input (unknown command or option, bad argument, invalid cohort file)',
+  'cmd.up.examples':
+    '  asd-lab up                                  # the embedded solo cohort, on this machine\n  asd-lab -c cohort.yaml up --candidate alice  # one candidate of a cohort\n  asd-lab up --driver vm --accel tcg          # virtual machines, software emulation',
+  'cmd.down.examples':
+    "  asd-lab -c cohort.yaml down --candidate alice  # one candidate's servers\n  asd-lab -c cohort.yaml down --purge            # every server, then the keys, CA and inventory",
+  'cmd.status.examples':
+    '  asd-lab -c cohort.yaml status           # each server: state, health, address\n  asd-lab -c cohort.yaml status --watch 10  # redrawn every 10 s\n  asd-lab --json status                    # for scripts',
+  'cmd.verify.examples':
+    '  asd-lab -c cohort.yaml verify                          # every candidate\n  asd-lab -c cohort.yaml verify --candidate alice --html report.html\n  asd-lab --lang fr verify --junit verify.xml            # for CI, in French',
+  'cmd.validate.examples':
+    '  asd-lab -c cohort.yaml validate         # every problem, with its field\n  asd-lab --json -c cohort.yaml validate  # the problems as JSON',
+  'cmd.plan.examples':
+    '  asd-lab -c examples/cohort.yaml plan --offline  # no AWS call: provider from the mirror\n  asd-lab -c cohort.yaml plan --concurrency 2',
+  'cmd.ssh.examples':
+    '  asd-lab ssh alice app                    # a shell on server app of alice\n  asd-lab ssh alice db1 -- systemctl status postgresql  # one command, its exit code',
+  'cmd.bundle.examples': '  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz  # what the examiner receives',
+  'cmd.reproduce.examples':
+    '  asd-lab reproduce alice.tar.gz --dry-run                 # check it, build nothing\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
+  // zod's generic issues (src/core/i18n/zod.ts), French only: English keeps zod's own
+  'zod.type.string': 'a string',
+  'zod.type.number': 'a number',
+  'zod.type.int': 'a whole number',
+  'zod.type.boolean': 'true or false',
+  'zod.type.array': 'a list',
+  'zod.type.object': 'a mapping (key: value)',
+  'zod.type.null': 'null',
+  'zod.type.undefined': 'nothing',
+  'zod.type.other': 'a value of type {type}',
+  'zod.required': 'required: must be {expected}',
+  'zod.invalidType': 'must be {expected}, got {received}',
+  'zod.tooSmall.string': 'must have at least {bound, plural, one {# character} other {# characters}}',
+  'zod.tooBig.string': 'must have at most {bound, plural, one {# character} other {# characters}}',
+  'zod.tooSmall.array': 'must hold at least {bound, plural, one {# element} other {# elements}}',
+  'zod.tooBig.array': 'must hold at most {bound, plural, one {# element} other {# elements}}',
+  'zod.tooSmall.number': 'must be at least {bound}',
+  'zod.tooBig.number': 'must be at most {bound}',
+  'zod.tooSmall.numberExclusive': 'must be greater than {bound}',
+  'zod.tooBig.numberExclusive': 'must be less than {bound}',
+  'zod.invalidValue': '{count, plural, one {must be {values}} other {must be one of {values}}}, got {received}',
+  // the developers' report and its charts (src/modules/monitoring/app-report.ts)
+  'appReport.title': 'Application report — {candidate} ({cohort})',
+  'appReport.pageTitle': 'Application report — {candidate}',
+  'appReport.period': 'Period: last {period}, {from} → {to}.',
+  'appReport.generatedBy': "Generated {generated} by {by} from the candidate's Prometheus.",
+  'appReport.generated': "Generated {generated} from the candidate's Prometheus.",
+  'appReport.sloWindow': 'SLO window: {days} days.',
+  'appReport.h.availability': 'Availability and error budget',
+  'appReport.h.latency': 'Latency',
+  'appReport.h.topErrors': 'Top errors',
+  'appReport.h.saturation': 'Saturation',
+  'appReport.h.alerts': 'Alerts of team dev',
+  'appReport.h.charts': 'Charts',
+  'appReport.col.env': 'Environment',
+  'appReport.col.requests': 'Requests',
+  'appReport.col.errors': '5xx',
+  'appReport.col.availability': 'Availability',
+  'appReport.col.objective': 'Objective',
+  'appReport.col.verdict': 'Verdict',
+  'appReport.col.budgetLeft': 'Error budget left',
+  'appReport.col.probe': 'Probe (HTTPS) up',
+  'appReport.col.p95Objective': 'p95 objective',
+  'appReport.col.route': 'Route',
+  'appReport.col.code': 'Code',
+  'appReport.col.count': 'Count',
+  'appReport.col.saturation': 'Highest concurrency / limit',
+  'appReport.col.alert': 'Alert',
+  'appReport.col.severity': 'Severity',
+  'appReport.col.where': 'Where',
+  'appReport.col.fired': 'Times fired',
+  'appReport.verdict.noTraffic': 'no traffic',
+  'appReport.verdict.met': 'met',
+  'appReport.verdict.missed': 'MISSED',
+  'appReport.noErrors': 'No server error (5xx) recorded in the period.',
+  'appReport.noAlerts': 'No alert of team dev fired in the period.',
+  'appReport.noTraffic':
+    'No HTTP request was recorded in the period: the application does not expose `/metrics` to this Prometheus yet (job `app`), so only the probes and alerts above describe it.',
+  'appReport.chart.rate': 'Requests per second',
+  'appReport.chart.errorRatio': 'Error ratio (5xx)',
+  'appReport.chart.p95': 'Latency, 95th percentile',
+  'appReport.chart.noData': 'no data in the period',
+  // commander's own errors (src/cli/commander-errors.ts): the English keys document what commander writes
+  'cli.err.unknownOption': "error: unknown option ''{flag}''",
+  'cli.err.unknownCommand': "error: unknown command ''{name}''",
+  'cli.err.missingArgument': "error: missing required argument ''{name}''",
+  'cli.err.optionMissingArgument': "error: option ''{flags}'' argument missing",
+  'cli.err.missingMandatoryOption': "error: required option ''{flags}'' not specified",
+  'cli.err.invalidOptionValue': "error: option ''{flags}'' argument ''{value}'' is invalid.",
+  'cli.err.invalidArgumentValue': "error: command-argument value ''{value}'' is invalid for argument ''{name}''.",
+  'cli.err.tooManyArguments':
+    'error: too many arguments. Expected {expected, plural, one {# argument} other {# arguments}} but got {got}.',
+  'cli.err.allowedChoices': 'Allowed choices are {choices}.',
+  'cli.err.didYouMean': '(Did you mean {similar}?)',
+  'cli.err.didYouMeanOneOf': '(Did you mean one of {similar}?)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -549,10 +806,12 @@ export const fr: Record<MessageKey, string> = {
   'model.yaml': 'YAML invalide : {detail}',
   'model.notMapping': 'le fichier doit être un dictionnaire YAML avec au moins « cohort » et « candidates »',
   'model.unreadable': 'impossible de lire le fichier de promotion ({code})',
-  'model.invalidHeader': "{count} problème(s) dans le fichier de promotion ; rien n'a été créé :",
+  'model.invalidHeader':
+    "{count, plural, one {# problème} other {# problèmes}} dans le fichier de promotion ; rien n'a été créé :",
   'cli.description': 'Lab DevOps de référence pour le titre « Administrateur système DevOps » (TP-01414)',
-  'cli.validate.ok': '{file} : promotion « {cohort} » valide, cible {target}, {count} candidat(s)',
-  'cli.synth.done': 'JSON Terraform de {count} pile(s) écrit dans {dir}',
+  'cli.validate.ok':
+    '{file} : promotion « {cohort} » valide, cible {target}, {count, plural, one {# candidat} other {# candidats}}',
+  'cli.synth.done': 'JSON Terraform de {count, plural, one {# pile} other {# piles}} écrit dans {dir}',
   'cli.error': 'erreur : {message}',
   'cli.targetLocalNoStacks':
     'la promotion « {cohort} » vise « local » : aucune pile Terraform à synthétiser (utilisez une promotion avec target: aws)',
@@ -561,7 +820,8 @@ export const fr: Record<MessageKey, string> = {
   'comp.header.criterion': 'Critère de performance',
   'comp.header.artifacts': 'Artefacts',
   'comp.uncovered': 'pas encore couverte',
-  'comp.summary': '{covered} compétences sur {total} couvertes par au moins un artefact',
+  'comp.summary':
+    '{covered, plural, one {# compétence} other {# compétences}} sur {total} {covered, plural, one {couverte} other {couvertes}} par au moins un artefact',
   'plan.stack': 'Pile {stack}',
   'plan.candidate': 'candidat {candidate}',
   'plan.counts': '{add} à créer, {change} à modifier, {destroy} à détruire',
@@ -569,7 +829,8 @@ export const fr: Record<MessageKey, string> = {
   'plan.offlineNote': 'plan hors ligne : aucune API AWS appelée ; fournisseur pris dans {mirror}',
   'plan.networkPending':
     "la pile réseau n'est pas encore appliquée : les piles des candidats sont planifiées sur ses sorties déclarées",
-  'plan.total': 'Total : {add} à créer, {change} à modifier, {destroy} à détruire dans {stacks} pile(s)',
+  'plan.total':
+    'Total : {add} à créer, {change} à modifier, {destroy} à détruire dans {stacks, plural, one {# pile} other {# piles}}',
   'plan.progress.synth': 'Synthèse du JSON Terraform',
   'plan.progress.init': 'terraform init {stack}',
   'plan.progress.plan': 'terraform plan {stack}',
@@ -579,13 +840,14 @@ export const fr: Record<MessageKey, string> = {
   'plan.amiUnpinned':
     "aucune AMI Debian 12 n'est fixée pour {region} : les instances affichent {placeholder} et refusent de s'appliquer tant que vous ne passez pas --ami (voir docs/aws.md)",
   'plan.costShared':
-    'dont {share} USD/h de coût partagé de la promotion ({shared} USD/h : pile réseau, passerelle NAT, bastion, IPv4 publiques) réparti à parts égales sur {count} candidat(s)',
+    'dont {share} USD/h de coût partagé de la promotion ({shared} USD/h : pile réseau, passerelle NAT, bastion, IPv4 publiques) réparti à parts égales sur {count, plural, one {# candidat} other {# candidats}}',
   'plan.costUnknown': 'non chiffré (absent de src/targets/aws/pricing.ts pour {region}) : {items}',
   'plan.sharedCost': 'coût partagé de la promotion : {cost} USD/h',
   'plan.servers': 'serveurs : {list}',
   'plan.resources': 'ressources : {list}',
   'plan.pricesNote': 'prix : {note}',
-  'plan.missingTags': '{count} ressource(s) planifiée(s) sans les étiquettes obligatoires ({tags}) : {list}',
+  'plan.missingTags':
+    '{count, plural, one {# ressource planifiée} other {# ressources planifiées}} sans les étiquettes obligatoires ({tags}) : {list}',
   'plan.progress.warmup': 'terraform init {stack} (remplit le cache partagé des fournisseurs)',
   'cli.synth.stack': '  pile {kind} {name} : {dir}',
   'cli.concurrency': '--concurrency doit être un entier positif, reçu {got}',
@@ -609,9 +871,9 @@ export const fr: Record<MessageKey, string> = {
   'doctor.ok': 'ok',
   'doctor.missing': 'absent',
   'doctor.fix': 'correction : {command}',
-  'doctor.summary': '{ok} prérequis présents sur {total}',
   'doctor.node': 'Node.js >= {min} (20 ou 22 LTS)',
   'doctor.terraform': 'Terraform >= {min}',
+  'doctor.summary': '{ok, plural, one {# prérequis présent} other {# prérequis présents}} sur {total}',
   'doctor.mirror': 'miroir du fournisseur hashicorp/aws 5.100.0 (plan hors ligne)',
   'doctor.ansible': 'Ansible, ansible-core >= {min} (configure les serveurs)',
   'doctor.debootstrap': "debootstrap (construit l'image de référence)",
@@ -625,7 +887,8 @@ export const fr: Record<MessageKey, string> = {
   'monitoring.absolutePath': 'doit être un chemin absolu, reçu {got}',
   'monitoring.invalidOptions': "options de supervision invalides ; rien n'a été généré :\n{problems}",
   'monitoring.toolMissing': "{tool} n'est pas installé : lancez « apt-get install -y {pkg} »",
-  'monitoring.written': '{count} fichier(s) de supervision écrit(s) dans {dir}',
+  'monitoring.written':
+    '{count, plural, one {# fichier de supervision écrit} other {# fichiers de supervision écrits}} dans {dir}',
   'alerts.col.name': 'ALERTE',
   'alerts.col.severity': 'GRAVITÉ',
   'alerts.col.team': 'ÉQUIPE',
@@ -633,7 +896,7 @@ export const fr: Record<MessageKey, string> = {
   'alerts.col.since': 'DEPUIS',
   'alerts.col.instance': 'OÙ',
   'alerts.col.summary': 'RÉSUMÉ',
-  'alerts.header': 'Candidat {candidate} — Alertmanager sur {mon} : {count} alerte(s)',
+  'alerts.header': 'Candidat {candidate} — Alertmanager sur {mon} : {count, plural, one {# alerte} other {# alertes}}',
   'alerts.none': 'aucune alerte : tout respecte ses objectifs',
   'alerts.noMon':
     "le candidat {candidate} n'a pas de serveur de rôle mon : aucun Alertmanager à interroger (ajoutez un serveur mon à la promotion)",
@@ -659,7 +922,8 @@ export const fr: Record<MessageKey, string> = {
     "{unit} n'est pas actif sur {server}, l'exercice ne pourrait pas être observé (déployez d'abord le module qui le fait tourner)",
   'drill.diskTooBig':
     "{mount} sur {server} fait {size} : atteindre le seuil critique demanderait d'écrire {need} (limite {max}). Avec le pilote container, c'est en général le disque de l'hôte, partagé avec tous : utilisez --path sur un petit système de fichiers, un serveur VM, ou augmentez --max-fill en connaissance de cause",
-  'drill.did.sshFailures': '{count} connexions SSH refusées (utilisateurs inconnus) sur {server}',
+  'drill.did.sshFailures':
+    '{count, plural, one {# connexion SSH refusée} other {# connexions SSH refusées}} (utilisateurs inconnus) sur {server}',
   'drill.did.sshRestore': 'rien à défaire : les échecs sortent seuls de la fenêtre de 5 minutes',
   'drill.did.diskFill': '{file} écrit sur {server} ({usage})',
   'drill.did.removed': '{file} supprimé',
@@ -678,7 +942,7 @@ export const fr: Record<MessageKey, string> = {
   'reportJob.usage':
     'usage : asd-app-report --out RÉP --cohort NOM --candidate ID --password-file FICHIER [--since 7d] [--prometheus-url https://localhost:9090] [--ca-file FICHIER] [--user prometheus] [--events-file FICHIER] [--slo-file FICHIER] [--timeout-seconds 60]',
   'reportJob.badArgs': 'arguments invalides : {detail}',
-  'reportJob.missing': 'option(s) manquante(s) : {options}',
+  'reportJob.missing': '{count, plural, one {option manquante} other {options manquantes}} : {options}',
   'reportJob.notHttps': "--prometheus-url doit être une URL https:// (Prometheus ne sert qu'en TLS), reçu {got}",
   'reportJob.badTimeout': '--timeout-seconds prend un nombre entier de secondes entre 1 et 600, reçu {got}',
   'reportJob.notAbsolute': '{option} prend un chemin absolu, reçu {got}',
@@ -693,9 +957,9 @@ export const fr: Record<MessageKey, string> = {
   'local.prefixVsPool':
     'local.subnetPrefix /{prefix} ne tient pas dans local.subnetPool {pool} : choisissez un préfixe entre celui de la plage et /30',
   'local.poolTooSmall':
-    'local.subnetPool {pool} contient {capacity} sous-réseau(x) en /{prefix}, mais {count} candidat(s) en demandent un chacun : agrandissez la plage ou allongez local.subnetPrefix',
+    'local.subnetPool {pool} contient {capacity, plural, one {# sous-réseau} other {# sous-réseaux}} en /{prefix}, mais {count, plural, one {# candidat en demande} other {# candidats en demandent}} un chacun : agrandissez la plage ou allongez local.subnetPrefix',
   'local.subnetTooSmall':
-    'un sous-réseau en /{prefix} accueille {max} serveur(s) (à partir de .10), mais le candidat {candidate} en a {count} : raccourcissez local.subnetPrefix',
+    'un sous-réseau en /{prefix} accueille {max, plural, one {# serveur} other {# serveurs}} (à partir de .10), mais le candidat {candidate} en a {count} : raccourcissez local.subnetPrefix',
   'local.unknownCandidate': 'le candidat « {candidate} » ne fait pas partie de la promotion « {cohort} »',
   'local.unknownServer': "« {server} » n'est pas un serveur du candidat {candidate} (ses serveurs : {known})",
   'local.machineClash':
@@ -712,13 +976,14 @@ export const fr: Record<MessageKey, string> = {
   'local.nameTaken':
     "un serveur nommé « {name} » existe déjà pour la promotion « {cohort} », candidat « {candidate} » : détruisez ce lab d'abord ou renommez",
   'local.addressTaken': "l'adresse {address} de {wanted} est déjà utilisée par le serveur {server}",
-  'local.preflightHeader': "{count} problème(s) sur cet hôte ; rien n'a été créé :",
+  'local.preflightHeader': "{count, plural, one {# problème} other {# problèmes}} sur cet hôte ; rien n'a été créé :",
   'local.inotifyLimit':
-    "le noyau accorde à root {limit} instances inotify et le(s) {servers} nouveau(x) serveur(s) en demandent environ {needed} au total (le systemd de chaque serveur en prend ~16) ; l'augmentation a échoué ({reason}) : lancez « sysctl -w fs.inotify.max_user_instances=8192 » et ajoutez cette ligne dans /etc/sysctl.d/",
+    "le noyau accorde à root {limit} instances inotify et {servers, plural, one {le nouveau serveur en demande} other {les # nouveaux serveurs en demandent}} environ {needed} au total (le systemd de chaque serveur en prend ~16) ; l'augmentation a échoué ({reason}) : lancez « sysctl -w fs.inotify.max_user_instances=8192 » et ajoutez cette ligne dans /etc/sysctl.d/",
   'local.inotifyRaised':
     'fs.inotify.max_user_instances passé de {from} à {to} (le systemd de chaque serveur en demande environ 16 ; conservé au démarrage dans {file})',
   'local.scriptFailed': 'échec de {script} :\n{detail}',
   'up.installing': 'installation des paquets Debian manquants : {packages}',
+  'up.badDriver': '--driver : container | vm, reçu « {got} »',
   'lab.unknownCandidate': 'aucun candidat « {candidate} » dans cette promotion (candidats : {known})',
   // application de référence (asd-lab app)
   'app.badVersion': 'version {got} inconnue : choisissez parmi {known}',
@@ -732,13 +997,13 @@ export const fr: Record<MessageKey, string> = {
   'app.imageSbom': 'SBOM (SPDX 2.3) : {sbom} ; node issu du paquet Debian {node}',
   'app.deployed': '{candidate}/{env} : {version} déployée, servie sur {url} ({seconds} s)',
   'app.deployedByUpdate':
-    '  {from} était en service : remplacée par {version} une instance à la fois ({replaced} instance(s)) ; boucle de charge : {total} requêtes, {failed} en échec',
+    '  {from} était en service : remplacée par {version} une instance à la fois ({replaced, plural, one {# instance} other {# instances}}) ; boucle de charge : {total, plural, one {# requête} other {# requêtes}}, {failed} en échec',
   'app.updated':
-    '{candidate}/{env} : désormais {version}, {replaced} instance(s) remplacée(s) une à une en {seconds} s ; boucle de charge : {total} requêtes, {failed} en échec',
+    '{candidate}/{env} : désormais {version}, {replaced, plural, one {# instance remplacée} other {# instances remplacées}} une à une en {seconds} s ; boucle de charge : {total, plural, one {# requête} other {# requêtes}}, {failed} en échec',
   'app.updateRolledBack': '{candidate}/{env} : la mise à jour a échoué et a été annulée, toujours {version} : {reason}',
   'app.smokeSummary': 'tests de fumée de {env} via {url} : {passed}/{total} réussis',
   'app.statusHeader': '{candidate}/{env} : version {version}, moteur {runtime}, volume distant {volume}',
-  'app.down': '{candidate}/{env} : {count} container(s) supprimé(s)',
+  'app.down': '{candidate}/{env} : {count, plural, one {# container supprimé} other {# containers supprimés}}',
   'app.stateUnreadable':
     "le fichier d'état {file} est illisible ({detail}) : réparez-le, ou supprimez-le si aucun de ses containers ne tourne plus",
   'app.imageRecordUnreadable':
@@ -752,18 +1017,21 @@ export const fr: Record<MessageKey, string> = {
   'up.image': 'image de référence (Debian 12, construite une fois puis réutilisée)',
   'up.key': 'clé SSH du lab (asd-admin)',
   'up.candidate': 'candidat {candidate}',
-  'up.summary.ok': '{candidate} : prêt, {servers} serveur(s), {changed} modification(s) par Ansible',
+  'up.summary.ok':
+    '{candidate} : prêt, {servers, plural, one {# serveur} other {# serveurs}}, {changed, plural, one {# modification} other {# modifications}} par Ansible',
   'up.summary.failed': '{candidate} : ÉCHEC à « {step} » : {error}',
   'up.retry': "Corrigez la cause puis relancez (converge, garde l'existant) : npx asd-lab up -c {file} --candidate {candidate}",
   'up.awsNotHere': 'la promotion vise aws : « up » pilote la cible locale ; planifiez les piles AWS avec « asd-lab plan »',
-  'up.verifyHint': 'vérifications : {pass} réussies, {fail} échouées, {notRun} non exécutées (détails : npx asd-lab verify)',
+  'up.verifyHint':
+    'vérifications : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}} (détails : npx asd-lab verify)',
   'down.removed': '{candidate} : supprimé {servers}',
   'down.nothing': '{candidate} : rien à supprimer',
   'down.purged': 'clés, AC et inventaire de la promotion supprimés ({dir})',
   'ssh.unknownServer': 'aucun serveur « {server} » pour le candidat {candidate} (serveurs : {known})',
   'ssh.notRunning': "le serveur {server} est {state} : lancez d'abord « npx asd-lab up --candidate {candidate} »",
   'verify.header': 'Candidat {candidate}',
-  'verify.summary': '{pass} réussies, {fail} échouées, {notRun} non exécutées',
+  'verify.summary':
+    '{pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}',
   'status.none': "aucun serveur de la promotion {cohort} n'existe (lancez npx asd-lab up)",
   // data (CP6) : modèle, asd-lab db
   'data.appName':
@@ -785,7 +1053,7 @@ export const fr: Record<MessageKey, string> = {
   'db.backupDone': '{candidate} : sauvegarde {type} {label} faite en {seconds} s (dépôt sur {repo})',
   'db.failed': '{candidate} : échec de {step} sur {server} : {detail}',
   'db.restoreOk':
-    '{candidate} : contrôle de restauration réussi : {rows} lignes témoin, somme de contrôle {checksum} identique ; point de reprise {point} ; restauré et vérifié en {seconds} s',
+    '{candidate} : contrôle de restauration réussi : {rows, plural, one {# ligne témoin} other {# lignes témoin}}, somme de contrôle {checksum} identique ; point de reprise {point} ; restauré et vérifié en {seconds} s',
   'db.restoreMismatch': '{candidate} : contrôle de restauration ÉCHOUÉ : attendu {expected}, la copie restaurée a {got}',
   'db.restoreTarget':
     '{candidate} : restauré à {point} en {seconds} s ; témoin : {rows} lignes, somme {checksum} ; tables : {tables}',
@@ -795,6 +1063,7 @@ export const fr: Record<MessageKey, string> = {
   'db.converge': 'exécution du playbook data pour {candidate} (journal : {log})',
   'db.convergeFailed': 'le playbook data a échoué pour {candidate} ; voir {log} : {failed}',
   'db.never': 'jamais',
+  'db.unknownDatabase': "{name} n'est pas une base du modèle ({known})",
   'db.statusServer': '{server} : {role}, retard {lagBytes} octets / {lagSeconds} s',
   'db.statusBackup': 'dernière sauvegarde : {backup}',
   'db.statusRestore': 'dernier contrôle de restauration : {restore}',
@@ -808,7 +1077,8 @@ export const fr: Record<MessageKey, string> = {
   'report.noCheckYet': 'non exécuté : pas encore de vérification',
   'report.allNotRun': "non exécuté : aucune vérification de ce critère n'a été exécutée (voir leurs raisons)",
   'report.unreachable': 'candidat injoignable, vérifications non exécutées : {reason}',
-  'report.criteriaSummary': '{passed} critères sur {total} réussis, {failed} en échec, {notRun} non exécutés',
+  'report.criteriaSummary':
+    '{passed, plural, one {# critère} other {# critères}} sur {total} {passed, plural, one {réussi} other {réussis}}, {failed} en échec, {notRun, plural, one {# non exécuté} other {# non exécutés}}',
   'report.generated': 'Généré le {date} par asd-lab {version} (commit {commit})',
   'report.title': 'Rapport de vérification — promotion {cohort}',
   'report.target': 'cible {target}',
@@ -833,7 +1103,8 @@ export const fr: Record<MessageKey, string> = {
   'report.col.state': 'État',
   'report.col.criteriaCounts': 'Critères réussis / échoués / non exécutés',
   'report.col.checkCounts': 'Vérifications réussies / échouées / non exécutées',
-  'report.candidateDone': '{candidate} : {pass} réussies, {fail} échouées, {notRun} non exécutées',
+  'report.candidateDone':
+    '{candidate} : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}',
   'report.written': '{format} écrit dans {file}',
   'diagram.title': 'asd-lab — promotion {cohort} (cible {target})',
   'diagram.admin': "formateurs / réseaux d'administration",
@@ -903,7 +1174,7 @@ export const fr: Record<MessageKey, string> = {
   'dossier.ph.research':
     'Une situation de recherche : le problème rencontré, les sources (en anglais) consultées, ce que vous avez compris et appliqué.',
   'dossier.written': 'dossier écrit dans {dir} (dossier.md, dossier.html, schéma)',
-  'bundle.written': 'archive écrite dans {file} ({bytes} octets, {count} fichiers)',
+  'bundle.written': 'archive écrite dans {file} ({bytes} octets, {count, plural, one {# fichier} other {# fichiers}})',
   'bundle.manifestHash': "SHA-256 du manifeste : {hash} (à transmettre à l'examinateur : reproduce --expect-sha256 le vérifie)",
   'bundle.noVerify':
     "remarque : aucun résultat de vérification n'est enregistré pour {candidate} : lancez asd-lab verify avant l'archive pour qu'elle le contienne",
@@ -934,10 +1205,10 @@ export const fr: Record<MessageKey, string> = {
   'reproduce.from': 'promotion {cohort}, candidat {candidate}, faite le {date} par asd-lab {version} (commit {commit})',
   'reproduce.image': 'image de référence : archive {bundle}, cet hôte {here}',
   'reproduce.imageDiff':
-    "les paquets diffèrent : {changed} changés, {missing} absents ici, {extra} en plus ici (up construit l'image avec les listes de paquets de ce dépôt)",
+    "les paquets diffèrent : {changed, plural, one {# changé} other {# changés}}, {missing, plural, one {# absent} other {# absents}} ici, {extra} en plus ici (up construit l'image avec les listes de paquets de ce dépôt)",
   'reproduce.network': 'construirait : le réseau {bridge} ({subnet}) et ces serveurs :',
   'reproduce.lastVerify':
-    "vérification enregistrée dans l'archive ({date}) : {pass} réussies, {fail} échouées, {notRun} non exécutées",
+    "vérification enregistrée dans l'archive ({date}) : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}",
   'reproduce.dryRun': "essai à blanc : rien n'a été construit",
   'reproduce.cohortFile': 'fichier de promotion écrit dans {file} ; lancement de up, puis de verify',
   'reproduce.upFailed': 'up a échoué (voir ci-dessus) : rien à vérifier ; le fichier de promotion est {file}',
@@ -954,7 +1225,7 @@ export const fr: Record<MessageKey, string> = {
   'status.noVerify': 'pas encore de vérification',
   'status.lastVerifyAt': 'dernière vérification {date} :',
   'status.lastVerify':
-    'dernière vérification {date} : {passed} critères réussis, {failed} en échec, {notRun} non exécutés ({pass} vérifications réussies, {fail} échouées)',
+    'dernière vérification {date} : {passed, plural, one {# critère réussi} other {# critères réussis}}, {failed} en échec, {notRun, plural, one {# non exécuté} other {# non exécutés}} ({pass, plural, one {# vérification réussie} other {# vérifications réussies}}, {fail, plural, one {# échouée} other {# échouées}})',
   'status.health.up': 'SSH répond',
   'status.health.noSsh': 'PAS DE SSH',
   'status.health.down': 'arrêté',
@@ -968,10 +1239,12 @@ export const fr: Record<MessageKey, string> = {
   'k8s.synth.stack': '  pile kubernetes {name} : {dir} ({typed} ressources typées, {manifests} kubernetes_manifest)',
   'k8s.synth.fallback': '    kubernetes_manifest pour {object} : {reason}',
   'k8s.synth.valid':
-    '    validée hors ligne : {objects} objets, schémas Kubernetes {k8s} et Pod Security « restricted » : aucun problème',
-  'k8s.synth.invalid': '    {count} problème(s) :',
-  'k8s.synth.done': 'JSON Terraform de {count} pile(s) Kubernetes écrit dans {dir} en {ms} ms',
-  'k8s.synth.invalidStacks': '{count} problème(s) dans les piles Kubernetes synthétisées (listés ci-dessus)',
+    '    validée hors ligne : {objects, plural, one {# objet} other {# objets}}, schémas Kubernetes {k8s} et Pod Security « restricted » : aucun problème',
+  'k8s.synth.invalid': '    {count, plural, one {# problème} other {# problèmes}} :',
+  'k8s.synth.done':
+    'JSON Terraform de {count, plural, one {# pile Kubernetes} other {# piles Kubernetes}} écrit dans {dir} en {ms} ms',
+  'k8s.synth.invalidStacks':
+    '{count, plural, one {# problème} other {# problèmes}} dans les piles Kubernetes synthétisées (listés ci-dessus)',
   'k8s.plan.notRun':
     "terraform plan NON exécuté pour les piles Kubernetes : le fournisseur hashicorp/kubernetes n'est pas dans le miroir hors ligne {mirror} (il ne contient que hashicorp/aws), et un plan demande aussi le cluster de chaque candidat. Le JSON synthétisé a été validé à la place (ci-dessus).",
   'k8s.plan.needsCluster':
@@ -987,7 +1260,7 @@ export const fr: Record<MessageKey, string> = {
   'k8s.apply.unreachable': 'le cluster du kubeconfig est injoignable : {detail}',
   'k8s.apply.namespace': 'espace de noms {namespace}',
   'k8s.apply.secret': 'Secret asd-db dans {namespace} (depuis le fichier env, jamais affiché)',
-  'k8s.apply.objects': 'kubectl apply de {count} objets dans {namespace}',
+  'k8s.apply.objects': 'kubectl apply de {count, plural, one {# objet} other {# objets}} dans {namespace}',
   'k8s.apply.rollout': 'déploiement progressif de {deployments} (délai {timeout})',
   'k8s.apply.failed': '{step} : échec de kubectl (code {code}) {detail}',
   'k8s.apply.done': "environnement {env} appliqué dans l'espace de noms {namespace} et déployé ({ms} ms)",
@@ -1007,7 +1280,7 @@ export const fr: Record<MessageKey, string> = {
     "arrêt à l'étape « approbation » : déployer en production demande --approve (tout ce qui précède a réussi)",
   'pipeline.approved': 'approuvé en ligne de commande (--approve) par {user}',
   'pipeline.untilReached': "arrêt après l'étape « {stage} » (--until)",
-  'pipeline.done': 'chaîne réussie : {count} étape(s) en {seconds} s',
+  'pipeline.done': 'chaîne réussie : {count, plural, one {# étape} other {# étapes}} en {seconds} s',
   'pipeline.report': "rapport d'exécution : {json} et {md}",
   'pipeline.defects': "rapport d'anomalies pour les développeurs : {file}",
   'pipeline.generated': '{file} écrit',
@@ -1062,4 +1335,268 @@ export const fr: Record<MessageKey, string> = {
   'up.hostServiceWouldStop': 'hôte : up arrêterait et désactiverait {unit} (démarré par le paquet Debian {package})',
   'up.dry.hostServices': "services de l'hôte que up arrêterait et désactiverait (démarrés par ces paquets) : {units}",
   'doctor.tooOld': '{found}, plus ancien que {min}',
+  // aide de la ligne de commande : commandes, options, arguments, titres
+  'cmd.alerts.opt.candidate': 'ce candidat seulement',
+  'cmd.alerts.description':
+    "les alertes que détient l'Alertmanager de chaque candidat : nom, gravité, équipe, état, depuis (--json pour les scripts)",
+  'cmd.app.description':
+    "l'application de référence : image OCI, containers par environnement (test, preprod, prod), mises à jour",
+  'cmd.app.image.opt.version': 'v1 ou v2',
+  'cmd.app.image.description':
+    "construit l'image OCI hors ligne avec buildah (FROM scratch), enregistre son empreinte et son SBOM dans l'état du lab",
+  'cmd.app.deploy.opt.databaseUrlFile':
+    "fichier contenant l'URL postgresql:// de la base de cet environnement (gardé dans l'état du lab, mode 0600)",
+  'cmd.app.deploy.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.deploy.opt.version': 'v1 ou v2',
+  'cmd.app.deploy.description':
+    "démarre l'environnement ENV (edge, worker, instances de l'API) avec la version donnée ; converge quand on le relance",
+  'cmd.app.update.opt.noLoad': 'ne lance pas la boucle de charge pendant la mise à jour',
+  'cmd.app.update.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.update.opt.version': 'v1 ou v2',
+  'cmd.app.update.description':
+    "remplace les instances de l'API une à une, puis le worker, avec une boucle de charge bornée qui compte les requêtes en échec ; revient en arrière si un contrôle de santé échoue",
+  'cmd.app.rollback.opt.noLoad': 'ne lance pas la boucle de charge pendant le retour arrière',
+  'cmd.app.rollback.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.rollback.description': 'revient à la version précédente, une instance à la fois, comme une mise à jour',
+  'cmd.app.smoke.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.smoke.description':
+    "contrôles de bout en bout par l'edge de l'environnement : santé, version, un élément traité par le worker et exporté sur le volume distant",
+  'cmd.app.status.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.status.description': "les containers d'un environnement : rôle, version, adresse, état, santé",
+  'cmd.app.down.opt.candidate': 'candidat (obligatoire quand la promotion en compte plusieurs)',
+  'cmd.app.down.description': "arrête et supprime les containers d'un environnement (les trois sans ENV) et démonte son volume",
+  'cmd.bundle.opt.output': 'le .tar.gz à écrire',
+  'cmd.bundle.opt.candidate': 'le candidat',
+  'cmd.bundle.description':
+    "archive l'environnement d'un candidat (entrée de la promotion, versions, paquets de l'image, clés publiques, dernière vérification) pour `reproduce`",
+  'cmd.competencies.opt.markdown': 'affiche le Markdown de docs/competencies.md',
+  'cmd.competencies.description': 'affiche quels artefacts du lab exercent chaque compétence et chaque critère du titre',
+  'cmd.db.description': "opérations sur la base du lab d'un candidat : sauvegarde, contrôle de restauration, bascule, état (CP6)",
+  'cmd.db.backup.opt.type': 'full, diff ou incr',
+  'cmd.db.backup.description': 'fait tout de suite une sauvegarde pgBackRest dans le dépôt du serveur mon',
+  'cmd.db.restoreCheck.opt.database': 'base à lire dans la copie restaurée (par défaut : la première base de prod)',
+  'cmd.db.restoreCheck.opt.targetTime': 'restaure plutôt à cet instant (ISO 8601), et dit ce que contient la copie',
+  'cmd.db.restoreCheck.description':
+    'restaure la dernière sauvegarde dans une instance jetable et compare la table témoin (lignes, somme de contrôle) ; avec --target-time, une restauration à un instant donné',
+  'cmd.db.failover.description':
+    "promeut le réplica, l'enregistre comme primaire, reconstruit l'ancien primaire comme son réplica",
+  'cmd.db.status.description':
+    'rôle de chaque serveur db, retard de réplication (octets, secondes), dernière sauvegarde, dernier contrôle de restauration',
+  'cmd.diagram.opt.output': 'écrit dans ce fichier (par défaut : la sortie standard ; png demande -o)',
+  'cmd.diagram.opt.format': 'format de sortie : svg | png | mermaid | dot',
+  'cmd.diagram.opt.candidate': 'ce candidat seulement',
+  'cmd.diagram.description': "schéma de l'architecture du lab en marche : svg | png (Graphviz) | mermaid | dot",
+  'cmd.docs.description':
+    'régénère docs/competencies.md, docs/cohort.md, docs/flows.md, docs/cohort.schema.json et docs/verify-report.schema.json à partir du code',
+  'cmd.doctor.description':
+    'vérifie les prérequis (node, terraform, ansible, nspawn, qemu, KVM...) et dit comment corriger chacun',
+  'cmd.dossier.opt.repoUrl': 'URL de base du dépôt pour les liens (URL/blob/COMMIT/CHEMIN) ; par défaut : chemins relatifs',
+  'cmd.dossier.opt.output': 'répertoire à écrire (par défaut : dossier-<candidat>)',
+  'cmd.dossier.opt.candidate': 'le candidat',
+  'cmd.dossier.description':
+    "squelette du dossier de projet d'un candidat (Markdown + HTML) : compétences de la dernière vérification, schéma, scripts",
+  'cmd.down.opt.purge':
+    "supprime aussi la clé du lab, l'AC et l'inventaire de la promotion (l'image de référence partagée reste en cache)",
+  'cmd.down.opt.candidate': 'ce candidat seulement',
+  'cmd.down.description': 'arrête et supprime les serveurs, réseaux et règles de pare-feu du lab (cible locale)',
+  'cmd.drill.opt.maxFill': 'disk-fill refuse un système de fichiers qui demanderait plus que cela',
+  'cmd.drill.opt.path': 'répertoire dont disk-fill remplit le système de fichiers',
+  'cmd.drill.opt.attempts': 'connexions SSH refusées de ssh-failures',
+  'cmd.drill.opt.timeout': "borne de tout l'exercice",
+  'cmd.drill.opt.server': 'le serveur à mettre en panne (par défaut : selon le scénario, par ex. app, ou db pour pg-down)',
+  'cmd.drill.opt.candidate': "le candidat dont le lab subit l'exercice (par défaut : le premier)",
+  'cmd.inventory.description': "écrit et affiche l'inventaire Ansible des serveurs en marche (cible locale)",
+  'cmd.k8s.description':
+    "l'application de référence sur un cluster Kubernetes (apply) et les contrôles hors ligne des piles Kubernetes",
+  'cmd.k8s.apply.opt.timeout': 'délai du déploiement progressif, par ex. 300s',
+  'cmd.k8s.apply.opt.dbEnv':
+    'fichier env (PGDATABASE, PGUSER, PGPASSWORD) à partir duquel le Secret asd-db est créé ; ne le versionnez jamais',
+  'cmd.k8s.apply.opt.postgresAddress': "adresse du serveur PostgreSQL (par défaut : la valeur provisoire de l'overlay)",
+  'cmd.k8s.apply.opt.candidate': "applique dans l'espace de noms du candidat <id>-<env> (avec -c FICHIER)",
+  'cmd.k8s.apply.opt.kubeconfig': 'kubeconfig du cluster (par défaut $KUBECONFIG)',
+  'cmd.k8s.apply.description':
+    "kubectl apply de l'overlay rendu (test|preprod|prod) puis attente du déploiement ; demande un vrai cluster",
+  'cmd.k8s.validate.opt.kubeconfigDir': 'répertoire des fichiers kubeconfig des candidats',
+  'cmd.k8s.validate.opt.stateDir': "racine des fichiers d'état Terraform locaux",
+  'cmd.k8s.validate.opt.out': 'répertoire du JSON Terraform synthétisé',
+  'cmd.k8s.validate.description':
+    'synthétise les piles Kubernetes et les valide hors ligne (schémas, Pod Security) ; comme synth --k8s',
+  'cmd.pipeline.description':
+    "la chaîne CI/CD de l'application de référence : l'exécuter ici, ou générer les fichiers des forges",
+  'cmd.pipeline.run.opt.reportDir': "dossier du rapport d'exécution (par défaut <état>/pipeline/<heure>)",
+  'cmd.pipeline.run.opt.version': "version de l'application à livrer",
+  'cmd.pipeline.run.opt.approve': "approuve la mise en production (sinon l'exécution s'arrête à l'approbation)",
+  'cmd.pipeline.run.opt.until': "s'arrête après cette étape",
+  'cmd.pipeline.run.opt.candidate': 'le candidat dont le lab reçoit les déploiements (avec -c FICHIER)',
+  'cmd.pipeline.run.description':
+    "exécute les étapes construction -> tests unitaires -> image -> déploiement test -> tests de fumée -> déploiement préproduction -> approbation -> déploiement production ; s'arrête à l'approbation sans --approve",
+  'cmd.pipeline.generate.opt.check': "n'écrit rien ; code de sortie 1 quand un fichier n'est pas à jour",
+  'cmd.pipeline.generate.description':
+    "écrit .gitlab-ci.yml et .github/workflows/lab-pipeline.yml à partir de src/modules/pipeline/definition.ts (--check : dit seulement s'ils sont à jour)",
+  'cmd.plan.opt.kubeconfigDir': 'avec --k8s : répertoire des fichiers kubeconfig des candidats',
+  'cmd.plan.opt.k8s':
+    "les piles Kubernetes : synthétisées et validées, pas planifiées (hashicorp/kubernetes n'est pas dans le miroir hors ligne)",
+  'cmd.plan.opt.concurrency': 'piles planifiées en même temps (par défaut : le nombre de cœurs)',
+  'cmd.plan.opt.offline':
+    'aucun appel à une API AWS : identifiants factices, fournisseur pris dans le miroir ($ASD_LAB_TF_MIRROR ou /opt/tf-plugins)',
+  'cmd.plan.description':
+    'synthétise les piles AWS et montre ce que terraform créerait, avec le coût par candidat et par heure ; ne crée rien',
+  'cmd.report.opt.out': "écrit ici plutôt que dans l'état du lab",
+  'cmd.report.opt.candidate': 'ce candidat seulement',
+  'cmd.report.opt.since': 'période couverte, par ex. 7d, 24h, 90m (de 5m à 90d)',
+  'cmd.report.arg.subject': 'app',
+  'cmd.report.description':
+    "le rapport de l'application pour les développeurs : disponibilité face au SLO, budget d'erreur, latence, erreurs, saturation, graphiques",
+  'cmd.reproduce.opt.cohortFile':
+    'où écrire le fichier de promotion (par défaut : <état>/cohorts/<promotion>/reproduce-<candidat>.yaml)',
+  'cmd.reproduce.opt.expectSha256': "refuse l'archive si son manifeste n'a pas ce SHA-256 (affiché par `bundle`)",
+  'cmd.reproduce.opt.target': 'où reconstruire (local seulement)',
+  'cmd.reproduce.opt.dryRun': "vérifie l'archive et affiche ce qui serait construit ; ne construit rien",
+  'cmd.reproduce.arg.file': 'archive faite par `asd-lab bundle`',
+  'cmd.reproduce.description':
+    "vérifie une archive et reconstruit l'environnement de ce candidat (cible locale), puis le vérifie",
+  'cmd.serve.opt.port': 'port TCP sur 127.0.0.1 (0 : un port libre quelconque)',
+  'cmd.serve.description':
+    'page de tableau de bord en lecture seule sur http://127.0.0.1:PORT/ (état, santé, dernière vérification, schéma)',
+  'cmd.ssh.description': 'ouvre un shell sur un serveur, ou y lance une commande (après --) et renvoie son code de sortie',
+  'cmd.status.opt.watch': "rafraîchit toutes les N secondes (5 par défaut) jusqu'à interruption",
+  'cmd.status.description':
+    'serveurs de chaque candidat : état, santé, rôle, adresse, port SSH, utilisateur, clé ; dernier résultat de vérification',
+  'cmd.synth.opt.kubeconfigDir': 'avec --k8s : répertoire des fichiers kubeconfig des candidats',
+  'cmd.synth.opt.k8s': 'les piles Kubernetes à la place (une par candidat, dans <out>/k8s), validées hors ligne',
+  'cmd.synth.description': 'écrit le JSON Terraform de chaque pile AWS de la promotion ; ne crée rien',
+  'cmd.up.opt.noVerify': 'saute les vérifications des critères de performance à la fin',
+  'cmd.up.opt.accel': 'pilote vm : auto | kvm | tcg',
+  'cmd.up.opt.driver': 'container | vm (par défaut : le local.driver de la promotion)',
+  'cmd.up.opt.candidate': 'ce candidat seulement',
+  'cmd.up.description': 'monte le lab sur cette machine (cible locale) : image, serveurs, Ansible, vérifications',
+  'cmd.validate.description': 'vérifie le fichier de promotion au regard du schéma ; ne crée rien',
+  'cmd.verify.opt.noSave': "n'enregistre pas ce résultat comme dernière vérification de la promotion",
+  'cmd.verify.opt.concurrency': 'candidats vérifiés en même temps',
+  'cmd.verify.opt.junit': 'écrit aussi un XML JUnit pour la CI',
+  'cmd.verify.opt.html': 'écrit aussi un rapport HTML autonome et imprimable (avec le schéma)',
+  'cmd.verify.opt.candidate': 'ce candidat seulement',
+  'cmd.verify.description': 'lance les vérifications des critères de performance (réussi / échec / non exécuté, avec preuves)',
+  'cmd.stacks.opt.ami':
+    "identifiant d'AMI Debian 12 amd64 de la région (par défaut : $ASD_LAB_AMI, sinon la table fixée dans stacks/ami.ts)",
+  'cmd.stacks.opt.stateDir': "racine des fichiers d'état Terraform locaux (ne la versionnez jamais)",
+  'cmd.stacks.opt.out': 'répertoire du JSON Terraform synthétisé',
+  'cmd.drill.description': 'injecte une panne et chronomètre son alerte de bout en bout : {scenarios}',
+  'cmd.ssh.arg.candidate': 'identifiant du candidat',
+  'cmd.ssh.arg.server': 'nom du serveur (par ex. app, db1)',
+  'cmd.ssh.arg.command': "commande à lancer au lieu d'un shell",
+  'cli.opt.lang': 'langue des messages (par défaut selon LANG)',
+  'cli.opt.cohort': "fichier de promotion (par défaut : $ASD_LAB_COHORT, sinon ./asd-lab.yaml, sinon l'exemple solo fourni)",
+  'cmd.down.opt.yes': 'ne demande pas de confirmation sur un terminal (sans terminal, down ne demande jamais)',
+  'cmd.lock.opt.wait': "si un autre up ou down de cette promotion est en cours, l'attendre au lieu de refuser",
+  'cmd.up.opt.dryRun': 'affiche ce que up créerait ou changerait, et ne crée rien',
+  'cli.opt.json': 'sortie lisible par une machine sur stdout',
+  'cli.opt.help': "affiche l'aide de la commande",
+  'cli.helpCommand': "affiche l'aide de la commande",
+  'help.usage': 'Utilisation :',
+  'help.arguments': 'Arguments :',
+  'help.options': 'Options :',
+  'help.globalOptions': 'Options globales :',
+  'help.commands': 'Commandes :',
+  'help.examples': 'Exemples :',
+  'help.commandArg': 'commande',
+  'help.default': 'par défaut : {value}',
+  'help.choices': 'valeurs : {values}',
+  'help.preset': 'sans valeur : {value}',
+  'help.env': 'variable : {name}',
+  'help.exitCodes':
+    "Codes de sortie :\n  0  succès\n  1  une opération ou une vérification a échoué, ou elle est impossible ici (outil à installer, root nécessaire, serveur arrêté)\n  2  erreur d'utilisation ou entrée invalide (commande ou option inconnue, argument incorrect, fichier de promotion invalide)",
+  'cmd.up.examples':
+    "  asd-lab up                                  # la promotion solo fournie, sur cette machine\n  asd-lab -c cohort.yaml up --candidate alice  # un candidat d'une promotion\n  asd-lab up --driver vm --accel tcg          # machines virtuelles, émulation logicielle",
+  'cmd.down.examples':
+    "  asd-lab -c cohort.yaml down --candidate alice  # les serveurs d'un candidat\n  asd-lab -c cohort.yaml down --purge            # tous les serveurs, puis les clés, l'AC et l'inventaire",
+  'cmd.status.examples':
+    '  asd-lab -c cohort.yaml status           # chaque serveur : état, santé, adresse\n  asd-lab -c cohort.yaml status --watch 10  # redessiné toutes les 10 s\n  asd-lab --json status                    # pour les scripts',
+  'cmd.verify.examples':
+    '  asd-lab -c cohort.yaml verify                          # tous les candidats\n  asd-lab -c cohort.yaml verify --candidate alice --html rapport.html\n  asd-lab --lang fr verify --junit verify.xml            # pour la CI, en français',
+  'cmd.validate.examples':
+    '  asd-lab -c cohort.yaml validate         # chaque problème, avec son champ\n  asd-lab --json -c cohort.yaml validate  # les problèmes en JSON',
+  'cmd.plan.examples':
+    '  asd-lab -c examples/cohort.yaml plan --offline  # aucun appel AWS : fournisseur pris dans le miroir\n  asd-lab -c cohort.yaml plan --concurrency 2',
+  'cmd.ssh.examples':
+    "  asd-lab ssh alice app                    # un shell sur le serveur app d'alice\n  asd-lab ssh alice db1 -- systemctl status postgresql  # une commande, son code de sortie",
+  'cmd.bundle.examples': "  asd-lab -c cohort.yaml bundle --candidate alice -o alice.tar.gz  # ce que reçoit l'examinateur",
+  'cmd.reproduce.examples':
+    '  asd-lab reproduce alice.tar.gz --dry-run                 # la vérifier, ne rien construire\n  asd-lab reproduce alice.tar.gz --expect-sha256 HASH --expires 2030-06-30',
+  // les problèmes génériques de zod (src/core/i18n/zod.ts)
+  'zod.type.string': 'une chaîne de caractères',
+  'zod.type.number': 'un nombre',
+  'zod.type.int': 'un nombre entier',
+  'zod.type.boolean': 'true ou false',
+  'zod.type.array': 'une liste',
+  'zod.type.object': 'un dictionnaire (clé: valeur)',
+  'zod.type.null': 'null',
+  'zod.type.undefined': 'rien',
+  'zod.type.other': 'une valeur de type {type}',
+  'zod.required': 'obligatoire : doit être {expected}',
+  'zod.invalidType': 'doit être {expected}, reçu {received}',
+  'zod.tooSmall.string': 'doit avoir au moins {bound, plural, one {# caractère} other {# caractères}}',
+  'zod.tooBig.string': 'doit avoir au plus {bound, plural, one {# caractère} other {# caractères}}',
+  'zod.tooSmall.array': 'doit contenir au moins {bound, plural, one {# élément} other {# éléments}}',
+  'zod.tooBig.array': 'doit contenir au plus {bound, plural, one {# élément} other {# éléments}}',
+  'zod.tooSmall.number': 'doit valoir au moins {bound}',
+  'zod.tooBig.number': 'doit valoir au plus {bound}',
+  'zod.tooSmall.numberExclusive': 'doit être strictement supérieur à {bound}',
+  'zod.tooBig.numberExclusive': 'doit être strictement inférieur à {bound}',
+  'zod.invalidValue':
+    "{count, plural, one {doit valoir {values}} other {doit valoir l'une des valeurs {values}}}, reçu {received}",
+  // le rapport des développeurs et ses graphiques
+  'appReport.title': "Rapport de l'application — {candidate} ({cohort})",
+  'appReport.pageTitle': "Rapport de l'application — {candidate}",
+  'appReport.period': 'Période : {period}, du {from} au {to}.',
+  'appReport.generatedBy': 'Généré le {generated} par {by} à partir du Prometheus du candidat.',
+  'appReport.generated': 'Généré le {generated} à partir du Prometheus du candidat.',
+  'appReport.sloWindow': 'Fenêtre du SLO : {days} jours.',
+  'appReport.h.availability': "Disponibilité et budget d'erreur",
+  'appReport.h.latency': 'Latence',
+  'appReport.h.topErrors': 'Erreurs les plus fréquentes',
+  'appReport.h.saturation': 'Saturation',
+  'appReport.h.alerts': "Alertes de l'équipe dev",
+  'appReport.h.charts': 'Graphiques',
+  'appReport.col.env': 'Environnement',
+  'appReport.col.requests': 'Requêtes',
+  'appReport.col.errors': '5xx',
+  'appReport.col.availability': 'Disponibilité',
+  'appReport.col.objective': 'Objectif',
+  'appReport.col.verdict': 'Verdict',
+  'appReport.col.budgetLeft': "Budget d'erreur restant",
+  'appReport.col.probe': 'Sonde (HTTPS) disponible',
+  'appReport.col.p95Objective': 'objectif p95',
+  'appReport.col.route': 'Route',
+  'appReport.col.code': 'Code',
+  'appReport.col.count': 'Nombre',
+  'appReport.col.saturation': 'Concurrence maximale / limite',
+  'appReport.col.alert': 'Alerte',
+  'appReport.col.severity': 'Gravité',
+  'appReport.col.where': 'Où',
+  'appReport.col.fired': 'Déclenchements',
+  'appReport.verdict.noTraffic': 'aucun trafic',
+  'appReport.verdict.met': 'respecté',
+  'appReport.verdict.missed': 'MANQUÉ',
+  'appReport.noErrors': 'Aucune erreur serveur (5xx) enregistrée sur la période.',
+  'appReport.noAlerts': "Aucune alerte de l'équipe dev ne s'est déclenchée sur la période.",
+  'appReport.noTraffic':
+    "Aucune requête HTTP n'a été enregistrée sur la période : l'application n'expose pas encore `/metrics` à ce Prometheus (job `app`) ; seules les sondes et les alertes ci-dessus la décrivent.",
+  'appReport.chart.rate': 'Requêtes par seconde',
+  'appReport.chart.errorRatio': "Taux d'erreur (5xx)",
+  'appReport.chart.p95': 'Latence, 95e centile',
+  'appReport.chart.noData': 'aucune donnée sur la période',
+  // les erreurs de commander
+  'cli.err.unknownOption': 'erreur : option inconnue « {flag} »',
+  'cli.err.unknownCommand': 'erreur : commande inconnue « {name} »',
+  'cli.err.missingArgument': 'erreur : argument obligatoire « {name} » manquant',
+  'cli.err.optionMissingArgument': "erreur : l'option « {flags} » attend une valeur",
+  'cli.err.missingMandatoryOption': "erreur : l'option obligatoire « {flags} » n'est pas donnée",
+  'cli.err.invalidOptionValue': "erreur : la valeur « {value} » de l'option « {flags} » est invalide.",
+  'cli.err.invalidArgumentValue': "erreur : la valeur « {value} » de l'argument « {name} » est invalide.",
+  'cli.err.tooManyArguments':
+    "erreur : trop d'arguments ({expected, plural, one {# attendu} other {# attendus}}, {got, plural, one {# reçu} other {# reçus}}).",
+  'cli.err.allowedChoices': 'Valeurs admises : {choices}.',
+  'cli.err.didYouMean': '(Vouliez-vous dire {similar} ?)',
+  'cli.err.didYouMeanOneOf': "(Vouliez-vous dire l'un de {similar} ?)",
 };

@@ -27,7 +27,7 @@ export function formatProblem(file: string, p: Problem): string {
   return `${where}: ${path}${p.message}`;
 }
 
-/** A cohort file that cannot be used, every problem at once (kind 'user'); main prints the count as header. */
+/** A cohort file that cannot be used, every problem at once (kind 'usage': exit 2); main prints the count as header. */
 export class CohortError extends AsdError<Problem> {
   declare readonly problems: Problem[];
 
@@ -36,7 +36,7 @@ export class CohortError extends AsdError<Problem> {
     problems: Problem[],
   ) {
     super(problems.map((p) => formatProblem(file, p)).join('\n'), {
-      kind: 'user',
+      kind: 'usage',
       problems,
       header: t('model.invalidHeader', { count: problems.length }),
     });

@@ -59,7 +59,11 @@ export async function dataLab(
   opts: { needRunning?: boolean } = {},
 ): Promise<DataLab> {
   const all = servers ?? (await labServers(cohort)).get(candidate);
-  if (!all) throw new DataError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }));
+  if (!all)
+    throw new DataError(t('lab.unknownCandidate', { candidate, known: cohort.candidates.map((c) => c.id).join(', ') }), {
+      // a name that is not in the cohort is a bad argument; a candidate of the cohort with no server is not
+      kind: cohort.candidates.some((c) => c.id === candidate) ? 'user' : 'usage',
+    });
   if (!all.some((s) => s.role === 'db')) throw new DataError(t('db.noDbServer', { candidate }));
   const stateDir = dataStateDir(cohort, candidate);
   const recorded = existsSync(join(stateDir, 'primary')) ? readFileSync(join(stateDir, 'primary'), 'utf8').trim() : undefined;

@@ -27,9 +27,12 @@ export interface ApplyInput {
   kubectl?: string;
 }
 
+// The input checks below are about the command line (an option, a file it names): exit 2.
+const USAGE = { kind: 'usage' } as const;
+
 /** Checks that need no cluster; throws K8sApplyError with an actionable message. */
 export function checkApplyInput(i: ApplyInput): Overlay {
-  if (!(OVERLAYS as readonly string[]).includes(i.env)) throw new K8sApplyError(t('k8s.apply.badEnv', { env: i.env }));
+  if (!(OVERLAYS as readonly string[]).includes(i.env)) throw new K8sApplyError(t('k8s.apply.badEnv', { env: i.env }), USAGE);
   const readable = (f: string) => {
     try {
       accessSync(f, constants.R_OK);
@@ -40,10 +43,11 @@ export function checkApplyInput(i: ApplyInput): Overlay {
     }
   };
   if (!i.kubeconfig || !readable(i.kubeconfig))
-    throw new K8sApplyError(t('k8s.apply.noKubeconfig', { file: i.kubeconfig || '(none)' }));
-  if (i.dbEnvFile !== undefined && !readable(i.dbEnvFile)) throw new K8sApplyError(t('k8s.apply.noDbEnv', { file: i.dbEnvFile }));
+    throw new K8sApplyError(t('k8s.apply.noKubeconfig', { file: i.kubeconfig || '(none)' }), USAGE);
+  if (i.dbEnvFile !== undefined && !readable(i.dbEnvFile))
+    throw new K8sApplyError(t('k8s.apply.noDbEnv', { file: i.dbEnvFile }), USAGE);
   if (i.timeout !== undefined && !/^\d+(s|m)$/.test(i.timeout))
-    throw new K8sApplyError(t('k8s.apply.badTimeout', { got: i.timeout }));
+    throw new K8sApplyError(t('k8s.apply.badTimeout', { got: i.timeout }), USAGE);
   return i.env as Overlay;
 }
 

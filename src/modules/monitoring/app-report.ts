@@ -13,6 +13,7 @@ import { SLO_PERIOD_DAYS, type SloConfig } from '../../core/model/slo.ts';
 import { ERROR_CODES } from './indicators.ts';
 import type { PromRangeSeries, PromSample, ReceivedEvent } from './api-types.ts';
 import { ENVIRONMENTS } from '../../core/environments.ts';
+import { getLang, t, type Lang, type MessageKey } from '../../core/i18n/index.ts';
 
 /** A period such as 7d, 24h, 90m. */
 export function parsePeriod(s: string): number | undefined {
@@ -39,20 +40,20 @@ export function reportQueries(r: string) {
   };
 }
 
-/** The range queries of the charts. */
+/** The range queries of the charts; their titles are catalog keys (the report's language). */
 export const CHART_QUERIES = {
-  rate: { title: 'Requests per second', unit: 'req/s', expr: `sum by (env) (rate(${C}_count[5m]))` },
+  rate: { title: 'appReport.chart.rate', unit: 'req/s', expr: `sum by (env) (rate(${C}_count[5m]))` },
   errorRatio: {
-    title: 'Error ratio (5xx)',
+    title: 'appReport.chart.errorRatio',
     unit: '%',
     expr: `100 * sum by (env) (rate(${C}_count{${ERROR_CODES}}[5m])) / sum by (env) (rate(${C}_count[5m]))`,
   },
   p95: {
-    title: 'Latency, 95th percentile',
+    title: 'appReport.chart.p95',
     unit: 'ms',
     expr: `1000 * histogram_quantile(0.95, sum by (env, le) (rate(${C}_bucket[5m])))`,
   },
-} as const;
+} as const satisfies Record<string, { title: MessageKey; unit: string; expr: string }>;
 
 export interface EnvStats {
   env: string;
@@ -151,14 +152,14 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const COLORS: Record<string, string> = { test: '#1f77b4', preprod: '#ff7f0e', prod: '#2ca02c' };
 
 /** A line chart as standalone SVG (no script, no external resource). */
-export function svgChart(c: Chart, width = 640, height = 220): string {
+export function svgChart(c: Chart, width = 640, height = 220, lang: Lang = getLang()): string {
   const pad = { l: 56, r: 90, t: 28, b: 28 };
   const pts = c.series.flatMap((s) => s.points);
   const head =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(c.title)}" font-family="sans-serif" font-size="11">` +
     `<rect width="100%" height="100%" fill="#fff"/><text x="${pad.l}" y="16" font-size="13" font-weight="bold">${esc(c.title)} (${esc(c.unit)})</text>`;
   if (pts.length === 0) {
-    return `${head}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#777">no data in the period</text></svg>\n`;
+    return `${head}<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#777">${esc(t('appReport.chart.noData', {}, lang))}</text></svg>\n`;
   }
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
@@ -181,112 +182,148 @@ export function svgChart(c: Chart, width = 640, height = 220): string {
   return `${head}${body}</svg>\n`;
 }
 
-const pct = (v: number | undefined, digits = 3) => (v === undefined ? '—' : `${v.toFixed(digits)} %`);
-const msOr = (v: number | undefined) => (v === undefined ? '—' : `${v} ms`);
-const verdict = (e: EnvStats) =>
-  e.availabilityPercent === undefined ? 'no traffic' : e.availabilityPercent >= e.objectivePercent ? 'met' : 'MISSED';
+/** The report's words in one language: catalog texts, and numbers with that language's decimal mark. */
+function words(lang: Lang) {
+  const tr = (key: MessageKey, params: Record<string, string | number> = {}) => t(key, params, lang);
+  const dec = (s: string) => (lang === 'fr' ? s.replace('.', ',') : s);
+  const pct = (v: number | undefined, digits = 3) => (v === undefined ? '—' : `${dec(v.toFixed(digits))} %`);
+  const msOr = (v: number | undefined) => (v === undefined ? '—' : `${v} ms`);
+  const verdict = (e: EnvStats) =>
+    tr(
+      e.availabilityPercent === undefined
+        ? 'appReport.verdict.noTraffic'
+        : e.availabilityPercent >= e.objectivePercent
+          ? 'appReport.verdict.met'
+          : 'appReport.verdict.missed',
+    );
+  const cols = (...keys: string[]) => keys.map((k) => (k.includes('.') ? tr(k as MessageKey) : k));
+  return {
+    tr,
+    pct,
+    msOr,
+    verdict,
+    availabilityHead: cols(
+      'appReport.col.env',
+      'appReport.col.requests',
+      'appReport.col.errors',
+      'appReport.col.availability',
+      'appReport.col.objective',
+      'appReport.col.verdict',
+      'appReport.col.budgetLeft',
+      'appReport.col.probe',
+    ),
+    availabilityRow: (e: EnvStats) => [
+      e.env,
+      String(e.requests),
+      String(e.errors),
+      pct(e.availabilityPercent),
+      `${dec(String(e.objectivePercent))} %`,
+      verdict(e),
+      pct(e.budgetLeftPercent, 1),
+      pct(e.probeAvailabilityPercent, 2),
+    ],
+    latencyHead: cols('appReport.col.env', 'p50', 'p95', 'p99', 'appReport.col.p95Objective'),
+    latencyRow: (e: EnvStats) => [e.env, msOr(e.p50Ms), msOr(e.p95Ms), msOr(e.p99Ms), `${e.p95ObjectiveMs} ms`],
+    errorsHead: cols('appReport.col.env', 'appReport.col.route', 'appReport.col.code', 'appReport.col.count'),
+    saturationHead: cols('appReport.col.env', 'appReport.col.saturation'),
+    alertsHead: cols('appReport.col.alert', 'appReport.col.severity', 'appReport.col.where', 'appReport.col.fired'),
+  };
+}
 
 /** Markdown; charts are linked files `<chartPrefix><n>.svg`. */
-export function renderMarkdown(r: AppReport, chartPrefix: string): string {
+export function renderMarkdown(r: AppReport, chartPrefix: string, lang: Lang = getLang()): string {
+  const w = words(lang);
+  const { tr } = w;
+  const row = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const table = (head: string[], rows: string[][]) => [row(head), `|${'---|'.repeat(head.length)}`, ...rows.map(row)];
   const l: string[] = [];
-  l.push(`# Application report — ${r.candidate} (${r.cohort})`, '');
+  l.push(`# ${tr('appReport.title', { candidate: r.candidate, cohort: r.cohort })}`, '');
   l.push(
-    `Period: last ${r.period}, ${r.from} → ${r.to}. Generated ${r.generated} by ${r.generatedBy ?? '`asd-lab report app`'} from the candidate's Prometheus. SLO window: ${SLO_PERIOD_DAYS} days.`,
+    [
+      tr('appReport.period', { period: r.period, from: r.from, to: r.to }),
+      tr('appReport.generatedBy', { generated: r.generated, by: r.generatedBy ?? '`asd-lab report app`' }),
+      tr('appReport.sloWindow', { days: SLO_PERIOD_DAYS }),
+    ].join(' '),
     '',
   );
-  l.push(
-    '## Availability and error budget',
-    '',
-    '| Environment | Requests | 5xx | Availability | Objective | Verdict | Error budget left | Probe (HTTPS) up |',
-    '|---|---|---|---|---|---|---|---|',
-  );
-  for (const e of r.envs)
+  l.push(`## ${tr('appReport.h.availability')}`, '', ...table(w.availabilityHead, r.envs.map(w.availabilityRow)));
+  l.push('', `## ${tr('appReport.h.latency')}`, '', ...table(w.latencyHead, r.envs.map(w.latencyRow)));
+  l.push('', `## ${tr('appReport.h.topErrors')}`, '');
+  if (r.topErrors.length === 0) l.push(tr('appReport.noErrors'));
+  else
     l.push(
-      `| ${e.env} | ${e.requests} | ${e.errors} | ${pct(e.availabilityPercent)} | ${e.objectivePercent} % | ${verdict(e)} | ${pct(e.budgetLeftPercent, 1)} | ${pct(e.probeAvailabilityPercent, 2)} |`,
+      ...table(
+        w.errorsHead,
+        r.topErrors.map((x) => [x.env, x.route || '—', x.code, String(x.count)]),
+      ),
     );
-  l.push('', '## Latency', '', '| Environment | p50 | p95 | p99 | p95 objective |', '|---|---|---|---|---|');
-  for (const e of r.envs)
-    l.push(`| ${e.env} | ${msOr(e.p50Ms)} | ${msOr(e.p95Ms)} | ${msOr(e.p99Ms)} | ${e.p95ObjectiveMs} ms |`);
-  l.push('', '## Top errors', '');
-  if (r.topErrors.length === 0) l.push('No server error (5xx) recorded in the period.');
-  else {
-    l.push('| Environment | Route | Code | Count |', '|---|---|---|---|');
-    for (const x of r.topErrors) l.push(`| ${x.env} | ${x.route || '—'} | ${x.code} | ${x.count} |`);
-  }
-  l.push('', '## Saturation', '', '| Environment | Highest concurrency / limit |', '|---|---|');
-  for (const e of r.envs) l.push(`| ${e.env} | ${pct(e.maxSaturationPercent, 0)} |`);
-  l.push('', '## Alerts of team dev', '');
-  if (r.alerts.length === 0) l.push('No alert of team dev fired in the period.');
-  else {
-    l.push('| Alert | Severity | Where | Times fired |', '|---|---|---|---|');
-    for (const a of r.alerts) l.push(`| ${a.alertname} | ${a.severity} | ${a.instance} | ${a.firings} |`);
-  }
-  l.push('', '## Charts', '');
+  l.push('', `## ${tr('appReport.h.saturation')}`, '');
+  l.push(
+    ...table(
+      w.saturationHead,
+      r.envs.map((e) => [e.env, w.pct(e.maxSaturationPercent, 0)]),
+    ),
+  );
+  l.push('', `## ${tr('appReport.h.alerts')}`, '');
+  if (r.alerts.length === 0) l.push(tr('appReport.noAlerts'));
+  else
+    l.push(
+      ...table(
+        w.alertsHead,
+        r.alerts.map((a) => [a.alertname, a.severity, a.instance, String(a.firings)]),
+      ),
+    );
+  l.push('', `## ${tr('appReport.h.charts')}`, '');
   r.charts.forEach((c, i) => {
     l.push(`![${c.title}](${chartPrefix}${i + 1}.svg)`, '');
   });
-  if (r.envs.every((e) => e.requests === 0)) {
-    l.push(
-      '> No HTTP request was recorded in the period: the application does not expose `/metrics` to this Prometheus yet (job `app`), so only the probes and alerts above describe it.',
-      '',
-    );
-  }
+  if (r.envs.every((e) => e.requests === 0)) l.push(`> ${tr('appReport.noTraffic')}`, '');
   return `${l.join('\n').trimEnd()}\n`;
 }
 
 /** One self-contained HTML page (inline SVG, inline style). */
-export function renderHtml(r: AppReport): string {
+export function renderHtml(r: AppReport, lang: Lang = getLang()): string {
+  const w = words(lang);
+  const { tr } = w;
   const table = (head: string[], rows: string[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const generated = r.generatedBy
+    ? tr('appReport.generatedBy', { generated: r.generated, by: r.generatedBy })
+    : tr('appReport.generated', { generated: r.generated });
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Application report — ${esc(r.candidate)}</title>
+<html lang="${lang}"><head><meta charset="utf-8"><title>${esc(tr('appReport.pageTitle', { candidate: r.candidate }))}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}th{background:#f3f3f3}</style></head><body>
-<h1>Application report — ${esc(r.candidate)} (${esc(r.cohort)})</h1>
-<p>Period: last ${esc(r.period)}, ${esc(r.from)} → ${esc(r.to)}. Generated ${esc(r.generated)}${r.generatedBy ? ` by ${esc(r.generatedBy)}` : ''} from the candidate's Prometheus.</p>
-<h2>Availability and error budget</h2>
-${table(
-  ['Environment', 'Requests', '5xx', 'Availability', 'Objective', 'Verdict', 'Error budget left', 'Probe (HTTPS) up'],
-  r.envs.map((e) => [
-    e.env,
-    String(e.requests),
-    String(e.errors),
-    pct(e.availabilityPercent),
-    `${e.objectivePercent} %`,
-    verdict(e),
-    pct(e.budgetLeftPercent, 1),
-    pct(e.probeAvailabilityPercent, 2),
-  ]),
-)}
-<h2>Latency</h2>
-${table(
-  ['Environment', 'p50', 'p95', 'p99', 'p95 objective'],
-  r.envs.map((e) => [e.env, msOr(e.p50Ms), msOr(e.p95Ms), msOr(e.p99Ms), `${e.p95ObjectiveMs} ms`]),
-)}
-<h2>Top errors</h2>
+<h1>${esc(tr('appReport.title', { candidate: r.candidate, cohort: r.cohort }))}</h1>
+<p>${esc(tr('appReport.period', { period: r.period, from: r.from, to: r.to }))} ${esc(generated)}</p>
+<h2>${esc(tr('appReport.h.availability'))}</h2>
+${table(w.availabilityHead, r.envs.map(w.availabilityRow))}
+<h2>${esc(tr('appReport.h.latency'))}</h2>
+${table(w.latencyHead, r.envs.map(w.latencyRow))}
+<h2>${esc(tr('appReport.h.topErrors'))}</h2>
 ${
   r.topErrors.length === 0
-    ? '<p>No server error (5xx) recorded in the period.</p>'
+    ? `<p>${esc(tr('appReport.noErrors'))}</p>`
     : table(
-        ['Environment', 'Route', 'Code', 'Count'],
+        w.errorsHead,
         r.topErrors.map((x) => [x.env, x.route || '—', x.code, String(x.count)]),
       )
 }
-<h2>Saturation</h2>
+<h2>${esc(tr('appReport.h.saturation'))}</h2>
 ${table(
-  ['Environment', 'Highest concurrency / limit'],
-  r.envs.map((e) => [e.env, pct(e.maxSaturationPercent, 0)]),
+  w.saturationHead,
+  r.envs.map((e) => [e.env, w.pct(e.maxSaturationPercent, 0)]),
 )}
-<h2>Alerts of team dev</h2>
+<h2>${esc(tr('appReport.h.alerts'))}</h2>
 ${
   r.alerts.length === 0
-    ? '<p>No alert of team dev fired in the period.</p>'
+    ? `<p>${esc(tr('appReport.noAlerts'))}</p>`
     : table(
-        ['Alert', 'Severity', 'Where', 'Times fired'],
+        w.alertsHead,
         r.alerts.map((a) => [a.alertname, a.severity, a.instance, String(a.firings)]),
       )
 }
-<h2>Charts</h2>
-${r.charts.map((c) => svgChart(c)).join('')}
+<h2>${esc(tr('appReport.h.charts'))}</h2>
+${r.charts.map((c) => svgChart(c, undefined, undefined, lang)).join('')}
 </body></html>
 `;
 }
@@ -307,6 +344,8 @@ export interface CollectOptions {
   /** Who wrote it, printed in the report (default: asd-lab report app). */
   generatedBy?: string;
   now?: Date;
+  /** Language of the chart titles stored in the report (default: the current one). */
+  lang?: Lang;
 }
 
 /** Ask every query of the report and its charts, and assemble the report. */
@@ -328,7 +367,7 @@ export async function collectAppReport(src: ReportSource, o: CollectOptions): Pr
   for (const ch of Object.values(CHART_QUERIES)) {
     const series = await src.range(ch.expr, start, end, step);
     charts.push({
-      title: ch.title,
+      title: t(ch.title, {}, o.lang ?? getLang()),
       unit: ch.unit,
       series: series.map((s) => ({
         env: s.metric.env ?? '',
@@ -360,14 +399,14 @@ export async function collectAppReport(src: ReportSource, o: CollectOptions): Pr
 export const reportStem = (r: AppReport) => `app-${r.generated.replace(/[-:]/g, '').slice(0, 13)}Z`;
 
 /** Write the Markdown, the HTML and the SVG charts into dir (which must exist); the paths written. */
-export function writeAppReport(dir: string, r: AppReport, mode = 0o644): string[] {
+export function writeAppReport(dir: string, r: AppReport, mode = 0o644, lang: Lang = getLang()): string[] {
   const stamp = reportStem(r);
   const files = [join(dir, `${stamp}.md`), join(dir, `${stamp}.html`)];
-  writeFileSync(files[0]!, renderMarkdown(r, `${stamp}-chart-`), { mode });
-  writeFileSync(files[1]!, renderHtml(r), { mode });
+  writeFileSync(files[0]!, renderMarkdown(r, `${stamp}-chart-`, lang), { mode });
+  writeFileSync(files[1]!, renderHtml(r, lang), { mode });
   r.charts.forEach((ch, i) => {
     const f = join(dir, `${stamp}-chart-${i + 1}.svg`);
-    writeFileSync(f, svgChart(ch), { mode });
+    writeFileSync(f, svgChart(ch, undefined, undefined, lang), { mode });
     files.push(f);
   });
   return files;

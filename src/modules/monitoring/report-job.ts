@@ -33,7 +33,7 @@ export interface JobOptions {
 /** A mistake in the job's arguments or configuration (exit code 2; the message is for a human). */
 export class JobUsageError extends AsdError {
   constructor(message: string, opts: AsdErrorOptions = {}) {
-    super(message, { kind: 'user', exitCode: 2, ...opts });
+    super(message, { kind: 'usage', ...opts });
   }
 }
 
@@ -64,7 +64,8 @@ export function parseJobArgs(argv: string[]): JobOptions {
   }
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const missing = ['out', 'cohort', 'candidate', 'password-file'].filter((k) => !str(k));
-  if (missing.length > 0) throw new JobUsageError(t('reportJob.missing', { options: missing.map((k) => `--${k}`).join(', ') }));
+  if (missing.length > 0)
+    throw new JobUsageError(t('reportJob.missing', { count: missing.length, options: missing.map((k) => `--${k}`).join(', ') }));
   const since = str('since')!;
   if (parsePeriod(since) === undefined) throw new JobUsageError(t('appReport.badPeriod', { got: since }));
   let url: URL;
