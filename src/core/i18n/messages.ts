@@ -8,6 +8,7 @@ export const en = {
   'model.cidr': 'must be a CIDR such as 203.0.113.0/24, got {got}',
   'model.cidrWorld': "{got} opens SSH to the whole Internet: give the trainer's own network (e.g. 203.0.113.0/24)",
   'model.date': 'must be a date YYYY-MM-DD, got {got}',
+  'model.address': 'must be an IPv4 or IPv6 address such as 192.0.2.10, got {got}',
   'model.duplicateId': 'candidate id "{id}" is already used by candidates[{first}]: ids must be unique',
   'model.duplicateServer': 'server name "{name}" is used twice: server names must be unique',
   'model.expiresRequired':
@@ -497,6 +498,7 @@ export const fr: Record<MessageKey, string> = {
   'model.cidr': 'doit être un CIDR comme 203.0.113.0/24, reçu {got}',
   'model.cidrWorld': '{got} ouvre SSH à tout Internet : donnez le réseau du formateur (ex. 203.0.113.0/24)',
   'model.date': 'doit être une date AAAA-MM-JJ, reçu {got}',
+  'model.address': 'doit être une adresse IPv4 ou IPv6 comme 192.0.2.10, reçu {got}',
   'model.duplicateId': "l'identifiant « {id} » est déjà utilisé par candidates[{first}] : les identifiants doivent être uniques",
   'model.duplicateServer': 'le nom de serveur « {name} » est utilisé deux fois : les noms doivent être uniques',
   'model.expiresRequired':
