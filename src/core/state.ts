@@ -70,6 +70,24 @@ export interface CohortPaths {
   reports: (candidate: string) => string;
   /** The cohort file `reproduce` writes for one candidate. */
   reproduceFile: (candidate: string) => string;
+  /** The cohort's jump host (a dedicated sshd on the lab host, see src/targets/local/jump.ts). */
+  jump: JumpPaths;
+}
+
+export interface JumpPaths {
+  dir: string;
+  /** Its own sshd_config (never the host's /etc/ssh). */
+  config: string;
+  /** Its own host key (ed25519); the .pub goes into every candidate's known_hosts. */
+  hostKey: string;
+  /** One authorized_keys file per account, named by the account (sshd's AuthorizedKeysFile %u). */
+  authorizedKeys: string;
+  /** Diffie-Hellman moduli of at least 3072 bits, as the ssh role keeps on the servers. */
+  moduli: string;
+  pid: string;
+  log: string;
+  /** The accounts made on the host (name, uid, candidate): what down removes. */
+  accounts: string;
 }
 
 /** The layout of one cohort's part of the state directory. */
@@ -89,5 +107,19 @@ export function cohortPaths(cohort: string, stateDir: string = resolveStateDir()
     data: (candidate) => path.join(cohortDir, 'data', candidate),
     reports: (candidate) => path.join(cohortDir, 'reports', candidate),
     reproduceFile: (candidate) => path.join(cohortDir, `reproduce-${candidate}.yaml`),
+    jump: jumpPaths(path.join(cohortDir, 'jump')),
+  };
+}
+
+function jumpPaths(dir: string): JumpPaths {
+  return {
+    dir,
+    config: path.join(dir, 'sshd_config'),
+    hostKey: path.join(dir, 'ssh_host_ed25519_key'),
+    authorizedKeys: path.join(dir, 'authorized_keys'),
+    moduli: path.join(dir, 'moduli'),
+    pid: path.join(dir, 'sshd.pid'),
+    log: path.join(dir, 'sshd.log'),
+    accounts: path.join(dir, 'accounts.json'),
   };
 }

@@ -15,7 +15,7 @@ export function register(program: Command): void {
       const { cohort } = cohortOf(cmd);
       candidatesOf(cohort, opts.candidate);
       const result = await down(cohort, opts);
-      if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });
+      if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates, jump: result.jump });
       for (const c of result.candidates) {
         console.log(
           c.removed.length
@@ -23,6 +23,7 @@ export function register(program: Command): void {
             : t('down.nothing', { candidate: c.id }),
         );
       }
+      if (result.jump.length) console.log(t('down.jump', { removed: result.jump.join(', ') }));
       if (result.purged) console.log(t('down.purged', { dir: result.purged }));
     });
 }
