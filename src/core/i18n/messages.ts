@@ -250,6 +250,8 @@ export const en = {
   'access.noJump': 'the jump host of cohort {cohort} is not there yet: run asd-lab up first',
   'access.noAccount': 'candidate {candidate} has no account on the jump host: {reason}',
   'access.noAccountYet': 'not made yet (run asd-lab up)',
+  'access.noTrainerKey': 'the cohort has no admin.sshKeys',
+  'card.trainers': 'Trainers',
   'access.noHost': 'no global address on this host to give the candidates: set access.host in the cohort file',
   'access.which': 'give --candidate ID, --all or --trainer',
   'access.needDir': '--all and --trainer need -o DIR',
@@ -781,6 +783,8 @@ export const fr: Record<MessageKey, string> = {
   'access.noJump': "l'hôte de rebond de la promotion {cohort} n'existe pas encore : lancez d'abord asd-lab up",
   'access.noAccount': "le candidat {candidate} n'a pas de compte sur l'hôte de rebond : {reason}",
   'access.noAccountYet': 'pas encore créé (lancez asd-lab up)',
+  'access.noTrainerKey': "la promotion n'a pas d'admin.sshKeys",
+  'card.trainers': 'Formateurs',
   'access.noHost':
     'aucune adresse globale sur cette machine à donner aux candidats : indiquez access.host dans le fichier de promotion',
   'access.which': 'indiquez --candidate ID, --all ou --trainer',
