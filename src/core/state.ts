@@ -107,7 +107,9 @@ export function cohortPaths(cohort: string, stateDir: string = resolveStateDir()
     data: (candidate) => path.join(cohortDir, 'data', candidate),
     reports: (candidate) => path.join(cohortDir, 'reports', candidate),
     reproduceFile: (candidate) => path.join(cohortDir, `reproduce-${candidate}.yaml`),
-    jump: jumpPaths(path.join(cohortDir, 'jump')),
+    // Not under cohortDir (0700: the CA, passwords): sshd reads authorized_keys as the account,
+    // which must be able to walk down to it.
+    jump: jumpPaths(path.join(stateDir, 'jump', cohort)),
   };
 }
 

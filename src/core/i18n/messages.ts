@@ -243,7 +243,7 @@ export const en = {
   'jump.noSshd':
     "the jump host needs OpenSSH's server program (apt-get install -y openssh-server); asd-lab runs its own instance and leaves the host's sshd alone",
   'jump.insecureDir':
-    "sshd would refuse the jump's keys below {dir} (StrictModes: group- or world-writable, or not owned by root): use another state directory (ASD_LAB_STATE)",
+    "sshd would refuse the jump's keys below {dir} (StrictModes: group- or world-writable, not owned by root, or not searchable by the accounts): use another state directory (ASD_LAB_STATE)",
   'jump.badConfig': "sshd -t refuses the jump host's configuration: {detail}",
   'jump.startFailed': 'the jump host did not start: {detail}',
   'access.notLocal': 'access reads the local target only: the AWS bastion accounts are not built yet',
@@ -776,7 +776,7 @@ export const fr: Record<MessageKey, string> = {
   'jump.noSshd':
     "l'hôte de rebond a besoin du serveur OpenSSH (apt-get install -y openssh-server) ; asd-lab lance sa propre instance et ne touche pas au sshd de la machine",
   'jump.insecureDir':
-    "sshd refuserait les clés du rebond sous {dir} (StrictModes : modifiable par le groupe ou par tous, ou hors de root) : utilisez un autre répertoire d'état (ASD_LAB_STATE)",
+    "sshd refuserait les clés du rebond sous {dir} (StrictModes : modifiable par le groupe ou par tous, hors de root, ou non traversable par les comptes) : utilisez un autre répertoire d'état (ASD_LAB_STATE)",
   'jump.badConfig': "sshd -t refuse la configuration de l'hôte de rebond : {detail}",
   'jump.startFailed': "l'hôte de rebond n'a pas démarré : {detail}",
   'access.notLocal': 'access ne lit que la cible locale : les comptes du bastion AWS ne sont pas encore construits',

@@ -4,7 +4,7 @@
 // trainer account that may open every candidate's. The host has no systemd here: the sshd is
 // started in the background with a pid file, like the servers, and started again by `up`.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import ssh2 from 'ssh2';
@@ -329,7 +329,8 @@ export async function jumpPreflight(cohort: Cohort, paths: JumpPaths): Promise<s
   for (let d = path.dirname(paths.dir); ; d = path.dirname(d)) {
     if (existsSync(d)) {
       const st = statSync(d);
-      if (st.uid !== 0 || (st.mode & 0o022) !== 0) {
+      // sshd opens authorized_keys as the account: it must also be able to walk the path (o+x).
+      if (st.uid !== 0 || (st.mode & 0o022) !== 0 || (st.mode & 0o001) === 0) {
         problems.push(t('jump.insecureDir', { dir: d }));
         break;
       }
@@ -342,6 +343,7 @@ export async function jumpPreflight(cohort: Cohort, paths: JumpPaths): Promise<s
 async function ensureUser(user: string, candidate: string | null, cohort: string, expireDate: string | null): Promise<number> {
   const expire = expireDate ?? '';
   if ((await uidOf(user)) === null) {
+    // No --expiredate here: useradd --system ignores it (no aging for system accounts); usermod below.
     await execa('useradd', [
       '--system',
       '--no-create-home',
@@ -352,15 +354,12 @@ async function ensureUser(user: string, candidate: string | null, cohort: string
       // "*": no password, and not "!" (locked), which sshd refuses without PAM.
       '--password',
       '*',
-      '--expiredate',
-      expire,
       '--comment',
       `asd-lab jump cohort=${cohort} ${candidate ? `candidate=${candidate}` : 'trainers'}`,
       user,
     ]);
-  } else {
-    await execa('usermod', ['--expiredate', expire, user]);
   }
+  await execa('usermod', ['--expiredate', expire, user]);
   return (await uidOf(user))!;
 }
 
@@ -396,6 +395,8 @@ export async function ensureJump(
     accounts: full.accounts.filter((a) => a.candidate === null || wanted.has(a.candidate)),
   };
   mkdirSync(paths.authorizedKeys, { recursive: true, mode: 0o755 });
+  // Whatever the umask: the accounts walk these folders to their authorized_keys (sshd reads it as them).
+  for (const d of [path.dirname(paths.dir), paths.dir, paths.authorizedKeys]) chmodSync(d, 0o755);
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege separation directory
   if (!existsSync(paths.hostKey)) {
     await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `asd-lab-jump-${cohort.cohort}`, '-f', paths.hostKey]);
@@ -495,6 +496,9 @@ export async function removeJump(cohort: Cohort, paths: JumpPaths): Promise<stri
     removed.push(`nft table inet ${table}`);
   }
   if (existsSync(paths.dir)) rmSync(paths.dir, { recursive: true, force: true });
+  // STATE/jump goes with the last cohort's jump.
+  if (existsSync(path.dirname(paths.dir)) && readdirSync(path.dirname(paths.dir)).length === 0)
+    rmSync(path.dirname(paths.dir), { recursive: true });
   return removed;
 }
 
