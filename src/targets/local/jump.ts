@@ -363,8 +363,38 @@ async function ensureUser(user: string, candidate: string | null, cohort: string
   return (await uidOf(user))!;
 }
 
+/** The pids running as this uid (an open ProxyJump or tunnel: the sshd child of that connection). */
+function processesOf(uid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
+      if (m && Number(m[1]) === uid) out.push(Number(d));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Ends the account's connections (userdel refuses a user with processes), then removes it. */
 async function removeUser(user: string): Promise<void> {
-  if ((await uidOf(user)) !== null) await execa('userdel', [user]);
+  const uid = await uidOf(user);
+  if (uid === null || uid === 0) return;
+  for (let i = 0; i < 50; i++) {
+    const pids = processesOf(uid);
+    if (!pids.length) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, i < 30 ? 'SIGTERM' : 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await execa('userdel', [user]);
 }
 
 export interface JumpResult {
