@@ -30,6 +30,8 @@ writeFileSync(
   file,
   `cohort: ${COHORT}
 local: {subnetPool: ${POOL}, subnetPrefix: 27}
+# its own jump port: e2e suites run side by side on one host
+access: {port: 2232}
 candidates:
   - id: dba
     sshKey: ${KEY_A}

@@ -19,6 +19,8 @@ writeFileSync(
   [
     'cohort: h-ev',
     'local: {subnetPool: 10.240.24.0/22, subnetPrefix: 27}',
+    // its own jump port: e2e suites run side by side on one host
+    'access: {port: 2234}',
     // Base layer only: the test is about the evidence, not the modules (their own tests cover them).
     'modules: {data: false, containers: false, kubernetes: false, monitoring: false}',
     'candidates:',

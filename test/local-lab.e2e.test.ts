@@ -23,7 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'asd-lab-e2e-'));
 const file = join(dir, 'e2e.yaml');
 writeFileSync(
   file,
-  `cohort: e2e\nlocal: {subnetPool: 10.231.250.0/24, subnetPrefix: 27}\ncandidates:\n  - id: solo\n    sshKey: ${KEY_A}\n`,
+  `cohort: e2e\nlocal: {subnetPool: 10.231.250.0/24, subnetPrefix: 27}\naccess: {port: 2231}\ncandidates:\n  - id: solo\n    sshKey: ${KEY_A}\n`,
 );
 const MACHINES = ['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `solo-${s}`);
 

@@ -35,6 +35,8 @@ writeFileSync(
   file,
   `cohort: h-mon
 local: {subnetPool: 10.240.8.0/22, subnetPrefix: 27}
+# its own jump port: e2e suites run side by side on one host
+access: {port: 2233}
 candidates:
   - id: hmon
     sshKey: ${KEY_A}

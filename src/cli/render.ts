@@ -13,6 +13,10 @@ export function upSummary(result: UpResult, file: string): string[] {
     );
     if (!r.ok) lines.push(`  ${t('up.retry', { file, candidate: r.id })}`);
   }
+  const j = result.jump;
+  if (j?.error) lines.push(t('up.summary.failed', { candidate: 'jump', step: t('up.jump', { port: j.port }), error: j.error }));
+  else if (j) lines.push(t('up.summary.jump', { port: j.port, accounts: j.accounts.length }));
+  for (const r of j?.refused ?? []) lines.push(`  ${t('access.noAccount', { candidate: r.candidate, reason: r.reason })}`);
   for (const c of result.verify?.candidates ?? []) {
     const count = (s: string) => c.checks.filter((x) => x.status === s).length;
     lines.push(`${c.id}: ${t('up.verifyHint', { pass: count('pass'), fail: count('fail'), notRun: count('not-run') })}`);
@@ -25,6 +29,7 @@ export function upJson(result: UpResult) {
   return {
     cohort: result.cohort,
     candidates: result.candidates.map(({ servers, ...r }) => ({ ...r, servers: servers.map((s) => s.name) })),
+    jump: result.jump,
     verify: result.verify,
   };
 }

@@ -152,6 +152,24 @@ export const ARTIFACTS: Artifact[] = [
   },
   {
     kind: 'module',
+    name: "the cohort's jump host: a dedicated sshd, forwarding-only accounts per candidate, nftables per account",
+    path: 'src/targets/local/jump.ts',
+    covers: ['CP3.2', 'CP4.2'],
+  },
+  {
+    kind: 'module',
+    name: 'asd-lab access: ssh_config, pinned known_hosts, laptop inventory, printable access card',
+    path: 'src/evidence/access-card.ts',
+    covers: ['CP3.2', 'CP4.2'],
+  },
+  {
+    kind: 'module',
+    name: 'access documentation (how a trainer gives access, what a candidate does)',
+    path: 'docs/access.md',
+    covers: ['CP3.2', 'CP4.2', 'CP2.3'],
+  },
+  {
+    kind: 'module',
     name: 'local target documentation (image, overlay, cgroups, bridges, VM driver)',
     path: 'docs/local.md',
     covers: ['CP1.3', 'CP2.3'],

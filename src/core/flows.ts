@@ -203,6 +203,18 @@ export const FLOWS = [
 
 export type FlowId = (typeof FLOWS)[number]['id'];
 
+/**
+ * What an account of the cohort's jump host may open (`asd-lab access`; on the local target a
+ * dedicated sshd on the lab host, see src/targets/local/jump.ts): flows of the table above, only to
+ * the account's own candidate's servers (the trainer's: every candidate's). The jump reaches the
+ * servers from the host's address on the candidate's bridge, the `subnet` source of these flows.
+ */
+export const JUMP_FLOWS = [
+  { flow: 'ssh', why: 'ProxyJump to each of their servers (ssh, Ansible, scp)' },
+  { flow: 'prometheus', why: 'the Prometheus console of mon from the laptop (ssh -L through the jump)' },
+  { flow: 'alertmanager', why: 'the Alertmanager console of mon from the laptop (ssh -L through the jump)' },
+] as const satisfies readonly { flow: FlowId; why: string }[];
+
 const BY_ID = new Map<string, Flow>(FLOWS.map((f) => [f.id, f]));
 
 export function flow(id: FlowId): Flow {
@@ -222,6 +234,12 @@ export interface FlowModules {
 /** The flows of a lab with these modules. */
 export function activeFlows(modules: FlowModules): Flow[] {
   return FLOWS.filter((f: Flow) => (f.modules ?? []).every((m) => modules[m]));
+}
+
+/** The flows a jump account may open, with the roles that listen (modules off remove theirs). */
+export function jumpFlows(modules: FlowModules): Flow[] {
+  const active = activeFlows(modules);
+  return JUMP_FLOWS.flatMap((j) => active.filter((f) => f.id === j.flow));
 }
 
 /** The flows a server of this role accepts. */
@@ -276,6 +294,16 @@ export function renderFlowsDoc(): string {
     'Known gap: the blackbox SSH probe (mon → every server, port 22, banner only) is allowed by the',
     '`subnet` source of flow `ssh` on the local target; on AWS the security groups keep SSH to the',
     "bastion and the trainers' networks, so that probe reports the servers' SSH down there.",
+    '',
+    '## Through the jump host',
+    '',
+    "A candidate's laptop reaches the lab through the cohort's jump host (`asd-lab access`,",
+    '[docs/access.md](access.md)): one account per candidate, which may open only these flows, and only',
+    "to that candidate's servers (the trainer's account: every candidate's); no shell, no other forwarding.",
+    '',
+    '| Flow | Port | To | Why |',
+    '|---|---|---|---|',
+    ...JUMP_FLOWS.map((j) => `| \`${j.flow}\` | tcp/${flow(j.flow).port} | ${flow(j.flow).to.join(', ')} | ${j.why} |`),
     '',
     'Loopback only, so not flows: blackbox_exporter (localhost:9115), the alert receiver',
     "(127.0.0.1:9095), the restore check's scratch PostgreSQL (5433).",

@@ -72,6 +72,24 @@ export interface CohortPaths {
   reproduceFile: (candidate: string) => string;
   /** Held by the running `up` or `down` of the cohort (src/lifecycle/lock.ts): who, since when. */
   lock: string;
+  /** The cohort's jump host (a dedicated sshd on the lab host, see src/targets/local/jump.ts). */
+  jump: JumpPaths;
+}
+
+export interface JumpPaths {
+  dir: string;
+  /** Its own sshd_config (never the host's /etc/ssh). */
+  config: string;
+  /** Its own host key (ed25519); the .pub goes into every candidate's known_hosts. */
+  hostKey: string;
+  /** One authorized_keys file per account, named by the account (sshd's AuthorizedKeysFile %u). */
+  authorizedKeys: string;
+  /** Diffie-Hellman moduli of at least 3072 bits, as the ssh role keeps on the servers. */
+  moduli: string;
+  pid: string;
+  log: string;
+  /** The accounts made on the host (name, uid, candidate): what down removes. */
+  accounts: string;
 }
 
 /** The layout of one cohort's part of the state directory. */
@@ -92,5 +110,21 @@ export function cohortPaths(cohort: string, stateDir: string = resolveStateDir()
     reports: (candidate) => path.join(cohortDir, 'reports', candidate),
     reproduceFile: (candidate) => path.join(cohortDir, `reproduce-${candidate}.yaml`),
     lock: path.join(cohortDir, 'lock'),
+    // Not under cohortDir (0700: the CA, passwords): sshd reads authorized_keys as the account,
+    // which must be able to walk down to it.
+    jump: jumpPaths(path.join(stateDir, 'jump', cohort)),
+  };
+}
+
+function jumpPaths(dir: string): JumpPaths {
+  return {
+    dir,
+    config: path.join(dir, 'sshd_config'),
+    hostKey: path.join(dir, 'ssh_host_ed25519_key'),
+    authorizedKeys: path.join(dir, 'authorized_keys'),
+    moduli: path.join(dir, 'moduli'),
+    pid: path.join(dir, 'sshd.pid'),
+    log: path.join(dir, 'sshd.log'),
+    accounts: path.join(dir, 'accounts.json'),
   };
 }

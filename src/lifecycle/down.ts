@@ -1,7 +1,7 @@
 // `down` as a library call: for each candidate, the modules' host-side pieces first (the app's
 // containers sit on the candidate's bridge and may hold an sshfs mount of the app server), then
 // the servers and the network; with purge, the cohort's keys, CA, inventory and records.
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { t } from '../core/i18n/index.ts';
 import type { Cohort } from '../core/model/cohort.ts';
 import { cohortPaths, statePaths, type CohortPaths } from '../core/state.ts';
@@ -10,6 +10,7 @@ import { down as appDown } from '../modules/containers/deploy.ts';
 import { removeCandidate } from '../targets/local/cohort.ts';
 import { planCandidate } from '../targets/local/plan.ts';
 import { listServers } from '../targets/local/servers.ts';
+import { ensureJump, removeJump } from '../targets/local/jump.ts';
 import { LocalError } from '../targets/local/errors.ts';
 import { selectCandidates } from './candidates.ts';
 import { withLock } from './lock.ts';
@@ -27,6 +28,8 @@ export interface DownOptions {
 export interface DownResult {
   cohort: string;
   candidates: { id: string; removed: string[] }[];
+  /** What was removed of the jump host: the whole of it, or the candidate's account. */
+  jump: string[];
   /** The cohort folder removed by purge. */
   purged?: string;
 }
@@ -62,7 +65,14 @@ export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<Down
 }
 
 async function downLocked(cohort: Cohort, opts: DownOptions, paths: CohortPaths): Promise<DownResult> {
-  const out: DownResult = { cohort: cohort.cohort, candidates: [] };
+  const out: DownResult = { cohort: cohort.cohort, candidates: [], jump: [] };
+  // The jump first: no account may still open a server being removed.
+  if (!opts.candidate) out.jump = await removeJump(cohort, paths.jump);
+  else if (existsSync(paths.jump.accounts)) {
+    const before = readJumpUsers(paths);
+    await ensureJump(cohort, paths.jump, { candidates: [], remove: [opts.candidate], start: false });
+    out.jump = before.filter((u) => !readJumpUsers(paths).includes(u)).map((u) => `account ${u}`);
+  }
   for (const cand of selectCandidates(cohort, opts.candidate)) {
     const removed: string[] = [];
     for (const env of ENVIRONMENTS) {
@@ -92,4 +102,8 @@ export function purgeCohort(cohort: Cohort, paths: CohortPaths): void {
   rmSync(paths.keys, { recursive: true, force: true });
   // The app's images are shared by the cohorts: they stay.
   for (const dir of [app.deployments(cohort.cohort), mnt]) rmSync(dir, { recursive: true, force: true });
+}
+
+function readJumpUsers(paths: CohortPaths): string[] {
+  return (JSON.parse(readFileSync(paths.jump.accounts, 'utf8')) as { user: string }[]).map((a) => a.user);
 }

@@ -1,4 +1,5 @@
 // The lab's lifecycle as a library: what the CLI, `reproduce`, the benchmarks and the e2e tests call.
+export { writeAccess, type AccessOptions, type AccessOutput, type AccessResult } from './access.ts';
 export { selectCandidates } from './candidates.ts';
 export { down, planDown, purgeCohort, type DownOptions, type DownPlan, type DownResult } from './down.ts';
 export { buildInventory, cohortInventory, renderInventory, writeInventory, type InventoryOptions } from './inventory.ts';

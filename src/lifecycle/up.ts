@@ -12,6 +12,7 @@ import { createServer, ensureImage, ensureLabKey, upNetwork } from '../targets/l
 import { LocalError } from '../targets/local/errors.ts';
 import { hostPackageList, missingPackages, prepareHost, quietHostServices, systemdIsPid1 } from '../targets/local/packages.ts';
 import { type CandidatePlan, planCohort } from '../targets/local/plan.ts';
+import { ensureJump, jumpPreflight, type JumpResult } from '../targets/local/jump.ts';
 import { preflight, type Accel, type Driver } from '../targets/local/preflight.ts';
 import { listServers, type LocalServer } from '../targets/local/servers.ts';
 import { describeEvent, runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
@@ -50,6 +51,15 @@ export interface CandidateUp {
 export interface UpResult {
   cohort: string;
   candidates: CandidateUp[];
+  /** The cohort's jump host (asd-lab access): its port, pid and accounts, or why it failed. */
+  jump?: {
+    port: number;
+    pid?: number;
+    action?: JumpResult['action'];
+    accounts: string[];
+    refused: JumpResult['plan']['refused'];
+    error?: string;
+  };
   verify?: VerifyReportV1;
   /** Every candidate came up and no check failed. */
   ok: boolean;
@@ -215,6 +225,9 @@ async function upLocked(
   const plans = (
     await preflight(cohort, { driver, accel: opts.accel, stateDir: paths.state, say: (l) => progress.say(l) })
   ).filter((p) => candidates.some((c) => c.id === p.candidate.id));
+  // The jump's port and folder are checked with the rest, before anything is created.
+  const jumpProblems = await jumpPreflight(cohort, paths.jump);
+  if (jumpProblems.length) throw new LocalError(jumpProblems.join('\n'));
   let keyPath = '';
   await progress.group(undefined, [
     {
@@ -252,6 +265,30 @@ async function upLocked(
       result.error ??= (err as Error).message;
     }
   }
+  // The jump host after the servers: its accounts may open only servers that exist.
+  let jump: UpResult['jump'];
+  await progress
+    .group(undefined, [
+      {
+        title: t('up.jump', { port: cohort.access.port }),
+        run: async () => {
+          try {
+            const j = await ensureJump(cohort, paths.jump, { candidates: candidates.map((c) => c.id) });
+            jump = {
+              port: j.plan.port,
+              pid: j.pid,
+              action: j.action,
+              accounts: j.plan.accounts.map((a) => a.user),
+              refused: j.plan.refused,
+            };
+          } catch (err) {
+            jump = { port: cohort.access.port, accounts: [], refused: [], error: (err as Error).message };
+            throw err;
+          }
+        },
+      },
+    ])
+    .catch(() => undefined); // recorded in jump.error; the checks still run
   let report: VerifyReportV1 | undefined;
   const upCandidates = cohort.candidates.filter((c) => results.some((r) => r.ok && r.id === c.id));
   if ((opts.verify ?? true) && upCandidates.length > 0) {
@@ -262,5 +299,11 @@ async function upLocked(
     );
   }
   const failedChecks = report?.candidates.some((c) => c.checks.some((x) => x.status === 'fail')) ?? false;
-  return { cohort: cohort.cohort, candidates: results, verify: report, ok: results.every((r) => r.ok) && !failedChecks };
+  return {
+    cohort: cohort.cohort,
+    candidates: results,
+    jump,
+    verify: report,
+    ok: results.every((r) => r.ok) && !failedChecks && !jump?.error,
+  };
 }

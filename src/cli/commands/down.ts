@@ -28,7 +28,7 @@ export function register(program: Command, io: (json: boolean) => ConfirmIO = te
         return;
       }
       const result = await down(cohort, { ...opts, say: (l) => process.stderr.write(`${l}\n`) });
-      if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates });
+      if (g.json) return printJson({ cohort: result.cohort, candidates: result.candidates, jump: result.jump });
       for (const c of result.candidates) {
         console.log(
           c.removed.length
@@ -36,6 +36,7 @@ export function register(program: Command, io: (json: boolean) => ConfirmIO = te
             : t('down.nothing', { candidate: c.id }),
         );
       }
+      if (result.jump.length) console.log(t('down.jump', { removed: result.jump.join(', ') }));
       if (result.purged) console.log(t('down.purged', { dir: result.purged }));
     });
 }

@@ -1,5 +1,6 @@
 // The command modules, in the order `--help` lists them. One module per command.
 import type { Command } from 'commander';
+import { register as access } from './access.ts';
 import { register as alerts } from './alerts.ts';
 import { register as app } from './app.ts';
 import { register as bundle } from './bundle.ts';
@@ -35,6 +36,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   up,
   status,
   ssh,
+  access,
   verify,
   db,
   alerts,

@@ -155,6 +155,39 @@ export const cohortSchema = z.strictObject({
     .default({ data: true, containers: true, kubernetes: true, monitoring: true })
     .describe('which lab modules are on'),
   app: appSchema,
+  access: z
+    .strictObject({
+      port: z
+        .number()
+        .int()
+        .min(1)
+        .max(65535)
+        .default(2222)
+        .describe("TCP port of the cohort's jump host (a dedicated sshd on the lab host; never the host's own sshd)"),
+      listen: z
+        .array(
+          z.string().check((ctx) => {
+            if (!ipaddr.isValid(ctx.value)) {
+              ctx.issues.push({
+                code: 'custom',
+                input: ctx.value,
+                message: t('model.address', { got: JSON.stringify(ctx.value) }),
+              });
+            }
+          }),
+        )
+        .default([])
+        .describe('addresses the jump host listens on (default: every address of the host)'),
+      host: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          "address or name the candidates' ssh config gives for the jump host (default: the host's first global address)",
+        ),
+    })
+    .default({ port: 2222, listen: [] })
+    .describe('how candidates reach their lab from their own machine: a jump host per cohort (asd-lab access)'),
   local: z
     .strictObject({
       driver: z.enum(['container', 'vm']).default('container').describe('container (systemd-nspawn) or vm (qemu)'),
