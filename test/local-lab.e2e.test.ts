@@ -203,7 +203,7 @@ describe('local target, end to end (container driver)', () => {
     const ko = await cli(['ssh', '-c', file, 'solo', 'db1', '--', 'exit 7']);
     expect(ko.code).toBe(7);
     const unknown = await cli(['ssh', '-c', file, 'solo', 'nope']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2); // an unknown server is invalid input
     expect(unknown.stderr).toMatch(/no server "nope" for candidate solo \(servers: gateway, app, db1, db2, mon\)/);
   });
 

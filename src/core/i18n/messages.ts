@@ -239,7 +239,8 @@ export const en = {
   'down.jump': 'jump host: removed {removed}',
   'down.purged': "removed the cohort's keys, CA and inventory ({dir})",
   'up.jump': 'jump host for the candidates (port {port})',
-  'up.summary.jump': 'jump host: port {port}, {accounts} account(s) (asd-lab access writes what each candidate needs)',
+  'up.summary.jump':
+    'jump host: port {port}, {accounts, plural, one {# account} other {# accounts}} (asd-lab access writes what each candidate needs)',
   'jump.keyType': "key type {type} is not accepted by the jump host (the ssh role's ssh_pubkey_accepted_algorithms)",
   'jump.keyRsaSize': 'RSA key of {bits} bits: the jump host requires at least {min} bits',
   'jump.portTaken':
@@ -1082,7 +1083,8 @@ export const fr: Record<MessageKey, string> = {
   'down.jump': 'hôte de rebond : supprimé {removed}',
   'down.purged': 'clés, AC et inventaire de la promotion supprimés ({dir})',
   'up.jump': 'hôte de rebond des candidats (port {port})',
-  'up.summary.jump': 'hôte de rebond : port {port}, {accounts} compte(s) (asd-lab access écrit ce dont chaque candidat a besoin)',
+  'up.summary.jump':
+    'hôte de rebond : port {port}, {accounts, plural, one {# compte} other {# comptes}} (asd-lab access écrit ce dont chaque candidat a besoin)',
   'jump.keyType': "le type de clé {type} n'est pas accepté par l'hôte de rebond (ssh_pubkey_accepted_algorithms du rôle ssh)",
   'jump.keyRsaSize': "clé RSA de {bits} bits : l'hôte de rebond exige au moins {min} bits",
   'jump.portTaken':
