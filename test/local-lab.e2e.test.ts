@@ -47,7 +47,8 @@ interface UpJson {
     ok: boolean;
     changed: number;
     error?: string;
-    ansible?: { changedTasks: Record<string, string[]> };
+    ansible?: { changedTasks: Record<string, string[]>; stats: Record<string, unknown> };
+    converge?: { ran: boolean; reasons: { kind: string; host?: string; lines?: string[] }[] };
   }[];
   verify?: { candidates: { id: string; checks: { competency: string; check: string; status: string; evidence: string }[] }[] };
 }
@@ -309,12 +310,39 @@ describe('local target, end to end (container driver)', () => {
     expect(checks.filter((x) => x.status === 'fail').map((x) => `${x.check}: ${x.evidence}`)).toEqual([]);
   }, 1_500_000);
 
-  it('a second up converges: Ansible reports zero changed tasks', async () => {
-    const r = await up(['--no-verify']);
+  it('a second full run (up --converge) converges: Ansible reports zero changed tasks', async () => {
+    const r = await up(['--no-verify', '--converge']);
     const cand = r.json.candidates[0]!;
     expect(cand.ok).toBe(true);
+    expect(cand.converge?.ran).toBe(true);
     expect(cand.ansible?.changedTasks ?? {}).toEqual({});
     expect(cand.changed).toBe(0);
+  }, 1_800_000);
+
+  it('an up that changes nothing skips Ansible after probing; a hand edit is drift that the next up repairs', async () => {
+    const noop = await up(['--no-verify']);
+    expect(noop.code, noop.stderr).toBe(0);
+    expect(noop.json.candidates[0]!.converge).toEqual({ ran: false, reasons: [], probed: expect.any(Object) });
+    expect(noop.json.candidates[0]!.ansible).toBeUndefined();
+    // A managed file edited on a server, as a candidate might.
+    const edit = await cli(['ssh', '-c', file, 'solo', 'app', '--', 'echo "# by hand" | sudo tee -a /etc/ssh/sshd_config']);
+    expect(edit.code, edit.stderr).toBe(0);
+    const drift = await up(['--no-verify']);
+    const cand = drift.json.candidates[0]!;
+    expect(cand.ok, cand.error).toBe(true);
+    expect(cand.converge?.ran).toBe(true);
+    expect(cand.converge?.reasons).toEqual([
+      {
+        kind: 'drift',
+        host: 'solo-app',
+        lines: expect.arrayContaining([expect.stringMatching(/^\+ file \/etc\/ssh\/sshd_config /)]),
+      },
+    ]);
+    // Only the drifted server is configured again.
+    expect(Object.keys(cand.ansible?.stats ?? {})).toEqual(['solo-app']);
+    expect(cand.ansible?.changedTasks['solo-app'] ?? []).not.toEqual([]);
+    const after = await cli(['ssh', '-c', file, 'solo', 'app', '--', 'sudo cat /etc/ssh/sshd_config']);
+    expect(after.stdout).not.toContain('# by hand');
   }, 1_800_000);
 
   it('down leaves nothing: no process, mount, cgroup, link or nft rule of the lab', async () => {

@@ -29,5 +29,31 @@ export function listrSink(opts: { json?: boolean }): ProgressSink {
       const top: ListrTask[] = title ? [{ title, task: (_ctx, task) => task.newListr(list, { exitOnError: true }) }] : list;
       await tasks(top, { json: opts.json }).run();
     },
+    async groups(groups, concurrency) {
+      const errors: (Error | undefined)[] = groups.map(() => undefined);
+      const top: ListrTask[] = groups.map((g, i) => ({
+        title: g.title,
+        task: (_ctx, task) =>
+          task.newListr(
+            g.steps.map((s) => ({
+              title: s.title,
+              task: async (_c, sub) => {
+                try {
+                  await s.run((line) => (sub.output = line));
+                } catch (err) {
+                  errors[i] ??= err as Error;
+                  throw err;
+                }
+              },
+            })),
+            { exitOnError: true },
+          ),
+      }));
+      // A failed candidate is recorded in errors, not thrown: the other candidates go on.
+      await tasks(top, { json: opts.json, concurrent: concurrency, exitOnError: false })
+        .run()
+        .catch(() => undefined);
+      return errors;
+    },
   };
 }

@@ -8,7 +8,9 @@ export function upSummary(result: UpResult, file: string): string[] {
   for (const r of result.candidates) {
     lines.push(
       r.ok
-        ? t('up.summary.ok', { candidate: r.id, servers: r.servers.length, changed: r.changed })
+        ? r.converge?.ran === false
+          ? t('up.summary.unchanged', { candidate: r.id, servers: r.servers.length })
+          : t('up.summary.ok', { candidate: r.id, servers: r.servers.length, changed: r.changed })
         : t('up.summary.failed', { candidate: r.id, step: r.step ?? '?', error: r.error ?? '?' }),
     );
     if (!r.ok) lines.push(`  ${t('up.retry', { file, candidate: r.id })}`);

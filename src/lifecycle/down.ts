@@ -13,6 +13,7 @@ import { listServers } from '../targets/local/servers.ts';
 import { ensureJump, removeJump } from '../targets/local/jump.ts';
 import { LocalError } from '../targets/local/errors.ts';
 import { selectCandidates } from './candidates.ts';
+import { recordFile } from './converge.ts';
 import { withLock } from './lock.ts';
 
 export interface DownOptions {
@@ -79,6 +80,12 @@ async function downLocked(cohort: Cohort, opts: DownOptions, paths: CohortPaths)
       removed.push(...(await appDown({ cohort, candidate: cand, env, stateDir: paths.state, say: () => undefined })));
     }
     removed.push(...(await removeCandidate(cohort, cand, paths.state)));
+    // The record of its last converge describes servers that no longer exist.
+    const record = recordFile(paths, cand.id);
+    if (existsSync(record)) {
+      rmSync(record);
+      removed.push(record);
+    }
     out.candidates.push({ id: cand.id, removed });
   }
   if (opts.purge && !opts.candidate) {

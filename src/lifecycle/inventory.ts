@@ -1,6 +1,6 @@
 // The Ansible inventory, generated from the cohort model and the servers' addresses. The local
 // target and the AWS target (from Terraform outputs) produce the same shape, so the same roles run.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { flowsTo } from '../core/flows.ts';
 import { groupName, hostName, type InventoryHost } from '../core/hosts.ts';
@@ -131,7 +131,10 @@ export async function writeInventory(cohort: Cohort, paths: CohortPaths, keyPath
     }
   }
   mkdirSync(paths.cohortDir, { recursive: true, mode: 0o700 });
-  writeFileSync(paths.inventory, renderInventory(buildInventory(cohort, hosts, { keyPath, pkiDir: paths.pki })));
+  // Written aside then renamed: another candidate's Ansible run may be reading it.
+  const tmp = `${paths.inventory}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, renderInventory(buildInventory(cohort, hosts, { keyPath, pkiDir: paths.pki })));
+  renameSync(tmp, paths.inventory);
   return paths.inventory;
 }
 

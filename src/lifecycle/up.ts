@@ -1,7 +1,8 @@
 // `up` as a library call: prerequisites, golden image, lab key, then per candidate network ->
 // servers -> Ansible, then the checks. Re-running converges; one candidate's failure does not stop
 // the others. The CLI, `reproduce`, the benchmarks and the e2e tests all call this.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, freemem } from 'node:os';
 import { join } from 'node:path';
 import { t } from '../core/i18n/index.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
@@ -17,7 +18,21 @@ import { preflight, type Accel, type Driver } from '../targets/local/preflight.t
 import { listServers, type LocalServer } from '../targets/local/servers.ts';
 import { describeEvent, runPlaybook, type PlaybookResult } from '../tools/ansible.ts';
 import { ANSIBLE_DIR } from '../core/repo.ts';
+import { parse } from 'yaml';
 import { selectCandidates } from './candidates.ts';
+import {
+  candidateHosts,
+  type ConvergeDecision,
+  convergeInputs,
+  type ConvergeReason,
+  coverage,
+  decide,
+  probeHost,
+  readRecord,
+  recordedSet,
+  runLimit,
+  writeRecord,
+} from './converge.ts';
 import { writeInventory } from './inventory.ts';
 import { withLock } from './lock.ts';
 import { silentSink, type ProgressSink, type Step } from './progress.ts';
@@ -34,6 +49,10 @@ export interface UpOptions {
   progress?: ProgressSink;
   /** Another `up` or `down` of the cohort is running: wait for it (default: refuse at once). */
   wait?: boolean;
+  /** How many candidates' Ansible runs overlap (default: from the host's cores and free memory). */
+  concurrency?: number;
+  /** Run Ansible even where the inputs are unchanged and a probe finds no drift (default false). */
+  converge?: boolean;
 }
 
 export interface CandidateUp {
@@ -46,6 +65,8 @@ export interface CandidateUp {
   ansible?: Pick<PlaybookResult, 'stats' | 'changedTasks' | 'failedTasks' | 'logFile'>;
   /** Tasks Ansible changed: 0 on a converged lab. */
   changed: number;
+  /** Whether Ansible ran and why (src/lifecycle/converge.ts), and what the drift probe covered. */
+  converge?: { ran: boolean; reasons: ConvergeReason[]; probed?: ReturnType<typeof coverage> };
 }
 
 export interface UpResult {
@@ -90,6 +111,64 @@ export interface UpPlan {
     ansible: { playbook: string; limit: string };
   }[];
   verify: boolean;
+}
+
+/** Runs a probe on every host at once; a host that cannot be probed is reported, not thrown. */
+async function probeAll(
+  hosts: string[],
+  probe: (host: string) => Promise<string[]>,
+): Promise<Record<string, string[] | { error: string }>> {
+  const entries = await Promise.all(
+    hosts.map(async (h) => {
+      try {
+        return [h, await probe(h)] as const;
+      } catch (err) {
+        return [h, { error: (err as Error).message }] as const;
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * How many candidates' Ansible runs overlap: one per two cores (a run keeps about one core busy
+ * between the controller and its servers), and no more than the free memory holds at 1.5 GiB a
+ * candidate. A 2-core host runs them one after the other; 16 cores run 8 at once.
+ */
+export function candidateConcurrency(cores = availableParallelism(), freeMiB = freemem() / 1048576): number {
+  return Math.max(1, Math.min(Math.floor(cores / 2), Math.floor(freeMiB / 1536)));
+}
+
+/** A lock for async sections: the next caller waits until the previous one is done. */
+function mutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (fn) => {
+    const run = last.then(fn, fn);
+    last = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** Why Ansible runs, in one line. */
+function describeReasons(reasons: ConvergeReason[]): string {
+  return reasons
+    .map((r) => {
+      switch (r.kind) {
+        case 'forced':
+          return t('up.converge.forced');
+        case 'no-record':
+          return t('up.converge.noRecord');
+        case 'inputs':
+          return t('up.converge.inputs', { parts: r.parts.join(', ') });
+        case 'hosts':
+          return t('up.converge.hosts', { hosts: [...r.added, ...r.removed].join(', ') });
+        case 'drift':
+          return t('up.converge.drift', { host: r.host, lines: r.lines.join('; ') });
+        default:
+          return t('up.converge.unreachable', { host: r.host, error: r.error });
+      }
+    })
+    .join(' · ');
 }
 
 /** The Ansible group of one candidate (the --limit of its run). */
@@ -179,9 +258,36 @@ function candidateSteps(
       run: async (update) => {
         await writeInventory(cohort, paths, opts.keyPath);
         mkdirSync(paths.logs, { recursive: true });
+        const id = plan.candidate.id;
+        const group = ansibleLimit(id);
+        const hosts = candidateHosts(paths.inventory, group);
+        const inventory = parse(readFileSync(paths.inventory, 'utf8')) as {
+          all: { hosts: Record<string, { ansible_host: string }> };
+        };
+        const target = (host: string) => ({
+          host: inventory.all.hosts[host]!.ansible_host,
+          user: 'asd-admin',
+          keyPath: opts.keyPath,
+        });
+        const record = readRecord(paths, id);
+        let decision: ConvergeDecision = { converge: true, reasons: [{ kind: 'forced' }] };
+        if (!opts.converge) {
+          const inputs = convergeInputs(paths, id, paths.inventory, group);
+          const same = record && !decide(record, inputs, hosts, {}).converge;
+          // Probe only when nothing else already decides: the probe is the cost of a no-op up.
+          const probes = same ? await probeAll(hosts, (h) => probeHost(target(h), recordedSet(record, h))) : {};
+          decision = decide(record, inputs, hosts, probes);
+          if (!decision.converge && record) {
+            result.converge = { ran: false, reasons: [], probed: coverage(record) };
+            update(t('up.converge.unchanged', coverage(record)));
+            return;
+          }
+        }
+        result.converge = { ran: true, reasons: decision.reasons };
+        update(describeReasons(decision.reasons));
         const r = await runPlaybook({
           inventoryFile: paths.inventory,
-          limit: ansibleLimit(plan.candidate.id),
+          limit: runLimit(decision, group),
           logFile: join(paths.logs, `ansible-${plan.candidate.id}.jsonl`),
           // Each task as it starts and each failure as it happens; not every host's ok.
           onEvent: (e) => {
@@ -196,6 +302,18 @@ function candidateSteps(
             .join('\n');
           throw new Error(t('up.ansibleFailed', { log: r.logFile, failed: failed || '?' }));
         }
+        // The record of this run: what it read and what its hosts now read back.
+        const probes = await probeAll(hosts, (h) => probeHost(target(h), r.managed[h] ?? recordedSet(record, h)));
+        const lost = Object.entries(probes).find(([, p]) => !Array.isArray(p));
+        if (!lost)
+          writeRecord(paths, id, {
+            schema: 1,
+            at: new Date().toISOString(),
+            inputs: convergeInputs(paths, id, paths.inventory, group),
+            hosts: Object.fromEntries(
+              hosts.map((h) => [h, { managed: r.managed[h] ?? recordedSet(record, h), probe: probes[h] as string[] }]),
+            ),
+          });
       },
     },
   ];
@@ -239,32 +357,37 @@ async function upLocked(
       run: async () => void (keyPath = (await ensureLabKey(cohort.cohort, { stateDir: paths.state })).privateKey),
     },
   ]);
-  // Candidates one after the other (a 2-core host boots servers faster in sequence); inside a
-  // candidate the steps are ordered, and a failure stops that candidate only.
-  const results: CandidateUp[] = [];
-  for (const plan of plans) {
-    const result: CandidateUp = { id: plan.candidate.id, ok: false, servers: [], changed: 0 };
-    results.push(result);
-    const steps = candidateSteps(cohort, plan, paths, result, { ...opts, driver, keyPath }).map((s) => ({
-      title: s.title,
-      run: async (update: (line: string) => void) => {
-        try {
-          await s.run(update);
-        } catch (err) {
-          result.step = s.title;
-          result.error = (err as Error).message;
-          throw err;
-        }
-      },
-    }));
-    try {
-      await progress.group(t('up.candidate', { candidate: plan.candidate.id }), steps);
-      result.ok = true;
-    } catch (err) {
-      // Recorded in the result (step and error); the next candidate still comes up.
-      result.error ??= (err as Error).message;
-    }
-  }
+  // Networks and servers are created one candidate at a time (host-wide bridges, nftables and
+  // cgroups); the Ansible runs of several candidates overlap, as many at once as the host allows.
+  const concurrency = opts.concurrency ?? candidateConcurrency();
+  const creating = mutex();
+  const results: CandidateUp[] = plans.map((plan) => ({ id: plan.candidate.id, ok: false, servers: [], changed: 0 }));
+  const groups = plans.map((plan, i) => {
+    const result = results[i]!;
+    const steps = candidateSteps(cohort, plan, paths, result, { ...opts, driver, keyPath });
+    return {
+      title: t('up.candidate', { candidate: plan.candidate.id }),
+      steps: steps.map((s, k) => ({
+        title: s.title,
+        run: async (update: (line: string) => void) => {
+          try {
+            // Every step but the last (Ansible) creates host-wide things.
+            await (k < steps.length - 1 ? creating(() => s.run(update)) : s.run(update));
+          } catch (err) {
+            result.step = s.title;
+            result.error = (err as Error).message;
+            throw err;
+          }
+        },
+      })),
+    };
+  });
+  const errors = await progress.groups(groups, concurrency);
+  // Recorded in each result (step and error); the other candidates still came up.
+  errors.forEach((err, i) => {
+    if (err) results[i]!.error ??= err.message;
+    else results[i]!.ok = true;
+  });
   // The jump host after the servers: its accounts may open only servers that exist.
   let jump: UpResult['jump'];
   await progress

@@ -26,7 +26,100 @@ export interface PlaybookResult {
   changedTasks: Record<string, string[]>;
   /** Failed tasks with Ansible's message, per host. */
   failedTasks: Record<string, string[]>;
+  /** What the run manages on each host (files, units, packages...), read from its results. */
+  managed: Record<string, ManagedSet>;
   logFile: string;
+}
+
+/**
+ * What a run put under management on a host, from the module arguments of its results: the drift
+ * probe (src/lifecycle/converge.ts) reads these back to tell whether a host is still as left.
+ * Results hidden by no_log carry no arguments and are not listed.
+ */
+export interface ManagedSet {
+  files: string[];
+  dirs: string[];
+  /** systemd units started (state started/restarted) or enabled by the run. */
+  units: { name: string; active: boolean; enabled: boolean }[];
+  packages: string[];
+  users: string[];
+  groups: string[];
+  sysctls: string[];
+}
+
+/** The module of a result, short name (ansible.builtin.template -> template). */
+const shortAction = (action: string) => action.replace(/^.*\./, '');
+
+/** Adds what one module result (or one loop item) manages to a host's set. */
+export function harvestResult(set: ManagedSet, action: string, result: ModuleResult): void {
+  // A task delegated to the controller (signing a certificate, building a bundle) manages nothing on the host.
+  if (result.failed || result.skipped || result._ansible_delegated_vars) return;
+  for (const item of result.results ?? []) harvestResult(set, action, item);
+  const args = result.invocation?.module_args;
+  if (!args) return;
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const list = (v: unknown) =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : str(v) ? [v as string] : [];
+  switch (shortAction(action)) {
+    case 'template':
+    case 'copy':
+      if (str(args.dest) && !String(args.dest).endsWith('/')) set.files.push(String(args.dest));
+      break;
+    case 'lineinfile':
+    case 'blockinfile':
+    case 'replace':
+    case 'ini_file':
+      if (str(args.path)) set.files.push(String(args.path));
+      break;
+    case 'file':
+      if (args.state === 'directory' && str(args.path)) set.dirs.push(String(args.path));
+      else if ((args.state === 'file' || args.state === 'touch') && str(args.path)) set.files.push(String(args.path));
+      break;
+    case 'systemd':
+    case 'systemd_service':
+    case 'service': {
+      const name = str(args.name);
+      if (!name) break;
+      const active = args.state === 'started' || args.state === 'restarted' || args.state === 'reloaded';
+      if (active || args.enabled === true) set.units.push({ name, active, enabled: args.enabled === true });
+      break;
+    }
+    case 'apt':
+      if (args.state !== 'absent') set.packages.push(...list(args.name ?? args.pkg));
+      break;
+    case 'user':
+      if (args.state !== 'absent' && str(args.name)) set.users.push(String(args.name));
+      break;
+    case 'group':
+      if (args.state !== 'absent' && str(args.name)) set.groups.push(String(args.name));
+      break;
+    case 'sysctl':
+      if (args.state !== 'absent' && str(args.name)) set.sysctls.push(String(args.name));
+      break;
+  }
+}
+
+export const emptyManagedSet = (): ManagedSet => ({
+  files: [],
+  dirs: [],
+  units: [],
+  packages: [],
+  users: [],
+  groups: [],
+  sysctls: [],
+});
+
+/** One module result as the jsonl callback prints it (the fields read here). */
+interface ModuleResult {
+  changed?: boolean;
+  failed?: boolean;
+  msg?: string;
+  unreachable?: boolean;
+  skipped?: boolean;
+  action?: string;
+  invocation?: { module_args?: Record<string, unknown> };
+  results?: ModuleResult[];
+  _ansible_delegated_vars?: Record<string, unknown>;
 }
 
 /** One event of the run as it happens, for live progress (play, role, task, host, result). */
@@ -48,7 +141,7 @@ interface JsonlEvent {
   _event: string;
   play?: { name: string };
   task?: { name: string; path?: string };
-  hosts?: Record<string, { changed?: boolean; failed?: boolean; msg?: string; unreachable?: boolean; skipped?: boolean }>;
+  hosts?: Record<string, ModuleResult>;
   stats?: Record<string, HostStats>;
 }
 
@@ -63,6 +156,7 @@ const RESULT_EVENTS: Record<string, PlaybookEvent['status']> = {
 export class PlaybookProgress {
   readonly changedTasks: Record<string, string[]> = {};
   readonly failedTasks: Record<string, string[]> = {};
+  readonly managed: Record<string, ManagedSet> = {};
   stats: Record<string, HostStats> | undefined;
   private readonly counts = { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
   private play?: string;
@@ -94,6 +188,8 @@ export class PlaybookProgress {
         if (status === 'ok' && res.changed) status = 'changed';
         this.counts[status === 'changed' ? 'changed' : status]++;
         if (res.changed && task) (this.changedTasks[host] ??= []).push(task);
+        if (status === 'ok' || status === 'changed')
+          harvestResult((this.managed[host] ??= emptyManagedSet()), res.action ?? '', res);
         if ((status === 'failed' || status === 'unreachable') && task)
           (this.failedTasks[host] ??= []).push(`${task}: ${res.msg ?? 'failed'}`);
         this.onEvent({ kind: 'result', play: this.play, task, role, host, status, message: res.msg, counts: { ...this.counts } });
@@ -156,5 +252,12 @@ export async function runPlaybook(opts: {
   }
   const stats = progress.stats;
   const ok = r.exitCode === 0 && Object.values(stats).every((s) => s.failures === 0 && s.unreachable === 0);
-  return { ok, stats, changedTasks: progress.changedTasks, failedTasks: progress.failedTasks, logFile: opts.logFile };
+  return {
+    ok,
+    stats,
+    changedTasks: progress.changedTasks,
+    failedTasks: progress.failedTasks,
+    managed: progress.managed,
+    logFile: opts.logFile,
+  };
 }

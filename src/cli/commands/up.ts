@@ -15,6 +15,8 @@ interface UpOpts {
   verify: boolean;
   wait?: boolean;
   dryRun?: boolean;
+  converge?: boolean;
+  concurrency?: string;
 }
 
 export function register(program: Command): void {
@@ -26,6 +28,8 @@ export function register(program: Command): void {
     .option('--accel <accel>', t('cmd.up.opt.accel'), 'auto')
     .option('--no-verify', t('cmd.up.opt.noVerify'))
     .option('--dry-run', t('cmd.up.opt.dryRun'))
+    .option('--converge', t('cmd.up.opt.converge'))
+    .option('--concurrency <n>', t('cmd.up.opt.concurrency'))
     .option('--wait', t('cmd.lock.opt.wait'))
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
@@ -35,6 +39,9 @@ export function register(program: Command): void {
       candidatesOf(cohort, opts.candidate);
       if (opts.driver && !['container', 'vm'].includes(opts.driver))
         throw new UsageError(t('up.badDriver', { got: opts.driver }));
+      const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))
+        throw new UsageError(t('up.badConcurrency', { got: opts.concurrency ?? '' }));
       if (opts.dryRun) {
         const plan = await planUp(cohort, { candidate: opts.candidate, driver: opts.driver, verify: opts.verify });
         if (g.json) printJson(plan);
@@ -47,6 +54,8 @@ export function register(program: Command): void {
         accel: opts.accel,
         verify: opts.verify,
         wait: opts.wait,
+        converge: opts.converge,
+        concurrency,
         progress: listrSink({ json: g.json }),
       });
       if (g.json) printJson(upJson(result));

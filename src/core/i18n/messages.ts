@@ -231,6 +231,16 @@ export const en = {
   'up.summary.ok':
     '{candidate}: up, {servers, plural, one {# server} other {# servers}}, {changed, plural, one {# change} other {# changes}} by Ansible',
   'up.summary.failed': '{candidate}: FAILED at "{step}": {error}',
+  'up.converge.unchanged':
+    'unchanged since the last run, nothing drifted: {files, plural, one {# file} other {# files}}, {units, plural, one {# unit} other {# units}}, {packages, plural, one {# package} other {# packages}} and the firewall read back on {hosts, plural, one {# server} other {# servers}} (up --converge runs Ansible anyway)',
+  'up.converge.forced': 'full run (--converge)',
+  'up.converge.noRecord': 'no record of a successful run: full run',
+  'up.converge.inputs': 'inputs changed ({parts}): full run',
+  'up.converge.hosts': 'servers added or removed ({hosts}): full run',
+  'up.converge.drift': 'drift on {host} ({lines}): full run',
+  'up.converge.unreachable': '{host} could not be probed ({error}): full run',
+  'up.summary.unchanged':
+    '{candidate}: up, {servers, plural, one {# server} other {# servers}}, unchanged and undrifted (Ansible not run)',
   'up.retry': 'Fix the cause, then run again (converges, keeps what exists): npx asd-lab up -c {file} --candidate {candidate}',
   'up.awsNotHere': 'the cohort targets aws: "up" drives the local target; plan the AWS stacks with "asd-lab plan"',
   'up.verifyHint': 'checks: {pass} passed, {fail} failed, {notRun} not run (details: npx asd-lab verify)',
@@ -699,6 +709,10 @@ export const en = {
   'cmd.synth.opt.k8s': 'the Kubernetes stacks instead (one per candidate, into <out>/k8s), validated offline',
   'cmd.synth.description': 'write the Terraform JSON of every AWS stack of the cohort; creates nothing',
   'cmd.up.opt.noVerify': 'skip the performance-criterion checks at the end',
+  'cmd.up.opt.concurrency': 'how many candidates are configured at once (default: one per two cores, as the free memory allows)',
+  'up.badConcurrency': '--concurrency takes a whole number of at least 1, not "{got}"',
+  'cmd.up.opt.converge':
+    'run Ansible on every candidate, even where nothing changed since the last run and the drift probe finds nothing',
   'cmd.up.opt.accel': 'vm driver: auto | kvm | tcg',
   'cmd.up.opt.driver': "container | vm (default: the cohort's local.driver)",
   'cmd.up.opt.candidate': 'only this candidate',
@@ -1074,6 +1088,16 @@ export const fr: Record<MessageKey, string> = {
   'up.summary.ok':
     '{candidate} : prêt, {servers, plural, one {# serveur} other {# serveurs}}, {changed, plural, one {# modification} other {# modifications}} par Ansible',
   'up.summary.failed': '{candidate} : ÉCHEC à « {step} » : {error}',
+  'up.converge.unchanged':
+    'rien n’a changé depuis la dernière exécution, aucune dérive : {files, plural, one {# fichier relu} other {# fichiers relus}}, {units, plural, one {# unité} other {# unités}}, {packages, plural, one {# paquet} other {# paquets}} et le pare-feu sur {hosts, plural, one {# serveur} other {# serveurs}} (up --converge lance Ansible quand même)',
+  'up.converge.forced': 'exécution complète (--converge)',
+  'up.converge.noRecord': 'aucune trace d’une exécution réussie : exécution complète',
+  'up.converge.inputs': 'entrées modifiées ({parts}) : exécution complète',
+  'up.converge.hosts': 'serveurs ajoutés ou retirés ({hosts}) : exécution complète',
+  'up.converge.drift': 'dérive sur {host} ({lines}) : exécution complète',
+  'up.converge.unreachable': 'impossible de sonder {host} ({error}) : exécution complète',
+  'up.summary.unchanged':
+    '{candidate} : prêt, {servers, plural, one {# serveur} other {# serveurs}}, inchangé et sans dérive (Ansible non lancé)',
   'up.retry': "Corrigez la cause puis relancez (converge, garde l'existant) : npx asd-lab up -c {file} --candidate {candidate}",
   'up.awsNotHere': 'la promotion vise aws : « up » pilote la cible locale ; planifiez les piles AWS avec « asd-lab plan »',
   'up.verifyHint':
@@ -1568,6 +1592,11 @@ export const fr: Record<MessageKey, string> = {
   'cmd.synth.opt.k8s': 'les piles Kubernetes à la place (une par candidat, dans <out>/k8s), validées hors ligne',
   'cmd.synth.description': 'écrit le JSON Terraform de chaque pile AWS de la promotion ; ne crée rien',
   'cmd.up.opt.noVerify': 'saute les vérifications des critères de performance à la fin',
+  'cmd.up.opt.concurrency':
+    'nombre de candidats configurés en même temps (par défaut : un pour deux cœurs, dans la limite de la mémoire libre)',
+  'up.badConcurrency': '--concurrency attend un nombre entier d’au moins 1, pas « {got} »',
+  'cmd.up.opt.converge':
+    'lance Ansible pour chaque candidat, même si rien n’a changé depuis la dernière exécution et que la sonde ne trouve aucune dérive',
   'cmd.up.opt.accel': 'pilote vm : auto | kvm | tcg',
   'cmd.up.opt.driver': 'container | vm (par défaut : le local.driver de la promotion)',
   'cmd.up.opt.candidate': 'ce candidat seulement',
