@@ -836,6 +836,7 @@ export const en = {
   'cli.err.allowedChoices': 'Allowed choices are {choices}.',
   'cli.err.didYouMean': '(Did you mean {similar}?)',
   'cli.err.didYouMeanOneOf': '(Did you mean one of {similar}?)',
+  'model.learnerLabRegion': 'AWS Academy Learner Lab accounts may only use {allowed}: set aws.region to one of them, got {got}',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1707,4 +1708,6 @@ export const fr: Record<MessageKey, string> = {
   'cli.err.allowedChoices': 'Valeurs admises : {choices}.',
   'cli.err.didYouMean': '(Vouliez-vous dire {similar} ?)',
   'cli.err.didYouMeanOneOf': "(Vouliez-vous dire l'un de {similar} ?)",
+  'model.learnerLabRegion':
+    "les comptes AWS Academy Learner Lab ne peuvent utiliser que {allowed} : donnez à aws.region l'une de ces valeurs, reçu {got}",
 };
