@@ -22,6 +22,7 @@ import { writeInventory } from './inventory.ts';
 import { withLock } from './lock.ts';
 import { silentSink, type ProgressSink, type Step } from './progress.ts';
 import { verifyLab } from './verify.ts';
+import { upAws, type AwsExtras } from './aws.ts';
 
 export interface UpOptions {
   candidate?: string;
@@ -34,6 +35,8 @@ export interface UpOptions {
   progress?: ProgressSink;
   /** Another `up` or `down` of the cohort is running: wait for it (default: refuse at once). */
   wait?: boolean;
+  /** Read by the aws target only (src/lifecycle/aws.ts). */
+  aws?: AwsExtras;
 }
 
 export interface CandidateUp {
@@ -42,7 +45,8 @@ export interface CandidateUp {
   /** The step that failed, and why. */
   step?: string;
   error?: string;
-  servers: LocalServer[];
+  /** The local target's servers; on aws the name, role and address of each. */
+  servers: Pick<LocalServer, 'name' | 'role' | 'address'>[];
   ansible?: Pick<PlaybookResult, 'stats' | 'changedTasks' | 'failedTasks' | 'logFile'>;
   /** Tasks Ansible changed: 0 on a converged lab. */
   changed: number;
@@ -202,6 +206,7 @@ function candidateSteps(
 }
 
 export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult> {
+  if (cohort.target === 'aws') return upAws(cohort, { ...opts, ...opts.aws });
   if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'), undefined, { kind: 'usage' });
   const progress = opts.progress ?? silentSink;
   const candidates = selectCandidates(cohort, opts.candidate);

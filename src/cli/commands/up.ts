@@ -1,5 +1,6 @@
 // `asd-lab up`: brings the local lab up (installs prerequisites, image, servers, Ansible, checks).
 // Re-running converges; a failure for one candidate does not stop the others.
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { planUp, up } from '../../lifecycle/index.ts';
@@ -15,6 +16,7 @@ interface UpOpts {
   verify: boolean;
   wait?: boolean;
   dryRun?: boolean;
+  ami?: string;
 }
 
 export function register(program: Command): void {
@@ -27,6 +29,7 @@ export function register(program: Command): void {
     .option('--no-verify', t('cmd.up.opt.noVerify'))
     .option('--dry-run', t('cmd.up.opt.dryRun'))
     .option('--wait', t('cmd.lock.opt.wait'))
+    .option('--ami <id>', t('cmd.up.opt.ami'))
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
       const loaded = cohortOf(cmd, { expired: 'refuse' });
@@ -48,6 +51,7 @@ export function register(program: Command): void {
         verify: opts.verify,
         wait: opts.wait,
         progress: listrSink({ json: g.json }),
+        aws: { ami: opts.ami, cohortFile: file, cohortText: existsSync(file) ? readFileSync(file, 'utf8') : undefined },
       });
       if (g.json) printJson(upJson(result));
       else for (const line of upSummary(result, file)) console.log(line);
