@@ -17,6 +17,9 @@
 /** Pinned Debian 12 amd64 AMI ids, by region. */
 export const DEBIAN12_AMD64_AMIS: Readonly<Record<string, string>> = {};
 
+/** The Debian cloud team's AWS account: the only owner the AMI lookup accepts. */
+export const DEBIAN_OWNER = '136693071363';
+
 export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 
 /** Shown as the instances' AMI in a plan when no id is pinned; never applied (see the precondition). */

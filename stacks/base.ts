@@ -15,6 +15,8 @@ export interface LabStackProps {
   /** Pinned Debian 12 AMI id, '' when none is pinned for the region. */
   amiId: string;
   candidate?: string;
+  /** Keys of asd-admin on every server: the trainers', and the lab key when up passes it. */
+  adminKeys: string[];
 }
 
 export const statePath = (stateDir: string, stack: string) => join(stateDir, stack, 'terraform.tfstate');
@@ -25,6 +27,8 @@ export class LabStack extends TerraformStack {
   /** True only for previews: lets a plan use placeholders (network not applied yet, AMI not pinned). */
   readonly planOnly: TerraformVariable;
   readonly amiId: TerraformVariable;
+  /** false in an offline run (the override file sets it): no data source may call an AWS API. */
+  readonly awsLookups: TerraformVariable;
 
   constructor(scope: Construct, name: string, props: LabStackProps) {
     super(scope, name);
@@ -44,6 +48,12 @@ export class LabStack extends TerraformStack {
       description:
         'true for previews only (asd-lab plan): accept placeholders for the network outputs and the AMI. Never apply with it.',
     });
+    this.awsLookups = new TerraformVariable(this, 'aws_lookups', {
+      type: 'bool',
+      default: true,
+      description:
+        'true: read AWS (the Debian AMI when none is pinned, the instance types of the zones, the account). The offline override of asd-lab plan --offline sets it to false.',
+    });
     this.amiId = new TerraformVariable(this, 'debian_ami_id', {
       type: 'string',
       default: props.amiId,
@@ -57,16 +67,20 @@ export class LabStack extends TerraformStack {
     });
   }
 
-  /** The AMI expression: the pinned id, or a visible placeholder that the instance precondition refuses to apply. */
+  /**
+   * The AMI expression: the pinned id, else what the stack resolved (the network stack's aws_ami
+   * lookup, which the candidate stacks read from its outputs), else a visible placeholder that the
+   * instance precondition refuses to apply. Set by each stack (resolvedAmi).
+   */
   get ami(): string {
-    return `\${var.debian_ami_id != "" ? var.debian_ami_id : "${AMI_PLACEHOLDER}"}`;
+    return '${local.debian_ami}';
   }
 
-  /** Precondition on every instance: no apply from an unpinned image. */
+  /** Precondition on every instance: no apply from an unpinned, unresolved image. */
   get amiGuard() {
     return {
-      condition: '${var.debian_ami_id != "" || var.plan_only}',
-      errorMessage: `No Debian 12 AMI is pinned for ${this.props.region}: pass --ami (or -var debian_ami_id=ami-...) as explained in docs/aws.md.`,
+      condition: `\${local.debian_ami != "${AMI_PLACEHOLDER}" || var.plan_only}`,
+      errorMessage: `No Debian 12 AMI for ${this.props.region}: none pinned (--ami, -var debian_ami_id=ami-...) and none looked up (offline run, or the network stack not applied yet); see docs/aws.md.`,
     };
   }
 

@@ -11,12 +11,14 @@
 import { DataTerraformRemoteStateLocal, TerraformLocal, TerraformOutput } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { Candidate, Cohort } from '../src/core/model/cohort.ts';
+import { AMI_PLACEHOLDER } from './ami.ts';
 import { LabStack, statePath, type LabStackProps } from './base.ts';
 import { serverUserData } from './cloud-init.ts';
 import { CandidateEnvironment } from './constructs/candidate-environment.ts';
+import { ExpiryStop } from './constructs/cost-guards.ts';
 import { InstanceRole } from './constructs/instance-role.ts';
 import { LabServer } from './constructs/server.ts';
-import { PENDING, type AwsTopology, type CandidatePlan } from './topology.ts';
+import { LAB_INSTANCE_PROFILE, PENDING, type AwsTopology, type CandidatePlan } from './topology.ts';
 
 export const NETWORK_PLACEHOLDERS = {
   network_applied: false,
@@ -26,6 +28,8 @@ export const NETWORK_PLACEHOLDERS = {
   bastion_security_group_id: `${PENDING}-bastion-sg`,
   backup_bucket: `${PENDING}-backups`,
   backup_bucket_arn: `arn:aws:s3:::${PENDING}-backups`,
+  cohort_ami_id: AMI_PLACEHOLDER,
+  scheduler_role_arn: `arn:aws:iam::000000000000:role/${PENDING}-scheduler`,
 };
 
 export class CandidateStack extends LabStack {
@@ -40,6 +44,8 @@ export class CandidateStack extends LabStack {
       `\${merge(${JSON.stringify(NETWORK_PLACEHOLDERS)}, try(data.terraform_remote_state.network_state[0].outputs, {}))}`,
     );
     const net = (key: keyof typeof NETWORK_PLACEHOLDERS) => `\${local.network.${key}}`;
+    // The pinned AMI, else the one the network stack pinned or looked up (one image for the cohort).
+    new TerraformLocal(this, 'debian_ami', '${var.debian_ami_id != "" ? var.debian_ami_id : local.network.cohort_ami_id}');
     const subnet = (tier: 'public' | 'private', zone: 0 | 1) => `\${local.network.${tier}_subnet_ids[${zone}]}`;
 
     const name = `${cohort.cohort}-${cand.id}`;
@@ -60,8 +66,12 @@ export class CandidateStack extends LabStack {
         },
       ],
     });
-    const iam = new InstanceRole(this, 'iam', { name, bucketArn: net('backup_bucket_arn'), prefix: `${cand.id}/` });
+    // Learner Lab mode creates no IAM resource: the lab account's own profile is used.
+    const profile = topo.learnerLab
+      ? LAB_INSTANCE_PROFILE
+      : new InstanceRole(this, 'iam', { name, bucketArn: net('backup_bucket_arn'), prefix: `${cand.id}/` }).profile.name;
 
+    const ids: string[] = [];
     const hosts = plan.hosts.map((h) => {
       const server = new LabServer(this, `server-${h.name}`, {
         fullName: `${name}-${h.name}`,
@@ -76,12 +86,13 @@ export class CandidateStack extends LabStack {
         rootGiB: h.rootGiB,
         dataGiB: h.dataGiB,
         keyName: env.keyPair.keyName,
-        iamInstanceProfile: iam.profile.name,
-        userData: serverUserData(h.name, cohort.admin.sshKeys),
+        iamInstanceProfile: profile,
+        userData: serverUserData(h.name, props.adminKeys),
         volumeTags: this.tags,
         preconditions: [this.amiGuard],
       });
       const i = server.instance;
+      ids.push(i.id);
       return {
         candidate: cand.id,
         server: h.name,
@@ -91,6 +102,12 @@ export class CandidateStack extends LabStack {
         public_ip: h.public ? i.publicIp : '',
         subnet: topo.subnets[h.public ? 'public' : 'private'][h.zone],
       };
+    });
+    new ExpiryStop(this, 'expiry', {
+      name: `${name}-expiry`,
+      expires: props.expires,
+      instanceIds: ids,
+      roleArn: net('scheduler_role_arn'),
     });
     new TerraformOutput(this, 'hosts', { value: hosts, description: 'hosts for the Ansible inventory' });
     new TerraformOutput(this, 'network_applied', {

@@ -35,6 +35,8 @@ export interface SynthOptions {
   stateDir?: string;
   /** Debian 12 AMI id; default from ASD_LAB_AMI or the pinned map of stacks/ami.ts. */
   amiId?: string;
+  /** Public keys added to asd-admin beside the trainers' (up on aws: the cohort's lab key, for Ansible). */
+  extraAdminKeys?: string[];
 }
 
 export const DEFAULT_STATE_DIR = '.asd-lab/terraform';
@@ -50,12 +52,14 @@ export function synthCohort(cohort: Cohort, outDir: string, opts: SynthOptions =
   const amiId = debianAmiFor(topo.region, opts.amiId);
   if (amiId && !AMI_ID.test(amiId)) throw new AwsInputError([t('aws.amiInvalid', { got: amiId })]);
   const out = resolve(outDir);
+  const adminKeys = [...cohort.admin.sshKeys, ...(opts.extraAdminKeys ?? [])];
   const base = {
     cohort: cohort.cohort,
     expires: cohort.expires!,
     region: topo.region,
     stateDir: resolve(opts.stateDir ?? DEFAULT_STATE_DIR),
     amiId,
+    adminKeys,
   };
 
   // Stack traces of every construct would triple the memory of a 30-candidate synth for nothing.

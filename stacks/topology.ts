@@ -57,7 +57,20 @@ export interface AwsTopology {
   candidates: CandidatePlan[];
   /** Subnet CIDRs, index = zone. */
   subnets: { public: [string, string]; private: [string, string] };
+  /** Every EC2 instance type of the cohort (bastion included), sorted: both zones must offer each. */
+  instanceTypes: string[];
+  /** AWS Academy Learner Lab: no IAM resource, LabInstanceProfile and LabRole, no budget. */
+  learnerLab: boolean;
+  /** The cohort's monthly budget; absent in Learner Lab mode and when admin.email is not set. */
+  budget?: { monthlyUsd: number; email: string };
 }
+
+/** Default monthly budget per candidate (USD): about 730 hours of the reference lab (docs/aws.md, Costs). */
+export const BUDGET_USD_PER_CANDIDATE = 120;
+
+/** Learner Lab's existing instance profile and role (AWS Academy creates them in every lab account). */
+export const LAB_INSTANCE_PROFILE = 'LabInstanceProfile';
+export const LAB_ROLE = 'LabRole';
 
 /**
  * Where a security-group rule may come from. 'bastion' is the cohort's or the candidate's own
@@ -217,6 +230,13 @@ export function awsTopology(cohort: Cohort): AwsTopology {
   }
   if (problems.length > 0) throw new AwsInputError([...new Set(problems)]);
   const vpcCidr = `${ipaddr.IPv4.networkAddressFromCIDR(aws.vpcCidr).toString()}/${vpcPrefix}`;
+  const instanceTypes = [
+    ...new Set([
+      ...candidates.flatMap((c) => c.hosts.map((h) => h.instanceType)),
+      ...(sharedBastion ? [sharedBastion.instanceType] : []),
+    ]),
+  ].sort();
+  const email = cohort.admin.email;
   return {
     cohort: cohort.cohort,
     region: aws.region,
@@ -226,5 +246,10 @@ export function awsTopology(cohort: Cohort): AwsTopology {
     sharedBastion,
     candidates,
     subnets,
+    instanceTypes,
+    learnerLab: aws.learnerLab,
+    ...(!aws.learnerLab && email
+      ? { budget: { monthlyUsd: aws.monthlyBudgetUsd ?? BUDGET_USD_PER_CANDIDATE * cohort.candidates.length, email } }
+      : {}),
   };
 }

@@ -227,3 +227,45 @@ AAAAC3NzaC1lZDI1NTE5AAAAICuLpKInuo6VF4RlwyLoS+Lg5GNQj3w38bDzsLWz3jhc
     expect(p[0]!.message).toContain('ssh-keygen -i -f key.pub');
   });
 });
+
+describe('AWS options of the model', () => {
+  const aws = (extra: string) => `cohort: promo
+target: aws
+expires: 2030-06-30
+candidates:
+  - id: alice
+    sshKey: ${KEY_A}
+${extra}`;
+
+  it('Learner Lab mode: off by default; on, only its regions are accepted, with the field named', () => {
+    expect(parse(aws('')).aws.learnerLab).toBe(false);
+    expect(parse(aws('aws: { learnerLab: true, region: us-east-1 }')).aws).toMatchObject({
+      learnerLab: true,
+      region: 'us-east-1',
+    });
+    expect(problems(aws('aws: { learnerLab: true, region: eu-west-3 }'))).toEqual([
+      {
+        path: 'aws.region',
+        line: 7,
+        col: 34,
+        message: expect.stringMatching(/may only use us-east-1, us-west-2.*got eu-west-3/),
+      },
+    ]);
+    // The default region (Paris) is not a Learner Lab region: the mode's own field is named.
+    expect(problems(aws('aws: { learnerLab: true }'))).toEqual([
+      { path: 'aws.learnerLab', line: 7, col: 20, message: expect.stringMatching(/got eu-west-3 \(default\)/) },
+    ]);
+  });
+
+  it("the trainers' e-mail (budget alerts) and the monthly budget are checked", () => {
+    const c = parse(
+      aws('aws: { monthlyBudgetUsd: 300 }').replace('candidates:', 'admin: { email: trainer@example.org }\ncandidates:'),
+    );
+    expect(c.admin.email).toBe('trainer@example.org');
+    expect(c.aws.monthlyBudgetUsd).toBe(300);
+    expect(problems(aws('').replace('candidates:', 'admin: { email: not-an-address }\ncandidates:')).map((p) => p.path)).toEqual([
+      'admin.email',
+    ]);
+    expect(problems(aws('aws: { monthlyBudgetUsd: -5 }')).map((p) => p.path)).toEqual(['aws.monthlyBudgetUsd']);
+  });
+});

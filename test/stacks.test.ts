@@ -319,7 +319,11 @@ describe('AWS stacks: layout', () => {
     expect(j.variable.plan_only).toMatchObject({ type: 'bool', default: false });
     // Every instance refuses an unpinned AMI outside plan_only.
     for (const [, i] of res(j, 'aws_instance'))
-      expect(i.lifecycle.precondition[0].condition).toBe('${var.debian_ami_id != "" || var.plan_only}');
+      expect(i.lifecycle.precondition[0].condition).toBe(
+        '${local.debian_ami != "ami-unpinned-debian-12-amd64" || var.plan_only}',
+      );
+    // The pinned AMI, else the network's (pinned or looked up): one image for the cohort.
+    expect(j.locals.debian_ami).toBe('${var.debian_ami_id != "" ? var.debian_ami_id : local.network.cohort_ami_id}');
   });
 
   it('synthesis is deterministic (re-running it changes nothing)', () => {
@@ -389,6 +393,77 @@ describe('AWS stacks: variants and bad input', () => {
     expect(problems(awsCohortYaml(), { amiId: 'ami-nope' })).toEqual([
       'the AMI id must look like ami-0123456789abcdef0, got ami-nope',
     ]);
+  });
+
+  it('the AMI lookup (official Debian owner, name pattern) and the instance-type check run only when aws_lookups', () => {
+    const net = synth(awsCohortYaml()).json.get('t3st-network')!;
+    const ami = net.data.aws_ami.debian;
+    expect(ami).toMatchObject({ owners: ['136693071363'], most_recent: true });
+    expect(ami.filter).toEqual(
+      expect.arrayContaining([
+        { name: 'name', values: ['debian-12-amd64-*'] },
+        { name: 'architecture', values: ['x86_64'] },
+      ]),
+    );
+    expect(ami.count).toBe('${var.aws_lookups && var.debian_ami_id == "" ? 1 : 0}');
+    expect(net.locals.debian_ami).toBe(
+      '${coalesce(var.debian_ami_id, one(data.aws_ami.debian[*].id), "ami-unpinned-debian-12-amd64")}',
+    );
+    const types = net.data.aws_ec2_instance_type_offerings.lab_types;
+    expect(types.count).toBe('${var.aws_lookups ? 1 : 0}');
+    expect(types.filter).toEqual([
+      { name: 'instance-type', values: ['t3.medium', 't3.nano', 't3.small'] },
+      { name: 'location', values: ['eu-west-3a', 'eu-west-3b'] },
+    ]);
+    expect(net.variable.aws_lookups).toMatchObject({ type: 'bool', default: true });
+  });
+
+  it('costs bounded: a budget to the trainers when admin.email is set, and a schedule stopping the instances after expires', () => {
+    const withMail = synth(awsCohortYaml().replace('admin:', 'admin:\n  email: trainer@example.org')).json;
+    const budget = res(withMail.get('t3st-network')!, 'aws_budgets_budget')[0]![1];
+    expect(budget).toMatchObject({ budget_type: 'COST', time_unit: 'MONTHLY', limit_amount: '360.00', limit_unit: 'USD' });
+    expect(budget.cost_filter).toEqual([{ name: 'TagKeyValue', values: ['user:cohort$t3st'] }]);
+    expect(budget.notification.map((n: Json) => [n.notification_type, n.threshold, n.subscriber_email_addresses])).toEqual([
+      ['ACTUAL', 80, ['trainer@example.org']],
+      ['FORECASTED', 100, ['trainer@example.org']],
+    ]);
+    // Without an address: no budget (up refuses such a cohort, docs/aws.md).
+    expect(res(synth(awsCohortYaml()).json.get('t3st-network')!, 'aws_budgets_budget')).toEqual([]);
+    for (const [name, j] of withMail) {
+      const [, sched] = res(j, 'aws_scheduler_schedule')[0]!;
+      expect(sched.schedule_expression, name).toBe('at(2027-07-01T00:00:00)');
+      expect(sched.target.arn).toBe('arn:aws:scheduler:::aws-sdk:ec2:stopInstances');
+      const ids = refs(sched.target.input).join(' ');
+      for (const [addr] of res(j, 'aws_instance')) expect(ids, name).toContain(`aws_instance.${addr}.id`);
+    }
+    const policy = JSON.parse(
+      res(withMail.get('t3st-network')!, 'aws_iam_role_policy').find(([id]) => id.startsWith('expiry'))![1].policy,
+    );
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Action: 'ec2:StopInstances', Condition: { StringEquals: { 'aws:ResourceTag/cohort': 't3st' } } }),
+    ]);
+  });
+
+  it('Learner Lab mode: no aws_iam_* resource in any stack, LabInstanceProfile on every server, no budget, no flow logs', () => {
+    const yaml = awsCohortYaml('aws: { learnerLab: true, region: us-east-1 }').replace(
+      'admin:',
+      'admin:\n  email: trainer@example.org',
+    );
+    const { json } = synth(yaml);
+    for (const [name, j] of json) {
+      expect(
+        Object.keys(j.resource).filter((type) => type.startsWith('aws_iam_') || type === 'aws_budgets_budget'),
+        name,
+      ).toEqual([]);
+    }
+    for (const id of ['alice', 'bruno', 'chloe']) {
+      const j = json.get(`t3st-cand-${id}`)!;
+      for (const [, i] of res(j, 'aws_instance')) expect(i.iam_instance_profile).toBe('LabInstanceProfile');
+    }
+    const net = json.get('t3st-network')!;
+    expect(res(net, 'aws_flow_log')).toEqual([]);
+    expect(net.output.scheduler_role_arn.value).toMatch(/:role\/LabRole$/);
+    expect(net.data.aws_caller_identity.account.count).toBe('${var.aws_lookups ? 1 : 0}');
   });
 
   it('rejects a candidate id that is a system account of the shared bastion, and a local cohort', () => {

@@ -38,12 +38,14 @@ candidates:
  * Planned resources per stack, counted by hand from the constructs:
  * network = VPC 1, default SG 1, subnets 4, IGW 1, EIP 1, NAT 1, route tables 2, routes 2, associations 4,
  *   S3 endpoint 1, flow logs 4 (group, role, policy, flow log), bucket 6 (bucket, public access block,
- *   versioning, encryption, lifecycle, policy), bastion 4 (SG, 1 SSH rule per admin CIDR, egress, instance) = 32
+ *   versioning, encryption, lifecycle, policy), bastion 4 (SG, 1 SSH rule per admin CIDR, egress, instance),
+ *   expiry 3 (scheduler role, its policy, the bastion's schedule) = 35 (no budget: this cohort has no admin.email)
  * candidate = key pair 1, SGs 4 (app, db, mon, k8s), egress 4, ingress 39 (one rule per source of each flow
  *   of src/core/flows.ts into these roles: test/flows.test.ts checks them against the nftables rules),
- *   IAM 3 (role, policy, profile), instances 5 (app, db1, db2, mon, k8s), data volumes 2 + attachments 2 = 60
+ *   IAM 3 (role, policy, profile), instances 5 (app, db1, db2, mon, k8s), data volumes 2 + attachments 2,
+ *   expiry schedule 1 = 61
  */
-const EXPECTED = { network: 32, candidate: 60 };
+const EXPECTED = { network: 35, candidate: 61 };
 
 let root: string;
 let tf: Terraform;
@@ -171,7 +173,7 @@ describe('terraform on the synthesized stacks (offline, real)', () => {
 
     const alice = stacks[1]!;
     // The network guard passes now; the AMI guard still refuses an unpinned image.
-    await expect(planStack(tf, alice, { vars: {} })).rejects.toThrow(/No Debian 12 AMI is pinned for eu-west-3/);
+    await expect(planStack(tf, alice, { vars: {} })).rejects.toThrow(/No Debian 12 AMI for eu-west-3: none pinned/);
     const plan = summarizePlan(alice, await planStack(tf, alice, { vars: { debian_ami_id: 'ami-0123456789abcdef0' } }));
     expect(plan.add).toBe(EXPECTED.candidate);
     expect(plan.outputs.network_applied).toBe(true);

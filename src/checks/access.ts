@@ -5,7 +5,7 @@ import { perServer, type CheckDefinition } from './types.ts';
 import type { LabServer } from '../core/lab-server.ts';
 
 const PATH = 'src/checks/access.ts';
-const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath });
+const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath, jump: s.jump });
 
 /** The Lynis hardening index that every server must reach (docs/security.md argues the exceptions). */
 export const LYNIS_MIN_INDEX = 85;

@@ -6,7 +6,7 @@ import { perServer, type CheckDefinition } from './types.ts';
 import type { LabServer } from '../core/lab-server.ts';
 
 const PATH = 'src/checks/servers.ts';
-const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath });
+const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath, jump: s.jump });
 
 export const serverWorks: CheckDefinition = {
   id: 'server-works',

@@ -79,6 +79,18 @@ export const ARTIFACTS: Artifact[] = [
   },
   {
     kind: 'module',
+    name: 'Cost guards: cohort budget (e-mail alerts), EventBridge Scheduler stop at expires',
+    path: 'stacks/constructs/cost-guards.ts',
+    covers: ['CP4.1', 'CP3.2'],
+  },
+  {
+    kind: 'module',
+    name: 'AWS lifecycle: apply, inventory from the outputs, Ansible through the bastion, destroy, verified wipe',
+    path: 'src/lifecycle/aws.ts',
+    covers: ['CP2.1', 'CP4.1', 'CP4.2'],
+  },
+  {
+    kind: 'module',
     name: 'Terraform runner (init, validate, plan, show; offline)',
     path: 'src/targets/aws/terraform/runner.ts',
     covers: ['CP2.1', 'CP2.2'],

@@ -13,11 +13,13 @@ export interface InventoryHost {
   env?: Environment;
   /** The server's own host keys, recorded when it was created: no trust on first use. */
   knownHostsFile?: string;
+  /** Host variables of the target (AWS: the public address Ansible uses, the bastion's address). */
+  vars?: Record<string, unknown>;
 }
 
 /** Ansible group names cannot contain "-". */
 export const groupName = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
 
 export function hostName(candidate: string, server: string): string {
-  return `${candidate}-${server}`;
+  return candidate === '' ? server : `${candidate}-${server}`;
 }

@@ -11,4 +11,6 @@ export interface LabServer {
   sshPort: number;
   user: string;
   keyPath: string;
+  /** The bastion to go through (AWS: private servers have no route from here); absent: direct. */
+  jump?: { host: string; port: number; user: string; keyPath: string };
 }

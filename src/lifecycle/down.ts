@@ -15,6 +15,8 @@ import { LocalError } from '../targets/local/errors.ts';
 import { selectCandidates } from './candidates.ts';
 import { recordFile } from './converge.ts';
 import { withLock } from './lock.ts';
+import { downAws, type AwsDownResult, type AwsExtras } from './aws.ts';
+import { silentSink } from './progress.ts';
 
 export interface DownOptions {
   candidate?: string;
@@ -24,6 +26,8 @@ export interface DownOptions {
   /** Another `up` or `down` of the cohort is running: wait for it (default: refuse at once). */
   wait?: boolean;
   say?: (line: string) => void;
+  /** Read by the aws target only (src/lifecycle/aws.ts). */
+  aws?: AwsExtras;
 }
 
 export interface DownResult {
@@ -59,7 +63,9 @@ export async function planDown(cohort: Cohort, opts: DownOptions = {}): Promise<
   };
 }
 
-export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult> {
+export async function down(cohort: Cohort, opts: DownOptions = {}): Promise<DownResult & Partial<AwsDownResult>> {
+  if (cohort.target === 'aws')
+    return downAws(cohort, { ...opts, ...opts.aws, progress: opts.say ? { ...silentSink, say: opts.say } : undefined });
   if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'), undefined, { kind: 'usage' });
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
   return withLock(paths.lock, cohort.cohort, { wait: opts.wait, say: opts.say }, () => downLocked(cohort, opts, paths));

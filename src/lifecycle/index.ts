@@ -7,5 +7,5 @@ export { acquireLock, holderAlive, LockBusyError, withLock, type Lock, type Lock
 export { lineSink, silentSink, type ProgressSink, type Step } from './progress.ts';
 export { reproduce, type ReproduceOptions, type ReproduceResult } from './reproduce.ts';
 export { planUp, up, type CandidateUp, type UpOptions, type UpPlan, type UpResult } from './up.ts';
-export { labStatus, verifyLab, type VerifyLabOptions } from './verify.ts';
-export { labServers } from '../targets/local/cohort.ts';
+export { labServers, labStatus, verifyLab, type VerifyLabOptions } from './verify.ts';
+export { awsPaths, awsPreflight, downAws, upAws, writeAwsInventory, type AwsDownResult, type AwsOptions } from './aws.ts';

@@ -66,16 +66,17 @@ export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: Inv
   const hostvars: Record<string, Record<string, unknown>> = {};
   for (const h of hosts) {
     const name = hostName(h.candidate, h.server);
-    const cand = cohort.candidates.find((c) => c.id === h.candidate);
-    if (!cand) throw new Error(`inventory: host ${name} belongs to unknown candidate ${h.candidate}`);
+    // A host of the cohort itself (AWS: the shared bastion) belongs to no candidate.
+    const cand = h.candidate === '' ? undefined : cohort.candidates.find((c) => c.id === h.candidate);
+    if (!cand && h.candidate !== '') throw new Error(`inventory: host ${name} belongs to unknown candidate ${h.candidate}`);
     (roleGroups[h.role] ??= {})[name] = null;
-    (candidateGroups[`candidate_${groupName(h.candidate)}`] ??= {})[name] = null;
+    if (cand) (candidateGroups[`candidate_${groupName(h.candidate)}`] ??= {})[name] = null;
     hostvars[name] = {
       ansible_host: h.address,
       lab_ip: h.address,
       lab_candidate: h.candidate,
-      lab_candidate_name: cand.name ?? cand.id,
-      lab_candidate_ssh_keys: [cand.sshKey],
+      lab_candidate_name: cand ? (cand.name ?? cand.id) : 'cohort',
+      lab_candidate_ssh_keys: cand ? [cand.sshKey] : [],
       lab_server: h.server,
       lab_role: h.role,
       lab_env: h.env ?? 'prod',
@@ -83,6 +84,7 @@ export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: Inv
       lab_firewall_flows: firewallFlows(cohort, h, hosts),
       ...(h.knownHostsFile ? { ansible_ssh_extra_args: `-o UserKnownHostsFile=${h.knownHostsFile}` } : {}),
       ...dataHostVars(cohort, h, hosts),
+      ...h.vars,
     };
   }
   const children: Record<string, unknown> = {};

@@ -37,6 +37,7 @@ import { writeInventory } from './inventory.ts';
 import { withLock } from './lock.ts';
 import { silentSink, type ProgressSink, type Step } from './progress.ts';
 import { verifyLab } from './verify.ts';
+import { upAws, type AwsExtras } from './aws.ts';
 
 export interface UpOptions {
   candidate?: string;
@@ -53,6 +54,8 @@ export interface UpOptions {
   concurrency?: number;
   /** Run Ansible even where the inputs are unchanged and a probe finds no drift (default false). */
   converge?: boolean;
+  /** Read by the aws target only (src/lifecycle/aws.ts). */
+  aws?: AwsExtras;
 }
 
 export interface CandidateUp {
@@ -61,7 +64,8 @@ export interface CandidateUp {
   /** The step that failed, and why. */
   step?: string;
   error?: string;
-  servers: LocalServer[];
+  /** The local target's servers; on aws the name, role and address of each. */
+  servers: Pick<LocalServer, 'name' | 'role' | 'address'>[];
   ansible?: Pick<PlaybookResult, 'stats' | 'changedTasks' | 'failedTasks' | 'logFile'>;
   /** Tasks Ansible changed: 0 on a converged lab. */
   changed: number;
@@ -320,6 +324,7 @@ function candidateSteps(
 }
 
 export async function up(cohort: Cohort, opts: UpOptions = {}): Promise<UpResult> {
+  if (cohort.target === 'aws') return upAws(cohort, { ...opts, ...opts.aws });
   if (cohort.target !== 'local') throw new LocalError(t('up.awsNotHere'), undefined, { kind: 'usage' });
   const progress = opts.progress ?? silentSink;
   const candidates = selectCandidates(cohort, opts.candidate);

@@ -7,7 +7,8 @@ import { runVerify, type RunOptions } from '../checks/run.ts';
 import { dashboard } from '../evidence/dashboard.ts';
 import type { VerifyReportV1 } from '../evidence/verify-report/schema.ts';
 import { loadLastVerify, saveLastVerify } from '../evidence/verify-report/state.ts';
-import { labServers } from '../targets/local/cohort.ts';
+import { labServers as localLabServers } from '../targets/local/cohort.ts';
+import { awsServers, awsStatus } from './aws.ts';
 import { selectCandidates } from './candidates.ts';
 
 export interface VerifyLabOptions extends Pick<RunOptions, 'candidate' | 'concurrency' | 'onCandidate' | 'checks'> {
@@ -28,7 +29,14 @@ export async function verifyLab(cohort: Cohort, opts: VerifyLabOptions = {}): Pr
   return report;
 }
 
+/** The servers of a cohort as the checks see them, whatever its target. */
+export async function labServers(cohort: Cohort, stateDir = resolveStateDir()): Promise<Map<string, LabServer[]>> {
+  if (cohort.target === 'aws') return awsServers(cohort, { stateDir });
+  return localLabServers(cohort, stateDir);
+}
+
 /** What `status` shows: every candidate's servers (state, health) and last verify result. */
 export async function labStatus(cohort: Cohort, stateDir = resolveStateDir()) {
+  if (cohort.target === 'aws') return awsStatus(cohort, { stateDir });
   return dashboard(cohort, await labServers(cohort, stateDir), loadLastVerify(cohort.cohort, stateDir));
 }

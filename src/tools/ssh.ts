@@ -9,6 +9,8 @@ export interface SshTarget {
   user: string;
   /** Private key file; omit to try other methods. */
   keyPath?: string;
+  /** Reach the target through this jump host (ssh -J): a direct-tcpip channel opened on it. */
+  jump?: SshTarget;
 }
 
 export interface ExecResult {
@@ -19,7 +21,24 @@ export interface ExecResult {
 
 const TIMEOUT_MS = 15_000;
 
-function connect(target: SshTarget, extra: Partial<ssh2.ConnectConfig> = {}): Promise<ssh2.Client> {
+async function connect(target: SshTarget, extra: Partial<ssh2.ConnectConfig> = {}): Promise<ssh2.Client> {
+  if (!target.jump) return connectDirect(target, extra);
+  const jump = await connect(target.jump);
+  const sock = await new Promise<ssh2.ClientChannel>((resolve, reject) =>
+    jump.forwardOut('127.0.0.1', 0, target.host, target.port ?? 22, (err, ch) => (err ? reject(err) : resolve(ch))),
+  ).catch((err: unknown) => {
+    jump.end();
+    throw err;
+  });
+  const client = await connectDirect(target, { ...extra, sock }).catch((err: unknown) => {
+    jump.end();
+    throw err;
+  });
+  client.on('close', () => jump.end());
+  return client;
+}
+
+function connectDirect(target: SshTarget, extra: Partial<ssh2.ConnectConfig> = {}): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     client

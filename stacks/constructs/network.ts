@@ -26,6 +26,8 @@ export interface CohortNetworkProps {
   subnets: { public: [string, string]; private: [string, string] };
   /** CloudWatch Logs retention of the flow logs (an allowed CloudWatch value). */
   flowLogRetentionDays: number;
+  /** false in Learner Lab mode: flow logs to CloudWatch need an IAM role, which the mode may not create. */
+  flowLogs: boolean;
 }
 
 export class CohortNetwork extends Construct {
@@ -97,6 +99,7 @@ export class CohortNetwork extends Construct {
     });
 
     // Flow logs: every accepted and rejected flow of the VPC, for the security exercises.
+    if (!props.flowLogs) return;
     const logGroup = new CloudwatchLogGroup(this, 'flow-logs', {
       name: `/asd-lab/${props.name}/vpc-flow-logs`,
       retentionInDays: props.flowLogRetentionDays,

@@ -1,5 +1,6 @@
 // `asd-lab up`: brings the local lab up (installs prerequisites, image, servers, Ansible, checks).
 // Re-running converges; a failure for one candidate does not stop the others.
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { planUp, up } from '../../lifecycle/index.ts';
@@ -17,6 +18,7 @@ interface UpOpts {
   dryRun?: boolean;
   converge?: boolean;
   concurrency?: string;
+  ami?: string;
 }
 
 export function register(program: Command): void {
@@ -31,6 +33,7 @@ export function register(program: Command): void {
     .option('--converge', t('cmd.up.opt.converge'))
     .option('--concurrency <n>', t('cmd.up.opt.concurrency'))
     .option('--wait', t('cmd.lock.opt.wait'))
+    .option('--ami <id>', t('cmd.up.opt.ami'))
     .action(async (opts: UpOpts, cmd: Command) => {
       const g = globals(cmd);
       const loaded = cohortOf(cmd, { expired: 'refuse' });
@@ -57,6 +60,7 @@ export function register(program: Command): void {
         converge: opts.converge,
         concurrency,
         progress: listrSink({ json: g.json }),
+        aws: { ami: opts.ami, cohortFile: file, cohortText: existsSync(file) ? readFileSync(file, 'utf8') : undefined },
       });
       if (g.json) printJson(upJson(result));
       else for (const line of upSummary(result, file)) console.log(line);

@@ -850,6 +850,26 @@ export const en = {
   'cli.err.allowedChoices': 'Allowed choices are {choices}.',
   'cli.err.didYouMean': '(Did you mean {similar}?)',
   'cli.err.didYouMeanOneOf': '(Did you mean one of {similar}?)',
+  'model.learnerLabRegion': 'AWS Academy Learner Lab accounts may only use {allowed}: set aws.region to one of them, got {got}',
+  'aws.networkNotApplied': 'the network stack of cohort {cohort} is not applied (no outputs in its state): run asd-lab up first',
+  'aws.noBastion':
+    "candidate {candidate} has no bastion: neither the cohort's (aws.bastion: per-cohort) nor a gateway server of their own",
+  'aws.notAws': 'cohort {cohort} does not target aws',
+  'aws.secretInCohort':
+    '{file}: {count, plural, one {line {lines} looks} other {lines {lines} look}} like AWS credentials: credentials never go in the cohort file (use the environment or a profile file); nothing was created',
+  'aws.noCredentials':
+    'no AWS credentials found for {action}; nothing was created or destroyed. Looked for:\n{lookedFor}\n(an EC2 instance role is not probed: set the variables or a profile)',
+  'aws.emailRequired':
+    "{file}: admin.email: required by up on aws (the cohort's budget alerts go to it), except with aws.learnerLab: true",
+  'aws.step.network': 'terraform apply {stack} (network, backup bucket, bastion)',
+  'aws.step.candidate': 'terraform apply {stack}',
+  'aws.down.remaining': 'stack {stack} still holds {count, plural, one {# resource} other {# resources}}: {resources}',
+  'aws.down.networkKept':
+    'the network stack is kept: candidate stacks still hold resources (see above); run down again once they are destroyed',
+  'aws.down.left': 'still tagged cohort={cohort} in {region} after down: {arn}',
+  'aws.down.clean': 'verified: nothing tagged cohort={cohort} is left in {region} (Resource Groups Tagging API)',
+  'aws.down.confirm': 'destroy on AWS, cohort {cohort}: {stacks}',
+  'cmd.up.opt.ami': 'aws: Debian 12 AMI id (instead of the lookup, or of the one the last up recorded)',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1736,4 +1756,26 @@ export const fr: Record<MessageKey, string> = {
   'cli.err.allowedChoices': 'Valeurs admises : {choices}.',
   'cli.err.didYouMean': '(Vouliez-vous dire {similar} ?)',
   'cli.err.didYouMeanOneOf': "(Vouliez-vous dire l'un de {similar} ?)",
+  'model.learnerLabRegion':
+    "les comptes AWS Academy Learner Lab ne peuvent utiliser que {allowed} : donnez à aws.region l'une de ces valeurs, reçu {got}",
+  'aws.networkNotApplied':
+    "la pile réseau de la promotion {cohort} n'est pas appliquée (aucune sortie dans son état) : lancez d'abord asd-lab up",
+  'aws.noBastion':
+    "le candidat {candidate} n'a pas de bastion : ni celui de la promotion (aws.bastion: per-cohort) ni un serveur gateway à lui",
+  'aws.notAws': 'la promotion {cohort} ne vise pas aws',
+  'aws.secretInCohort':
+    "{file} : {count, plural, one {la ligne {lines} ressemble} other {les lignes {lines} ressemblent}} à des identifiants AWS : ils ne vont jamais dans le fichier de promotion (utilisez l'environnement ou un fichier de profil) ; rien n'a été créé",
+  'aws.noCredentials':
+    "aucun identifiant AWS trouvé pour {action} ; rien n'a été créé ni détruit. Cherché :\n{lookedFor}\n(le rôle d'une instance EC2 n'est pas sondé : définissez les variables ou un profil)",
+  'aws.emailRequired':
+    '{file} : admin.email : obligatoire pour up sur aws (les alertes du budget de la promotion y sont envoyées), sauf avec aws.learnerLab: true',
+  'aws.step.network': 'terraform apply {stack} (réseau, compartiment de sauvegarde, bastion)',
+  'aws.step.candidate': 'terraform apply {stack}',
+  'aws.down.remaining': 'la pile {stack} contient encore {count, plural, one {# ressource} other {# ressources}} : {resources}',
+  'aws.down.networkKept':
+    'la pile réseau est conservée : des piles de candidats contiennent encore des ressources (ci-dessus) ; relancez down une fois celles-ci détruites',
+  'aws.down.left': 'encore étiqueté cohort={cohort} dans {region} après down : {arn}',
+  'aws.down.clean': "vérifié : plus rien d'étiqueté cohort={cohort} dans {region} (API Resource Groups Tagging)",
+  'aws.down.confirm': 'destruction sur AWS, promotion {cohort} : {stacks}',
+  'cmd.up.opt.ami': "aws : identifiant de l'AMI Debian 12 (au lieu de la recherche, ou de celle que le dernier up a notée)",
 };

@@ -13,6 +13,10 @@ import { dataSchema } from './data.ts';
 export const ROLES = ['gateway', 'app', 'db', 'mon', 'k8s'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The regions an AWS Academy Learner Lab account may use (AWS Academy's Learner Lab guide). */
+export const LEARNER_LAB_REGIONS = ['us-east-1', 'us-west-2'] as const;
+const DEFAULT_REGION = 'eu-west-3';
+
 const DNS_LABEL = /^[a-z]([a-z0-9-]*[a-z0-9])?$/;
 
 const dnsLabel = (max: number) =>
@@ -140,6 +144,12 @@ export const cohortSchema = z.strictObject({
     .strictObject({
       cidrs: z.array(adminCidr).default([]).describe('networks from which trainers reach SSH and consoles; /0 is refused'),
       sshKeys: z.array(sshPublicKey).default([]).describe("trainers' OpenSSH public keys, installed on every server"),
+      email: z
+        .email()
+        .optional()
+        .describe(
+          "trainers' e-mail address: the AWS budget alerts of the cohort go to it (required by up on aws, except in Learner Lab mode)",
+        ),
     })
     .default({ cidrs: [], sshKeys: [] })
     .describe("the trainers' access"),
@@ -202,8 +212,8 @@ export const cohortSchema = z.strictObject({
       region: z
         .string()
         .regex(/^[a-z]{2}(-[a-z]+)+-\d$/)
-        .default('eu-west-3')
-        .describe('AWS region (default Paris)'),
+        .default(DEFAULT_REGION)
+        .describe('AWS region (default Paris; us-east-1 or us-west-2 in Learner Lab mode)'),
       vpcCidr: cidr.default('10.100.0.0/16').describe('the cohort VPC'),
       bastion: z
         .enum(['per-cohort', 'per-candidate'])
@@ -226,6 +236,20 @@ export const cohortSchema = z.strictObject({
         .default(30)
         .describe('days before old backups expire from the bucket'),
       dataVolumeGiB: z.number().int().min(1).max(1024).default(10).describe("size of each database server's data volume"),
+      monthlyBudgetUsd: z
+        .number()
+        .positive()
+        .max(100000)
+        .optional()
+        .describe(
+          'monthly AWS budget of the cohort in USD, alerts at 80 % (actual) and 100 % (forecast) to admin.email (default: 120 per candidate)',
+        ),
+      learnerLab: z
+        .boolean()
+        .default(false)
+        .describe(
+          'AWS Academy Learner Lab account: no IAM resource is created (the existing LabInstanceProfile and LabRole are used), no budget, region us-east-1 or us-west-2 (docs/aws.md)',
+        ),
     })
     .default({
       region: 'eu-west-3',
@@ -234,6 +258,7 @@ export const cohortSchema = z.strictObject({
       instanceTypes: { gateway: 't3.nano', app: 't3.small', db: 't3.small', mon: 't3.small', k8s: 't3.medium' },
       backupRetentionDays: 30,
       dataVolumeGiB: 10,
+      learnerLab: false,
     })
     .describe('options of the AWS target'),
 });
@@ -271,6 +296,14 @@ export function crossFieldProblems(raw: Record<string, unknown>): { path: (strin
       uniqueNames(list((o as Record<string, unknown>).servers), 'name', ['candidates', i, 'overrides', 'servers'], serverMsg);
   });
   if (raw.target === 'aws' && raw.expires === undefined) out.push({ path: ['expires'], message: t('model.expiresRequired') });
+  const aws = raw.aws && typeof raw.aws === 'object' ? (raw.aws as Record<string, unknown>) : {};
+  if (aws.learnerLab === true && !LEARNER_LAB_REGIONS.includes(aws.region as never)) {
+    const got = typeof aws.region === 'string' ? aws.region : `${DEFAULT_REGION} (default)`;
+    out.push({
+      path: typeof aws.region === 'string' ? ['aws', 'region'] : ['aws', 'learnerLab'],
+      message: t('model.learnerLabRegion', { allowed: LEARNER_LAB_REGIONS.join(', '), got }),
+    });
+  }
   return out;
 }
 

@@ -18,7 +18,7 @@ export function remote(
   command: string,
   opts: { stdin?: string; timeoutMs?: number } = {},
 ): Promise<RemoteResult> {
-  const target = { host: server.address, port: server.sshPort, user: server.user, keyPath: server.keyPath };
+  const target = { host: server.address, port: server.sshPort, user: server.user, keyPath: server.keyPath, jump: server.jump };
   return sshExec(target, command, opts.timeoutMs ?? 120_000, opts.stdin);
 }
 

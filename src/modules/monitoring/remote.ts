@@ -20,7 +20,13 @@ export const ALERTMANAGER_URL = 'https://localhost:9093';
 /** Quote one word for a POSIX shell. */
 export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export const sshTarget = (s: LabServer): SshTarget => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath });
+export const sshTarget = (s: LabServer): SshTarget => ({
+  host: s.address,
+  port: s.sshPort,
+  user: s.user,
+  keyPath: s.keyPath,
+  jump: s.jump,
+});
 
 /** The candidate's monitoring server, if its model has one. */
 export function monServer(servers: LabServer[]): LabServer | undefined {

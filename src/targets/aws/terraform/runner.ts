@@ -172,6 +172,8 @@ export const OFFLINE_PROVIDER = {
       skip_metadata_api_check: 'true',
     },
   },
+  // No data source may call AWS: the AMI stays the variable, the instance types are not looked up.
+  variable: { aws_lookups: { default: false } },
 };
 
 async function tf(t0: Terraform, stack: StackRef, command: string, args: string[]) {
