@@ -27,7 +27,11 @@ function cohortFile(n: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'asd-bench-'));
   const file = join(dir, 'bench.yaml');
   const cands = Array.from({ length: n }, (_, i) => `  - {id: b${i + 1}, sshKey: "${KEY}"}`).join('\n');
-  writeFileSync(file, `cohort: bench-local\nlocal: {subnetPool: 10.231.192.0/22, subnetPrefix: 27}\ncandidates:\n${cands}\n`);
+    // Its own jump port: a lab of another cohort may hold the default one.
+  writeFileSync(
+    file,
+    `cohort: bench-local\nlocal: {subnetPool: 10.231.192.0/22, subnetPrefix: 27}\naccess: {port: 2299}\ncandidates:\n${cands}\n`,
+  );
   return file;
 }
 
@@ -153,6 +157,11 @@ for (const { n, image, c } of order) {
   await timed(['down', '-c', file, '--purge', '--yes']);
   if (image === 'cold') await execa('rm', ['-rf', statePaths(resolveStateDir()).images]);
   const up = await timed(['--json', 'up', '-c', file, '--no-verify', '--concurrency', String(c)]);
+  // A failed up measures nothing: no row, and the run stops with the reason (printed by timed).
+  if (up.code !== 0) {
+    await timed(['down', '-c', file, '--purge', '--yes']);
+    throw new Error(`up of ${n} candidate(s) failed: no figure recorded`);
+  }
   await new Promise((r) => setTimeout(r, 10_000)); // let boot-time jobs settle before reading memory
   const status = JSON.parse((await timed(['--json', 'status', '-c', file])).stdout) as {
     candidates: { servers: { machine: string; state: string }[] }[];
@@ -211,7 +220,7 @@ const coldRow = all.find((r) => r.image === 'cold');
 const multi = all.filter((r) => r.candidates > 1 && r.image === 'warm').sort((a, b) => b.candidates - a.candidates)[0];
 const goals: [string, number | undefined, number, string][] = [
   ['warm up, one candidate (s)', one?.upSeconds, 60, 's'],
-  ['up that changes nothing (s)', one?.noopUpSeconds, 15, 's'],
+  ['up that changes nothing (s; Ansible skipped after the drift probe)', one?.noopSkipped ? one.noopUpSeconds : undefined, 15, 's'],
   [
     `time per added candidate (s, ${multi ? `${multi.candidates} at concurrency ${multi.concurrency}` : 'no multi-candidate row'})`,
     multi && one ? (multi.upSeconds - one.upSeconds) / (multi.candidates - 1) : undefined,

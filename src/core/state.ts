@@ -70,6 +70,8 @@ export interface CohortPaths {
   reports: (candidate: string) => string;
   /** The cohort file `reproduce` writes for one candidate. */
   reproduceFile: (candidate: string) => string;
+  /** The record of a candidate's last successful Ansible run (src/tools/converge-record.ts). */
+  convergeRecord: (candidate: string) => string;
   /** Held by the running `up` or `down` of the cohort (src/lifecycle/lock.ts): who, since when. */
   lock: string;
   /** The cohort's jump host (a dedicated sshd on the lab host, see src/targets/local/jump.ts). */
@@ -109,6 +111,7 @@ export function cohortPaths(cohort: string, stateDir: string = resolveStateDir()
     data: (candidate) => path.join(cohortDir, 'data', candidate),
     reports: (candidate) => path.join(cohortDir, 'reports', candidate),
     reproduceFile: (candidate) => path.join(cohortDir, `reproduce-${candidate}.yaml`),
+    convergeRecord: (candidate) => path.join(cohortDir, 'converge', `${candidate}.json`),
     lock: path.join(cohortDir, 'lock'),
     // Not under cohortDir (0700: the CA, passwords): sshd reads authorized_keys as the account,
     // which must be able to walk down to it.

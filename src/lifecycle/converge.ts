@@ -5,31 +5,16 @@
 // host reads the same: an unchanged lab is proved undrifted in one SSH command per host.
 // `up --converge` always runs Ansible.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../core/repo.ts';
 import type { CohortPaths } from '../core/state.ts';
 import { emptyManagedSet, type ManagedSet } from '../tools/ansible.ts';
+import type { ConvergeInputs, ConvergeRecord } from '../tools/converge-record.ts';
+
+export { readRecord, writeRecord, type ConvergeInputs, type ConvergeRecord } from '../tools/converge-record.ts';
 import { sshExec, type SshTarget } from '../tools/ssh.ts';
-
-/** What the converge reads on the controller, as digests of three parts (so a reason can name the part). */
-export interface ConvergeInputs {
-  /** ansible/, monitoring/ (generated configuration), src/ (the report job's bundle) and the lockfile. */
-  code: string;
-  /** The candidate's hosts in the inventory: their variables, groups and the cohort-wide variables. */
-  inventory: string;
-  /** The cohort's CA and the candidate's certificates, secrets and passwords kept on the controller. */
-  state: string;
-}
-
-export interface ConvergeRecord {
-  schema: 1;
-  /** When the run that this record describes ended. */
-  at: string;
-  inputs: ConvergeInputs;
-  hosts: Record<string, { managed: ManagedSet; probe: string[] }>;
-}
 
 /** Why Ansible runs for a candidate, or that it does not. */
 export interface ConvergeDecision {
@@ -177,27 +162,6 @@ export async function probeHost(target: SshTarget, m: ManagedSet): Promise<strin
   const r = await sshExec(target, 'sudo -n sh -s', 60_000, probeScript(m));
   if (r.code !== 0) throw new Error(`probe exited ${r.code}: ${r.stderr.trim().split('\n').slice(-2).join(' ')}`);
   return r.stdout.split('\n').filter(Boolean);
-}
-
-export function recordFile(paths: CohortPaths, candidate: string): string {
-  return join(paths.cohortDir, 'converge', `${candidate}.json`);
-}
-
-export function readRecord(paths: CohortPaths, candidate: string): ConvergeRecord | undefined {
-  const file = recordFile(paths, candidate);
-  if (!existsSync(file)) return undefined;
-  try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as ConvergeRecord;
-    return r.schema === 1 ? r : undefined;
-  } catch {
-    // a record cut short (disk full, killed mid-write) only means Ansible runs again
-    return undefined;
-  }
-}
-
-export function writeRecord(paths: CohortPaths, candidate: string, record: ConvergeRecord): void {
-  mkdirSync(join(paths.cohortDir, 'converge'), { recursive: true, mode: 0o700 });
-  writeFileSync(recordFile(paths, candidate), `${JSON.stringify(record, null, 1)}\n`, { mode: 0o600 });
 }
 
 /** The lines of `after` that differ from `before` (missing, new or changed), the first few of them. */

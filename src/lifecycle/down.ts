@@ -13,7 +13,6 @@ import { listServers } from '../targets/local/servers.ts';
 import { ensureJump, removeJump } from '../targets/local/jump.ts';
 import { LocalError } from '../targets/local/errors.ts';
 import { selectCandidates } from './candidates.ts';
-import { recordFile } from './converge.ts';
 import { withLock } from './lock.ts';
 import { downAws, type AwsDownResult, type AwsExtras } from './aws.ts';
 import { silentSink } from './progress.ts';
@@ -87,7 +86,7 @@ async function downLocked(cohort: Cohort, opts: DownOptions, paths: CohortPaths)
     }
     removed.push(...(await removeCandidate(cohort, cand, paths.state)));
     // The record of its last converge describes servers that no longer exist.
-    const record = recordFile(paths, cand.id);
+    const record = paths.convergeRecord(cand.id);
     if (existsSync(record)) {
       rmSync(record);
       removed.push(record);
