@@ -71,6 +71,28 @@ describe('running the checks of a cohort', () => {
     expect(peak).toBe(1);
   });
 
+  it("runs one candidate's checks in parallel, never more than the bound, and keeps the registry's order", async () => {
+    let active = 0;
+    let peak = 0;
+    const checks = [40, 5, 30, 10, 20].map((ms, i) =>
+      fakeCheck(`c${i}`, 'CP1.1', async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, ms));
+        active--;
+        return [{ status: 'pass', evidence: `c${i}` }];
+      }),
+    );
+    const cohort = cohortOf();
+    const opts = { checks, concurrency: 1, candidate: 'alice', probe: up, version: VERSION };
+    const report = await runVerify(cohort, serversOf(cohort), { ...opts, checkConcurrency: 3 });
+    expect(peak).toBe(3);
+    expect(report.candidates[0]!.checks.map((c) => c.check)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    peak = 0;
+    await runVerify(cohort, serversOf(cohort), { ...opts, checkConcurrency: 1 });
+    expect(peak).toBe(1);
+  });
+
   it('mapBounded keeps order and runs everything once', async () => {
     const seen: number[] = [];
     const out = await mapBounded([5, 1, 3, 2], 3, async (x) => {

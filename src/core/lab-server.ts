@@ -11,4 +11,6 @@ export interface LabServer {
   sshPort: number;
   user: string;
   keyPath: string;
+  /** The server's own host keys, recorded when it was created: SSH accepts no other (local target). */
+  knownHostsFile?: string;
 }

@@ -285,6 +285,12 @@ export const en = {
   'card.files': 'Files: ssh_config, known_hosts, inventory.yml',
   'ssh.unknownServer': 'no server "{server}" for candidate {candidate} (servers: {known})',
   'ssh.notRunning': 'server {server} is {state}: run "npx asd-lab up --candidate {candidate}" first',
+  'ssh.hostKeyChanged':
+    'host key of {server} ({fingerprint}) is not the one recorded when the server was created ({file}): connection refused, nothing run there. The server was rebuilt by hand or something answers in its place: recreate it with "npx asd-lab up" (or restore its host keys)',
+  'ssh.noKnownHosts': 'no recorded host key for {server}: its identity cannot be checked, connection refused',
+  'ssh.knownHostsMissing':
+    'no recorded host keys for {server} ({file} is missing): connection refused; recreate the server with "npx asd-lab up"',
+  'ssh.knownHostsNoKey': '{file} holds no host key for {host}: connection to {server} refused',
   'verify.header': 'Candidate {candidate}',
   'verify.summary': '{pass} passed, {fail} failed, {notRun} not run',
   'status.none': 'no server of cohort {cohort} exists (run npx asd-lab up)',
@@ -1131,6 +1137,12 @@ export const fr: Record<MessageKey, string> = {
   'card.files': 'Fichiers : ssh_config, known_hosts, inventory.yml',
   'ssh.unknownServer': 'aucun serveur « {server} » pour le candidat {candidate} (serveurs : {known})',
   'ssh.notRunning': "le serveur {server} est {state} : lancez d'abord « npx asd-lab up --candidate {candidate} »",
+  'ssh.hostKeyChanged':
+    "la clé d'hôte de {server} ({fingerprint}) n'est pas celle enregistrée à la création du serveur ({file}) : connexion refusée, rien n'y a été exécuté. Le serveur a été refait à la main ou quelque chose répond à sa place : recréez-le avec « npx asd-lab up » (ou restaurez ses clés d'hôte)",
+  'ssh.noKnownHosts': "aucune clé d'hôte enregistrée pour {server} : son identité ne peut être vérifiée, connexion refusée",
+  'ssh.knownHostsMissing':
+    "aucune clé d'hôte enregistrée pour {server} ({file} est absent) : connexion refusée ; recréez le serveur avec « npx asd-lab up »",
+  'ssh.knownHostsNoKey': "{file} ne contient aucune clé d'hôte pour {host} : connexion à {server} refusée",
   'verify.header': 'Candidat {candidate}',
   'verify.summary':
     '{pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}',
