@@ -13,6 +13,8 @@ export interface InventoryHost {
   env?: Environment;
   /** The server's own host keys, recorded when it was created: no trust on first use. */
   knownHostsFile?: string;
+  /** The candidate's application is deployed (asd-lab app deploy): its scrapes and probes run. */
+  appDeployed?: boolean;
 }
 
 /** Ansible group names cannot contain "-". */

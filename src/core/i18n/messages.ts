@@ -215,6 +215,8 @@ export const en = {
   'app.smokeSummary': 'smoke tests of {env} through {url}: {passed}/{total} passed',
   'app.statusHeader': '{candidate}/{env}: release {version}, runtime {runtime}, remote volume {volume}',
   'app.down': '{candidate}/{env}: {count, plural, one {# container} other {# containers}} removed',
+  'app.monitoringOn': '{candidate}: Prometheus on {mon} now scrapes and probes the application ({targets} targets)',
+  'app.monitoringOff': '{candidate}: the application is no longer deployed: Prometheus on {mon} stops scraping and probing it',
   'app.stateUnreadable':
     'the state file {file} cannot be read ({detail}): repair it, or remove it if none of its containers run any more',
   'app.imageRecordUnreadable':
@@ -1071,6 +1073,9 @@ export const fr: Record<MessageKey, string> = {
   'app.smokeSummary': 'tests de fumée de {env} via {url} : {passed}/{total} réussis',
   'app.statusHeader': '{candidate}/{env} : version {version}, moteur {runtime}, volume distant {volume}',
   'app.down': '{candidate}/{env} : {count, plural, one {# container supprimé} other {# containers supprimés}}',
+  'app.monitoringOn': "{candidate} : Prometheus sur {mon} collecte et sonde désormais l'application ({targets} cibles)",
+  'app.monitoringOff':
+    "{candidate} : l'application n'est plus déployée : Prometheus sur {mon} cesse de la collecter et de la sonder",
   'app.stateUnreadable':
     "le fichier d'état {file} est illisible ({detail}) : réparez-le, ou supprimez-le si aucun de ses containers ne tourne plus",
   'app.imageRecordUnreadable':
