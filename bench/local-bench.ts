@@ -27,7 +27,7 @@ function cohortFile(n: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'asd-bench-'));
   const file = join(dir, 'bench.yaml');
   const cands = Array.from({ length: n }, (_, i) => `  - {id: b${i + 1}, sshKey: "${KEY}"}`).join('\n');
-    // Its own jump port: a lab of another cohort may hold the default one.
+  // Its own jump port: a lab of another cohort may hold the default one.
   writeFileSync(
     file,
     `cohort: bench-local\nlocal: {subnetPool: 10.231.192.0/22, subnetPrefix: 27}\naccess: {port: 2299}\ncandidates:\n${cands}\n`,
@@ -220,7 +220,12 @@ const coldRow = all.find((r) => r.image === 'cold');
 const multi = all.filter((r) => r.candidates > 1 && r.image === 'warm').sort((a, b) => b.candidates - a.candidates)[0];
 const goals: [string, number | undefined, number, string][] = [
   ['warm up, one candidate (s)', one?.upSeconds, 60, 's'],
-  ['up that changes nothing (s; Ansible skipped after the drift probe)', one?.noopSkipped ? one.noopUpSeconds : undefined, 15, 's'],
+  [
+    'up that changes nothing (s; Ansible skipped after the drift probe)',
+    one?.noopSkipped ? one.noopUpSeconds : undefined,
+    15,
+    's',
+  ],
   [
     `time per added candidate (s, ${multi ? `${multi.candidates} at concurrency ${multi.concurrency}` : 'no multi-candidate row'})`,
     multi && one ? (multi.upSeconds - one.upSeconds) / (multi.candidates - 1) : undefined,

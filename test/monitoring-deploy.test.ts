@@ -67,73 +67,84 @@ function server(name: string, role: string, state: LabServer['state'] = 'running
 }
 
 describe('what Ansible renders equals what the library computes', () => {
-  it('file_sd targets of role prometheus = scrapeTargets(), per candidate; web config = renderWebConfig()', () => {
-    const inv = {
-      all: {
-        hosts: Object.fromEntries(
-          [...HOSTS, BOB].map((h) => [
-            `${h.candidate}-${h.server}`,
+  it.each([true, false])(
+    'file_sd targets of role prometheus = scrapeTargets(), per candidate (app deployed: %s); web config = renderWebConfig()',
+    (deployed) => {
+      const hosts = HOSTS.map((h) => ({ ...h, appDeployed: deployed }));
+      const inv = {
+        all: {
+          hosts: Object.fromEntries(
+            [...hosts, BOB].map((h) => [
+              `${h.candidate}-${h.server}`,
+              {
+                ansible_connection: 'local',
+                ansible_python_interpreter: process.env.ASD_PYTHON ?? '/usr/bin/python3',
+                lab_candidate: h.candidate,
+                lab_server: h.server,
+                lab_role: h.role,
+                lab_env: h.env,
+                lab_app_deployed: h.appDeployed ?? false,
+              },
+            ]),
+          ),
+          children: { mon: { hosts: { 'alice-mon': null } } },
+        },
+      };
+      writeFileSync(join(tmp, 'inv.yml'), stringify(inv, { nullStr: '' }));
+      writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(scrapeJobsManifest({ data: true })));
+      const play = [
+        {
+          hosts: 'alice-mon',
+          gather_facts: false,
+          become: false,
+          vars: { monitoring_scrape_password_bcrypt: BCRYPT_FIXTURE },
+          tasks: [
             {
-              ansible_connection: 'local',
-              ansible_python_interpreter: process.env.ASD_PYTHON ?? '/usr/bin/python3',
-              lab_candidate: h.candidate,
-              lab_server: h.server,
-              lab_role: h.role,
-              lab_env: h.env,
+              name: 'targets',
+              'ansible.builtin.template': {
+                src: join(ROLES, 'prometheus/templates/targets.json.j2'),
+                dest: `${tmp}/{{ item.name }}.yml`,
+                mode: '0644',
+              },
+              loop: `{{ (lookup('ansible.builtin.file', '${join(tmp, 'manifest.json')}') | from_json).jobs }}`,
             },
-          ]),
-        ),
-        children: { mon: { hosts: { 'alice-mon': null } } },
-      },
-    };
-    writeFileSync(join(tmp, 'inv.yml'), stringify(inv, { nullStr: '' }));
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(scrapeJobsManifest({ data: true })));
-    const play = [
-      {
-        hosts: 'alice-mon',
-        gather_facts: false,
-        become: false,
-        vars: { monitoring_scrape_password_bcrypt: BCRYPT_FIXTURE },
-        tasks: [
-          {
-            name: 'targets',
-            'ansible.builtin.template': {
-              src: join(ROLES, 'prometheus/templates/targets.json.j2'),
-              dest: `${tmp}/{{ item.name }}.yml`,
-              mode: '0644',
+            {
+              name: 'web',
+              'ansible.builtin.template': {
+                src: resolve(REPO_ROOT, 'monitoring/generated/web-config.yml.j2'),
+                dest: join(tmp, 'web-config.yml'),
+                mode: '0640',
+              },
             },
-            loop: `{{ (lookup('ansible.builtin.file', '${join(tmp, 'manifest.json')}') | from_json).jobs }}`,
-          },
-          {
-            name: 'web',
-            'ansible.builtin.template': {
-              src: resolve(REPO_ROOT, 'monitoring/generated/web-config.yml.j2'),
-              dest: join(tmp, 'web-config.yml'),
-              mode: '0640',
-            },
-          },
-        ],
-      },
-    ];
-    writeFileSync(join(tmp, 'play.yml'), stringify(play));
-    execFileSync('ansible-playbook', ['-i', join(tmp, 'inv.yml'), join(tmp, 'play.yml')], {
-      cwd: tmp,
-      env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_STDOUT_CALLBACK: 'default', ANSIBLE_LOCALHOST_WARNING: 'false' },
-      stdio: 'pipe',
-    });
-    const expected = scrapeTargets(HOSTS, { data: true });
-    expect(expected.size).toBe(SCRAPE_JOBS.length);
-    for (const [file, groups] of expected) {
-      const rendered = JSON.parse(readFileSync(join(tmp, file.replace('targets/', '')), 'utf8')) as unknown;
-      expect(rendered, file).toEqual(groups);
-    }
-    const node = JSON.parse(readFileSync(join(tmp, 'node.yml'), 'utf8')) as { targets: string[] }[];
-    expect(node.flatMap((g) => g.targets)).not.toContain('bob-app:9100');
-    // Same document (the template quotes the hash, the library's YAML writer does not need to).
-    expect(parse(readFileSync(join(tmp, 'web-config.yml'), 'utf8'))).toEqual(
-      parse(renderWebConfig(monitoringOptions(), BCRYPT_FIXTURE)),
-    );
-  }, 120_000);
+          ],
+        },
+      ];
+      writeFileSync(join(tmp, 'play.yml'), stringify(play));
+      execFileSync('ansible-playbook', ['-i', join(tmp, 'inv.yml'), join(tmp, 'play.yml')], {
+        cwd: tmp,
+        env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_STDOUT_CALLBACK: 'default', ANSIBLE_LOCALHOST_WARNING: 'false' },
+        stdio: 'pipe',
+      });
+      const expected = scrapeTargets(hosts, { data: true });
+      expect(expected.size).toBe(SCRAPE_JOBS.length);
+      // The app's scrape and probe list alice's app servers only once her app is deployed.
+      expect(expected.get('targets/blackbox_http.yml')!.map((g) => g.targets[0])).toEqual(
+        deployed ? ['https://alice-app/', 'https://alice-apptest/'] : [],
+      );
+      expect(expected.get('targets/app.yml')!.length).toBe(deployed ? 2 : 0);
+      for (const [file, groups] of expected) {
+        const rendered = JSON.parse(readFileSync(join(tmp, file.replace('targets/', '')), 'utf8')) as unknown;
+        expect(rendered, file).toEqual(groups);
+      }
+      const node = JSON.parse(readFileSync(join(tmp, 'node.yml'), 'utf8')) as { targets: string[] }[];
+      expect(node.flatMap((g) => g.targets)).not.toContain('bob-app:9100');
+      // Same document (the template quotes the hash, the library's YAML writer does not need to).
+      expect(parse(readFileSync(join(tmp, 'web-config.yml'), 'utf8'))).toEqual(
+        parse(renderWebConfig(monitoringOptions(), BCRYPT_FIXTURE)),
+      );
+    },
+    120_000,
+  );
 
   it('the job table names every job with its roles and target pattern', () => {
     const m = scrapeJobsManifest({ data: true });
@@ -142,7 +153,8 @@ describe('what Ansible renders equals what the library computes', () => {
       roles: ['gateway', 'app', 'db', 'mon', 'k8s'],
       target: '{host}:9100',
     });
-    expect(m.jobs.find((j) => j.name === 'blackbox_http')!.target).toBe('https://{host}/');
+    expect(m.jobs.find((j) => j.name === 'blackbox_http')).toMatchObject({ target: 'https://{host}/', deployed_by: 'app' });
+    expect(m.jobs.filter((j) => j.deployed_by).map((j) => j.name)).toEqual(['app', 'blackbox_http']);
     expect(scrapeJobsManifest({ data: false }).jobs.map((j) => j.name)).not.toContain('postgres');
     const committed = JSON.parse(
       readFileSync(resolve(REPO_ROOT, 'monitoring/generated/prometheus/scrape-jobs.json'), 'utf8'),

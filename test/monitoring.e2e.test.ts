@@ -14,7 +14,7 @@ import { ANSIBLE_DIR, runPlaybook } from '../src/tools/ansible.ts';
 import { labServers } from '../src/lifecycle/index.ts';
 import { loadCohort } from '../src/core/model/load.ts';
 import { MON_REPORTS_DIR } from '../src/modules/monitoring/app-report-files.ts';
-import { monServer, promQuery, rootScript } from '../src/modules/monitoring/remote.ts';
+import { monServer, promAlerts, promQuery, rootScript } from '../src/modules/monitoring/remote.ts';
 import {
   agentsUp,
   drillReceived,
@@ -104,6 +104,21 @@ describe('supervision end to end (container driver)', () => {
         def.id,
       ).toEqual([['pass', o[0]!.evidence]]);
     }
+  }, 120_000);
+
+  it('a fresh lab has no standing alarm: the app nobody deployed yet is neither scraped nor probed, no alert fires', async () => {
+    const servers = (await labServers(cohort)).get('hmon') ?? [];
+    const mon = monServer(servers)!;
+    // The app's jobs have no target before `asd-lab app deploy` (their file_sd files are empty).
+    expect(await promQuery(mon, 'up{job=~"app|blackbox_http"}')).toEqual([]);
+    // Nothing firing in Prometheus, nothing pending about the app, and Alertmanager holds nothing.
+    const alerts = await promAlerts(mon);
+    expect(alerts.filter((a) => a.state === 'firing').map((a) => `${a.labels.alertname} ${a.labels.instance ?? ''}`)).toEqual([]);
+    expect(alerts.filter((a) => /^(app|blackbox_http)$/.test(a.labels.job ?? '')).map((a) => a.labels.alertname)).toEqual([]);
+    const r = await cli(['--json', 'alerts', '-c', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const held = JSON.parse(r.stdout) as { candidates: { id: string; error?: string; alerts: { name: string }[] }[] };
+    expect(held.candidates.map((c) => [c.id, c.error ?? '', c.alerts.map((a) => a.name)])).toEqual([['hmon', '', []]]);
   }, 120_000);
 
   it('every target is scraped over TLS with auth; plain HTTP, no credential and a wrong password are refused', async () => {

@@ -20,6 +20,9 @@ import { INDICATORS } from '../src/modules/monitoring/indicators.ts';
 import { monitoringOptions } from '../src/modules/monitoring/options.ts';
 import { rulesFiles } from '../src/modules/monitoring/rules.ts';
 import { scrapeTargets } from '../src/modules/monitoring/scrape-jobs.ts';
+import { parseCohort } from '../src/core/model/load.ts';
+import { KEY_A, NOW } from './helpers.ts';
+import { APP_JOBS, appTargetFiles } from '../src/modules/monitoring/deployed-targets.ts';
 import { SLO_DEFAULTS, sloSchema } from '../src/core/model/slo.ts';
 import { SLO_ALERT_NAMES } from '../src/modules/monitoring/slo-rules.ts';
 import { requireTool, runTool } from '../src/modules/monitoring/tools.ts';
@@ -62,6 +65,9 @@ const HOSTS: InventoryHost[] = [
   { candidate: 'alice', server: 'mon', role: 'mon', address: '10.98.0.6', subnet: '10.98.0.0/24', env: 'prod' },
   { candidate: 'alice', server: 'apptest', role: 'app', address: '10.98.0.7', subnet: '10.98.0.0/24', env: 'test' },
 ];
+
+/** The same lab once the candidate's app is deployed (asd-lab app deploy). */
+const DEPLOYED = HOSTS.map((h) => ({ ...h, appDeployed: true }));
 
 describe('monitoring definitions', () => {
   it('generated files are up to date (run npm run monitoring) and nothing stale lies beside them', () => {
@@ -181,7 +187,13 @@ describe('monitoring definitions', () => {
   });
 
   it('derives file_sd targets from the inventory: server names as instance, env per server, probes on the right roles', () => {
-    const t = scrapeTargets(HOSTS, { data: true });
+    // Before `asd-lab app deploy`, nothing scrapes or probes the app (no standing alarm); after, both start.
+    const fresh = scrapeTargets(HOSTS, { data: true });
+    expect(fresh.get('targets/blackbox_http.yml')).toEqual([]);
+    expect(fresh.get('targets/app.yml')).toEqual([]);
+    expect(fresh.get('targets/blackbox_ssh.yml')!.length).toBe(HOSTS.length);
+    const t = scrapeTargets(DEPLOYED, { data: true });
+    expect(t.get('targets/app.yml')!.map((g) => g.targets[0])).toEqual(['alice-app:8080', 'alice-apptest:8080']);
     expect(t.get('targets/node.yml')!.map((g) => g.targets[0])).toEqual([
       'alice-app:9100',
       'alice-apptest:9100',
@@ -208,6 +220,25 @@ describe('monitoring definitions', () => {
     const rules = rulesFiles(monitoringOptions({ modules: { data: false } }));
     expect(rules.map((f) => f.file)).not.toContain('data.rules.yml');
     expect(alertSpecs({ data: false }).some((s) => s.team === 'db')).toBe(false);
+  });
+});
+
+describe("the app's scrape and probe follow its deployment (asd-lab app deploy / app down)", () => {
+  it('the files written live on mon are those Ansible writes: empty before a deploy, the app servers after', () => {
+    const cohort = parseCohort(`cohort: d\ncandidates: [{id: alice, sshKey: "${KEY_A}"}]\n`, 't', { now: NOW });
+    const servers = HOSTS.map((h) => ({ name: h.server, role: h.role, address: h.address, state: 'running' as const }));
+    const before = appTargetFiles(cohort, 'alice', servers, false);
+    expect([...before.keys()].sort()).toEqual(APP_JOBS.map((j) => `targets/${j}.yml`).sort());
+    for (const groups of before.values()) expect(groups).toEqual([]);
+    const after = appTargetFiles(cohort, 'alice', servers, true);
+    expect(after.get('targets/blackbox_http.yml')!.map((g) => g.targets[0])).toEqual([
+      'https://alice-app/',
+      'https://alice-apptest/',
+    ]);
+    expect(after.get('targets/app.yml')!.map((g) => g.labels.instance)).toEqual(['alice-app', 'alice-apptest']);
+    // A stopped server is not a target (the inventory lists running servers only).
+    const stopped = servers.map((s) => (s.name === 'apptest' ? { ...s, state: 'stopped' as const } : s));
+    expect(appTargetFiles(cohort, 'alice', stopped, true).get('targets/app.yml')!.length).toBe(1);
   });
 });
 
@@ -300,7 +331,7 @@ describe('Prometheus tools accept the generated files (Debian: prometheus, prome
       mkdirSync(join(dir, p, '..'), { recursive: true });
       writeFileSync(join(dir, p), c);
     }
-    for (const [p, groups] of scrapeTargets(HOSTS, opts.modules)) {
+    for (const [p, groups] of scrapeTargets(DEPLOYED, opts.modules)) {
       mkdirSync(join(dir, 'prometheus', p, '..'), { recursive: true });
       writeFileSync(join(dir, 'prometheus', p), JSON.stringify(groups));
     }

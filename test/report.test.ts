@@ -13,6 +13,7 @@ import { renderJunit } from '../src/evidence/verify-report/junit.ts';
 import { parseReport, renderReportJsonSchema } from '../src/evidence/verify-report/schema.ts';
 import { loadLastVerify, saveLastVerify } from '../src/evidence/verify-report/state.ts';
 import { renderTerminal } from '../src/evidence/verify-report/terminal.ts';
+import { candidateVerdict, verdictText } from '../src/evidence/verify-report/verdict.ts';
 import { CHECKS } from '../src/checks/index.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { cohortOf, FAKE_CHECKS, fakeCheck, serversOf, VERSION } from './report-fixtures.ts';
@@ -68,6 +69,28 @@ describe('running the checks of a cohort', () => {
     peak = 0;
     const one = await runVerify(cohort, serversOf(cohort), { checks: [slow], concurrency: 1, probe: up, version: VERSION });
     expect(one.candidates).toHaveLength(3);
+    expect(peak).toBe(1);
+  });
+
+  it("runs one candidate's checks in parallel, never more than the bound, and keeps the registry's order", async () => {
+    let active = 0;
+    let peak = 0;
+    const checks = [40, 5, 30, 10, 20].map((ms, i) =>
+      fakeCheck(`c${i}`, 'CP1.1', async () => {
+        active++;
+        peak = Math.max(peak, active);
+        await new Promise((r) => setTimeout(r, ms));
+        active--;
+        return [{ status: 'pass', evidence: `c${i}` }];
+      }),
+    );
+    const cohort = cohortOf();
+    const opts = { checks, concurrency: 1, candidate: 'alice', probe: up, version: VERSION };
+    const report = await runVerify(cohort, serversOf(cohort), { ...opts, checkConcurrency: 3 });
+    expect(peak).toBe(3);
+    expect(report.candidates[0]!.checks.map((c) => c.check)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    peak = 0;
+    await runVerify(cohort, serversOf(cohort), { ...opts, checkConcurrency: 1 });
     expect(peak).toBe(1);
   });
 
@@ -247,6 +270,87 @@ describe('outputs', () => {
     expect(failures).toBe(1 + 1); // bob's ssh-root-refused, carol unreachable
     expect(xml).toContain('&lt;script&gt;');
     expect(xml).toContain('classname="bob.CP3.2" name="ssh-root-refused"');
+  });
+});
+
+describe('honest summaries: "passed" only when every criterion passes', () => {
+  const cohort = cohortOf();
+  // A check that passes every criterion of the title, for alice only.
+  const everyCriterion = ALL_CRITERIA.map((id) =>
+    fakeCheck(`all-${id}`, id, (c) => [{ status: c === 'alice' ? 'pass' : 'not-run', evidence: 'seen' }]),
+  );
+  const reportP = runVerify(cohort, serversOf(cohort), {
+    checks: [...everyCriterion, ...FAKE_CHECKS],
+    probe: up,
+    version: VERSION,
+  });
+  const twoOf32 = runVerify(cohort, serversOf(cohort), { checks: FAKE_CHECKS.slice(0, 1), probe: up, version: VERSION });
+
+  it('verdicts: pass when all 32 pass, fail when one fails, incomplete when some are not run', async () => {
+    const r = await reportP;
+    const by = (id: string) => r.candidates.find((c) => c.id === id)!;
+    expect(candidateVerdict(by('alice'))).toBe('pass');
+    expect(candidateVerdict(by('bob'))).toBe('fail'); // ssh-root-refused fails for bob
+    const partial = (await twoOf32).candidates[0]!;
+    expect(partial.summary.criteriaPassed).toBe(1);
+    expect(candidateVerdict(partial)).toBe('incomplete');
+    expect(verdictText(partial, 'en')).toBe('32 criteria: 1 passed · 0 failed · 31 not run');
+    expect(verdictText(partial, 'fr')).toBe('32 critères : 1 réussi · 0 en échec · 31 non exécutés');
+    expect(verdictText(by('alice'), 'fr')).toBe('réussi : les 32 critères');
+  });
+
+  it('HTML: the badge of a partly checked candidate shows the counts, never "pass"; in the page language', async () => {
+    const partial = renderHtml(await twoOf32, 'en');
+    const toc = partial.slice(0, partial.indexOf('<section'));
+    expect(toc).toContain('<span class="badge incomplete">32 criteria: 1 passed · 0 failed · 31 not run</span>');
+    expect(toc).not.toContain('class="badge pass"');
+    expect(renderHtml(await twoOf32, 'fr')).toContain(
+      '<span class="badge incomplete">32 critères : 1 réussi · 0 en échec · 31 non exécutés</span>',
+    );
+    const full = renderHtml(await reportP, 'en');
+    expect(full).toContain('<span class="badge pass">passed: all 32 criteria</span>');
+    expect(full).toMatch(/<span class="badge fail">32 criteria: \d+ passed · 1 failed/);
+  });
+
+  it('HTML: server states and dates translated, dates in local time', async () => {
+    const report = await twoOf32;
+    const fixed = {
+      ...report,
+      generatedAt: '2026-07-14T10:00:00.000Z',
+      candidates: report.candidates.map((c) => ({
+        ...c,
+        startedAt: '2026-07-14T09:59:00.000Z',
+        finishedAt: '2026-07-14T10:00:00.000Z',
+      })),
+    };
+    fixed.candidates[0]!.servers[0]!.state = 'missing';
+    const dir = mkdtempSync(join(tmpdir(), 'asd-report-tz-'));
+    const input = join(dir, 'report.json');
+    (await import('node:fs')).writeFileSync(input, JSON.stringify(fixed));
+    const script = join(dir, 'render.mts');
+    (await import('node:fs')).writeFileSync(
+      script,
+      `import { readFileSync } from 'node:fs';\nimport { renderHtml } from ${JSON.stringify(join(REPO_ROOT, 'src/evidence/verify-report/html.ts'))};\nconst r = JSON.parse(readFileSync(${JSON.stringify(input)}, 'utf8'));\nprocess.stdout.write(renderHtml(r, process.argv[2] as 'fr' | 'en'));\n`,
+    );
+    const render = async (lang: string, tz: string) =>
+      (await execa(process.execPath, ['--import', 'tsx', script, lang], { env: { TZ: tz }, cwd: REPO_ROOT })).stdout;
+    const fr = await render('fr', 'Europe/Paris');
+    expect(fr).toContain('Généré le 14 juillet 2026 à 12:00:00');
+    expect(fr).toContain('non créé');
+    expect(fr).not.toContain('2026-07-14T10:00:00.000Z');
+    const en = await render('en', 'America/New_York');
+    expect(en).toContain('Generated on July 14, 2026 at 6:00:00');
+    expect(en).toContain('not created');
+  }, 30_000);
+
+  it('terminal, progress line and JUnit say the same verdict', async () => {
+    const report = await twoOf32;
+    const text = renderTerminal(report, 'en');
+    expect(text).toContain('NOT RUN Result: 32 criteria: 1 passed · 0 failed · 31 not run');
+    expect(renderTerminal(await reportP, 'en')).toContain('PASS    Result: passed: all 32 criteria');
+    const xml = renderJunit(report);
+    expect(xml).toContain('<property name="asd-lab.verdict" value="incomplete"/>');
+    expect(xml).toContain('<property name="asd-lab.criteria.passed" value="1"/>');
   });
 });
 

@@ -1,11 +1,11 @@
 // CP3 "Les accès aux serveurs sont sécurisés": logins that must be refused, the firewall policy,
 // and the hardening index measured by an independent auditor (Lynis).
-import { sshExec, tryLogin } from '../tools/ssh.ts';
+import { serverTarget, sshExec, tryLogin } from '../tools/ssh.ts';
 import { perServer, type CheckDefinition } from './types.ts';
 import type { LabServer } from '../core/lab-server.ts';
 
 const PATH = 'src/checks/access.ts';
-const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath, jump: s.jump });
+const target = serverTarget;
 
 /** The Lynis hardening index that every server must reach (docs/security.md argues the exceptions). */
 export const LYNIS_MIN_INDEX = 85;

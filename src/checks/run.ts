@@ -1,6 +1,7 @@
 // Building the verify report: run the registered checks for each candidate (candidates in parallel
-// with a bound, checks of one candidate in sequence), turn a thrown check or an unreachable
-// candidate into a reported result, and compute the coverage of every criterion of the registry.
+// with a bound, the checks of one candidate in parallel with a bound too, sharing one SSH
+// connection per server), turn a thrown check or an unreachable candidate into a reported result,
+// and compute the coverage of every criterion of the registry.
 import { connect } from 'node:net';
 import { COMPETENCIES } from '../core/competencies.ts';
 import type { Candidate, Cohort } from '../core/model/cohort.ts';
@@ -15,6 +16,7 @@ import {
   type VerifyReportV1,
 } from '../evidence/verify-report/schema.ts';
 import { toolVersion, type ToolVersion } from '../evidence/version.ts';
+import { withSshPool } from '../tools/ssh.ts';
 
 /** Competencies a report lists: CP1-CP10 (CP11 is assessed by a questionnaire, it has no criterion). */
 export const REPORTED_COMPETENCIES = COMPETENCIES.filter((c) => c.criteria.length > 0);
@@ -93,6 +95,8 @@ export interface RunOptions {
   checks?: CheckDefinition[];
   /** Candidates checked at the same time (default 2: the host has few cores). */
   concurrency?: number;
+  /** Checks of one candidate run at the same time (default CHECK_CONCURRENCY). */
+  checkConcurrency?: number;
   /** Upper bound of one check, in ms (default 10 minutes: Lynis audits are slow). */
   checkTimeoutMs?: number;
   /** How a candidate is found reachable (default: SSH port of a running server answers). */
@@ -102,6 +106,12 @@ export interface RunOptions {
   /** Called when a candidate is done (progress on stderr). */
   onCandidate?: (c: CandidateReport) => void;
 }
+
+/**
+ * Checks of one candidate at once: most of a check's time is waiting for a server (SSH round
+ * trips, a query on mon), so several overlap well even on 2 cores.
+ */
+export const CHECK_CONCURRENCY = 6;
 
 /** Run async jobs with at most `limit` at once; results keep the input order. */
 export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -159,19 +169,23 @@ async function checkCandidate(
       summary: summarize([], criteria),
     };
   }
-  const checks: CheckRecordV1[] = [];
-  for (const def of opts.checks ?? CHECKS) {
-    const t0 = now();
-    let outcomes;
-    try {
-      outcomes = await withTimeout(def.run({ cohort, candidate, servers }), opts.checkTimeoutMs ?? 600_000, `check ${def.id}`);
-    } catch (err) {
-      // A check that throws is a failed check with its reason, never a crash of the whole run.
-      outcomes = [{ status: 'fail' as const, evidence: `error: ${(err as Error).message}` }];
-    }
-    const durationMs = now().getTime() - t0.getTime();
-    for (const o of outcomes) checks.push({ ...record(def, o), startedAt: t0.toISOString(), durationMs });
-  }
+  // One SSH connection per server, shared by every check of this candidate; records keep the
+  // registry's order whatever order the checks end in.
+  const perCheck = await withSshPool(() =>
+    mapBounded(opts.checks ?? CHECKS, opts.checkConcurrency ?? CHECK_CONCURRENCY, async (def) => {
+      const t0 = now();
+      let outcomes;
+      try {
+        outcomes = await withTimeout(def.run({ cohort, candidate, servers }), opts.checkTimeoutMs ?? 600_000, `check ${def.id}`);
+      } catch (err) {
+        // A check that throws is a failed check with its reason, never a crash of the whole run.
+        outcomes = [{ status: 'fail' as const, evidence: `error: ${(err as Error).message}` }];
+      }
+      const durationMs = now().getTime() - t0.getTime();
+      return outcomes.map((o): CheckRecordV1 => ({ ...record(def, o), startedAt: t0.toISOString(), durationMs }));
+    }),
+  );
+  const checks: CheckRecordV1[] = perCheck.flat();
   const criteria = coverage(checks, undefined, opts.checks ?? CHECKS);
   return { ...base, reachable: true, finishedAt: now().toISOString(), checks, criteria, summary: summarize(checks, criteria) };
 }

@@ -1,12 +1,12 @@
 // CP1 and CP2: the servers of the model exist, work, and are configured as the model says.
 import { existsSync, readFileSync } from 'node:fs';
-import { sshExec } from '../tools/ssh.ts';
+import { serverTarget, sshExec } from '../tools/ssh.ts';
 import { serversOf } from '../core/model/cohort.ts';
 import { perServer, type CheckDefinition } from './types.ts';
 import type { LabServer } from '../core/lab-server.ts';
 
 const PATH = 'src/checks/servers.ts';
-const target = (s: LabServer) => ({ host: s.address, port: s.sshPort, user: s.user, keyPath: s.keyPath, jump: s.jump });
+const target = serverTarget;
 
 export const serverWorks: CheckDefinition = {
   id: 'server-works',

@@ -1,8 +1,9 @@
 // Text renderings shared by several commands (commands never import each other).
-import { t } from '../core/i18n/index.ts';
+import { getLang, t } from '../core/i18n/index.ts';
 import type { DownPlan, UpPlan, UpResult } from '../lifecycle/index.ts';
+import { verdictText } from '../evidence/verify-report/verdict.ts';
 
-/** The end of `up` (and of `reproduce`): one line per candidate, then the checks' counts. */
+/** The end of `up` (and of `reproduce`): one line per candidate, then its verdict and the checks' counts. */
 export function upSummary(result: UpResult, file: string): string[] {
   const lines: string[] = [];
   for (const r of result.candidates) {
@@ -21,7 +22,9 @@ export function upSummary(result: UpResult, file: string): string[] {
   for (const r of j?.refused ?? []) lines.push(`  ${t('access.noAccount', { candidate: r.candidate, reason: r.reason })}`);
   for (const c of result.verify?.candidates ?? []) {
     const count = (s: string) => c.checks.filter((x) => x.status === s).length;
-    lines.push(`${c.id}: ${t('up.verifyHint', { pass: count('pass'), fail: count('fail'), notRun: count('not-run') })}`);
+    lines.push(
+      `${c.id}: ${t('up.verifyHint', { verdict: verdictText(c, getLang()), pass: count('pass'), fail: count('fail'), notRun: count('not-run') })}`,
+    );
   }
   return lines;
 }

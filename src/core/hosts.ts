@@ -15,6 +15,8 @@ export interface InventoryHost {
   knownHostsFile?: string;
   /** Host variables of the target (AWS: the public address Ansible uses, the bastion's address). */
   vars?: Record<string, unknown>;
+  /** The candidate's application is deployed (asd-lab app deploy): its scrapes and probes run. */
+  appDeployed?: boolean;
 }
 
 /** Ansible group names cannot contain "-". */

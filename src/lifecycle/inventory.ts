@@ -7,6 +7,7 @@ import { groupName, hostName, type InventoryHost } from '../core/hosts.ts';
 import { ROLES, type Cohort, type Role } from '../core/model/cohort.ts';
 import { cohortPaths, type CohortPaths } from '../core/state.ts';
 import { dataHostVars } from '../modules/data/inventory.ts';
+import { appDeployed } from '../modules/containers/deploy.ts';
 import { ensureLabKey } from '../targets/local/driver.ts';
 import { planCohort } from '../targets/local/plan.ts';
 import { listServers } from '../targets/local/servers.ts';
@@ -80,6 +81,7 @@ export function buildInventory(cohort: Cohort, hosts: InventoryHost[], opts: Inv
       lab_server: h.server,
       lab_role: h.role,
       lab_env: h.env ?? 'prod',
+      lab_app_deployed: h.appDeployed ?? false,
       lab_subnet: h.subnet,
       lab_firewall_flows: firewallFlows(cohort, h, hosts),
       ...(h.knownHostsFile ? { ansible_ssh_extra_args: `-o UserKnownHostsFile=${h.knownHostsFile}` } : {}),
@@ -119,6 +121,8 @@ export async function writeInventory(cohort: Cohort, paths: CohortPaths, keyPath
   const running = (await listServers(paths.state)).filter((s) => s.cohort === cohort.cohort && s.state === 'running');
   const hosts: InventoryHost[] = [];
   for (const plan of planCohort(cohort)) {
+    // The app's scrapes and probes start once `asd-lab app deploy` ran (scrape-jobs.ts, deployedBy).
+    const deployed = await appDeployed({ stateDir: paths.state, cohort, candidate: plan.candidate });
     for (const s of plan.servers) {
       const live = running.find((r) => r.name === s.name);
       if (live)
@@ -129,6 +133,7 @@ export async function writeInventory(cohort: Cohort, paths: CohortPaths, keyPath
           address: live.address,
           subnet: plan.subnet,
           knownHostsFile: live.knownHostsFile,
+          appDeployed: deployed,
         });
     }
   }

@@ -268,10 +268,13 @@ function candidateSteps(
         const inventory = parse(readFileSync(paths.inventory, 'utf8')) as {
           all: { hosts: Record<string, { ansible_host: string }> };
         };
+        // The probe checks each server's host key against the one recorded at its creation.
+        const known = new Map((await listServers(paths.state)).map((srv) => [srv.name, srv.knownHostsFile]));
         const target = (host: string) => ({
           host: inventory.all.hosts[host]!.ansible_host,
           user: 'asd-admin',
           keyPath: opts.keyPath,
+          knownHostsFile: known.get(host),
         });
         const record = readRecord(paths, id);
         let decision: ConvergeDecision = { converge: true, reasons: [{ kind: 'forced' }] };

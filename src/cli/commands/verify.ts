@@ -10,6 +10,7 @@ import { reportFailed } from '../../checks/run.ts';
 import { renderHtml } from '../../evidence/verify-report/html.ts';
 import { renderJunit } from '../../evidence/verify-report/junit.ts';
 import { renderTerminal } from '../../evidence/verify-report/terminal.ts';
+import { verdictText } from '../../evidence/verify-report/verdict.ts';
 import { candidatesOf, cohortOf, globals, printJson, UsageError } from '../context.ts';
 
 interface VerifyOpts {
@@ -49,7 +50,7 @@ export function register(program: Command): void {
         save: opts.save,
         onCandidate: (c) =>
           process.stderr.write(
-            `${t('report.candidateDone', { candidate: c.id, pass: c.summary.pass, fail: c.summary.fail, notRun: c.summary.notRun }, lang)}\n`,
+            `${t('report.candidateDone', { candidate: c.id, verdict: verdictText(c, lang), pass: c.summary.pass, fail: c.summary.fail, notRun: c.summary.notRun }, lang)}\n`,
           ),
       });
       if (opts.html) {

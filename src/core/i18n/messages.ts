@@ -215,6 +215,8 @@ export const en = {
   'app.smokeSummary': 'smoke tests of {env} through {url}: {passed}/{total} passed',
   'app.statusHeader': '{candidate}/{env}: release {version}, runtime {runtime}, remote volume {volume}',
   'app.down': '{candidate}/{env}: {count, plural, one {# container} other {# containers}} removed',
+  'app.monitoringOn': '{candidate}: Prometheus on {mon} now scrapes and probes the application ({targets} targets)',
+  'app.monitoringOff': '{candidate}: the application is no longer deployed: Prometheus on {mon} stops scraping and probing it',
   'app.stateUnreadable':
     'the state file {file} cannot be read ({detail}): repair it, or remove it if none of its containers run any more',
   'app.imageRecordUnreadable':
@@ -243,7 +245,7 @@ export const en = {
     '{candidate}: up, {servers, plural, one {# server} other {# servers}}, unchanged and undrifted (Ansible not run)',
   'up.retry': 'Fix the cause, then run again (converges, keeps what exists): npx asd-lab up -c {file} --candidate {candidate}',
   'up.awsNotHere': 'the cohort targets aws: "up" drives the local target; plan the AWS stacks with "asd-lab plan"',
-  'up.verifyHint': 'checks: {pass} passed, {fail} failed, {notRun} not run (details: npx asd-lab verify)',
+  'up.verifyHint': '{verdict}; checks: {pass} passed, {fail} failed, {notRun} not run (details: npx asd-lab verify)',
   'down.removed': '{candidate}: removed {servers}',
   'down.nothing': '{candidate}: nothing to remove',
   'down.jump': 'jump host: removed {removed}',
@@ -295,6 +297,12 @@ export const en = {
   'card.files': 'Files: ssh_config, known_hosts, inventory.yml',
   'ssh.unknownServer': 'no server "{server}" for candidate {candidate} (servers: {known})',
   'ssh.notRunning': 'server {server} is {state}: run "npx asd-lab up --candidate {candidate}" first',
+  'ssh.hostKeyChanged':
+    'host key of {server} ({fingerprint}) is not the one recorded when the server was created ({file}): connection refused, nothing run there. The server was rebuilt by hand or something answers in its place: recreate it with "npx asd-lab up" (or restore its host keys)',
+  'ssh.noKnownHosts': 'no recorded host key for {server}: its identity cannot be checked, connection refused',
+  'ssh.knownHostsMissing':
+    'no recorded host keys for {server} ({file} is missing): connection refused; recreate the server with "npx asd-lab up"',
+  'ssh.knownHostsNoKey': '{file} holds no host key for {host}: connection to {server} refused',
   'verify.header': 'Candidate {candidate}',
   'verify.summary': '{pass} passed, {fail} failed, {notRun} not run',
   'status.none': 'no server of cohort {cohort} exists (run npx asd-lab up)',
@@ -342,13 +350,20 @@ export const en = {
   'report.allNotRun': 'not-run: every check of this criterion was not run (see their reasons)',
   'report.unreachable': 'candidate unreachable, checks not run: {reason}',
   'report.criteriaSummary': '{passed} of {total} criteria passed, {failed} failed, {notRun} not run',
-  'report.generated': 'Generated {date} by asd-lab {version} (commit {commit})',
+  'report.generated': 'Generated on {date, date, long} at {date, time, long} by asd-lab {version} (commit {commit})',
+  'report.verdict.pass': 'passed: all {total} criteria',
+  'report.verdict.counts': '{total} criteria: {passed} passed · {failed} failed · {notRun} not run',
+  'report.verdictLine': 'Result: {verdict}',
+  'report.checkAt': 'started {at, time, medium}, {ms} ms',
+  'report.state.running': 'running',
+  'report.state.stopped': 'stopped',
+  'report.state.missing': 'not created',
   'report.title': 'Verification report — cohort {cohort}',
   'report.target': 'target {target}',
   'report.schema': 'report schema version {version}',
   'report.legend':
     'Every competency CP1–CP10 and every official performance criterion of the title (TP-01414) is listed. A criterion passes when at least one check passed and none failed; "not run" gives the reason (no check yet, module off, unreachable). Evidence is what each check saw.',
-  'report.period': 'checked from {start} to {end}',
+  'report.period': 'checked from {start, date, medium} {start, time, medium} to {end, date, medium} {end, time, long}',
   'report.servers': 'Servers',
   'report.summary': 'Summary by criterion',
   'report.diagram': 'Architecture diagram',
@@ -366,7 +381,7 @@ export const en = {
   'report.col.state': 'State',
   'report.col.criteriaCounts': 'Criteria pass / fail / not run',
   'report.col.checkCounts': 'Checks pass / fail / not run',
-  'report.candidateDone': '{candidate}: {pass} passed, {fail} failed, {notRun} not run',
+  'report.candidateDone': '{candidate}: {verdict} (checks: {pass} passed, {fail} failed, {notRun} not run)',
   'report.written': '{format} written to {file}',
   'diagram.title': 'asd-lab — cohort {cohort} ({target} target)',
   'diagram.admin': 'trainers / admin networks',
@@ -1092,6 +1107,9 @@ export const fr: Record<MessageKey, string> = {
   'app.smokeSummary': 'tests de fumée de {env} via {url} : {passed}/{total} réussis',
   'app.statusHeader': '{candidate}/{env} : version {version}, moteur {runtime}, volume distant {volume}',
   'app.down': '{candidate}/{env} : {count, plural, one {# container supprimé} other {# containers supprimés}}',
+  'app.monitoringOn': "{candidate} : Prometheus sur {mon} collecte et sonde désormais l'application ({targets} cibles)",
+  'app.monitoringOff':
+    "{candidate} : l'application n'est plus déployée : Prometheus sur {mon} cesse de la collecter et de la sonder",
   'app.stateUnreadable':
     "le fichier d'état {file} est illisible ({detail}) : réparez-le, ou supprimez-le si aucun de ses containers ne tourne plus",
   'app.imageRecordUnreadable':
@@ -1121,7 +1139,7 @@ export const fr: Record<MessageKey, string> = {
   'up.retry': "Corrigez la cause puis relancez (converge, garde l'existant) : npx asd-lab up -c {file} --candidate {candidate}",
   'up.awsNotHere': 'la promotion vise aws : « up » pilote la cible locale ; planifiez les piles AWS avec « asd-lab plan »',
   'up.verifyHint':
-    'vérifications : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}} (détails : npx asd-lab verify)',
+    '{verdict} ; vérifications : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}} (détails : npx asd-lab verify)',
   'down.removed': '{candidate} : supprimé {servers}',
   'down.nothing': '{candidate} : rien à supprimer',
   'down.jump': 'hôte de rebond : supprimé {removed}',
@@ -1175,6 +1193,12 @@ export const fr: Record<MessageKey, string> = {
   'card.files': 'Fichiers : ssh_config, known_hosts, inventory.yml',
   'ssh.unknownServer': 'aucun serveur « {server} » pour le candidat {candidate} (serveurs : {known})',
   'ssh.notRunning': "le serveur {server} est {state} : lancez d'abord « npx asd-lab up --candidate {candidate} »",
+  'ssh.hostKeyChanged':
+    "la clé d'hôte de {server} ({fingerprint}) n'est pas celle enregistrée à la création du serveur ({file}) : connexion refusée, rien n'y a été exécuté. Le serveur a été refait à la main ou quelque chose répond à sa place : recréez-le avec « npx asd-lab up » (ou restaurez ses clés d'hôte)",
+  'ssh.noKnownHosts': "aucune clé d'hôte enregistrée pour {server} : son identité ne peut être vérifiée, connexion refusée",
+  'ssh.knownHostsMissing':
+    "aucune clé d'hôte enregistrée pour {server} ({file} est absent) : connexion refusée ; recréez le serveur avec « npx asd-lab up »",
+  'ssh.knownHostsNoKey': "{file} ne contient aucune clé d'hôte pour {host} : connexion à {server} refusée",
   'verify.header': 'Candidat {candidate}',
   'verify.summary':
     '{pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}',
@@ -1225,13 +1249,21 @@ export const fr: Record<MessageKey, string> = {
   'report.unreachable': 'candidat injoignable, vérifications non exécutées : {reason}',
   'report.criteriaSummary':
     '{passed, plural, one {# critère} other {# critères}} sur {total} {passed, plural, one {réussi} other {réussis}}, {failed} en échec, {notRun, plural, one {# non exécuté} other {# non exécutés}}',
-  'report.generated': 'Généré le {date} par asd-lab {version} (commit {commit})',
+  'report.generated': 'Généré le {date, date, long} à {date, time, long} par asd-lab {version} (commit {commit})',
+  'report.verdict.pass': 'réussi : les {total} critères',
+  'report.verdict.counts':
+    '{total} critères : {passed, plural, one {# réussi} other {# réussis}} · {failed} en échec · {notRun, plural, one {# non exécuté} other {# non exécutés}}',
+  'report.verdictLine': 'Résultat : {verdict}',
+  'report.checkAt': 'commencée à {at, time, medium}, {ms} ms',
+  'report.state.running': 'en marche',
+  'report.state.stopped': 'arrêté',
+  'report.state.missing': 'non créé',
   'report.title': 'Rapport de vérification — promotion {cohort}',
   'report.target': 'cible {target}',
   'report.schema': 'schéma du rapport version {version}',
   'report.legend':
     "Toutes les compétences CP1 à CP10 et tous les critères de performance officiels du titre (TP-01414) sont listés. Un critère est réussi quand au moins une vérification a réussi et aucune n'a échoué ; « non exécuté » en donne la raison (pas encore de vérification, module désactivé, injoignable). La preuve est ce que chaque vérification a constaté.",
-  'report.period': 'vérifié du {start} au {end}',
+  'report.period': 'vérifié du {start, date, medium} {start, time, medium} au {end, date, medium} {end, time, long}',
   'report.servers': 'Serveurs',
   'report.summary': 'Synthèse par critère',
   'report.diagram': "Schéma de l'architecture",
@@ -1250,7 +1282,7 @@ export const fr: Record<MessageKey, string> = {
   'report.col.criteriaCounts': 'Critères réussis / échoués / non exécutés',
   'report.col.checkCounts': 'Vérifications réussies / échouées / non exécutées',
   'report.candidateDone':
-    '{candidate} : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}}',
+    '{candidate} : {verdict} (vérifications : {pass, plural, one {# réussie} other {# réussies}}, {fail, plural, one {# échouée} other {# échouées}}, {notRun, plural, one {# non exécutée} other {# non exécutées}})',
   'report.written': '{format} écrit dans {file}',
   'diagram.title': 'asd-lab — promotion {cohort} (cible {target})',
   'diagram.admin': "formateurs / réseaux d'administration",

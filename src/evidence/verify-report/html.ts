@@ -5,6 +5,7 @@ import { t, type Lang } from '../../core/i18n/index.ts';
 import { REPORTED_COMPETENCIES } from '../../checks/run.ts';
 import type { CandidateReport, VerifyReportV1 } from './schema.ts';
 import { reasonText } from './terminal.ts';
+import { candidateVerdict, verdictText, when } from './verdict.ts';
 
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -27,7 +28,7 @@ table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: .3em .5em; vertical-align: top; text-align: left; }
 th { background: #f0f3f8; }
 .badge { display: inline-block; white-space: nowrap; min-width: 6.5em; text-align: center; border-radius: 3px; color: #fff; font-weight: bold; font-size: .85em; padding: .1em .4em; }
-.pass { background: var(--pass); } .fail { background: var(--fail); } .not-run { background: var(--nr); }
+.pass { background: var(--pass); } .fail { background: var(--fail); } .not-run { background: var(--nr); } .incomplete { background: #8a5a00; }
 td.evidence { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; white-space: pre-wrap; word-break: break-word; }
 .reason { color: #555; font-style: italic; }
 .diagram { border: 1px solid #ddd; padding: .5em; overflow-x: auto; text-align: center; }
@@ -42,12 +43,25 @@ function badge(status: string, lang: Lang): string {
   return `<span class="badge ${esc(status)}">${esc(t(key, {}, lang))}</span>`;
 }
 
+/** A candidate's overall badge: "passed" only when every criterion passed, else the counts. */
+function verdictBadge(c: CandidateReport, lang: Lang): string {
+  return `<span class="badge ${candidateVerdict(c)}">${esc(verdictText(c, lang))}</span>`;
+}
+
+const SERVER_STATES: Record<string, 'report.state.running' | 'report.state.stopped' | 'report.state.missing'> = {
+  running: 'report.state.running',
+  stopped: 'report.state.stopped',
+  missing: 'report.state.missing',
+};
+
 function candidateSection(c: CandidateReport, lang: Lang): string {
   const out: string[] = [];
   const anchor = `cand-${esc(c.id)}`;
   out.push(`<section class="candidate" id="${anchor}">`);
-  out.push(`<h2>${esc(t('verify.header', { candidate: c.name ? `${c.id} — ${c.name}` : c.id }, lang))}</h2>`);
-  out.push(`<p class="meta">${esc(t('report.period', { start: c.startedAt, end: c.finishedAt }, lang))}</p>`);
+  out.push(
+    `<h2>${esc(t('verify.header', { candidate: c.name ? `${c.id} — ${c.name}` : c.id }, lang))} ${verdictBadge(c, lang)}</h2>`,
+  );
+  out.push(`<p class="meta">${esc(t('report.period', { start: when(c.startedAt), end: when(c.finishedAt) }, lang))}</p>`);
   if (!c.reachable) out.push(`<p>${badge('fail', lang)} ${esc(t('report.unreachable', { reason: c.error ?? '?' }, lang))}</p>`);
   const s = c.summary;
   out.push(
@@ -59,7 +73,7 @@ function candidateSection(c: CandidateReport, lang: Lang): string {
     );
     for (const srv of c.servers)
       out.push(
-        `<tr><td>${esc(srv.name)}</td><td>${esc(srv.role)}</td><td>${esc(srv.address)}</td><td>${esc(srv.state)}</td></tr>`,
+        `<tr><td>${esc(srv.name)}</td><td>${esc(srv.role)}</td><td>${esc(srv.address)}</td><td>${esc(SERVER_STATES[srv.state] ? t(SERVER_STATES[srv.state]!, {}, lang) : srv.state)}</td></tr>`,
       );
     out.push('</table>');
   }
@@ -98,9 +112,12 @@ function candidateSection(c: CandidateReport, lang: Lang): string {
         );
       }
       for (const x of checks) {
-        const when = x.startedAt ? `\n[${x.startedAt}${x.durationMs !== undefined ? `, ${x.durationMs} ms` : ''}]` : '';
+        const at =
+          x.startedAt && x.durationMs !== undefined
+            ? `\n[${t('report.checkAt', { at: when(x.startedAt), ms: x.durationMs }, lang)}]`
+            : '';
         out.push(
-          `<tr><td>${esc(x.check)}</td><td>${badge(x.status, lang)}</td><td class="evidence">${esc(x.evidence)}${esc(when)}</td></tr>`,
+          `<tr><td>${esc(x.check)}</td><td>${badge(x.status, lang)}</td><td class="evidence">${esc(x.evidence)}${esc(at)}</td></tr>`,
         );
       }
     }
@@ -125,8 +142,7 @@ export function renderHtml(report: VerifyReportV1, lang: Lang, diagram?: HtmlDia
   const commit = report.asdLab.commit.slice(0, 12) + (report.asdLab.dirty ? '+' : '');
   const toc = report.candidates.map((c) => {
     const s = c.summary;
-    const status = !c.reachable || s.criteriaFailed > 0 ? 'fail' : s.criteriaPassed > 0 ? 'pass' : 'not-run';
-    return `<tr><td><a href="#cand-${esc(c.id)}">${esc(c.id)}</a>${c.name ? ` — ${esc(c.name)}` : ''}</td><td>${badge(status, lang)}</td><td>${s.criteriaPassed} / ${s.criteriaFailed} / ${s.criteriaNotRun}</td><td>${s.pass} / ${s.fail} / ${s.notRun}</td></tr>`;
+    return `<tr><td><a href="#cand-${esc(c.id)}">${esc(c.id)}</a>${c.name ? ` — ${esc(c.name)}` : ''}</td><td>${verdictBadge(c, lang)}</td><td>${s.criteriaPassed} / ${s.criteriaFailed} / ${s.criteriaNotRun}</td><td>${s.pass} / ${s.fail} / ${s.notRun}</td></tr>`;
   });
   return [
     '<!DOCTYPE html>',
@@ -137,7 +153,7 @@ export function renderHtml(report: VerifyReportV1, lang: Lang, diagram?: HtmlDia
     `<style>${REPORT_CSS}</style></head>`,
     '<body>',
     `<h1>${esc(title)}</h1>`,
-    `<p class="meta">${esc(t('report.generated', { date: report.generatedAt, version: report.asdLab.version, commit }, lang))} — ${esc(t('report.target', { target: report.target }, lang))} — ${esc(t('report.schema', { version: report.schemaVersion }, lang))}</p>`,
+    `<p class="meta">${esc(t('report.generated', { date: when(report.generatedAt), version: report.asdLab.version, commit }, lang))} — ${esc(t('report.target', { target: report.target }, lang))} — ${esc(t('report.schema', { version: report.schemaVersion }, lang))}</p>`,
     `<p>${esc(t('report.legend', {}, lang))}</p>`,
     `<table><tr><th>${esc(t('report.col.candidate', {}, lang))}</th><th>${esc(t('report.col.status', {}, lang))}</th><th>${esc(t('report.col.criteriaCounts', {}, lang))}</th><th>${esc(t('report.col.checkCounts', {}, lang))}</th></tr>`,
     ...toc,

@@ -3,6 +3,7 @@
 // criterion that has no check yet, so that CI dashboards show the gaps too.
 import { REPORTED_COMPETENCIES } from '../../checks/run.ts';
 import type { VerifyReportV1 } from './schema.ts';
+import { candidateVerdict } from './verdict.ts';
 
 export function xmlEscape(s: string): string {
   // Characters XML 1.0 forbids (control characters other than tab, newline, carriage return) are dropped.
@@ -70,8 +71,19 @@ export function renderJunit(report: VerifyReportV1): string {
     suites.push(
       `  <testsuite name="${xmlEscape(`asd-lab verify ${report.cohort}/${c.id}`)}" tests="${cases.length}" failures="${f}" errors="0" skipped="${s}" timestamp="${xmlEscape(c.startedAt.replace(/Z$/, ''))}">`,
     );
+    // The candidate's verdict: "pass" only when every criterion passed (not when no test case failed).
+    const sum = c.summary;
+    const props: [string, string | number][] = [
+      ['asd-lab.version', report.asdLab.version],
+      ['asd-lab.commit', report.asdLab.commit],
+      ['asd-lab.verdict', candidateVerdict(c)],
+      ['asd-lab.criteria.total', c.criteria.length],
+      ['asd-lab.criteria.passed', sum.criteriaPassed],
+      ['asd-lab.criteria.failed', sum.criteriaFailed],
+      ['asd-lab.criteria.notRun', sum.criteriaNotRun],
+    ];
     suites.push(
-      `    <properties><property name="asd-lab.version" value="${xmlEscape(report.asdLab.version)}"/><property name="asd-lab.commit" value="${xmlEscape(report.asdLab.commit)}"/></properties>`,
+      `    <properties>${props.map(([k, v]) => `<property name="${k}" value="${xmlEscape(String(v))}"/>`).join('')}</properties>`,
     );
     suites.push(...cases, '  </testsuite>');
   }

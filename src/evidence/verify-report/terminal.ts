@@ -3,6 +3,7 @@
 import { t, type Lang } from '../../core/i18n/index.ts';
 import { REPORTED_COMPETENCIES } from '../../checks/run.ts';
 import type { CandidateReport, VerifyReportV1 } from './schema.ts';
+import { candidateVerdict, verdictText, when } from './verdict.ts';
 
 export function mark(status: string, lang: Lang): string {
   const key = status === 'pass' ? 'report.mark.pass' : status === 'fail' ? 'report.mark.fail' : 'report.mark.notRun';
@@ -28,6 +29,9 @@ export function renderCandidate(c: CandidateReport, lang: Lang, opts: { width?: 
   const marks = ['pass', 'fail', 'not-run'].map((s) => mark(s, lang));
   const pad = Math.max(...marks.map((m) => m.length));
   const out: string[] = [t('verify.header', { candidate: c.name ? `${c.id} (${c.name})` : c.id }, lang)];
+  const verdict = candidateVerdict(c);
+  const verdictLine = `  ${mark(verdict === 'incomplete' ? 'not-run' : verdict, lang).padEnd(pad)} ${t('report.verdictLine', { verdict: verdictText(c, lang) }, lang)}`;
+  out.push(verdictLine);
   if (!c.reachable) out.push(`  ${mark('fail', lang).padEnd(pad)} ${t('report.unreachable', { reason: c.error ?? '?' }, lang)}`);
   for (const comp of REPORTED_COMPETENCIES) {
     out.push(`  ${comp.id.padEnd(5)} ${lang === 'fr' ? comp.fr : comp.en}`);
@@ -51,6 +55,7 @@ export function renderCandidate(c: CandidateReport, lang: Lang, opts: { width?: 
   out.push(
     `  ${t('report.criteriaSummary', { passed: s.criteriaPassed, failed: s.criteriaFailed, notRun: s.criteriaNotRun, total: c.criteria.length }, lang)}`,
   );
+  out.push(verdictLine);
   return out;
 }
 
@@ -61,7 +66,7 @@ export function renderTerminal(report: VerifyReportV1, lang: Lang, opts: { width
     t(
       'report.generated',
       {
-        date: report.generatedAt,
+        date: when(report.generatedAt),
         version: report.asdLab.version,
         commit: report.asdLab.commit.slice(0, 12) + (report.asdLab.dirty ? '+' : ''),
       },

@@ -32,6 +32,8 @@ import { ENVIRONMENTS, type Environment } from '../../core/environments.ts';
 import { isNotFound } from '../../core/errors.ts';
 import { t } from '../../core/i18n/index.ts';
 import { statePaths } from '../../core/state.ts';
+import { labServers } from '../../targets/local/cohort.ts';
+import { syncAppTargets } from '../monitoring/deployed-targets.ts';
 
 export interface HistoryEntry {
   at: string;
@@ -99,6 +101,28 @@ export async function loadState(
   } catch (err) {
     throw new AppError(t('app.stateUnreadable', { file, detail: (err as Error).message }), { kind: 'user', cause: err });
   }
+}
+
+/** Is the app deployed in at least one environment of the candidate (instances recorded, not taken down)? */
+export async function appDeployed(ctx: Pick<EnvContext, 'stateDir' | 'cohort' | 'candidate'>): Promise<boolean> {
+  for (const env of ENVIRONMENTS) if ((await loadState({ ...ctx, env }))?.api.length) return true;
+  return false;
+}
+
+/**
+ * The candidate's Prometheus scrapes and probes the app only while it is deployed: refreshed after
+ * a deploy and after a down (the inventory carries the same fact for the next Ansible run).
+ */
+async function syncMonitoring(ctx: EnvContext): Promise<void> {
+  const deployed = await appDeployed(ctx);
+  const servers = (await labServers(ctx.cohort, ctx.stateDir)).get(ctx.candidate.id) ?? [];
+  const r = await syncAppTargets(ctx.cohort, ctx.candidate.id, servers, deployed);
+  if (r.mon)
+    ctx.say(
+      deployed
+        ? t('app.monitoringOn', { candidate: ctx.candidate.id, mon: r.mon, targets: r.targets })
+        : t('app.monitoringOff', { candidate: ctx.candidate.id, mon: r.mon }),
+    );
 }
 
 async function saveState(ctx: EnvContext, s: EnvState): Promise<void> {
@@ -441,6 +465,7 @@ export async function deploy(ctx: EnvContext, version: string, opts: { databaseU
     ctx.say(
       `${ctx.candidate.id}/${ctx.env}: ${version} serving at http://${s.edge.ip}:${PORTS.edge}/ (containers healthy in ${startSeconds.toFixed(1)} s)`,
     );
+    await syncMonitoring(ctx);
     return { state: s, changed: true, seconds: (Date.now() - started) / 1000, startSeconds };
   } catch (err) {
     await saveState(ctx, s);
@@ -677,6 +702,7 @@ export async function down(ctx: EnvContext, opts: { keepVolume?: boolean } = {})
   s.api = [];
   if (!opts.keepVolume) await unmountVolume(s.volume.mountpoint);
   await saveState(ctx, s);
+  await syncMonitoring(ctx);
   return removed;
 }
 

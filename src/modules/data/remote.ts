@@ -1,7 +1,7 @@
 // Commands on the lab servers for the data module, over SSH (ssh2), with an optional standard
 // input: SQL and passwords travel on stdin, never on a command line (which other users of the
 // server could read in /proc) nor in a log.
-import { sshExec } from '../../tools/ssh.ts';
+import { serverTarget, sshExec } from '../../tools/ssh.ts';
 import type { LabServer } from '../../core/lab-server.ts';
 
 export interface RemoteResult {
@@ -18,8 +18,7 @@ export function remote(
   command: string,
   opts: { stdin?: string; timeoutMs?: number } = {},
 ): Promise<RemoteResult> {
-  const target = { host: server.address, port: server.sshPort, user: server.user, keyPath: server.keyPath, jump: server.jump };
-  return sshExec(target, command, opts.timeoutMs ?? 120_000, opts.stdin);
+  return sshExec(serverTarget(server), command, opts.timeoutMs ?? 120_000, opts.stdin);
 }
 
 /** SQL run by the OS user postgres on the server's local socket (peer authentication). */

@@ -2,7 +2,7 @@
 // Alertmanager's HTTP APIs (HTTPS, lab CA, basic auth) and the alert receiver's event log. The
 // credential is read on the server by root and handed to curl on its standard input, so that it
 // never appears in a command line, a log or this process.
-import { sshExec, type ExecResult, type SshTarget } from '../../tools/ssh.ts';
+import { serverTarget, sshExec, type ExecResult, type SshTarget } from '../../tools/ssh.ts';
 import { monitoringOptions } from './options.ts';
 import { parseEvents, type PromRangeSeries, type PromSample, type ReceivedEvent } from './api-types.ts';
 import type { LabServer } from '../../core/lab-server.ts';
@@ -20,13 +20,7 @@ export const ALERTMANAGER_URL = 'https://localhost:9093';
 /** Quote one word for a POSIX shell. */
 export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export const sshTarget = (s: LabServer): SshTarget => ({
-  host: s.address,
-  port: s.sshPort,
-  user: s.user,
-  keyPath: s.keyPath,
-  jump: s.jump,
-});
+export const sshTarget = (s: LabServer): SshTarget => serverTarget(s);
 
 /** The candidate's monitoring server, if its model has one. */
 export function monServer(servers: LabServer[]): LabServer | undefined {

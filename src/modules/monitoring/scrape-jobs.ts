@@ -13,6 +13,11 @@ interface JobBase {
   roles: readonly Role[];
   /** Only when the cohort's data module is on. */
   module?: 'data';
+  /**
+   * Only once this is deployed on the candidate's lab (`asd-lab app deploy`): before, nothing is
+   * there to scrape or probe, and a target known to be absent would only raise standing alarms.
+   */
+  deployedBy?: 'app';
   /** What the job watches, for the docs. */
   what: string;
 }
@@ -56,7 +61,15 @@ export const SCRAPE_JOBS: ScrapeJob[] = [
     module: 'data',
     what: 'postgres_exporter on the database servers',
   },
-  { kind: 'exporter', name: 'app', team: 'dev', roles: ['app'], flow: 'app-metrics', what: "the application's own /metrics" },
+  {
+    kind: 'exporter',
+    name: 'app',
+    team: 'dev',
+    roles: ['app'],
+    flow: 'app-metrics',
+    deployedBy: 'app',
+    what: "the application's own /metrics",
+  },
   {
     kind: 'probe',
     name: 'blackbox_http',
@@ -64,6 +77,7 @@ export const SCRAPE_JOBS: ScrapeJob[] = [
     roles: ['app'],
     blackboxModule: 'http_2xx',
     severity: 'critical',
+    deployedBy: 'app',
     target: 'https://{host}/',
     what: "the application's HTTPS page, as users reach it (status, duration, certificate)",
   },
@@ -117,8 +131,22 @@ export function jobTarget(job: ScrapeJob, host: string): string {
  * The jobs as data, for the deployment (ansible role prometheus builds the same file_sd files as
  * scrapeTargets() from its inventory with it): monitoring/generated/prometheus/scrape-jobs.json.
  */
-export function scrapeJobsManifest(modules: Modules): { jobs: { name: string; roles: string[]; target: string }[] } {
-  return { jobs: jobsFor(modules).map((j) => ({ name: j.name, roles: [...j.roles], target: jobTarget(j, '{host}') })) };
+export function scrapeJobsManifest(modules: Modules): {
+  jobs: { name: string; roles: string[]; target: string; deployed_by?: string }[];
+} {
+  return {
+    jobs: jobsFor(modules).map((j) => ({
+      name: j.name,
+      roles: [...j.roles],
+      target: jobTarget(j, '{host}'),
+      ...(j.deployedBy ? { deployed_by: j.deployedBy } : {}),
+    })),
+  };
+}
+
+/** Is the job's target there on this host (what it needs deployed, if anything, is)? */
+export function jobWatches(job: ScrapeJob, host: Pick<InventoryHost, 'role' | 'appDeployed'>): boolean {
+  return (job.roles as readonly string[]).includes(host.role) && (job.deployedBy !== 'app' || host.appDeployed === true);
 }
 
 /** One file_sd target group, as Prometheus reads it. */
@@ -139,7 +167,7 @@ export function scrapeTargets(hosts: InventoryHost[], modules: Modules): Map<str
   const out = new Map<string, TargetGroup[]>();
   for (const job of jobsFor(modules)) {
     const groups = hosts
-      .filter((h) => (job.roles as readonly string[]).includes(h.role))
+      .filter((h) => jobWatches(job, h))
       .map((h) => {
         const name = hostName(h.candidate, h.server);
         const target = jobTarget(job, name);

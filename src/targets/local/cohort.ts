@@ -23,6 +23,7 @@ export async function labServers(cohort: Cohort, stateDir = resolveStateDir()): 
         sshPort: 22,
         user: 'asd-admin',
         keyPath: found?.keyPath ?? statePaths(stateDir).labKey(cohort.cohort),
+        ...(found ? { knownHostsFile: found.knownHostsFile } : {}),
       };
     });
     // Servers of this candidate that the model no longer lists still show (and `down` removes them).
@@ -36,6 +37,7 @@ export async function labServers(cohort: Cohort, stateDir = resolveStateDir()): 
         sshPort: 22,
         user: x.user,
         keyPath: x.keyPath,
+        knownHostsFile: x.knownHostsFile,
       });
     }
     out.set(plan.candidate.id, list);
