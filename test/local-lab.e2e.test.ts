@@ -18,6 +18,10 @@ import type { RunReport } from '../src/modules/pipeline/run.ts';
 import { cli, KEY_A } from './helpers.ts';
 import { requireHost, STATE, traces } from './local-helpers.ts';
 import { statePaths } from '../src/core/state.ts';
+import { loadCohort } from '../src/core/model/load.ts';
+import { runVerify } from '../src/checks/run.ts';
+import { DEPLOYMENT_CHECKS } from '../src/checks/deployment.ts';
+import { labServers } from '../src/lifecycle/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asd-lab-e2e-'));
 const file = join(dir, 'e2e.yaml');
@@ -25,6 +29,7 @@ writeFileSync(
   file,
   `cohort: e2e\nlocal: {subnetPool: 10.231.250.0/24, subnetPrefix: 27}\naccess: {port: 2231}\ncandidates:\n  - id: solo\n    sshKey: ${KEY_A}\n`,
 );
+const cohort = loadCohort(file).cohort;
 const MACHINES = ['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `solo-${s}`);
 
 /** Checks whose evidence needs an operation after `up`: a deployed app, a drill, a report, a cluster. */
@@ -319,14 +324,31 @@ describe('local target, end to end (container driver)', () => {
     expect(cand.changed).toBe(0);
   }, 1_800_000);
 
-  it('an up that changes nothing skips Ansible after probing; a hand edit is drift that the next up repairs', async () => {
+  it('an up that changes nothing skips Ansible after probing; hand changes are drift that the next up repairs, and the checks see them', async () => {
     const noop = await up(['--no-verify']);
     expect(noop.code, noop.stderr).toBe(0);
     expect(noop.json.candidates[0]!.converge).toEqual({ ran: false, reasons: [], probed: expect.any(Object) });
     expect(noop.json.candidates[0]!.ansible).toBeUndefined();
-    // A managed file edited on a server, as a candidate might.
-    const edit = await cli(['ssh', '-c', file, 'solo', 'app', '--', 'echo "# by hand" | sudo tee -a /etc/ssh/sshd_config']);
+    // On the app server, as a candidate might: a managed file edited, a service stopped.
+    const edit = await cli([
+      'ssh',
+      '-c',
+      file,
+      'solo',
+      'app',
+      '--',
+      'echo "# by hand" | sudo tee -a /etc/ssh/sshd_config && sudo systemctl stop prometheus-node-exporter',
+    ]);
     expect(edit.code, edit.stderr).toBe(0);
+    const deployment = async () => {
+      const report = await runVerify(cohort, await labServers(cohort, STATE), { checks: DEPLOYMENT_CHECKS });
+      return report.candidates[0]!.checks.filter((c) => c.server === 'app').map((c) => `${c.check}=${c.status}: ${c.evidence}`);
+    };
+    const broken = await deployment();
+    expect(broken.find((c) => c.startsWith('role-services-running (app)'))).toMatch(
+      /=fail: not active: prometheus-node-exporter/,
+    );
+    expect(broken.find((c) => c.startsWith('flows-listening (app)'))).toMatch(/=fail: not listening: 9100 \(node-exporter\)/);
     const drift = await up(['--no-verify']);
     const cand = drift.json.candidates[0]!;
     expect(cand.ok, cand.error).toBe(true);
@@ -343,6 +365,7 @@ describe('local target, end to end (container driver)', () => {
     expect(cand.ansible?.changedTasks['solo-app'] ?? []).not.toEqual([]);
     const after = await cli(['ssh', '-c', file, 'solo', 'app', '--', 'sudo cat /etc/ssh/sshd_config']);
     expect(after.stdout).not.toContain('# by hand');
+    expect((await deployment()).filter((c) => !/=pass: /.test(c))).toEqual([]);
   }, 1_800_000);
 
   it('down leaves nothing: no process, mount, cgroup, link or nft rule of the lab', async () => {

@@ -5,6 +5,7 @@ import { DATA_CHECKS } from '../modules/data/checks.ts';
 import { KUBERNETES_CHECKS } from '../modules/kubernetes/checks.ts';
 import { MONITORING_CHECKS } from '../modules/monitoring/checks.ts';
 import { ACCESS_CHECKS } from './access.ts';
+import { DEPLOYMENT_CHECKS } from './deployment.ts';
 import { networkIsolated } from './network.ts';
 import { SERVER_CHECKS } from './servers.ts';
 import type { CheckDefinition } from './types.ts';
@@ -12,6 +13,7 @@ import type { CheckDefinition } from './types.ts';
 export const CHECKS: CheckDefinition[] = [
   ...SERVER_CHECKS,
   ...ACCESS_CHECKS,
+  ...DEPLOYMENT_CHECKS,
   networkIsolated,
   ...MONITORING_CHECKS,
   ...DATA_CHECKS,

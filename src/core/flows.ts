@@ -42,6 +42,11 @@ export interface Flow {
    * role then does not open it; the security groups still follow `from`.
    */
   narrowedBy?: 'data';
+  /**
+   * Who listens: the application once deployed (`asd-lab app deploy`, `k8s apply`), not a role of
+   * the server; the CP4.1 check then does not expect the port open after `up` alone.
+   */
+  servedBy?: 'app';
   why: string;
   /** Criteria of the title this flow serves. */
   competencies: readonly string[];
@@ -85,6 +90,7 @@ export const FLOWS = [
     port: 80,
     to: ['app', 'k8s'],
     from: [publicSource],
+    servedBy: 'app',
     why: 'the application over HTTP, for end users',
     competencies: ['CP4.2', 'CP8.4'],
   },
@@ -94,6 +100,7 @@ export const FLOWS = [
     port: 443,
     to: ['app', 'k8s'],
     from: [publicSource, role('mon')],
+    servedBy: 'app',
     why: 'the application over HTTPS, for end users; mon probes it as they reach it (blackbox_http)',
     competencies: ['CP4.2', 'CP8.4', 'CP10.1'],
   },
@@ -103,6 +110,7 @@ export const FLOWS = [
     port: 8080,
     to: ['app'],
     from: [role('mon'), subnet],
+    servedBy: 'app',
     why: "the application's own /metrics (HTTPS), scraped by mon",
     competencies: ['CP9.1', 'CP10.1'],
   },
