@@ -34,6 +34,8 @@ const MACHINES = ['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `solo-${s}`)
 
 /** Checks whose evidence needs an operation after `up`: a deployed app, a drill, a report, a cluster. */
 const AFTER_UP = [
+  'test-env-matches-spec',
+  'app-reachable-by-users',
   'app-test-version-built',
   'app-tests-run',
   'app-defects-reported',

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import ipaddr from 'ipaddr.js';
 import { parseJUnit } from '../../../reference-app/scripts/defects.ts';
 import { limitValues, readCgroup } from './cgroup.ts';
 import { loadState, type EnvState } from './deploy.ts';
@@ -236,6 +237,74 @@ export const containersUpdated: CheckDefinition = {
   },
 };
 
+/** What an environment's edge serves users at /version: its status and body, or why it did not answer. */
+async function edgeVersion(s: EnvState): Promise<{ ok: boolean; text: string; version?: string; env?: string }> {
+  const url = `http://${s.edge!.ip}:8080/version`;
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    const body = (await r.json()) as { version?: string; env?: string };
+    return { ok: r.status === 200, text: `${url}: ${r.status}, ${body.version ?? '?'} (${body.env ?? '?'})`, ...body };
+  } catch (err) {
+    return { ok: false, text: `${url}: ${String((err as Error).cause ?? (err as Error).message)}` };
+  }
+}
+
+/** CP4.2: end users reach the service in production, from outside the candidate's servers. */
+export const appReachableByUsers: CheckDefinition = {
+  id: 'app-reachable-by-users',
+  criterion: 'CP4.2',
+  path: 'src/modules/containers/checks.ts',
+  description:
+    "the production edge answers end users' requests from outside the candidate's servers (from the host), serving the recorded release",
+  run: async (ctx) => {
+    if (ctx.cohort.target !== 'local') return [{ status: 'not-run', evidence: 'local target only (on Kubernetes: CP8.4)' }];
+    const prod = (await states(ctx)).find((s) => s.env === 'prod');
+    if (!prod)
+      return [
+        { status: 'not-run', evidence: 'the app is not deployed in prod (asd-lab pipeline run, or asd-lab app deploy prod)' },
+      ];
+    const v = await edgeVersion(prod);
+    const ok = v.ok && v.version === prod.version && v.env === 'prod';
+    return [{ status: ok ? 'pass' : 'fail', evidence: `${v.text}; recorded release ${prod.version}`, server: 'prod' }];
+  },
+};
+
+/** CP5.1: the test environment is the one its specification (the cohort's app block) describes. */
+export const testEnvMatchesSpec: CheckDefinition = {
+  id: 'test-env-matches-spec',
+  criterion: 'CP5.1',
+  path: 'src/modules/containers/checks.ts',
+  description:
+    "the test environment runs what the cohort file specifies: the model's number of API instances, an edge and a worker, all running, on the candidate's network, serving the test release as env test",
+  run: async (ctx) => {
+    if (ctx.cohort.target !== 'local') return [{ status: 'not-run', evidence: 'local target only' }];
+    const test = (await states(ctx)).find((s) => s.env === 'test');
+    if (!test) return [{ status: 'not-run', evidence: NOT_DEPLOYED }];
+    const problems: string[] = [];
+    if (test.api.length !== ctx.cohort.app.replicas)
+      problems.push(`${test.api.length} API instances, the model says ${ctx.cohort.app.replicas}`);
+    if (!test.worker) problems.push('no worker');
+    const plan = planCandidate(ctx.cohort, ctx.candidate);
+    for (const i of instancesOf(test)) {
+      if ((await instanceState(i)) !== 'running') problems.push(`${i.id} is not running`);
+      if (!ipInSubnet(i.ip, plan.subnet)) problems.push(`${i.id} at ${i.ip}, outside the candidate's network ${plan.subnet}`);
+    }
+    const v = await edgeVersion(test);
+    if (!v.ok || v.env !== 'test' || v.version !== test.version) problems.push(v.text);
+    return [
+      {
+        status: problems.length ? 'fail' : 'pass',
+        evidence: problems.length
+          ? problems.join('; ')
+          : `test: ${test.api.length} API, 1 edge, 1 worker on ${plan.subnet} (${test.runtime}); ${v.text}`,
+        server: 'test',
+      },
+    ];
+  },
+};
+
+const ipInSubnet = (ip: string, cidr: string): boolean => ipaddr.parse(ip).match(ipaddr.parseCIDR(cidr));
+
 function reportsDir(): string {
   return process.env.ASD_APP_REPORTS ?? path.join(REFERENCE_APP_DIR, 'reports');
 }
@@ -316,6 +385,7 @@ export const defectsReported: CheckDefinition = {
 };
 
 export const CONTAINER_CHECKS: CheckDefinition[] = [
+  testEnvMatchesSpec,
   testVersionBuilt,
   testsRun,
   defectsReported,
@@ -323,4 +393,5 @@ export const CONTAINER_CHECKS: CheckDefinition[] = [
   containersNetworked,
   containersRemoteStorage,
   containersUpdated,
+  appReachableByUsers,
 ];
