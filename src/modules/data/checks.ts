@@ -214,26 +214,28 @@ export const dataAccessRights: CheckDefinition = {
   async run(ctx) {
     const lab = await labOrReason(ctx);
     if (!isLab(lab)) return [lab];
-    const out: CheckOutcome[] = [];
-    for (const c of accessCases(lab)) {
-      if (!c.from) {
-        out.push({
-          status: 'not-run',
-          evidence: `${c.id}: no running server of this lab is a source for this case${c.why ? ` (${c.why})` : ''}`,
-        });
-        continue;
-      }
-      const r = await c.run(c.from);
-      const msg = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
-      const ok = c.expect === 'accepted' ? r.code === 0 : r.code !== 0 && (!c.refusal || c.refusal.test(r.stderr + r.stdout));
-      out.push({
-        server: c.from.name,
-        status: ok ? 'pass' : 'fail',
-        evidence: `${c.id}: ${r.code === 0 ? 'accepted' : `refused (${msg})`}, expected ${c.expect}`,
-      });
-    }
+    // The cases are independent logins (writes roll back): tried at once, reported in the model's order.
+    const probeP = tcpProbe(lab.primary.address, PG_PORT);
+    const out: CheckOutcome[] = await Promise.all(
+      accessCases(lab).map(async (c): Promise<CheckOutcome> => {
+        if (!c.from) {
+          return {
+            status: 'not-run',
+            evidence: `${c.id}: no running server of this lab is a source for this case${c.why ? ` (${c.why})` : ''}`,
+          };
+        }
+        const r = await c.run(c.from);
+        const msg = (r.stderr || r.stdout).trim().split('\n')[0] ?? '';
+        const ok = c.expect === 'accepted' ? r.code === 0 : r.code !== 0 && (!c.refusal || c.refusal.test(r.stderr + r.stdout));
+        return {
+          server: c.from.name,
+          status: ok ? 'pass' : 'fail',
+          evidence: `${c.id}: ${r.code === 0 ? 'accepted' : `refused (${msg})`}, expected ${c.expect}`,
+        };
+      }),
+    );
     // From the controller (not a source in the model): the firewall drops 5432.
-    const probe = await tcpProbe(lab.primary.address, PG_PORT);
+    const probe = await probeP;
     out.push({
       status: probe !== 'connected' ? 'pass' : 'fail',
       evidence: `TCP ${PG_PORT} of ${lab.primary.name} from the controller (not a source): ${probe}, expected no connection (firewall)`,
