@@ -161,7 +161,7 @@ const bundle: AccessBundle = {
   cohort: 'acc-unit',
   candidate: 'ann',
   displayName: 'Ann Dupont',
-  jump: { host: '192.0.2.2', port: 2222, user: 'asdj-abcdef-ann', hostKey: `${KEY_B}`, fingerprint: fingerprint(KEY_B) },
+  jump: { host: '192.0.2.2', port: 2222, user: 'asdj-abcdef-ann', hostKeys: [KEY_B], fingerprint: fingerprint(KEY_B) },
   servers: [
     {
       alias: 'gateway',

@@ -31,6 +31,10 @@ import {
   type TfOutputs,
 } from '../src/targets/aws/terraform/index.ts';
 import { writeJumpConfig } from '../src/tools/jump-ssh.ts';
+import { recordedHostKeys } from '../src/tools/known-hosts.ts';
+import { awsBundles } from '../src/lifecycle/access.ts';
+import { renderCardHtml, renderKnownHosts, renderLaptopInventory, renderSshConfig } from '../src/evidence/access-card.ts';
+import { K3S_FIREWALL_VARS } from '../src/targets/aws/inventory.ts';
 import { writeWipeStack } from '../src/targets/aws/wipe.ts';
 import { synthCohort, type StackInfo } from '../stacks/index.ts';
 import { NOW } from './helpers.ts';
@@ -237,6 +241,146 @@ describe('mocked apply (AWS API mocked): network stack, then one candidate stack
     };
     expect(list._meta.hostvars['alice-k8s']!.ansible_host).toBe('10.100.128.13');
     expect(list.k8s.hosts).toEqual(['alice-k8s']);
+  });
+});
+
+describe('access on AWS, from the outputs of the mocked apply (AWS API mocked)', () => {
+  const cohort = first(twelve, 2);
+  let lab: ReturnType<typeof awsLabHosts>;
+  let knownHosts = '';
+  const dir = () => join(root, 'access');
+  beforeAll(async () => {
+    // One candidate stack applied (alice); bruno's has no outputs, as if its apply failed.
+    const c = await chain(first(twelve, 1), 'access');
+    lab = awsLabHosts(cohort, c.network.outputs, new Map([['alice', c.candidates.get('alice')!.outputs]]));
+    mkdirSync(dir(), { recursive: true });
+    // The controller's known_hosts as its ssh wrote it through the bastion (accept-new): the bastion,
+    // app and db1 seen; db1's entry hashed (HashKnownHosts), as ssh-keygen -H writes it. The others unseen.
+    const kh = join(dir(), 'known_hosts');
+    writeFileSync(
+      kh,
+      [
+        `${BASTION.public_ip} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBastionKeyBastionKeyBastionKeyBastionKe0`,
+        `${BASTION.public_ip} ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYBastion=`,
+        '10.100.128.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAppKeyAppKeyAppKeyAppKeyAppKeyAppKeyAp0',
+        '10.100.128.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDb1KeyDb1KeyDb1KeyDb1KeyDb1KeyDb1KeyDb0',
+        '',
+      ].join('\n'),
+    );
+    const hash = await execa('ssh-keygen', ['-H', '-f', kh], { reject: false });
+    expect(hash.exitCode, hash.stderr).toBe(0);
+    knownHosts = readFileSync(kh, 'utf8');
+    expect(knownHosts).not.toContain('10.100.128.11');
+  }, 300_000);
+
+  it('reads hashed and plain known_hosts entries for a host', () => {
+    expect(recordedHostKeys(knownHosts, '10.100.128.11')).toEqual([
+      'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDb1KeyDb1KeyDb1KeyDb1KeyDb1KeyDb1KeyDb0',
+    ]);
+    expect(recordedHostKeys(knownHosts, BASTION.public_ip)).toHaveLength(2);
+    expect(recordedHostKeys(knownHosts, '10.100.128.12')).toEqual([]);
+    expect(recordedHostKeys('[10.0.0.1]:2222 ssh-ed25519 AAAAx\n10.0.0.1 ssh-rsa AAAAy\n', '10.0.0.1', 2222)).toEqual([
+      'ssh-ed25519 AAAAx',
+    ]);
+  });
+
+  it("a candidate's files: through the cohort's bastion as their jump-only account, keys pinned where recorded, TOFU where not", async () => {
+    const { list, refused } = awsBundles(cohort, lab, knownHosts, { all: true, lang: 'en' });
+    expect(refused.map((r) => r.candidate)).toEqual(['bruno']);
+    expect(refused[0]!.reason).toMatch(/no Terraform outputs/);
+    const b = list[0]!;
+    expect(b.jump).toMatchObject({ host: BASTION.public_ip, port: 22, user: 'alice' });
+    expect(b.jump.fingerprint).toMatch(/^SHA256:/);
+    expect(b.servers.map((s) => `${s.alias}@${s.address}:${s.user}:${s.hostKeys.length}`).sort()).toEqual([
+      'app@10.100.128.10:alice:1',
+      'db1@10.100.128.11:alice:1',
+      'db2@10.100.128.12:alice:0',
+      'k8s@10.100.128.13:alice:0',
+      'mon@10.100.128.14:alice:0',
+    ]);
+    const cfg = join(dir(), 'ssh_config');
+    writeFileSync(cfg, renderSshConfig(b));
+    const g = async (host: string) => (await execa('ssh', ['-G', '-F', cfg, host])).stdout;
+    expect(await g('db1')).toMatch(/^proxyjump jump$/m);
+    expect(await g('db1')).toMatch(/^stricthostkeychecking true$/m);
+    expect(await g('db1')).toMatch(/^hostname 10\.100\.128\.11$/m);
+    // Unknown keys: trusted on first use for that Host only, then pinned by ssh itself.
+    expect(await g('k8s')).toMatch(/^stricthostkeychecking accept-new$/m);
+    expect(await g('jump')).toMatch(/^stricthostkeychecking true$/m);
+    expect(await g('jump')).toMatch(/^user alice$/m);
+    expect(renderKnownHosts(b).split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^asd-2027-lyon\.jump\.asd-lab ssh-ed25519 /),
+      expect.stringMatching(/^asd-2027-lyon\.jump\.asd-lab ecdsa-sha2-nistp256 /),
+      expect.stringMatching(/^asd-2027-lyon\.app\.asd-lab ssh-ed25519 /),
+      expect.stringMatching(/^asd-2027-lyon\.db1\.asd-lab ssh-ed25519 /),
+    ]);
+    const inv = parseYaml(renderLaptopInventory(b)) as {
+      all: { hosts: Record<string, unknown>; children: Record<string, unknown> };
+    };
+    expect(Object.keys(inv.all.hosts).sort()).toEqual(['alice-app', 'alice-db1', 'alice-db2', 'alice-k8s', 'alice-mon']);
+    expect(Object.keys(inv.all.children)).toEqual(['app', 'db', 'k8s', 'mon']);
+    const card = renderCardHtml(b, 'fr');
+    expect(card).toContain('TOFU');
+    expect(card).toMatch(/TOFU\), [^<]*: (db2|k8s|mon), (db2|k8s|mon), (db2|k8s|mon)\./);
+    expect(card).toContain(b.jump.fingerprint!);
+    expect(b.consoles).toEqual([{ alias: 'mon', address: '10.100.128.14', prometheus: 9090, alertmanager: 9093 }]);
+  });
+
+  it("the trainers' files: every applied candidate's servers as asd-admin through the bastion", () => {
+    const { list } = awsBundles(cohort, lab, knownHosts, { trainer: true, lang: 'en' });
+    const b = list[0]!;
+    expect(b.candidate).toBeNull();
+    expect(b.jump.user).toBe('asd-admin');
+    expect(b.servers.map((s) => `${s.alias}:${s.user}`).sort()).toEqual([
+      'alice-app:asd-admin',
+      'alice-db1:asd-admin',
+      'alice-db2:asd-admin',
+      'alice-k8s:asd-admin',
+      'alice-mon:asd-admin',
+    ]);
+  });
+
+  it('the k8s server gets the k3s firewall settings in the inventory, and site.yml imports the k3s play', () => {
+    const inv = buildInventory(cohort, lab.hosts, { keyPath: '/keys/lab', pkiDir: '/pki' }) as any;
+    expect(inv.all.hosts['alice-k8s']).toMatchObject(K3S_FIREWALL_VARS);
+    expect(inv.all.hosts['alice-app'].firewall_forward_accept_interfaces).toBeUndefined();
+    expect(inv.all.vars.lab_target).toBe('aws');
+    expect(readFileSync(join(REPO_ROOT, 'ansible/site.yml'), 'utf8')).toContain('- import_playbook: kubernetes.yml');
+  });
+});
+
+describe('access on AWS with per-candidate bastions (hand-written outputs of the same shape)', () => {
+  it("the candidate's own gateway is their jump, reached directly; its other servers through it", () => {
+    const doc = parseYaml(example) as Record<string, any>;
+    doc.aws = { ...doc.aws, bastion: 'per-candidate' };
+    const cohort = first(parseCohort(JSON.stringify(doc), 'per-candidate.yaml', { now: NOW }), 1);
+    const host = (server: string, role: string, ip: string, pub = '') => ({
+      candidate: 'alice',
+      server,
+      name: `alice-${server}`,
+      role,
+      private_ip: ip,
+      public_ip: pub,
+      subnet: '10.100.0.0/18',
+    });
+    const outputs: TfOutputs = {
+      hosts: { value: [host('gateway', 'gateway', '10.100.0.20', '198.51.100.20'), host('app', 'app', '10.100.128.10')] },
+    };
+    const lab = awsLabHosts(cohort, { network_applied: { value: true }, hosts: { value: [] } }, new Map([['alice', outputs]]));
+    const { list } = awsBundles(cohort, lab, '198.51.100.20 ssh-ed25519 AAAAgw\n', { candidate: 'alice', lang: 'en' });
+    const b = list[0]!;
+    expect(b.jump).toMatchObject({ host: '198.51.100.20', user: 'alice', hostKeys: ['ssh-ed25519 AAAAgw'] });
+    expect(b.servers.map((s) => `${s.alias}@${s.address}:${s.via ?? 'jump'}`)).toEqual([
+      'gateway@198.51.100.20:direct',
+      'app@10.100.128.10:jump',
+    ]);
+    const cfg = renderSshConfig(b);
+    expect(cfg).toContain('Host gateway\n    HostName 198.51.100.20\n    User alice\n    HostKeyAlias');
+    expect(cfg).toContain('Host app\n    HostName 10.100.128.10\n    User alice\n    ProxyJump jump\n');
+    const inv = parseYaml(renderLaptopInventory(b)) as { all: { hosts: Record<string, Record<string, string>> } };
+    expect(inv.all.hosts['alice-gateway']!.ansible_ssh_common_args).not.toContain('ProxyCommand');
+    expect(inv.all.hosts['alice-app']!.ansible_ssh_common_args).toBeUndefined();
+    expect(() => awsBundles(cohort, lab, '', { trainer: true, lang: 'en' })).toThrow(/per-cohort/);
   });
 });
 

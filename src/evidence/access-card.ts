@@ -13,8 +13,13 @@ export interface AccessServer {
   role: string;
   address: string;
   user: string;
-  /** The server's public host keys: "type base64" (recorded when the server was created). */
+  /**
+   * The server's public host keys, "type base64": recorded when the server was created (local), or
+   * when asd-lab first reached it (AWS). Empty: not known, the first connection trusts it (TOFU).
+   */
   hostKeys: string[];
+  /** 'direct': reached without the jump (AWS: the candidate's own gateway is their bastion). */
+  via?: 'jump' | 'direct';
 }
 
 export interface AccessBundle {
@@ -23,7 +28,8 @@ export interface AccessBundle {
   candidate: string | null;
   /** Display name (the candidate's name, else the id). */
   displayName: string;
-  jump: { host: string; port: number; user: string; hostKey: string; fingerprint: string };
+  /** The jump host; hostKeys empty = not known (TOFU), fingerprint then null. */
+  jump: { host: string; port: number; user: string; hostKeys: string[]; fingerprint: string | null };
   servers: AccessServer[];
   /** Last day of the access (the cohort's expires), YYYY-MM-DD. */
   expires?: string;
@@ -33,10 +39,18 @@ export interface AccessBundle {
 
 export const JUMP_ALIAS = 'jump';
 
+/** A Host whose key is not known: trusted on first use, then pinned in known_hosts (a changed key is refused). */
+const TOFU_LINE = '    StrictHostKeyChecking accept-new';
+
 /** The known_hosts name of a Host: an alias per cohort, so that lines copied elsewhere never clash. */
 export const keyAlias = (cohort: string, alias: string) => `${cohort}.${alias}.asd-lab`;
 
-/** ssh_config: the jump, then one Host per server through it; host keys pinned, strict checking. */
+/** The hosts of the bundle whose key is not known: their first connection trusts the key (TOFU). */
+export function tofuHosts(b: AccessBundle): string[] {
+  return [...(b.jump.hostKeys.length ? [] : [JUMP_ALIAS]), ...b.servers.filter((s) => !s.hostKeys.length).map((s) => s.alias)];
+}
+
+/** ssh_config: the jump, then one Host per server through it; host keys pinned, strict checking (TOFU where unknown). */
 export function renderSshConfig(b: AccessBundle): string {
   const who = b.candidate ? `candidate ${b.candidate}` : 'the trainers';
   const lines = [
@@ -52,6 +66,8 @@ export function renderSshConfig(b: AccessBundle): string {
     `    HostKeyAlias ${keyAlias(b.cohort, JUMP_ALIAS)}`,
     // The jump has no shell: "ssh jump" alone is refused; -N with -L opens the consoles.
     '    RequestTTY no',
+    // ssh keeps the first value it reads: this Host's line wins over "Host *".
+    ...(b.jump.hostKeys.length ? [] : [TOFU_LINE]),
     '',
   ];
   for (const s of b.servers) {
@@ -59,8 +75,9 @@ export function renderSshConfig(b: AccessBundle): string {
       `Host ${s.alias}`,
       `    HostName ${s.address}`,
       `    User ${s.user}`,
-      `    ProxyJump ${JUMP_ALIAS}`,
+      ...(s.via === 'direct' ? [] : [`    ProxyJump ${JUMP_ALIAS}`]),
       `    HostKeyAlias ${keyAlias(b.cohort, s.alias)}`,
+      ...(s.hostKeys.length ? [] : [TOFU_LINE]),
       '',
     );
   }
@@ -82,7 +99,7 @@ export function renderSshConfig(b: AccessBundle): string {
 export function renderKnownHosts(b: AccessBundle): string {
   const key = (k: string) => k.trim().split(/\s+/).slice(0, 2).join(' ');
   return [
-    `${keyAlias(b.cohort, JUMP_ALIAS)} ${key(b.jump.hostKey)}`,
+    ...b.jump.hostKeys.map((k) => `${keyAlias(b.cohort, JUMP_ALIAS)} ${key(k)}`),
     ...b.servers.flatMap((s) => s.hostKeys.map((k) => `${keyAlias(b.cohort, s.alias)} ${key(k)}`)),
     '',
   ].join('\n');
@@ -100,7 +117,12 @@ export function renderLaptopInventory(b: AccessBundle): string {
   const hosts: Record<string, Record<string, string>> = {};
   const groups: Record<string, { hosts: Record<string, null> }> = {};
   for (const s of b.servers) {
-    hosts[s.inventoryName] = { ansible_host: s.alias, ansible_user: s.user };
+    hosts[s.inventoryName] = {
+      ansible_host: s.alias,
+      ansible_user: s.user,
+      // Reached without the jump: no ProxyCommand for it.
+      ...(s.via === 'direct' ? { ansible_ssh_common_args: `-F "${dir}/ssh_config" ${common}` } : {}),
+    };
     (groups[s.role] ??= { hosts: {} }).hosts[s.inventoryName] = null;
   }
   const inventory = {
@@ -122,12 +144,24 @@ export function consolesCommand(c: AccessBundle['consoles'][number]): string {
   return `ssh -F ssh_config -N -L ${c.prometheus}:${c.address}:${c.prometheus} -L ${c.alertmanager}:${c.address}:${c.alertmanager} ${JUMP_ALIAS}`;
 }
 
+/** ED25519, ECDSA, RSA... from a key's type field. */
+const keyType = (k: string) => {
+  const type = k.split(/\s+/)[0] ?? '';
+  return type.startsWith('ecdsa-')
+    ? 'ECDSA'
+    : type
+        .replace(/^(ssh-|sk-ssh-)/, '')
+        .replace(/@.*$/, '')
+        .toUpperCase();
+};
+
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The printable card: one A4 page in the cohort's language. */
 export function renderCardHtml(b: AccessBundle, lang: Lang): string {
   const tr = (k: Parameters<typeof t>[0], p: Record<string, string | number> = {}) => esc(t(k, p, lang));
   const first = b.servers[0]?.alias ?? JUMP_ALIAS;
+  const tofu = tofuHosts(b);
   const rows = b.servers
     .map(
       (s) =>
@@ -174,8 +208,8 @@ ${rows}
 <h2>${tr('card.ansible')}</h2>
 <pre>ansible -i inventory.yml all -m ping</pre>
 <h2>${tr('card.fingerprint', { host: b.jump.host, port: b.jump.port })}</h2>
-<pre>${esc(b.jump.fingerprint)} (ED25519)</pre>
-<p class="small">${tr('card.pinned')}</p>
+${b.jump.fingerprint ? `<pre>${esc(b.jump.fingerprint)} (${esc(keyType(b.jump.hostKeys[0] ?? ''))})</pre>` : `<p>${tr('card.noFingerprint')}</p>`}
+<p class="small">${tofu.length ? tr('card.tofu', { hosts: tofu.join(', ') }) : tr('card.pinned')}</p>
 ${consoles}
 <h2>${b.expires ? tr('card.expires', { date: b.expires }) : tr('card.noExpiry')}</h2>
 <p class="small">${tr('card.ownKey')}<br>${tr('card.files')}</p>

@@ -357,15 +357,23 @@ export async function awsStatus(cohort: Cohort, opts: AwsOptions = {}) {
   return dashboard(cohort, await awsServers(cohort, opts), loadLastVerify(cohort.cohort, paths.state));
 }
 
-/** The cohort's servers on AWS as the checks see them (empty lists before the first up). */
-export async function awsServers(cohort: Cohort, opts: AwsOptions = {}) {
+/**
+ * The AWS lab as the last `up` left it, from the stacks' outputs in the local state files (no AWS
+ * call); undefined before the network stack was applied.
+ */
+export async function awsLab(cohort: Cohort, opts: AwsOptions = {}): Promise<AwsLab | undefined> {
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
   const a = awsPaths(paths);
-  const key = paths.labKey;
-  if (!existsSync(join(a.out, 'stacks'))) return awsLabServers(cohort, undefined, { keyPath: key });
+  if (!existsSync(join(a.out, 'stacks'))) return undefined;
   const tf = await prepareTerraform({ offline: false, workDir: a.root, ...opts.terraform });
   const s = await synth(cohort, a, opts.ami, `${paths.labKey}.pub`);
   const network = await stackOutputs(tf, s.network);
-  if (network.network_applied?.value !== true) return awsLabServers(cohort, undefined, { keyPath: key });
-  return awsLabServers(cohort, await readLab(tf, cohort, s), { keyPath: key });
+  if (network.network_applied?.value !== true) return undefined;
+  return readLab(tf, cohort, s);
+}
+
+/** The cohort's servers on AWS as the checks see them (empty lists before the first up). */
+export async function awsServers(cohort: Cohort, opts: AwsOptions = {}) {
+  const paths = cohortPaths(cohort.cohort, opts.stateDir);
+  return awsLabServers(cohort, await awsLab(cohort, opts), { keyPath: paths.labKey });
 }

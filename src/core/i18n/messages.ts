@@ -263,7 +263,10 @@ export const en = {
     "sshd would refuse the jump's keys below {dir} (StrictModes: group- or world-writable, not owned by root, or not searchable by the accounts): use another state directory (ASD_LAB_STATE)",
   'jump.badConfig': "sshd -t refuses the jump host's configuration: {detail}",
   'jump.startFailed': 'the jump host did not start: {detail}',
-  'access.notLocal': 'access reads the local target only: the AWS bastion accounts are not built yet',
+  'access.awsNotUp': 'the AWS network of cohort {cohort} is not applied (no Terraform outputs): run asd-lab up first',
+  'access.awsNoStack': 'its stack has no Terraform outputs yet (run asd-lab up)',
+  'access.awsTrainerPerCandidate':
+    "--trainer needs the shared bastion (aws.bastion: per-cohort); with per-candidate bastions, use each candidate's files",
   'access.noJump': 'the jump host of cohort {cohort} is not there yet: run asd-lab up first',
   'access.noAccount': 'candidate {candidate} has no account on the jump host: {reason}',
   'access.noAccountYet': 'not made yet (run asd-lab up)',
@@ -288,6 +291,9 @@ export const en = {
   'card.fingerprint': 'Jump host ({host}, port {port}): key fingerprint',
   'card.pinned':
     'Host keys are pinned in known_hosts: ssh never asks you to trust a key. If it reports a changed key, stop and tell your trainer.',
+  'card.tofu':
+    'Not yet known to asd-lab, so trusted on first connection (TOFU), then pinned in known_hosts: {hosts}. The other host keys are pinned. If ssh reports a changed key, stop and tell your trainer.',
+  'card.noFingerprint': 'Not recorded yet: ssh trusts it on your first connection (TOFU). Ask your trainer for its fingerprint.',
   'card.consoles': 'Monitoring consoles of {server} (Prometheus, Alertmanager)',
   'card.consolesHow': 'Leave this running, then open http://localhost:9090 and http://localhost:9093 in your browser:',
   'card.noConsoles': 'The monitoring module is off in this cohort: no consoles.',
@@ -1157,7 +1163,11 @@ export const fr: Record<MessageKey, string> = {
     "sshd refuserait les clés du rebond sous {dir} (StrictModes : modifiable par le groupe ou par tous, hors de root, ou non traversable par les comptes) : utilisez un autre répertoire d'état (ASD_LAB_STATE)",
   'jump.badConfig': "sshd -t refuse la configuration de l'hôte de rebond : {detail}",
   'jump.startFailed': "l'hôte de rebond n'a pas démarré : {detail}",
-  'access.notLocal': 'access ne lit que la cible locale : les comptes du bastion AWS ne sont pas encore construits',
+  'access.awsNotUp':
+    "le réseau AWS de la promotion {cohort} n'est pas appliqué (pas de sorties Terraform) : lancez d'abord asd-lab up",
+  'access.awsNoStack': "sa pile n'a pas encore de sorties Terraform (lancez asd-lab up)",
+  'access.awsTrainerPerCandidate':
+    '--trainer demande le bastion partagé (aws.bastion: per-cohort) ; avec un bastion par candidat, utilisez les fichiers de chaque candidat',
   'access.noJump': "l'hôte de rebond de la promotion {cohort} n'existe pas encore : lancez d'abord asd-lab up",
   'access.noAccount': "le candidat {candidate} n'a pas de compte sur l'hôte de rebond : {reason}",
   'access.noAccountYet': 'pas encore créé (lancez asd-lab up)',
@@ -1183,6 +1193,10 @@ export const fr: Record<MessageKey, string> = {
   'card.fingerprint': 'Hôte de rebond ({host}, port {port}) : empreinte de sa clé',
   'card.pinned':
     "Les clés d'hôte sont épinglées dans known_hosts : ssh ne vous demande jamais de faire confiance à une clé. S'il signale une clé changée, arrêtez et prévenez votre formateur.",
+  'card.tofu':
+    "Pas encore connues d'asd-lab, donc acceptées à la première connexion (TOFU), puis épinglées dans known_hosts : {hosts}. Les autres clés d'hôte sont épinglées. Si ssh signale une clé changée, arrêtez et prévenez votre formateur.",
+  'card.noFingerprint':
+    "Pas encore enregistrée : ssh l'accepte à votre première connexion (TOFU). Demandez son empreinte à votre formateur.",
   'card.consoles': 'Consoles de supervision de {server} (Prometheus, Alertmanager)',
   'card.consolesHow':
     'Laissez tourner cette commande, puis ouvrez http://localhost:9090 et http://localhost:9093 dans votre navigateur :',

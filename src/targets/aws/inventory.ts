@@ -37,6 +37,16 @@ export interface AwsLab {
   missing: string[];
 }
 
+/**
+ * The k8s server runs k3s (ansible/roles/k3s): the firewall role's default-drop policies must let
+ * the pod network through (flannel's bridge cni0 and its VXLAN device), and the pods reach the API
+ * server and DNS on the node itself from cni0.
+ */
+export const K3S_FIREWALL_VARS = {
+  firewall_forward_accept_interfaces: ['cni0', 'flannel.1'],
+  firewall_extra_input_rules: ['iifname "cni0" accept comment "k3s: pods to the node (API server, DNS)"'],
+} as const;
+
 const hostsOf = (outputs: TfOutputs | undefined): HostOutput[] => (outputs?.hosts?.value as HostOutput[] | undefined) ?? [];
 
 /** The inventory hosts of the cohort from the stacks' outputs; the candidates of `candidates` only. */
@@ -92,6 +102,7 @@ export function awsLabHosts(cohort: Cohort, network: TfOutputs, candidates: Map<
           ...(isJump ? { ansible_host: h.public_ip, lab_public_ip: h.public_ip } : {}),
           // The firewall role opens the flows "from the bastion" to this address only.
           lab_bastion_cidrs: isJump ? [] : [`${jump.privateIp}/32`],
+          ...(h.role === 'k8s' && cohort.modules.kubernetes ? K3S_FIREWALL_VARS : {}),
         },
       });
     }
