@@ -30,6 +30,7 @@ const COMMANDS = [
   ...['report', 'diagram', 'dossier', 'bundle', 'reproduce', 'serve', 'inventory', 'down'].map((c) => [c]),
   ...['db', 'db backup', 'db restore-check', 'db failover', 'db status'].map((c) => c.split(' ')),
   ...['k8s', 'k8s apply', 'k8s validate', 'pipeline', 'pipeline run', 'pipeline generate'].map((c) => c.split(' ')),
+  ...['project', 'project validate'].map((c) => c.split(' ')),
   ...['app', 'app image', 'app deploy', 'app update', 'app rollback', 'app smoke', 'app status', 'app down'].map((c) =>
     c.split(' '),
   ),

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { t } from '../../core/i18n/index.ts';
 import { competencyMap, renderMarkdown } from '../../competencies/map.ts';
 import { renderFlowsDoc } from '../../core/flows.ts';
-import { cohortJsonSchema, renderCohortDoc } from '../../core/model/docs.ts';
+import { cohortJsonSchema, projectJsonSchema, renderCohortDoc, renderProjectDoc } from '../../core/model/docs.ts';
 import { REPO_ROOT } from '../../core/repo.ts';
 import { globals, printJson } from '../context.ts';
 import { renderReportJsonSchema } from '../../evidence/verify-report/schema.ts';
@@ -17,6 +17,9 @@ export function generatedDocs(): [string, string][] {
     ['docs/cohort.md', renderCohortDoc()],
     ['docs/flows.md', renderFlowsDoc()],
     ['docs/cohort.schema.json', `${JSON.stringify(cohortJsonSchema(), null, 2)}\n`],
+    // hand-written around its generated field table: the current file is the template
+    ['docs/project.md', renderProjectDoc(readFileSync(resolve(REPO_ROOT, 'docs/project.md'), 'utf8'))],
+    ['docs/project.schema.json', `${JSON.stringify(projectJsonSchema(), null, 2)}\n`],
     ['docs/verify-report.schema.json', renderReportJsonSchema()],
   ];
 }

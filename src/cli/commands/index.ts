@@ -16,6 +16,7 @@ import { register as inventory } from './inventory.ts';
 import { register as k8s } from './k8s.ts';
 import { register as pipeline } from './pipeline.ts';
 import { register as plan } from './plan.ts';
+import { register as project } from './project.ts';
 import { register as report } from './report.ts';
 import { register as reproduce } from './reproduce.ts';
 import { register as serve } from './serve.ts';
@@ -45,6 +46,7 @@ export const COMMANDS: ((program: Command) => void)[] = [
   k8s,
   pipeline,
   app,
+  project,
   diagram,
   dossier,
   bundle,

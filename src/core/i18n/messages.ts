@@ -891,6 +891,67 @@ export const en = {
   'aws.down.clean': 'verified: nothing tagged cohort={cohort} is left in {region} (Resource Groups Tagging API)',
   'aws.down.confirm': 'destroy on AWS, cohort {cohort}: {stacks}',
   'cmd.up.opt.ami': 'aws: Debian 12 AMI id (instead of the lookup, or of the one the last up recorded)',
+  // the project contract (asd-project.yaml) and `project validate`
+  'project.relativePath': 'must be a path inside the project, relative to its root (no leading "/", no ".."), got {got}',
+  'project.duration': 'must be a duration such as 90s, 3m or 1h, got {got}',
+  'project.userName': 'must be a Linux user name (lowercase letters, digits, "_" and "-", at most 32 characters), got {got}',
+  'project.userReserved': '"{got}" is an account of the system or of the lab: give the project its own user (e.g. ops)',
+  'project.requiredCompetencies': 'the exam project must claim at least CP2, CP7 and CP10: missing {missing}',
+  'project.claimWithout': '{competency} is claimed but the manifest has no {fields} to grade it by',
+  'project.cp10Needs': 'CP10 is claimed: monitoring.{field} must not be empty (an alert must fire and resolve in a drill)',
+  'project.duplicate': '"{value}" is given twice',
+  'project.invalidHeader': '{count, plural, one {# problem} other {# problems}} in the project file; nothing was deployed:',
+  'project.notMapping': 'asd-project.yaml must be a YAML mapping with at least "schema", "name" and "competencies"',
+  'project.unknownKey': 'unknown key "{key}" (check its spelling against docs/project.md)',
+  'project.noDir': 'the project directory {dir} does not exist',
+  'project.missing': 'no {name} in {dir}: every project brought to the lab has one at its root (docs/project.md)',
+  'project.unreadable': 'cannot read the project file ({code})',
+  'project.needsHeader': '{count, plural, one {# need} other {# needs}} of {file} the lab cannot meet; nothing was deployed:',
+  'project.ok': '{file}: project "{name}" can be brought to the lab of {candidates} (claims {competencies})',
+  'project.need.server':
+    'server "{server}" is not in the lab of {count, plural, one {candidate} other {candidates}} {candidates} (servers: {servers})',
+  'project.need.noFile': '{file} is not in the project',
+  'project.need.notAFile': '{file} is a directory, not a file',
+  'project.need.noMatch': 'no file of the project matches {glob}',
+  'project.need.portTaken': "port {port} on {server} is already the lab's own ({flow}): choose another port",
+  'project.need.scrapeClosed':
+    "mon cannot reach {server}:{port}: the lab opens only containers.ports on containers.servers to the candidate's network",
+  'project.need.collection':
+    "collection {collection} is not in Debian 12's ansible package: the lab cannot install it (no Galaxy)",
+  'project.need.galaxyRequirements':
+    "{file} asks ansible-galaxy to download roles or collections: the lab has no Galaxy nor Internet access; use the collections of Debian's ansible package",
+  'project.need.aptUndeclared': 'this task installs {pkg}, which packages.apt does not declare',
+  'project.need.aptUnknown': 'apt does not know {pkg}: it is not a Debian 12 package',
+  'project.need.containersUndeclared':
+    'the project has Dockerfiles or compose files ({files}) but no containers section: say on which servers they run',
+  'project.need.imageUnmapped': 'image {image} is not mapped in containers.images to one the lab provides ({images})',
+  'project.need.imageVariable':
+    'image {image} is named by a variable: name it literally, so that it can be mapped in containers.images',
+  'project.need.runDownload':
+    "this RUN step downloads from outside the lab ({what}): the servers have no Internet access (only Debian's archive through the package proxy)",
+  'project.need.promtool': 'promtool check rules refuses {file}: {detail}',
+  'project.need.drillAlert': 'alert {alert} is not defined in monitoring.rules (alerts there: {known})',
+  'project.need.noCluster': 'the project has Kubernetes objects, and the {target} target gives no Kubernetes cluster yet',
+  'project.need.hostsGroup': 'this play targets "{group}", a group ansible.groups does not map to lab servers',
+  'project.need.taskCollection': "{module}: collection {collection} is not in Debian 12's ansible package",
+  'project.need.collectionUndeclared': '{module}: collection {collection} is used but not declared in ansible.collections',
+  'project.need.pip':
+    "a pip task downloads from PyPI: the servers have no Internet access; install Debian's python3-* packages with apt",
+  'project.need.taskDownload':
+    "{module} downloads from {host}, outside the lab: the servers have no Internet access (only Debian's archive through the package proxy)",
+  'project.need.aptRepository':
+    "{module} adds a package source outside Debian's archive: only Debian 12's packages are served to the servers",
+  'project.need.commandDownload':
+    "this command downloads from outside the lab ({what}): the servers have no Internet access (only Debian's archive through the package proxy)",
+  'tools.missing': '{tool} is not installed: apt-get install -y {pkg}',
+  'tools.badOutput': 'unexpected output of {tool}: {detail}',
+  'tools.noDebianCollections': "no Ansible collection in {dir}: install Debian's ansible package (apt-get install -y ansible)",
+  'docs.markersMissing': 'docs/project.md: the markers {begin} and {end} around its generated part are missing',
+  'cmd.project.description': "a candidate's own project (asd-project.yaml): validate it before it is deployed",
+  'cmd.project.validate.description':
+    "check a project's asd-project.yaml and every need the lab cannot meet; deploys nothing (exit 1: unmet needs, 2: invalid file)",
+  'cmd.project.validate.arg.dir': "the project's directory (default: the current one)",
+  'cmd.project.validate.opt.candidate': "check against this candidate's lab only (default: every candidate of the cohort)",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -1824,4 +1885,73 @@ export const fr: Record<MessageKey, string> = {
   'aws.down.clean': "vérifié : plus rien d'étiqueté cohort={cohort} dans {region} (API Resource Groups Tagging)",
   'aws.down.confirm': 'destruction sur AWS, promotion {cohort} : {stacks}',
   'cmd.up.opt.ami': "aws : identifiant de l'AMI Debian 12 (au lieu de la recherche, ou de celle que le dernier up a notée)",
+  'project.relativePath':
+    'doit être un chemin dans le projet, relatif à sa racine (sans « / » au début, sans « .. »), reçu {got}',
+  'project.duration': 'doit être une durée comme 90s, 3m ou 1h, reçu {got}',
+  'project.userName':
+    "doit être un nom d'utilisateur Linux (minuscules, chiffres, « _ » et « - », 32 caractères au plus), reçu {got}",
+  'project.userReserved': '« {got} » est un compte du système ou du lab : donnez au projet son propre utilisateur (ex. ops)',
+  'project.requiredCompetencies': "le projet d'examen doit revendiquer au moins CP2, CP7 et CP10 : il manque {missing}",
+  'project.claimWithout': "{competency} est revendiquée mais le manifeste ne donne pas de {fields} pour l'évaluer",
+  'project.cp10Needs':
+    "CP10 est revendiquée : monitoring.{field} ne doit pas être vide (une alerte doit se déclencher et se résoudre lors d'un exercice)",
+  'project.duplicate': '« {value} » est donné deux fois',
+  'project.invalidHeader':
+    "{count, plural, one {# problème} other {# problèmes}} dans le fichier du projet ; rien n'a été déployé :",
+  'project.notMapping': 'asd-project.yaml doit être un dictionnaire YAML avec au moins « schema », « name » et « competencies »',
+  'project.unknownKey': 'clé inconnue « {key} » (vérifiez son orthographe dans docs/project.md)',
+  'project.noDir': "le dossier du projet {dir} n'existe pas",
+  'project.missing': 'pas de {name} dans {dir} : tout projet apporté au lab en a un à sa racine (docs/project.md)',
+  'project.unreadable': 'impossible de lire le fichier du projet ({code})',
+  'project.needsHeader':
+    "{count, plural, one {# besoin} other {# besoins}} de {file} que le lab ne peut pas satisfaire ; rien n'a été déployé :",
+  'project.ok': '{file} : le projet « {name} » peut être apporté au lab de {candidates} (revendique {competencies})',
+  'project.need.server':
+    "le serveur « {server} » n'est pas dans le lab {count, plural, one {du candidat} other {des candidats}} {candidates} (serveurs : {servers})",
+  'project.need.noFile': "{file} n'est pas dans le projet",
+  'project.need.notAFile': '{file} est un dossier, pas un fichier',
+  'project.need.noMatch': 'aucun fichier du projet ne correspond à {glob}',
+  'project.need.portTaken': 'le port {port} de {server} est déjà celui du lab ({flow}) : choisissez un autre port',
+  'project.need.scrapeClosed':
+    "mon ne peut pas joindre {server}:{port} : le lab n'ouvre que containers.ports sur containers.servers, au réseau du candidat",
+  'project.need.collection':
+    "la collection {collection} n'est pas dans le paquet ansible de Debian 12 : le lab ne peut pas l'installer (pas de Galaxy)",
+  'project.need.galaxyRequirements':
+    "{file} demande à ansible-galaxy de télécharger des rôles ou des collections : le lab n'a ni Galaxy ni accès à Internet ; utilisez les collections du paquet ansible de Debian",
+  'project.need.aptUndeclared': 'cette tâche installe {pkg}, que packages.apt ne déclare pas',
+  'project.need.aptUnknown': "apt ne connaît pas {pkg} : ce n'est pas un paquet de Debian 12",
+  'project.need.containersUndeclared':
+    'le projet a des Dockerfiles ou des fichiers compose ({files}) mais pas de section containers : dites sur quels serveurs ils tournent',
+  'project.need.imageUnmapped':
+    "l'image {image} n'est pas associée dans containers.images à une image fournie par le lab ({images})",
+  'project.need.imageVariable':
+    "l'image {image} est nommée par une variable : nommez-la en toutes lettres pour pouvoir l'associer dans containers.images",
+  'project.need.runDownload':
+    "cette étape RUN télécharge hors du lab ({what}) : les serveurs n'ont pas accès à Internet (seulement à l'archive Debian, par le proxy de paquets)",
+  'project.need.promtool': 'promtool check rules refuse {file} : {detail}',
+  'project.need.drillAlert': "l'alerte {alert} n'est pas définie dans monitoring.rules (alertes définies : {known})",
+  'project.need.noCluster': 'le projet a des objets Kubernetes, et la cible {target} ne fournit pas encore de cluster Kubernetes',
+  'project.need.hostsGroup': "ce play vise « {group} », un groupe que ansible.groups n'associe à aucun serveur du lab",
+  'project.need.taskCollection': "{module} : la collection {collection} n'est pas dans le paquet ansible de Debian 12",
+  'project.need.collectionUndeclared':
+    '{module} : la collection {collection} est utilisée mais pas déclarée dans ansible.collections',
+  'project.need.pip':
+    "une tâche pip télécharge depuis PyPI : les serveurs n'ont pas accès à Internet ; installez les paquets python3-* de Debian avec apt",
+  'project.need.taskDownload':
+    "{module} télécharge depuis {host}, hors du lab : les serveurs n'ont pas accès à Internet (seulement à l'archive Debian, par le proxy de paquets)",
+  'project.need.aptRepository':
+    "{module} ajoute une source de paquets hors de l'archive Debian : seuls les paquets de Debian 12 sont servis aux serveurs",
+  'project.need.commandDownload':
+    "cette commande télécharge hors du lab ({what}) : les serveurs n'ont pas accès à Internet (seulement à l'archive Debian, par le proxy de paquets)",
+  'tools.missing': "{tool} n'est pas installé : apt-get install -y {pkg}",
+  'tools.badOutput': 'sortie inattendue de {tool} : {detail}',
+  'tools.noDebianCollections':
+    'aucune collection Ansible dans {dir} : installez le paquet ansible de Debian (apt-get install -y ansible)',
+  'docs.markersMissing': 'docs/project.md : les marqueurs {begin} et {end} autour de sa partie générée manquent',
+  'cmd.project.description': "le projet d'un candidat (asd-project.yaml) : le valider avant de le déployer",
+  'cmd.project.validate.description':
+    "vérifie le asd-project.yaml d'un projet et chaque besoin que le lab ne peut pas satisfaire ; ne déploie rien (sortie 1 : besoins non satisfaits, 2 : fichier invalide)",
+  'cmd.project.validate.arg.dir': 'le dossier du projet (par défaut : le dossier courant)',
+  'cmd.project.validate.opt.candidate':
+    'vérifier contre le lab de ce candidat seulement (par défaut : chaque candidat de la promotion)',
 };

@@ -1,4 +1,5 @@
-// Reading a cohort file: YAML syntax, then the schema; the expiry check (it needs "now") only when
+// Reading a model file: the cohort here, a project's asd-project.yaml in ./project.ts, with the
+// same machinery. YAML syntax, then the schema; for a cohort the expiry check (it needs "now") only when
 // asked, because only creating or growing a lab must stop once a course is over: `down`, `status`,
 // `bundle`... must keep working on an expired cohort (cleanup is needed exactly then).
 // All problems are collected and reported at once, each with the file, its line:col (the yaml
@@ -27,24 +28,31 @@ export function formatProblem(file: string, p: Problem): string {
   return `${where}: ${path}${p.message}`;
 }
 
-/** A cohort file that cannot be used, every problem at once (kind 'usage': exit 2); main prints the count as header. */
-export class CohortError extends AsdError<Problem> {
+/**
+ * A model file (the cohort, a project's asd-project.yaml) that cannot be used, every problem at
+ * once (kind 'usage': exit 2); main prints the header line, then one problem per line.
+ */
+export class ModelFileError extends AsdError<Problem> {
   declare readonly problems: Problem[];
 
   constructor(
     readonly file: string,
     problems: Problem[],
+    header: string,
   ) {
-    super(problems.map((p) => formatProblem(file, p)).join('\n'), {
-      kind: 'usage',
-      problems,
-      header: t('model.invalidHeader', { count: problems.length }),
-    });
+    super(problems.map((p) => formatProblem(file, p)).join('\n'), { kind: 'usage', problems, header });
   }
 
   /** `validate --json` and every command given --json: the same document as a valid file's, valid false. */
   override jsonReport(): unknown {
     return { file: this.file, valid: false, problems: this.problems };
+  }
+}
+
+/** A cohort file that cannot be used, every problem at once (kind 'usage': exit 2). */
+export class CohortError extends ModelFileError {
+  constructor(file: string, problems: Problem[]) {
+    super(file, problems, t('model.invalidHeader', { count: problems.length }));
   }
 }
 
@@ -127,19 +135,19 @@ function positionOf(doc: Document, lc: LineCounter, path: readonly PropertyKey[]
   return {};
 }
 
-function problemsOf(
-  error: z.ZodError,
-  where: (path: readonly PropertyKey[], key?: string) => Pick<Problem, 'line' | 'col'>,
-): Problem[] {
+/** Where a field path is in the file being read (line and column, 1-based). */
+export type Locate = (path: readonly PropertyKey[], key?: string) => Pick<Problem, 'line' | 'col'>;
+
+function problemsOf(error: z.ZodError, where: Locate, schema: z.ZodType, unknownKey: (key: string) => string): Problem[] {
   const out: Problem[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeysAt(cohortSchema, issue.path);
+      const known = knownKeysAt(schema, issue.path);
       for (const key of issue.keys) {
         const suggestion = closestKey(key, known);
         out.push({
           path: formatPath([...issue.path, key]),
-          message: suggestion ? t('model.unknownKeyDidYouMean', { key, suggestion }) : t('model.unknownKey', { key }),
+          message: suggestion ? t('model.unknownKeyDidYouMean', { key, suggestion }) : unknownKey(key),
           ...where(issue.path, key),
         });
       }
@@ -175,12 +183,39 @@ export function assertNotExpired(
   if (problem) throw new CohortError(file, [{ ...problem, ...where }]);
 }
 
-/** Parse and validate cohort text; throws CohortError listing every problem. */
-export function parseCohort(text: string, file: string, opts: LoadOptions = {}): Cohort {
+/** What differs between the model files read here: their schema, cross-field checks and texts. */
+export interface ModelFileSpec<S extends z.ZodType> {
+  schema: S;
+  /** Checks across fields, on the raw document, run even when the schema failed (every problem at once). */
+  crossField?: (raw: Record<string, unknown>) => { path: (string | number)[]; message: string }[];
+  /** The error that lists the problems of a file. */
+  error: (file: string, problems: Problem[]) => ModelFileError;
+  /** The message when the document is not a mapping. */
+  notMapping: () => string;
+  /** The message of an unknown key with no close known key. */
+  unknownKey: (key: string) => string;
+}
+
+/** A valid model file: its value, and where each of its fields is in the file. */
+export interface ParsedModelFile<T> {
+  value: T;
+  where: Locate;
+}
+
+/**
+ * Parse and validate the YAML text of a model file: syntax, then the schema and the cross-field
+ * checks, every problem with its line:col and field path, in the order of the file; throws the
+ * spec's error listing them.
+ */
+export function parseModelFile<S extends z.ZodType>(
+  text: string,
+  file: string,
+  spec: ModelFileSpec<S>,
+): ParsedModelFile<z.output<S>> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, lineCounter });
   if (doc.errors.length > 0) {
-    throw new CohortError(
+    throw spec.error(
       file,
       doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}` : '',
@@ -192,18 +227,31 @@ export function parseCohort(text: string, file: string, opts: LoadOptions = {}):
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new CohortError(file, [{ path: '', message: t('model.notMapping') }]);
+    throw spec.error(file, [{ path: '', message: spec.notMapping() }]);
   }
-  const where = (path: readonly PropertyKey[], key?: string) => positionOf(doc, lineCounter, path, key);
-  const result = cohortSchema.safeParse(raw);
-  const problems = result.success ? [] : problemsOf(result.error, where);
-  for (const p of crossFieldProblems(raw as Record<string, unknown>)) {
+  const where: Locate = (path, key) => positionOf(doc, lineCounter, path, key);
+  const result = spec.schema.safeParse(raw);
+  const problems = result.success ? [] : problemsOf(result.error, where, spec.schema, spec.unknownKey);
+  for (const p of spec.crossField?.(raw as Record<string, unknown>) ?? []) {
     problems.push({ path: formatPath(p.path), message: p.message, ...where(p.path) });
   }
   // In the order of the file, so that the list reads top to bottom.
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
-  if (!result.success || problems.length > 0) throw new CohortError(file, problems);
-  const cohort = result.data;
+  if (!result.success || problems.length > 0) throw spec.error(file, problems);
+  return { value: result.data as z.output<S>, where };
+}
+
+const COHORT_FILE_SPEC: ModelFileSpec<typeof cohortSchema> = {
+  schema: cohortSchema,
+  crossField: crossFieldProblems,
+  error: (file, problems) => new CohortError(file, problems),
+  notMapping: () => t('model.notMapping'),
+  unknownKey: (key) => t('model.unknownKey', { key }),
+};
+
+/** Parse and validate cohort text; throws CohortError listing every problem. */
+export function parseCohort(text: string, file: string, opts: LoadOptions = {}): Cohort {
+  const { value: cohort, where } = parseModelFile(text, file, COHORT_FILE_SPEC);
   if (opts.refuseExpired) assertNotExpired(cohort, file, opts.now, where(['expires']));
   return cohort;
 }
