@@ -52,7 +52,7 @@ export function listrSink(opts: { json?: boolean }): ProgressSink {
       // A failed candidate is recorded in errors, not thrown: the other candidates go on.
       await tasks(top, { json: opts.json, concurrent: concurrency, exitOnError: false })
         .run()
-        .catch(() => undefined);
+        .catch(() => undefined); // each group's error is in errors
       return errors;
     },
   };

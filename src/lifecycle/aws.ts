@@ -327,7 +327,8 @@ export async function downAws(cohort: Cohort, opts: AwsOptions = {}): Promise<Aw
     const out: AwsDownResult = { cohort: cohort.cohort, candidates: [], jump: [], remaining: [], left: [] };
     await mapLimit(targets, opts.concurrency ?? defaultConcurrency(), async (stack) => {
       const before = await stateResources(tf, stack);
-      if (before.length) await destroyStack(tf, stack, { logFile: log(stack.name) }).catch(() => undefined);
+      // a failed destroy shows as resources still in its state, reported below
+      if (before.length) await destroyStack(tf, stack, { logFile: log(stack.name) }).catch(() => undefined); // see above
       const after = await stateResources(tf, stack);
       out.candidates.push({ id: stack.candidate!, removed: before.filter((r) => !after.includes(r)) });
     });
@@ -338,7 +339,7 @@ export async function downAws(cohort: Cohort, opts: AwsOptions = {}): Promise<Aw
     if (opts.candidate) return out;
     if (out.remaining.length) return out; // the network stays: candidates still use it
     const before = await stateResources(tf, s.network);
-    if (before.length) await destroyStack(tf, s.network, { logFile: log(s.network.name) }).catch(() => undefined);
+    if (before.length) await destroyStack(tf, s.network, { logFile: log(s.network.name) }).catch(() => undefined); // what is left is reported
     const after = await stateResources(tf, s.network);
     out.jump = before.filter((r) => !after.includes(r));
     if (after.length) {

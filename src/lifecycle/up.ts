@@ -148,7 +148,7 @@ function mutex(): <T>(fn: () => Promise<T>) => Promise<T> {
   let last: Promise<unknown> = Promise.resolve();
   return (fn) => {
     const run = last.then(fn, fn);
-    last = run.catch(() => undefined);
+    last = run.catch(() => undefined); // the caller of fn gets its error; the next one still runs
     return run;
   };
 }

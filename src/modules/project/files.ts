@@ -26,6 +26,7 @@ function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();
   } catch {
+    // absent or unreadable: not a file the project can use, reported by the caller as missing
     return false;
   }
 }
