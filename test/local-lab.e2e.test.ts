@@ -36,6 +36,7 @@ const MACHINES = ['gateway', 'app', 'db1', 'db2', 'mon'].map((s) => `solo-${s}`)
 const AFTER_UP = [
   'test-env-matches-spec',
   'app-reachable-by-users',
+  'preprod-defects-reported',
   'app-test-version-built',
   'app-tests-run',
   'app-defects-reported',

@@ -4,6 +4,7 @@ import { CONTAINER_CHECKS } from '../modules/containers/checks.ts';
 import { DATA_CHECKS } from '../modules/data/checks.ts';
 import { KUBERNETES_CHECKS } from '../modules/kubernetes/checks.ts';
 import { MONITORING_CHECKS } from '../modules/monitoring/checks.ts';
+import { PIPELINE_CHECKS } from '../modules/pipeline/checks.ts';
 import { ACCESS_CHECKS } from './access.ts';
 import { DEPLOYMENT_CHECKS } from './deployment.ts';
 import { networkIsolated } from './network.ts';
@@ -18,5 +19,6 @@ export const CHECKS: CheckDefinition[] = [
   ...MONITORING_CHECKS,
   ...DATA_CHECKS,
   ...CONTAINER_CHECKS,
+  ...PIPELINE_CHECKS,
   ...KUBERNETES_CHECKS,
 ];
