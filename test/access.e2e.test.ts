@@ -10,8 +10,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cohortPaths } from '../src/core/state.ts';
-import { jumpTable, jumpUser, trainerUser } from '../src/targets/local/jump.ts';
+import { parseCohort } from '../src/core/model/load.ts';
+import { ANSIBLE_DIR } from '../src/core/repo.ts';
+import { writeInventory } from '../src/lifecycle/inventory.ts';
+import { jumpHostKey, jumpTable, jumpUser, trainerUser } from '../src/targets/local/jump.ts';
+import { writeJumpConfig } from '../src/tools/jump-ssh.ts';
 import { cohortHash } from '../src/targets/local/naming.ts';
+import { parse } from 'yaml';
 import { cli } from './helpers.ts';
 import { requireHost, STATE } from './local-helpers.ts';
 
@@ -227,6 +232,98 @@ describe('access from a laptop, through the jump host', () => {
       }
     }
     expect(readFileSync(join(out('trainer'), 'ssh_config'), 'utf8')).toContain(`User ${trainerUser(COHORT)}`);
+  }, 300_000);
+
+  it("the lab admin's Ansible reaches every server through the jump, with the AWS target's connection settings", async () => {
+    // What src/lifecycle/aws.ts does for the bastion: one ssh_config naming the jump (src/tools/jump-ssh.ts),
+    // the lab's inventory with ansible_ssh_common_args = -F <it> -o ProxyJump. Here the jump is the
+    // cohort's jump host, entered with the trainer's account; the servers as asd-admin with the lab key.
+    // Run from the laptop namespace, which has no route to any server: only the jump can carry it.
+    const cohort = parseCohort(readFileSync(file, 'utf8'), file);
+    const cfgDir = join(dir, 'admin-through-jump');
+    mkdirSync(cfgDir, { recursive: true });
+    const knownHosts = join(cfgDir, 'known_hosts');
+    writeFileSync(knownHosts, `[${HOST_IP}]:${PORT} ${jumpHostKey(paths.jump)!.split(/\s+/).slice(0, 2).join(' ')}\n`);
+    const { sshCommonArgs } = writeJumpConfig(join(cfgDir, 'ssh_config'), {
+      host: HOST_IP,
+      port: PORT,
+      user: trainerUser(COHORT),
+      keyPath: keys.trainer!,
+      knownHostsFile: knownHosts,
+      strictHostKeys: 'yes',
+    });
+    const inventory = await writeInventory(cohort, paths, paths.labKey, { sshCommonArgs, file: join(cfgDir, 'inventory.yml') });
+    const servers = (parse(readFileSync(inventory, 'utf8')) as { all: { hosts: Record<string, { ansible_host: string }> } }).all
+      .hosts;
+    expect(Object.keys(servers).sort()).toEqual(['acca-app', 'acca-gateway', 'accb-app', 'accb-gateway']);
+    // Direct SSH from the laptop to a server: no route.
+    for (const [name, h] of Object.entries(servers)) {
+      const direct = await run('ip', [
+        'netns',
+        'exec',
+        NETNS,
+        'ssh',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        '-i',
+        paths.labKey,
+        `asd-admin@${h.ansible_host}`,
+        'true',
+      ]);
+      expect(direct.exitCode, name).toBe(255);
+      expect(direct.stderr, name).toMatch(/unreachable|No route/i);
+    }
+    const playbook = join(cfgDir, 'through-jump.yml');
+    writeFileSync(
+      playbook,
+      [
+        '- name: Through the jump host, as the lab admin',
+        '  hosts: all',
+        '  gather_facts: true',
+        '  become: true',
+        '  tasks:',
+        '    - name: Which server answers, and as whom after sudo',
+        "      ansible.builtin.command: sh -c 'hostname; id -un'",
+        '      register: who',
+        '      changed_when: false',
+        '    - name: It is the inventory host, and sudo gave root',
+        '      ansible.builtin.assert:',
+        '        that: who.stdout_lines == [inventory_hostname, "root"]',
+        '',
+      ].join('\n'),
+    );
+    const home = join(cfgDir, 'ansible-home');
+    const t0 = Date.now();
+    const play = await run('ip', ['netns', 'exec', NETNS, 'ansible-playbook', '-i', inventory, playbook], {
+      cwd: ANSIBLE_DIR,
+      timeout: 240_000,
+      env: {
+        // The settings of src/tools/ansible.ts's runPlaybook (ansible.cfg, no agent: the keys are files).
+        ANSIBLE_CONFIG: join(ANSIBLE_DIR, 'ansible.cfg'),
+        ANSIBLE_HOST_KEY_CHECKING: 'False',
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_HOME: home,
+        ANSIBLE_LOCAL_TEMP: join(home, 'tmp'),
+        ANSIBLE_SSH_CONTROL_PATH_DIR: join(home, 'cp'),
+        SSH_AUTH_SOCK: '',
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+      },
+    });
+    console.log(`Ansible through the jump, 4 servers: ${Date.now() - t0} ms`);
+    expect(play.exitCode, `${play.stdout.slice(-3000)}\n${play.stderr.slice(-2000)}`).toBe(0);
+    for (const name of Object.keys(servers))
+      expect(play.stdout).toMatch(new RegExp(`${name}\\s+: ok=3\\s+changed=0\\s+unreachable=0\\s+failed=0`));
+    // The connections to the servers' port 22 are the jump's: sockets of the trainer's account, held
+    // open by Ansible's ControlPersist (60 s) on the laptop side.
+    const uid = (await run('id', ['-u', trainerUser(COHORT)])).stdout.trim();
+    const ss = (await run('ss', ['-tnHe', 'state', 'established', '( dport = :22 )'])).stdout.split('\n');
+    for (const [name, h] of Object.entries(servers))
+      expect(
+        ss.some((l) => l.includes(` ${h.ansible_host}:22 `) && l.includes(`uid:${uid} `)),
+        `${name}: no connection of ${trainerUser(COHORT)} (uid ${uid}) to ${h.ansible_host}:22\n${ss.join('\n')}`,
+      ).toBe(true);
   }, 300_000);
 
   it('writes every candidate with --all, and the PDF card names every server', async () => {

@@ -146,6 +146,51 @@ describe('role k3s: the binary is checked against the release sha256 file before
     expect(r.requests).toEqual([]);
   }, 120_000);
 
+  it('its service files render (config.yaml is YAML with the node address in the certificate; the unit starts k3s server) and the defaults pass the main argument spec', async () => {
+    const out = join(dir, 'service');
+    const play = join(dir, 'service.yml');
+    const role = join(ANSIBLE_DIR, 'roles/k3s');
+    writeFileSync(
+      play,
+      [
+        '- name: k3s service files',
+        '  hosts: all',
+        '  gather_facts: false',
+        '  become: false',
+        '  vars_files: [' + JSON.stringify(join(role, 'defaults/main.yml')) + ']',
+        '  vars: {lab_ip: 10.100.128.13}',
+        '  tasks:',
+        `    - ansible.builtin.file: {path: ${JSON.stringify(out)}, state: directory, mode: "0755"}`,
+        '    - name: The defaults pass the typed arguments of the main entry point',
+        '      ansible.builtin.validate_argument_spec:',
+        `        argument_spec: "{{ (lookup('file', '${role}/meta/argument_specs.yml') | from_yaml).argument_specs.main.options }}"`,
+        `    - ansible.builtin.template: {src: ${JSON.stringify(join(role, 'templates/config.yaml.j2'))}, dest: ${JSON.stringify(join(out, 'config.yaml'))}, mode: "0600"}`,
+        `    - ansible.builtin.template: {src: ${JSON.stringify(join(role, 'templates/k3s.service.j2'))}, dest: ${JSON.stringify(join(out, 'k3s.service'))}, mode: "0644"}`,
+        '',
+      ].join('\n'),
+    );
+    const r = await runPlaybook({
+      inventoryFile: join(dir, 'inventory.ini'),
+      playbook: play,
+      logFile: join(dir, 'service.jsonl'),
+      extraEnv: { ANSIBLE_BECOME: 'False' },
+    });
+    expect(r.ok, JSON.stringify(r.failedTasks)).toBe(true);
+    const config = parse(readFileSync(join(out, 'config.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      'node-name': 'here',
+      'node-ip': '10.100.128.13',
+      'tls-san': ['127.0.0.1', 'localhost', '10.100.128.13'],
+      'write-kubeconfig-mode': '0600',
+      'secrets-encryption': true,
+    });
+    const unit = readFileSync(join(out, 'k3s.service'), 'utf8');
+    expect(unit).toMatch(/^Type=notify$/m);
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/k3s server$/m);
+    expect(unit).toMatch(/^Delegate=yes$/m);
+    expect(unit).toMatch(/^KillMode=process$/m);
+  }, 120_000);
+
   it('pins a release of the Kubernetes minor version the manifests are validated against, from its GitHub release URL', () => {
     const d = parse(readFileSync(join(ANSIBLE_DIR, 'roles/k3s/defaults/main.yml'), 'utf8')) as Record<string, string>;
     expect(d.k3s_version).toMatch(/^v1\.33\.\d+\+k3s\d+$/);

@@ -266,6 +266,18 @@ export const ARTIFACTS: Artifact[] = [
     covers: ['CP8.3'],
   },
   {
+    kind: 'role',
+    name: 'k3s: single-node Kubernetes on the AWS k8s server, pinned release checked against its sha256 file before install',
+    path: 'ansible/roles/k3s',
+    covers: ['CP8.1', 'CP8.4'],
+  },
+  {
+    kind: 'module',
+    name: "the candidate's k3s through the bastion: kubeconfig over SSH, API through an SSH tunnel",
+    path: 'src/targets/aws/cluster.ts',
+    covers: ['CP8.4'],
+  },
+  {
     kind: 'module',
     name: 'retarget a rendered overlay: candidate namespace, host, database address',
     path: 'src/modules/kubernetes/retarget.ts',

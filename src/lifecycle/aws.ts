@@ -31,6 +31,7 @@ import {
   type Terraform,
   type TfOutputs,
 } from '../targets/aws/terraform/index.ts';
+import { awsPaths } from '../targets/aws/paths.ts';
 import { wipeCheck } from '../targets/aws/wipe.ts';
 import { ensureLabKey } from '../targets/local/driver.ts';
 import { runPlaybook } from '../tools/ansible.ts';
@@ -73,22 +74,7 @@ export interface AwsExtras {
   cohortFile?: string;
 }
 
-/** Where the AWS target keeps its files: under the cohort's folder of the state directory. */
-export function awsPaths(paths: CohortPaths) {
-  const root = join(paths.cohortDir, 'aws');
-  return {
-    root,
-    /** Synthesized stacks (cdktf.out/stacks/<stack>/cdk.tf.json). */
-    out: join(root, 'cdktf.out'),
-    /** Terraform state files, one per stack. */
-    tfState: join(root, 'terraform'),
-    logs: join(paths.logs, 'aws'),
-    /** ssh_config of each bastion (ProxyJump) and the servers' host keys (first use). */
-    ssh: join(root, 'ssh'),
-    knownHosts: join(root, 'ssh', 'known_hosts'),
-    wipe: join(root, 'wipe-check'),
-  };
-}
+export { awsPaths };
 
 export interface AwsOptions extends AwsExtras {
   candidate?: string;

@@ -9,3 +9,4 @@ export { reproduce, type ReproduceOptions, type ReproduceResult } from './reprod
 export { planUp, up, type CandidateUp, type UpOptions, type UpPlan, type UpResult } from './up.ts';
 export { labServers, labStatus, verifyLab, type VerifyLabOptions } from './verify.ts';
 export { awsPaths, awsPreflight, downAws, upAws, writeAwsInventory, type AwsDownResult, type AwsOptions } from './aws.ts';
+export { applyOnAws } from './k8s.ts';

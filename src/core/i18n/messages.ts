@@ -529,6 +529,11 @@ export const en = {
   'k8s.plan.needsCluster':
     "terraform plan not run for the Kubernetes stacks: hashicorp/kubernetes is in the mirror {mirror}, but a plan needs each candidate's cluster: terraform -chdir=<stack dir> init && terraform -chdir=<stack dir> plan -var kubeconfig=FILE",
   'k8s.unknownCandidate': 'candidate "{candidate}" is not in cohort {cohort}',
+  'aws.k8s.noServer': 'candidate {candidate} has no k8s server in the AWS lab (modules.kubernetes, then asd-lab up)',
+  'aws.k8s.noJump': 'server {server} has no bastion to go through',
+  'aws.k8s.noKubeconfig': 'cannot read {file} on {server} through the bastion (is role k3s applied? asd-lab up): {detail}',
+  'aws.k8s.badKubeconfig': '{file} is not a kubeconfig with a cluster server',
+  'aws.k8s.tunnel': 'the SSH tunnel to the Kubernetes API of {server} did not open: {detail}',
   'k8s.apply.badEnv': 'environment "{env}" is not one of test, preprod, prod',
   'k8s.apply.noKubeconfig':
     "kubeconfig file {file} does not exist or is not readable: pass --kubeconfig FILE or set KUBECONFIG (the k8s node's kubeconfig)",
@@ -1503,6 +1508,12 @@ export const fr: Record<MessageKey, string> = {
   'k8s.plan.needsCluster':
     'terraform plan non exécuté pour les piles Kubernetes : hashicorp/kubernetes est dans le miroir {mirror}, mais un plan demande le cluster de chaque candidat : terraform -chdir=<dossier de la pile> init && terraform -chdir=<dossier de la pile> plan -var kubeconfig=FICHIER',
   'k8s.unknownCandidate': "le candidat « {candidate} » n'est pas dans la promotion {cohort}",
+  'aws.k8s.noServer': "le candidat {candidate} n'a pas de serveur k8s dans le lab AWS (modules.kubernetes, puis asd-lab up)",
+  'aws.k8s.noJump': "le serveur {server} n'a pas de bastion par où passer",
+  'aws.k8s.noKubeconfig':
+    'impossible de lire {file} sur {server} par le bastion (le rôle k3s est-il appliqué ? asd-lab up) : {detail}',
+  'aws.k8s.badKubeconfig': "{file} n'est pas un kubeconfig avec l'adresse d'un cluster",
+  'aws.k8s.tunnel': "le tunnel SSH vers l'API Kubernetes de {server} ne s'est pas ouvert : {detail}",
   'k8s.apply.badEnv': "l'environnement « {env} » n'est pas test, preprod ou prod",
   'k8s.apply.noKubeconfig':
     "le fichier kubeconfig {file} n'existe pas ou n'est pas lisible : passez --kubeconfig FICHIER ou définissez KUBECONFIG (le kubeconfig du nœud k8s)",

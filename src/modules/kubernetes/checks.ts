@@ -12,6 +12,7 @@ import { formatSchemaProblem, SCHEMA_SOURCE, validateSchemas } from './schema.ts
 import { namespaceOf } from './tenancy.ts';
 import { labPolicyProblems } from './workload-policy.ts';
 import { resolveStateDir } from '../../core/state.ts';
+import { openK3s } from '../../targets/aws/cluster.ts';
 import type { CheckContext, CheckDefinition, CheckOutcome } from '../../checks/types.ts';
 
 const PATH = 'src/modules/kubernetes/checks.ts';
@@ -108,6 +109,33 @@ export function kubeconfigOf(candidate: string, env: NodeJS.ProcessEnv = process
   return { looked };
 }
 
+/**
+ * The candidate's cluster for the CP8.4 check. AWS target: the k3s of their k8s server, through the
+ * bastion (src/targets/aws/cluster.ts: kubeconfig read over SSH, API through a tunnel). Otherwise the
+ * kubeconfig of an external cluster (kubeconfigOf).
+ */
+async function clusterFor(
+  ctx: CheckContext,
+): Promise<{ file: string; close: () => Promise<void>; where: string } | { outcome: CheckOutcome }> {
+  if (ctx.cohort.target === 'aws') {
+    const server = ctx.servers.find((s) => s.role === 'k8s' && s.state === 'running');
+    if (!server)
+      return { outcome: { status: 'not-run', evidence: 'no cluster: the AWS lab has no running k8s server for this candidate' } };
+    try {
+      const k = await openK3s(ctx.cohort.cohort, server);
+      return { file: k.kubeconfig, close: k.close, where: `k3s on ${server.machine ?? server.name} through the bastion` };
+    } catch (err) {
+      return { outcome: { status: 'fail', evidence: (err as Error).message } };
+    }
+  }
+  const { file, looked } = kubeconfigOf(ctx.candidate.id);
+  if (!file)
+    return {
+      outcome: { status: 'not-run', evidence: `no cluster: no readable kubeconfig (${looked.join(', ') || 'KUBECONFIG unset'})` },
+    };
+  return { file, close: async () => {}, where: '' };
+}
+
 /** CP8.4: the application is available in the candidate's prod namespace (ready API pods). */
 export const k8sAvailable: CheckDefinition = {
   id: 'k8s-app-available-in-prod',
@@ -115,42 +143,46 @@ export const k8sAvailable: CheckDefinition = {
   path: PATH,
   description: "on the candidate's cluster, the API and the worker of <candidate>-prod have all their replicas ready",
   run: async (ctx: CheckContext) => {
-    const { file, looked } = kubeconfigOf(ctx.candidate.id);
-    if (!file)
-      return [{ status: 'not-run', evidence: `no cluster: no readable kubeconfig (${looked.join(', ') || 'KUBECONFIG unset'})` }];
-    const ns = namespaceOf(ctx.candidate.id, 'prod');
-    const r = await execa(
-      'kubectl',
-      [
-        '--kubeconfig',
-        file,
-        '-n',
-        ns,
-        'get',
-        'deployment',
-        'api',
-        'worker',
-        '-o',
-        'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}/{.status.replicas} {end}',
-      ],
-      { reject: false, timeout: 20_000 },
-    );
-    if (r.failed)
-      return [
-        {
-          status: 'fail',
-          evidence: `kubectl get deployment -n ${ns}: ${(r.stderr || r.stdout || String(r.exitCode)).trim().split('\n')[0]}`,
-        },
-      ];
-    const states = r.stdout.trim().split(/\s+/).filter(Boolean);
-    const ready = states.every((s) => {
-      const m = /=(\d*)\/(\d+)$/.exec(s);
-      return !!m && Number(m[1] || 0) >= Number(m[2]) && Number(m[2]) > 0;
-    });
-    return [
-      { status: ready && states.length === 2 ? 'pass' : 'fail', evidence: `${ns}: ${states.join(', ') || 'no deployment'}` },
-    ];
+    const cluster = await clusterFor(ctx);
+    if ('outcome' in cluster) return [cluster.outcome];
+    try {
+      const o = await availability(ctx, cluster.file);
+      return [cluster.where ? { ...o, evidence: `${o.evidence} (${cluster.where})` } : o];
+    } finally {
+      await cluster.close();
+    }
   },
 };
+
+async function availability(ctx: CheckContext, file: string): Promise<CheckOutcome> {
+  const ns = namespaceOf(ctx.candidate.id, 'prod');
+  const r = await execa(
+    'kubectl',
+    [
+      '--kubeconfig',
+      file,
+      '-n',
+      ns,
+      'get',
+      'deployment',
+      'api',
+      'worker',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.readyReplicas}/{.status.replicas} {end}',
+    ],
+    { reject: false, timeout: 20_000 },
+  );
+  if (r.failed)
+    return {
+      status: 'fail',
+      evidence: `kubectl get deployment -n ${ns}: ${(r.stderr || r.stdout || String(r.exitCode)).trim().split('\n')[0]}`,
+    };
+  const states = r.stdout.trim().split(/\s+/).filter(Boolean);
+  const ready = states.every((s) => {
+    const m = /=(\d*)\/(\d+)$/.exec(s);
+    return !!m && Number(m[1] || 0) >= Number(m[2]) && Number(m[2]) > 0;
+  });
+  return { status: ready && states.length === 2 ? 'pass' : 'fail', evidence: `${ns}: ${states.join(', ') || 'no deployment'}` };
+}
 
 export const KUBERNETES_CHECKS: CheckDefinition[] = [k8sParity, k8sDescribed, k8sAvailable];
