@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { toNiceJson } from '../src/modules/monitoring/deployed-targets.ts';
 import { parse, stringify } from 'yaml';
 import { alertRow, renderTable, sortRows } from '../src/cli/commands/alerts.ts';
 import {
@@ -547,5 +549,20 @@ describe("developers' report (asd-lab report app)", () => {
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('<path d="M56.0,');
     expect(svgChart(report.charts[1]!)).toContain('no data in the period');
+  });
+});
+
+describe("the app's targets written by app deploy", () => {
+  it("are the bytes the role's template writes (to_nice_json: keys sorted, 4 spaces), so the next converge changes nothing", async () => {
+    const groups = [
+      { targets: ['s-app:8080'], labels: { instance: 's-app', env: 'prod', candidate: 's', server: 'app', role: 'app' } },
+    ];
+    const py = await execa(
+      'python3',
+      ['-c', "import json,sys; print(json.dumps(json.load(sys.stdin), indent=4, sort_keys=True, separators=(',', ': ')))"],
+      { input: JSON.stringify(groups) },
+    );
+    expect(`${toNiceJson(groups)}\n`).toBe(`${py.stdout}\n`);
+    expect(toNiceJson([])).toBe('[]');
   });
 });

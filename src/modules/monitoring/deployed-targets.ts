@@ -30,6 +30,24 @@ export function appTargetFiles(
   return new Map(jobs.map((j) => [targetsFile(j.name), all.get(targetsFile(j.name)) ?? []]));
 }
 
+/**
+ * The text Ansible's `to_nice_json` writes (4 spaces, keys sorted): the same bytes as the role's
+ * template, so that the next converge finds the file unchanged.
+ */
+export function toNiceJson(value: unknown): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, x]) => [k, sorted(x)]),
+          )
+        : v;
+  return JSON.stringify(sorted(value), null, 4);
+}
+
 export interface AppTargetsResult {
   /** The mon server written to, or undefined when the candidate has none running (nothing to do). */
   mon?: string;
@@ -49,7 +67,7 @@ export async function syncAppTargets(
   const script = ['set -e'];
   for (const [file, groups] of files) {
     const dest = `${PROMETHEUS_CONFIG_DIR}/${file}`;
-    const b64 = Buffer.from(`${JSON.stringify(groups, null, 4)}\n`).toString('base64');
+    const b64 = Buffer.from(`${toNiceJson(groups)}\n`).toString('base64');
     // Written beside, then renamed: Prometheus never reads half a file.
     script.push(
       `echo ${b64} | base64 -d > ${shq(`${dest}.tmp`)}`,
