@@ -12,7 +12,7 @@ export interface LabServer {
   user: string;
   keyPath: string;
   /** The bastion to go through (AWS: private servers have no route from here); absent: direct. */
-  jump?: { host: string; port: number; user: string; keyPath: string };
+  jump?: { host: string; port: number; user: string; keyPath: string; knownHostsFile?: string };
   /** The server's own host keys, recorded when it was created: SSH accepts no other (local target). */
   knownHostsFile?: string;
 }

@@ -272,7 +272,7 @@ export async function upAws(cohort: Cohort, opts: AwsOptions = {}): Promise<AwsU
         }
       },
     );
-    const servers = awsLabServers(cohort, lab, { keyPath: key.privateKey });
+    const servers = awsLabServers(cohort, lab, { keyPath: key.privateKey, knownHostsFile: awsPaths(paths).knownHosts });
     for (const r of results)
       r.servers = (servers.get(r.id) ?? []).map((x) => ({ name: x.machine ?? x.name, role: x.role, address: x.address }));
     let report: VerifyReportV1 | undefined;
@@ -362,5 +362,5 @@ export async function awsLab(cohort: Cohort, opts: AwsOptions = {}): Promise<Aws
 /** The cohort's servers on AWS as the checks see them (empty lists before the first up). */
 export async function awsServers(cohort: Cohort, opts: AwsOptions = {}) {
   const paths = cohortPaths(cohort.cohort, opts.stateDir);
-  return awsLabServers(cohort, await awsLab(cohort, opts), { keyPath: paths.labKey });
+  return awsLabServers(cohort, await awsLab(cohort, opts), { keyPath: paths.labKey, knownHostsFile: awsPaths(paths).knownHosts });
 }

@@ -13,6 +13,7 @@ import ssh2 from 'ssh2';
 import { AsdError, isNotFound } from '../core/errors.ts';
 import { t } from '../core/i18n/index.ts';
 import type { LabServer } from '../core/lab-server.ts';
+import { recordedHostKeys } from './known-hosts.ts';
 
 export interface SshTarget {
   host: string;
@@ -60,23 +61,9 @@ export function fingerprint(blob: Buffer): string {
   return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
 }
 
-/** Does a known_hosts host field (comma-separated names, `[name]:port`) name this host and port? */
-function namesHost(field: string, host: string, port: number): boolean {
-  return field.split(',').some((name) => {
-    const m = /^\[(.+)\]:(\d+)$/.exec(name);
-    return m ? m[1] === host && Number(m[2]) === port : name === host && port === 22;
-  });
-}
-
-/** The host key blobs a known_hosts text accepts for a host (hashed and marker lines are not used by the lab). */
+/** The host key blobs a known_hosts text accepts for a host: plain and hashed entries, as ssh writes them. */
 export function knownKeys(text: string, host: string, port = 22): Buffer[] {
-  const out: Buffer[] = [];
-  for (const line of text.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f.length < 3 || f[0]!.startsWith('#') || f[0]!.startsWith('@')) continue;
-    if (namesHost(f[0]!, host, port)) out.push(Buffer.from(f[2]!, 'base64'));
-  }
-  return out;
+  return recordedHostKeys(text, host, port).map((k) => Buffer.from(k.split(' ')[1]!, 'base64'));
 }
 
 function readKnownKeys(target: SshTarget): Buffer[] {

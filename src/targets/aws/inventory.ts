@@ -114,7 +114,7 @@ export function awsLabHosts(cohort: Cohort, network: TfOutputs, candidates: Map<
 export function awsLabServers(
   cohort: Cohort,
   lab: AwsLab | undefined,
-  opts: { keyPath: string; user?: string },
+  opts: { keyPath: string; user?: string; knownHostsFile?: string },
 ): Map<string, LabServer[]> {
   const out = new Map<string, LabServer[]>();
   for (const cand of cohort.candidates) {
@@ -132,8 +132,18 @@ export function awsLabServers(
           sshPort: 22,
           user: opts.user ?? 'asd-admin',
           keyPath: opts.keyPath,
+          // The keys the controller's first connections recorded (trust on first use on AWS: docs/aws.md).
+          ...(opts.knownHostsFile ? { knownHostsFile: opts.knownHostsFile } : {}),
           ...(jump && !isJump
-            ? { jump: { host: jump.host, port: 22, user: opts.user ?? 'asd-admin', keyPath: opts.keyPath } }
+            ? {
+                jump: {
+                  host: jump.host,
+                  port: 22,
+                  user: opts.user ?? 'asd-admin',
+                  keyPath: opts.keyPath,
+                  ...(opts.knownHostsFile ? { knownHostsFile: opts.knownHostsFile } : {}),
+                },
+              }
             : {}),
         };
       });
