@@ -214,7 +214,7 @@ for (const r of all) {
   );
 }
 
-// The goals of issue 16, against the rows measured (warm image, one candidate unless said).
+// The performance goals, against the rows measured (warm image, one candidate unless said).
 const one = all.find((r) => r.candidates === 1 && r.image === 'warm');
 const coldRow = all.find((r) => r.image === 'cold');
 const multi = all.filter((r) => r.candidates > 1 && r.image === 'warm').sort((a, b) => b.candidates - a.candidates)[0];
