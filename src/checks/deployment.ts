@@ -8,10 +8,10 @@ import type { LabServer } from '../core/lab-server.ts';
 import { ROLES, type Role } from '../core/model/cohort.ts';
 import { readRecord } from '../tools/converge-record.ts';
 import { serverTarget, sshExec } from '../tools/ssh.ts';
+import { shq } from '../tools/shell.ts';
 import { perServer, type CheckContext, type CheckDefinition } from './types.ts';
 
 const PATH = 'src/checks/deployment.ts';
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The flows a server of this role serves itself (not those the application serves once deployed). */
 export function servedFlows(ctx: CheckContext, role: string): Flow[] {

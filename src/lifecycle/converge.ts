@@ -15,6 +15,7 @@ import type { ConvergeInputs, ConvergeRecord } from '../tools/converge-record.ts
 
 export { readRecord, writeRecord, type ConvergeInputs, type ConvergeRecord } from '../tools/converge-record.ts';
 import { sshExec, type SshTarget } from '../tools/ssh.ts';
+import { shq } from '../tools/shell.ts';
 
 /** Why Ansible runs for a candidate, or that it does not. */
 export interface ConvergeDecision {
@@ -104,7 +105,6 @@ export function convergeInputs(paths: CohortPaths, candidate: string, inventoryF
   return { code, inventory, state };
 }
 
-const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const uniq = (xs: string[]) => [...new Set(xs)].sort();
 
 /**

@@ -11,7 +11,9 @@ export interface RemoteResult {
 }
 
 /** Quote a string for a POSIX shell. */
-export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { shq } from '../../tools/shell.ts';
+
+export { shq };
 
 export function remote(
   server: LabServer,

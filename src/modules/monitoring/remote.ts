@@ -18,7 +18,9 @@ export const PROMETHEUS_URL = 'https://localhost:9090';
 export const ALERTMANAGER_URL = 'https://localhost:9093';
 
 /** Quote one word for a POSIX shell. */
-export const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { shq } from '../../tools/shell.ts';
+
+export { shq };
 
 export const sshTarget = (s: LabServer): SshTarget => serverTarget(s);
 
